@@ -1,0 +1,30 @@
+//! Fingerprints: short, exact identities for numbers and files.
+//!
+//! A parameter fingerprint hashes the IEEE-754 bits of each value, so two models share one only
+//! when every parameter is bit-identical; that is the promise between the browser and CI.
+
+use sha2::{Digest, Sha256};
+
+/// SHA-256 of bytes, lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// SHA-256 of the little-endian bit patterns of `values`, lower-case hex.
+pub fn of_values(values: &[f64]) -> String {
+    let mut hasher = Sha256::new();
+    for v in values {
+        hasher.update(v.to_bits().to_le_bytes());
+    }
+    hex(&hasher.finalize())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use core::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}

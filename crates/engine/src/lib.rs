@@ -1,0 +1,29 @@
+//! Assay's engine: everything the browser app and the `assay` CLI compute.
+//!
+//! The same code is compiled to wasm (for the app) and to native (for CI), and must give
+//! bit-identical results on both. Three rules make that hold (see `ARCHITECTURE.md`):
+//!
+//! * all randomness comes from one seeded ChaCha generator ([`rng::SeededRng`]), drawn in a
+//!   documented order;
+//! * transcendental functions go through the `libm` crate, never the platform's maths library;
+//! * hot loops are plain Rust ([`linalg`]), so no runtime-dispatched SIMD or FMA kernel can pick a
+//!   different summation order on a different CPU.
+//!
+//! The engine does no I/O and never panics on user input: bad input is an [`EngineError`], while a
+//! failing check is ordinary data in a [`checks::CheckOutcome`].
+
+pub mod checks;
+pub mod data;
+pub mod error;
+pub mod fingerprint;
+pub mod linalg;
+pub mod model;
+pub mod replay;
+pub mod rng;
+pub mod spec;
+pub mod train;
+
+pub use error::EngineError;
+
+/// The engine's version, written into every spec and report.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

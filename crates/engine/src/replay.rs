@@ -1,0 +1,129 @@
+//! Running a spec and comparing the run with what its author recorded.
+
+use crate::EngineError;
+use crate::checks::{self, CheckOutcome, CheckSpec, Verdict};
+use crate::data::{Dataset, Table};
+use crate::fingerprint;
+use crate::spec::{Recorded, Spec};
+use crate::train::{TrainedModel, train};
+
+/// Everything a spec's run produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Run {
+    pub model: TrainedModel,
+    pub parameter_fingerprint: String,
+    pub checks: Vec<CheckOutcome>,
+}
+
+impl Run {
+    pub fn all_pass(&self) -> bool {
+        self.checks.iter().all(|c| c.verdict == Verdict::Pass)
+    }
+
+    /// The part of a run that a spec keeps: no per-epoch series.
+    pub fn to_recorded(&self) -> Recorded {
+        Recorded {
+            parameter_fingerprint: self.parameter_fingerprint.clone(),
+            checks: self
+                .checks
+                .iter()
+                .map(|c| CheckOutcome {
+                    loss_curve: Vec::new(),
+                    ..c.clone()
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Parses and prepares the spec's data. `csv` is the dataset's text (embedded, or read by the
+/// caller from `dataset.path`); its hash must match the spec.
+pub fn load_dataset(spec: &Spec, csv: &str) -> Result<Dataset, EngineError> {
+    let actual = fingerprint::sha256_hex(csv.as_bytes());
+    if actual != spec.dataset.sha256 {
+        return Err(EngineError::Data(format!(
+            "`{}` has SHA-256 {actual}, but the spec was written for {}: the data changed",
+            spec.dataset.name, spec.dataset.sha256
+        )));
+    }
+    let table = Table::parse_csv(csv)?;
+    Dataset::from_table(&table, &spec.dataset.target, spec.model.task())
+}
+
+/// Trains the spec's model and runs its checks.
+pub fn run(spec: &Spec, csv: &str) -> Result<Run, EngineError> {
+    spec.validate()?;
+    let data = load_dataset(spec, csv)?;
+    let (x, y) = (data.features.view(), data.target.view());
+    let model = train(spec.model, x, y, &spec.training)?;
+    let parameter_fingerprint = fingerprint::of_values(&model.params);
+    let checks = spec
+        .checks
+        .iter()
+        .map(|check| match check {
+            CheckSpec::ReproducibleTraining => {
+                checks::reproducible_training(spec.model, x, y, &spec.training)
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Run {
+        model,
+        parameter_fingerprint,
+        checks,
+    })
+}
+
+/// One way a replay differs from the recording.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Difference {
+    pub item: String,
+    pub recorded: String,
+    pub replayed: String,
+}
+
+/// Every difference between the recording and a replay, compared bit for bit.
+pub fn compare(recorded: &Recorded, run: &Run) -> Vec<Difference> {
+    let mut differences = Vec::new();
+    let mut note = |item: String, recorded: String, replayed: String| {
+        if recorded != replayed {
+            differences.push(Difference {
+                item,
+                recorded,
+                replayed,
+            });
+        }
+    };
+    note(
+        "parameter fingerprint".into(),
+        recorded.parameter_fingerprint.clone(),
+        run.parameter_fingerprint.clone(),
+    );
+    for expected in &recorded.checks {
+        let Some(actual) = run.checks.iter().find(|c| c.check == expected.check) else {
+            note(expected.check.clone(), "recorded".into(), "not run".into());
+            continue;
+        };
+        note(
+            format!("{} verdict", expected.check),
+            format!("{:?}", expected.verdict),
+            format!("{:?}", actual.verdict),
+        );
+        note(
+            format!("{} fingerprint", expected.check),
+            expected.fingerprint.clone().unwrap_or_default(),
+            actual.fingerprint.clone().unwrap_or_default(),
+        );
+        for metric in &expected.metrics {
+            // Bits, written so that two values differ as text exactly when their bits differ.
+            let bits = |v: f64| format!("{v:?} (bits {:016x})", v.to_bits());
+            note(
+                format!("{} {}", expected.check, metric.name),
+                bits(metric.value),
+                actual
+                    .metric(&metric.name)
+                    .map_or_else(|| "missing".into(), bits),
+            );
+        }
+    }
+    differences
+}

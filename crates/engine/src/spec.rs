@@ -1,0 +1,215 @@
+//! The versioned test spec: the only contract between the app (which writes it) and the CLI
+//! (which replays it).
+//!
+//! Wire format: JSON, keys in the order of these structs, pretty-printed with a final newline.
+//! Floats are written in their shortest form that parses back to the same bits; NaN and
+//! infinities, which JSON lacks, are written as the strings `"NaN"`, `"Infinity"`, `"-Infinity"`.
+//! Unknown fields are an error rather than silently dropped.
+
+use serde::{Deserialize, Serialize};
+
+use crate::EngineError;
+use crate::checks::{CheckOutcome, CheckSpec};
+use crate::fingerprint;
+use crate::model::ModelKind;
+use crate::train::TrainConfig;
+
+/// The spec format this engine writes and the newest it reads.
+pub const FORMAT_VERSION: u32 = 1;
+/// Largest spec text accepted.
+pub const MAX_SPEC_BYTES: usize = 32 * 1024 * 1024;
+/// Datasets up to this size are embedded in the spec; larger ones are referenced by path.
+pub const MAX_EMBEDDED_BYTES: usize = 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    pub format_version: u32,
+    /// The Assay version that wrote the file.
+    pub assay_version: String,
+    pub name: String,
+    pub dataset: DatasetSpec,
+    pub model: ModelKind,
+    pub training: TrainConfig,
+    pub checks: Vec<CheckSpec>,
+    /// Results at authoring time, which a replay must reproduce.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded: Option<Recorded>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetSpec {
+    pub name: String,
+    /// SHA-256 of the CSV file's bytes.
+    pub sha256: String,
+    pub rows: usize,
+    pub target: String,
+    /// The CSV text itself, for small files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csv: Option<String>,
+    /// Otherwise, the CSV's path relative to the spec file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+/// What the author's run produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recorded {
+    /// Fingerprint of the model trained with the spec's settings.
+    pub parameter_fingerprint: String,
+    pub checks: Vec<CheckOutcome>,
+}
+
+impl Spec {
+    /// A new spec for a dataset given as CSV text; the data is embedded when small.
+    pub fn author(
+        name: &str,
+        dataset_name: &str,
+        csv: &str,
+        rows: usize,
+        target: &str,
+        model: ModelKind,
+        training: TrainConfig,
+        checks: Vec<CheckSpec>,
+    ) -> Self {
+        let embedded = csv.len() <= MAX_EMBEDDED_BYTES;
+        Self {
+            format_version: FORMAT_VERSION,
+            assay_version: crate::VERSION.to_owned(),
+            name: name.to_owned(),
+            dataset: DatasetSpec {
+                name: dataset_name.to_owned(),
+                sha256: fingerprint::sha256_hex(csv.as_bytes()),
+                rows,
+                target: target.to_owned(),
+                csv: embedded.then(|| csv.to_owned()),
+                path: (!embedded).then(|| dataset_name.to_owned()),
+            },
+            model,
+            training,
+            checks,
+            recorded: None,
+        }
+    }
+
+    /// Reads a spec, checking its format version before anything else so a file from a newer
+    /// Assay gets a message about versions rather than about fields.
+    pub fn from_json(text: &str) -> Result<Self, EngineError> {
+        if text.len() > MAX_SPEC_BYTES {
+            return Err(EngineError::Spec(format!(
+                "the file has {} bytes; the limit is {MAX_SPEC_BYTES}",
+                text.len()
+            )));
+        }
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| EngineError::Spec(format!("not valid JSON: {e}")))?;
+        let Some(object) = value.as_object() else {
+            return Err(EngineError::Spec(
+                "expected a JSON object at the top level".into(),
+            ));
+        };
+        match object.get("format_version").map(serde_json::Value::as_u64) {
+            None => {
+                return Err(EngineError::Spec(
+                    "there is no `format_version` field: is this an Assay spec?".into(),
+                ));
+            }
+            Some(Some(v)) if (1..=u64::from(FORMAT_VERSION)).contains(&v) => {}
+            Some(Some(v)) if v > u64::from(FORMAT_VERSION) => {
+                let writer = object
+                    .get("assay_version")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or("a newer version");
+                return Err(EngineError::Spec(format!(
+                    "written by Assay {writer} in format version {v}; this is Assay {}, which reads format versions up to {FORMAT_VERSION}",
+                    crate::VERSION
+                )));
+            }
+            Some(_) => {
+                return Err(EngineError::Spec(
+                    "`format_version` must be a whole number from 1".into(),
+                ));
+            }
+        }
+        let spec: Spec =
+            serde_json::from_str(text).map_err(|e| EngineError::Spec(e.to_string()))?;
+        spec.validate()?;
+        Ok(spec)
+    }
+
+    /// Pretty JSON with a final newline; the same spec always gives the same bytes.
+    pub fn to_json(&self) -> String {
+        // Serialising plain data structs to a string cannot fail.
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// Consistency that the types alone do not ensure.
+    pub fn validate(&self) -> Result<(), EngineError> {
+        self.training.validate()?;
+        match (&self.dataset.csv, &self.dataset.path) {
+            (Some(_), None) | (None, Some(_)) => {}
+            _ => {
+                return Err(EngineError::setting(
+                    "dataset",
+                    "give exactly one of `csv` (the data embedded) or `path` (a file beside the spec)",
+                ));
+            }
+        }
+        if let Some(csv) = &self.dataset.csv {
+            let actual = fingerprint::sha256_hex(csv.as_bytes());
+            if actual != self.dataset.sha256 {
+                return Err(EngineError::setting(
+                    "dataset.sha256",
+                    format!(
+                        "the embedded CSV has SHA-256 {actual}, but the spec records {}",
+                        self.dataset.sha256
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Serde helpers for `f64` fields that may hold NaN or an infinity.
+pub mod float {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+        if value.is_nan() {
+            serializer.serialize_str("NaN")
+        } else if value.is_infinite() {
+            serializer.serialize_str(if *value > 0.0 {
+                "Infinity"
+            } else {
+                "-Infinity"
+            })
+        } else {
+            serializer.serialize_f64(*value)
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Repr {
+            Number(f64),
+            Token(String),
+        }
+        match Repr::deserialize(deserializer)? {
+            Repr::Number(v) => Ok(v),
+            Repr::Token(t) => match t.as_str() {
+                "NaN" => Ok(f64::NAN),
+                "Infinity" => Ok(f64::INFINITY),
+                "-Infinity" => Ok(f64::NEG_INFINITY),
+                other => Err(D::Error::custom(format!(
+                    "expected a number, \"NaN\", \"Infinity\" or \"-Infinity\", found \"{other}\""
+                ))),
+            },
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! Seeded mini-batch gradient descent, one epoch at a time so callers can show progress and stop.
+//!
+//! Randomness is drawn in this order from one [`SeededRng`]: the initial parameters
+//! ([`ModelKind::init`]), then one shuffle of the row order at the start of every epoch.
+
+use ndarray::{ArrayView1, ArrayView2, Axis};
+use serde::{Deserialize, Serialize};
+
+use crate::EngineError;
+use crate::model::ModelKind;
+use crate::rng::SeededRng;
+
+/// Training settings; with the data, they fix the trained model exactly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainConfig {
+    pub seed: u64,
+    pub epochs: u32,
+    pub batch_size: u32,
+    pub learning_rate: f64,
+    /// L2 penalty λ on the weights (not the bias).
+    pub l2: f64,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            seed: 42,
+            epochs: 30,
+            batch_size: 32,
+            learning_rate: 0.1,
+            l2: 0.0,
+        }
+    }
+}
+
+/// Upper bound on epochs, so a hostile spec cannot make a replay run for days.
+pub const MAX_EPOCHS: u32 = 10_000;
+
+impl TrainConfig {
+    pub fn validate(&self) -> Result<(), EngineError> {
+        if self.epochs == 0 || self.epochs > MAX_EPOCHS {
+            return Err(EngineError::setting(
+                "training.epochs",
+                format!("must be between 1 and {MAX_EPOCHS}; it is {}", self.epochs),
+            ));
+        }
+        if self.batch_size == 0 {
+            return Err(EngineError::setting(
+                "training.batch_size",
+                "must be at least 1",
+            ));
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return Err(EngineError::setting(
+                "training.learning_rate",
+                format!("must be a positive number; it is {}", self.learning_rate),
+            ));
+        }
+        if !(self.l2.is_finite() && self.l2 >= 0.0) {
+            return Err(EngineError::setting(
+                "training.l2",
+                format!("must be zero or positive; it is {}", self.l2),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// How training ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "status")]
+pub enum Ending {
+    Completed,
+    /// The loss or a parameter became NaN or infinite after this epoch (1-based).
+    Diverged {
+        epoch: u32,
+    },
+}
+
+/// A trained model and how it got there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainedModel {
+    pub kind: ModelKind,
+    pub params: Vec<f64>,
+    /// Mean training loss over all rows: before training, then after each epoch.
+    pub loss_curve: Vec<f64>,
+    pub ending: Ending,
+}
+
+/// Training in progress; call [`Trainer::run_epoch`] until it returns `false`.
+#[derive(Debug)]
+pub struct Trainer<'a> {
+    kind: ModelKind,
+    x: ArrayView2<'a, f64>,
+    y: ArrayView1<'a, f64>,
+    config: TrainConfig,
+    rng: SeededRng,
+    params: Vec<f64>,
+    order: Vec<usize>,
+    loss_curve: Vec<f64>,
+    ending: Option<Ending>,
+}
+
+impl<'a> Trainer<'a> {
+    pub fn new(
+        kind: ModelKind,
+        x: ArrayView2<'a, f64>,
+        y: ArrayView1<'a, f64>,
+        config: &TrainConfig,
+    ) -> Result<Self, EngineError> {
+        config.validate()?;
+        if x.nrows() == 0 || x.nrows() != y.len() {
+            return Err(EngineError::Data(format!(
+                "training needs rows: {} feature rows, {} targets",
+                x.nrows(),
+                y.len()
+            )));
+        }
+        let mut rng = SeededRng::new(config.seed);
+        let params = kind.init(x.ncols(), &mut rng);
+        let initial_loss = kind.loss_and_gradient(&params, x, y, config.l2).0;
+        Ok(Self {
+            kind,
+            x,
+            y,
+            config: config.clone(),
+            rng,
+            params,
+            order: (0..x.nrows()).collect(),
+            loss_curve: vec![initial_loss],
+            ending: None,
+        })
+    }
+
+    /// Epochs finished so far.
+    pub fn epochs_done(&self) -> u32 {
+        (self.loss_curve.len() - 1) as u32
+    }
+
+    pub fn loss_curve(&self) -> &[f64] {
+        &self.loss_curve
+    }
+
+    /// Runs one epoch; returns whether more epochs remain.
+    pub fn run_epoch(&mut self) -> bool {
+        if self.ending.is_some() {
+            return false;
+        }
+        self.rng.shuffle(&mut self.order);
+        let batch_size = self.config.batch_size as usize;
+        for batch in self.order.chunks(batch_size) {
+            let xb = self.x.select(Axis(0), batch);
+            let yb = self.y.select(Axis(0), batch);
+            let (_, gradient) =
+                self.kind
+                    .loss_and_gradient(&self.params, xb.view(), yb.view(), self.config.l2);
+            for (p, g) in self.params.iter_mut().zip(&gradient) {
+                *p -= self.config.learning_rate * g;
+            }
+        }
+        let loss = self
+            .kind
+            .loss_and_gradient(&self.params, self.x, self.y, self.config.l2)
+            .0;
+        self.loss_curve.push(loss);
+        let epoch = self.epochs_done();
+        if !loss.is_finite() || self.params.iter().any(|p| !p.is_finite()) {
+            self.ending = Some(Ending::Diverged { epoch });
+        } else if epoch >= self.config.epochs {
+            self.ending = Some(Ending::Completed);
+        }
+        self.ending.is_none()
+    }
+
+    pub fn finish(mut self) -> TrainedModel {
+        while self.run_epoch() {}
+        TrainedModel {
+            kind: self.kind,
+            params: self.params,
+            loss_curve: self.loss_curve,
+            ending: self.ending.unwrap_or(Ending::Completed),
+        }
+    }
+}
+
+/// Trains to the end in one call.
+pub fn train(
+    kind: ModelKind,
+    x: ArrayView2<f64>,
+    y: ArrayView1<f64>,
+    config: &TrainConfig,
+) -> Result<TrainedModel, EngineError> {
+    Ok(Trainer::new(kind, x, y, config)?.finish())
+}

@@ -1,0 +1,287 @@
+//! Engine tests. Every test here runs twice in the suite: natively, and compiled to wasm in
+//! headless Chromium (`cargo xtask test`), which is what shows the two agree.
+
+use assay_engine::checks::{self, CheckSpec, Verdict};
+use assay_engine::data::{Dataset, Table, Task};
+use assay_engine::model::ModelKind;
+use assay_engine::replay;
+use assay_engine::rng::SeededRng;
+use assay_engine::spec::Spec;
+use assay_engine::train::{Ending, TrainConfig, train};
+use assay_engine::{EngineError, fingerprint};
+use ndarray::array;
+
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+/// Marks a test for both native `cargo test` and wasm-bindgen-test.
+macro_rules! both {
+    ($($(#[$meta:meta])* fn $name:ident() $body:block)*) => {$(
+        $(#[$meta])*
+        #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+        #[cfg_attr(not(target_arch = "wasm32"), test)]
+        fn $name() $body
+    )*};
+}
+
+const BREAST_CANCER: &str = include_str!("../../../public/samples/breast_cancer.csv");
+const DIABETES: &str = include_str!("../../../public/samples/diabetes.csv");
+
+fn sample(kind: ModelKind) -> Dataset {
+    let (csv, target) = match kind {
+        ModelKind::LogisticRegression => (BREAST_CANCER, "diagnosis"),
+        ModelKind::LinearRegression => (DIABETES, "progression"),
+    };
+    let table = Table::parse_csv(csv).unwrap();
+    Dataset::from_table(&table, target, kind.task()).unwrap()
+}
+
+fn sample_spec(kind: ModelKind) -> Spec {
+    let (csv, name, target) = match kind {
+        ModelKind::LogisticRegression => (BREAST_CANCER, "breast_cancer.csv", "diagnosis"),
+        ModelKind::LinearRegression => (DIABETES, "diabetes.csv", "progression"),
+    };
+    let rows = Table::parse_csv(csv).unwrap().rows.len();
+    Spec::author(
+        "sample",
+        name,
+        csv,
+        rows,
+        target,
+        kind,
+        TrainConfig::default(),
+        vec![CheckSpec::ReproducibleTraining],
+    )
+}
+
+both! {
+    fn same_seed_gives_same_stream_and_other_seed_another() {
+        let draw = |seed| {
+            let mut rng = SeededRng::new(seed);
+            (0..16).map(|_| rng.uniform().to_bits()).collect::<Vec<_>>()
+        };
+        assert_eq!(draw(7), draw(7));
+        assert_ne!(draw(7), draw(8));
+    }
+
+    fn uniform_draws_stay_in_unit_interval_and_shuffle_permutes() {
+        let mut rng = SeededRng::new(1);
+        assert!((0..10_000).map(|_| rng.uniform()).all(|u| (0.0..1.0).contains(&u)));
+        let mut items: Vec<usize> = (0..100).collect();
+        rng.shuffle(&mut items);
+        assert_ne!(items, (0..100).collect::<Vec<_>>());
+        items.sort_unstable();
+        assert_eq!(items, (0..100).collect::<Vec<_>>());
+    }
+
+    fn normal_draws_have_unit_moments() {
+        let mut rng = SeededRng::new(3);
+        let n = 20_000;
+        let draws: Vec<f64> = (0..n).map(|_| rng.normal()).collect();
+        let mean = draws.iter().sum::<f64>() / n as f64;
+        let var = draws.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / n as f64;
+        // Standard error of the mean is 1/sqrt(n) ≈ 0.007; of the variance ≈ 0.01.
+        assert!(mean.abs() < 0.03, "mean {mean}");
+        assert!((var - 1.0).abs() < 0.05, "variance {var}");
+    }
+
+    fn csv_handles_quotes_newlines_crlf_bom_and_blank_lines() {
+        let text = "\u{feff}name,\"note, with comma\",value\r\n\"a \"\"quoted\"\" name\",\"two\nlines\",1.5\r\nb,plain,2\r\n\r\n\n";
+        let table = Table::parse_csv(text).unwrap();
+        assert_eq!(table.headers, ["name", "note, with comma", "value"]);
+        assert_eq!(table.rows.len(), 2);
+        assert_eq!(table.rows[0], ["a \"quoted\" name", "two\nlines", "1.5"]);
+        assert_eq!(table.rows[1], ["b", "plain", "2"]);
+    }
+
+    fn ragged_row_is_reported_with_its_line() {
+        let error = Table::parse_csv("a,b\n1,2\n3\n").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "CSV line 3: this row has 1 fields; the header has 2"
+        );
+    }
+
+    fn a_cell_that_is_not_a_number_names_line_and_column() {
+        let table = Table::parse_csv("x,y\n1,2\noops,3\n").unwrap();
+        let error = Dataset::from_table(&table, "y", Task::Regression).unwrap_err();
+        assert_eq!(error.to_string(), "CSV line 3, column `x`: `oops` is not a number");
+        let missing = Table::parse_csv("x,y\n1,2\n,3\n").unwrap();
+        let error = Dataset::from_table(&missing, "y", Task::Regression).unwrap_err();
+        assert!(error.to_string().contains("line 3, column `x`: the cell is empty"), "{error}");
+    }
+
+    fn unknown_target_and_wrong_class_count_are_errors() {
+        let table = Table::parse_csv("x,y\n1,a\n2,b\n3,c\n").unwrap();
+        assert!(matches!(
+            Dataset::from_table(&table, "z", Task::Regression),
+            Err(EngineError::Data(m)) if m.contains("no column `z`")
+        ));
+        assert!(matches!(
+            Dataset::from_table(&table, "y", Task::BinaryClassification),
+            Err(EngineError::Data(m)) if m.contains("exactly two") && m.contains("found 3")
+        ));
+    }
+
+    fn binary_labels_map_in_sorted_order_and_features_are_standardised() {
+        let data = sample(ModelKind::LogisticRegression);
+        assert_eq!(data.classes, ["benign", "malignant"]);
+        // 212 malignant of 569, per the dataset's documentation.
+        assert_eq!(data.target.sum(), 212.0);
+        for column in data.features.columns() {
+            let mean = column.sum() / column.len() as f64;
+            assert!(mean.abs() < 1e-12, "mean {mean}");
+        }
+    }
+
+    fn analytic_gradients_match_central_differences() {
+        let x = array![[0.5, -1.0, 2.0], [1.5, 0.3, -0.7], [-0.2, 0.8, 0.1], [1.0, 1.0, 1.0]];
+        let y_reg = array![1.0, -2.0, 0.5, 3.0];
+        let y_cls = array![1.0, 0.0, 0.0, 1.0];
+        let params = [0.3, -0.2, 0.1, 0.05];
+        for (kind, y) in [
+            (ModelKind::LinearRegression, &y_reg),
+            (ModelKind::LogisticRegression, &y_cls),
+        ] {
+            let (_, gradient) = kind.loss_and_gradient(&params, x.view(), y.view(), 0.1);
+            for i in 0..params.len() {
+                let h = 1e-6;
+                let mut plus = params;
+                let mut minus = params;
+                plus[i] += h;
+                minus[i] -= h;
+                let numeric = (kind.loss_and_gradient(&plus, x.view(), y.view(), 0.1).0
+                    - kind.loss_and_gradient(&minus, x.view(), y.view(), 0.1).0)
+                    / (2.0 * h);
+                let scale = gradient[i].abs().max(numeric.abs()).max(1e-8);
+                assert!((gradient[i] - numeric).abs() / scale < 1e-6, "{kind:?} param {i}");
+            }
+        }
+    }
+
+    fn logistic_loss_is_finite_for_extreme_scores() {
+        let x = array![[1.0]];
+        for (w, y) in [(800.0, 0.0), (-800.0, 1.0)] {
+            let (loss, gradient) =
+                ModelKind::LogisticRegression.loss_and_gradient(&[w, 0.0], x.view(), array![y].view(), 0.0);
+            // softplus(800) = 800 exactly in f64: the loss is the score itself.
+            assert_eq!(loss, 800.0);
+            assert!(gradient.iter().all(|g| g.is_finite()));
+        }
+    }
+
+    fn training_lowers_the_loss_on_both_samples() {
+        for kind in ModelKind::ALL {
+            let data = sample(kind);
+            let model =
+                train(kind, data.features.view(), data.target.view(), &TrainConfig::default())
+                    .unwrap();
+            assert_eq!(model.ending, Ending::Completed);
+            assert_eq!(model.loss_curve.len(), 31);
+            let (first, last) = (model.loss_curve[0], model.loss_curve[30]);
+            assert!(last < 0.2 * first, "{kind:?}: {first} -> {last}");
+        }
+    }
+
+    fn a_learning_rate_that_explodes_is_reported_not_a_panic() {
+        let data = sample(ModelKind::LinearRegression);
+        let config = TrainConfig { learning_rate: 1e6, ..TrainConfig::default() };
+        let model =
+            train(ModelKind::LinearRegression, data.features.view(), data.target.view(), &config)
+                .unwrap();
+        assert!(matches!(model.ending, Ending::Diverged { epoch } if epoch < 30), "{:?}", model.ending);
+    }
+
+    fn bad_settings_name_their_field() {
+        let data = sample(ModelKind::LinearRegression);
+        let config = TrainConfig { batch_size: 0, ..TrainConfig::default() };
+        let error = train(ModelKind::LinearRegression, data.features.view(), data.target.view(), &config)
+            .unwrap_err();
+        assert_eq!(error.to_string(), "setting `training.batch_size`: must be at least 1");
+    }
+
+    fn reproducible_training_passes_on_the_samples() {
+        for kind in ModelKind::ALL {
+            let data = sample(kind);
+            let outcome = checks::reproducible_training(
+                kind,
+                data.features.view(),
+                data.target.view(),
+                &TrainConfig::default(),
+            )
+            .unwrap();
+            assert_eq!(outcome.verdict, Verdict::Pass, "{}", outcome.summary);
+            assert!(outcome.metric("largest_parameter_gap_to_other_seed").unwrap() > 0.0);
+        }
+    }
+
+    fn spec_round_trips_byte_for_byte() {
+        let mut spec = sample_spec(ModelKind::LogisticRegression);
+        let run = replay::run(&spec, spec.dataset.csv.as_deref().unwrap()).unwrap();
+        spec.recorded = Some(run.to_recorded());
+        let text = spec.to_json();
+        let back = Spec::from_json(&text).unwrap();
+        assert_eq!(back, spec);
+        assert_eq!(back.to_json(), text);
+    }
+
+    fn replay_of_a_recorded_spec_has_no_differences_and_tampering_shows() {
+        let mut spec = sample_spec(ModelKind::LinearRegression);
+        let csv = spec.dataset.csv.clone().unwrap();
+        let run = replay::run(&spec, &csv).unwrap();
+        assert!(run.all_pass());
+        spec.recorded = Some(run.to_recorded());
+        let replayed = replay::run(&spec, &csv).unwrap();
+        assert_eq!(replay::compare(spec.recorded.as_ref().unwrap(), &replayed), vec![]);
+
+        let mut tampered = spec.recorded.clone().unwrap();
+        tampered.parameter_fingerprint = "0".repeat(64);
+        let differences = replay::compare(&tampered, &replayed);
+        assert_eq!(differences.len(), 1);
+        assert_eq!(differences[0].item, "parameter fingerprint");
+    }
+
+    fn specs_from_newer_versions_or_with_unknown_fields_are_refused_clearly() {
+        let spec = sample_spec(ModelKind::LinearRegression).to_json();
+        let newer = spec.replacen("\"format_version\": 1", "\"format_version\": 9", 1);
+        let error = Spec::from_json(&newer).unwrap_err().to_string();
+        assert!(error.contains("format version 9") && error.contains("reads format versions up to 1"), "{error}");
+
+        let unknown = spec.replacen("\"name\": \"sample\"", "\"name\": \"sample\", \"colour\": 1", 1);
+        let error = Spec::from_json(&unknown).unwrap_err().to_string();
+        assert!(error.contains("unknown field `colour`"), "{error}");
+
+        let error = Spec::from_json("{\"hello\": 1}").unwrap_err().to_string();
+        assert!(error.contains("no `format_version`"), "{error}");
+        let error = Spec::from_json("not json").unwrap_err().to_string();
+        assert!(error.starts_with("spec: not valid JSON"), "{error}");
+    }
+
+    fn changed_data_is_caught_by_its_hash() {
+        let spec = sample_spec(ModelKind::LinearRegression);
+        let changed = DIABETES.replacen("59,2,32.1", "59,2,32.2", 1);
+        let error = replay::run(&spec, &changed).unwrap_err().to_string();
+        assert!(error.contains("the data changed"), "{error}");
+    }
+
+    /// The golden fingerprints: the committed values are what native and wasm must both produce.
+    fn golden_fingerprints_match_the_committed_values() {
+        let golden = include_str!("golden/fingerprints.txt");
+        let mut checked = 0;
+        for line in golden.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+            let (name, expected) = line.split_once(' ').unwrap();
+            let kind = match name {
+                "logistic_regression/breast_cancer" => ModelKind::LogisticRegression,
+                "linear_regression/diabetes" => ModelKind::LinearRegression,
+                other => panic!("unknown golden entry {other}"),
+            };
+            let data = sample(kind);
+            let model =
+                train(kind, data.features.view(), data.target.view(), &TrainConfig::default())
+                    .unwrap();
+            assert_eq!(fingerprint::of_values(&model.params), expected.trim(), "{name}");
+            checked += 1;
+        }
+        assert_eq!(checked, 2);
+    }
+}
