@@ -1,1 +1,12 @@
+//! Assay's browser app: a Leptos single-page app over the engine.
+//!
+//! Logic lives in plain types ([`session`]); components only wire signals to it, so most of the
+//! app is tested with ordinary Rust tests and the components with a few browser tests.
 
+mod app;
+pub mod chart;
+mod download;
+pub mod samples;
+pub mod session;
+
+pub use app::App;

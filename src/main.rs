@@ -1,1 +1,6 @@
-fn main() {}
+//! Mounts the Assay app; everything else lives in the library so tests can import it.
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(assay_app::App);
+}

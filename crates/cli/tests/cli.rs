@@ -1,0 +1,172 @@
+//! The `assay` binary as CI runs it: real spec files on disk, exit codes, one-line errors.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use assay_engine::checks::CheckSpec;
+use assay_engine::model::ModelKind;
+use assay_engine::replay;
+use assay_engine::spec::Spec;
+use assay_engine::train::TrainConfig;
+
+const DIABETES: &str = include_str!("../../../public/samples/diabetes.csv");
+
+fn assay(args: &[&Path]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_assay"))
+        .args(args)
+        .output()
+        .expect("assay runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A fresh folder for one test, under Cargo's scratch space for integration tests.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("cli")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A recorded spec for the diabetes sample, as the app would export it.
+fn recorded_spec() -> Spec {
+    let mut spec = Spec::author(
+        "diabetes",
+        "diabetes.csv",
+        DIABETES,
+        442,
+        "progression",
+        ModelKind::LinearRegression,
+        TrainConfig::default(),
+        vec![CheckSpec::ReproducibleTraining],
+    );
+    spec.recorded = Some(replay::run(&spec, DIABETES).unwrap().to_recorded());
+    spec
+}
+
+fn write(dir: &Path, name: &str, contents: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+/// An error is one line that starts with `assay: error:`, with no panic or backtrace.
+fn assert_one_line_error(output: &Output, needle: &str) {
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "stdout: {}",
+        text(&output.stdout)
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("assay: error:"), "{stderr}");
+    assert!(stderr.contains(needle), "expected {needle:?} in {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn a_recorded_spec_replays_bit_identically_and_exits_0() {
+    let dir = scratch("pass");
+    let spec = recorded_spec();
+    let path = write(&dir, "diabetes.assay.json", &spec.to_json());
+    let output = assay(&[Path::new("run"), &path]);
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        text(&output.stderr)
+    );
+    assert!(stdout.contains("PASS  reproducible_training"), "{stdout}");
+    assert!(stdout.contains("reproduced bit-identically"), "{stdout}");
+    let fingerprint = &spec.recorded.unwrap().parameter_fingerprint;
+    assert!(stdout.contains(fingerprint.as_str()), "{stdout}");
+}
+
+#[test]
+fn a_replay_that_differs_from_the_recording_exits_1() {
+    let dir = scratch("differs");
+    let mut spec = recorded_spec();
+    let recorded = spec.recorded.as_mut().unwrap();
+    recorded.checks[0].metrics[0].value += 1e-12;
+    let path = write(&dir, "tampered.assay.json", &spec.to_json());
+    let output = assay(&[Path::new("run"), &path]);
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("DIFFERS  reproducible_training final_loss"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("differs from the recording"), "{stdout}");
+}
+
+#[test]
+fn a_dataset_beside_the_spec_is_read_by_its_relative_path() {
+    let dir = scratch("external");
+    let mut spec = recorded_spec();
+    spec.dataset.csv = None;
+    spec.dataset.path = Some("data/diabetes.csv".into());
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    write(&dir, "data/diabetes.csv", DIABETES);
+    let path = write(&dir, "external.assay.json", &spec.to_json());
+    assert_eq!(assay(&[Path::new("run"), &path]).status.code(), Some(0));
+
+    write(
+        &dir,
+        "data/diabetes.csv",
+        &DIABETES.replacen("59,2,32.1", "59,2,32.2", 1),
+    );
+    assert_one_line_error(&assay(&[Path::new("run"), &path]), "the data changed");
+}
+
+#[test]
+fn unusable_input_exits_2_with_one_line_saying_what_and_where() {
+    let dir = scratch("unusable");
+    let missing = dir.join("missing.assay.json");
+    assert_one_line_error(
+        &assay(&[Path::new("run"), &missing]),
+        "missing.assay.json: cannot read the spec",
+    );
+
+    let bad_json = write(&dir, "bad.assay.json", "{\"format_version\": 1,");
+    assert_one_line_error(&assay(&[Path::new("run"), &bad_json]), "not valid JSON");
+
+    let newer =
+        recorded_spec()
+            .to_json()
+            .replacen("\"format_version\": 1", "\"format_version\": 2", 1);
+    let newer = write(&dir, "newer.assay.json", &newer);
+    assert_one_line_error(
+        &assay(&[Path::new("run"), &newer]),
+        "reads format versions up to 1",
+    );
+}
+
+#[test]
+fn every_spec_is_replayed_and_the_worst_status_wins() {
+    let dir = scratch("several");
+    let good = write(&dir, "good.assay.json", &recorded_spec().to_json());
+    let missing = dir.join("missing.assay.json");
+    let output = assay(&[Path::new("run"), &missing, &good]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stdout).contains("reproduced bit-identically"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let output = Command::new(env!("CARGO_BIN_EXE_assay"))
+        .arg("run")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("Usage"),
+        "{}",
+        text(&output.stderr)
+    );
+}

@@ -1,0 +1,43 @@
+//! The built-in datasets, compiled into the app so it works from the first second, offline.
+//! Sources and licences: `public/samples/README.md`.
+
+use assay_engine::model::ModelKind;
+
+/// A dataset that ships with the app, with the model that suits it.
+#[derive(Debug)]
+pub struct Sample {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub file_name: &'static str,
+    pub description: &'static str,
+    pub target: &'static str,
+    pub model: ModelKind,
+    pub csv: &'static str,
+}
+
+pub static SAMPLES: [Sample; 2] = [
+    Sample {
+        id: "breast_cancer",
+        title: "Breast cancer (binary)",
+        file_name: "breast_cancer.csv",
+        description: "569 tumour biopsies, 30 measurements each; is the tumour malignant? \
+                      Wolberg, Street and Mangasarian, UCI, CC BY 4.0.",
+        target: "diagnosis",
+        model: ModelKind::LogisticRegression,
+        csv: include_str!("../public/samples/breast_cancer.csv"),
+    },
+    Sample {
+        id: "diabetes",
+        title: "Diabetes progression (regression)",
+        file_name: "diabetes.csv",
+        description: "442 patients, 10 baseline measurements; how far has the disease \
+                      progressed a year later? Efron et al. 2004.",
+        target: "progression",
+        model: ModelKind::LinearRegression,
+        csv: include_str!("../public/samples/diabetes.csv"),
+    },
+];
+
+pub fn by_id(id: &str) -> Option<&'static Sample> {
+    SAMPLES.iter().find(|s| s.id == id)
+}
