@@ -4,7 +4,7 @@ use assay_engine::EngineError;
 use assay_engine::checks::CheckSpec;
 use assay_engine::data::Table;
 use assay_engine::replay::{self, Run};
-use assay_engine::spec::Spec;
+use assay_engine::spec::{DatasetSpec, Spec};
 use assay_engine::train::TrainConfig;
 
 use crate::samples::Sample;
@@ -23,12 +23,9 @@ pub fn author(sample: &Sample, seed: u64) -> Result<Authored, EngineError> {
         seed,
         ..TrainConfig::default()
     };
-    let mut spec = Spec::author(
+    let mut spec = Spec::new(
         &format!("{} – {}", sample.title, sample.model.label()),
-        sample.file_name,
-        sample.csv,
-        rows,
-        sample.target,
+        DatasetSpec::from_csv(sample.file_name, sample.csv, rows, sample.target),
         sample.model,
         training,
         vec![CheckSpec::ReproducibleTraining],

@@ -1,4 +1,5 @@
 //! The `assay` binary as CI runs it: real spec files on disk, exit codes, one-line errors.
+#![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -6,7 +7,7 @@ use std::process::{Command, Output};
 use assay_engine::checks::CheckSpec;
 use assay_engine::model::ModelKind;
 use assay_engine::replay;
-use assay_engine::spec::Spec;
+use assay_engine::spec::{DatasetSpec, Spec};
 use assay_engine::train::TrainConfig;
 
 const DIABETES: &str = include_str!("../../../public/samples/diabetes.csv");
@@ -34,12 +35,9 @@ fn scratch(name: &str) -> PathBuf {
 
 /// A recorded spec for the diabetes sample, as the app would export it.
 fn recorded_spec() -> Spec {
-    let mut spec = Spec::author(
+    let mut spec = Spec::new(
         "diabetes",
-        "diabetes.csv",
-        DIABETES,
-        442,
-        "progression",
+        DatasetSpec::from_csv("diabetes.csv", DIABETES, 442, "progression"),
         ModelKind::LinearRegression,
         TrainConfig::default(),
         vec![CheckSpec::ReproducibleTraining],

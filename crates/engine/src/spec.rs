@@ -62,31 +62,35 @@ pub struct Recorded {
     pub checks: Vec<CheckOutcome>,
 }
 
+impl DatasetSpec {
+    /// Describes a CSV file; the text is embedded when small, otherwise referenced by its name.
+    pub fn from_csv(file_name: &str, csv: &str, rows: usize, target: &str) -> Self {
+        let embedded = csv.len() <= MAX_EMBEDDED_BYTES;
+        Self {
+            name: file_name.to_owned(),
+            sha256: fingerprint::sha256_hex(csv.as_bytes()),
+            rows,
+            target: target.to_owned(),
+            csv: embedded.then(|| csv.to_owned()),
+            path: (!embedded).then(|| file_name.to_owned()),
+        }
+    }
+}
+
 impl Spec {
-    /// A new spec for a dataset given as CSV text; the data is embedded when small.
-    pub fn author(
+    /// A new spec, with nothing recorded yet.
+    pub fn new(
         name: &str,
-        dataset_name: &str,
-        csv: &str,
-        rows: usize,
-        target: &str,
+        dataset: DatasetSpec,
         model: ModelKind,
         training: TrainConfig,
         checks: Vec<CheckSpec>,
     ) -> Self {
-        let embedded = csv.len() <= MAX_EMBEDDED_BYTES;
         Self {
             format_version: FORMAT_VERSION,
             assay_version: crate::VERSION.to_owned(),
             name: name.to_owned(),
-            dataset: DatasetSpec {
-                name: dataset_name.to_owned(),
-                sha256: fingerprint::sha256_hex(csv.as_bytes()),
-                rows,
-                target: target.to_owned(),
-                csv: embedded.then(|| csv.to_owned()),
-                path: (!embedded).then(|| dataset_name.to_owned()),
-            },
+            dataset,
             model,
             training,
             checks,

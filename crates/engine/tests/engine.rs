@@ -1,12 +1,13 @@
 //! Engine tests. Every test here runs twice in the suite: natively, and compiled to wasm in
 //! headless Chromium (`cargo xtask test`), which is what shows the two agree.
+#![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
 use assay_engine::checks::{self, CheckSpec, Verdict};
 use assay_engine::data::{Dataset, Table, Task};
 use assay_engine::model::ModelKind;
 use assay_engine::replay;
 use assay_engine::rng::SeededRng;
-use assay_engine::spec::Spec;
+use assay_engine::spec::{DatasetSpec, Spec};
 use assay_engine::train::{Ending, TrainConfig, train};
 use assay_engine::{EngineError, fingerprint};
 use ndarray::array;
@@ -42,12 +43,9 @@ fn sample_spec(kind: ModelKind) -> Spec {
         ModelKind::LinearRegression => (DIABETES, "diabetes.csv", "progression"),
     };
     let rows = Table::parse_csv(csv).unwrap().rows.len();
-    Spec::author(
+    Spec::new(
         "sample",
-        name,
-        csv,
-        rows,
-        target,
+        DatasetSpec::from_csv(name, csv, rows, target),
         kind,
         TrainConfig::default(),
         vec![CheckSpec::ReproducibleTraining],

@@ -1,0 +1,197 @@
+//! Installs what a fresh machine lacks, idempotently, one message per tool.
+//!
+//! Everything comes from the package registries: the wasm target through rustup, Trunk and
+//! wasm-bindgen-cli from crates.io, wasm-opt from npm's `binaryen` package, Chromium and
+//! chromedriver from Debian. Trunk is pinned in `Trunk.toml` to these exact versions, so it finds
+//! them on PATH and never downloads its own.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use anyhow::{Context, bail};
+
+use crate::shell::{self, on_path, output, run, step};
+
+/// Trunk 0.22 needs a newer rustc than this project's toolchain.
+const TRUNK_VERSION: &str = "0.21";
+
+/// binaryen's wasm-opt. Debian's (version 108) reads wasm-bindgen's externref table as `anyref`
+/// and writes a module Chromium rejects ("WebAssembly.Table.set(): Argument 1 is invalid"), so
+/// we take a current build from npm, which runs on the machine's Node.js.
+const BINARYEN_VERSION: &str = "132.0.0";
+
+/// Folder that holds the npm-installed binaryen; its `node_modules/.bin` goes first on PATH.
+pub fn tools_dir() -> PathBuf {
+    shell::root().join("target").join("tools")
+}
+
+/// PATH with the project's own tools first, for commands that run Trunk.
+pub fn tool_path() -> std::ffi::OsString {
+    let ours = tools_dir().join("node_modules").join(".bin");
+    let rest = std::env::var_os("PATH").unwrap_or_default();
+    std::env::join_paths(std::iter::once(ours).chain(std::env::split_paths(&rest))).unwrap_or(rest)
+}
+
+/// What the task at hand needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Building and serving the app.
+    App,
+    /// The app plus a browser for tests.
+    Everything,
+}
+
+pub fn ensure_all(need: Need) -> anyhow::Result<()> {
+    ensure_wasm_target()?;
+    ensure_trunk()?;
+    ensure_wasm_bindgen()?;
+    let mut packages = vec![("npm", "npm")];
+    if need == Need::Everything {
+        packages.extend([
+            ("chromium", "chromium"),
+            ("chromedriver", "chromium-driver"),
+        ]);
+    }
+    ensure_apt(&packages)?;
+    ensure_wasm_opt()
+}
+
+fn ensure_wasm_opt() -> anyhow::Result<()> {
+    let major = BINARYEN_VERSION.split('.').next().unwrap_or_default();
+    let wasm_opt = tools_dir()
+        .join("node_modules")
+        .join(".bin")
+        .join("wasm-opt");
+    let present = output(&wasm_opt.to_string_lossy(), &["--version"]).unwrap_or_default();
+    if present.contains(&format!("version {major} ")) {
+        step(&format!("wasm-opt: present ({})", present.trim()));
+        return Ok(());
+    }
+    step(&format!(
+        "wasm-opt: installing binaryen {BINARYEN_VERSION} from npm into target/tools"
+    ));
+    run(Command::new("npm")
+        .args([
+            "install",
+            "--no-save",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+        ])
+        .arg(tools_dir())
+        .arg(format!("binaryen@{BINARYEN_VERSION}")))
+}
+
+fn ensure_wasm_target() -> anyhow::Result<()> {
+    let installed = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    if installed
+        .lines()
+        .any(|t| t.trim() == "wasm32-unknown-unknown")
+    {
+        step("wasm32-unknown-unknown target: present");
+        return Ok(());
+    }
+    step("wasm32-unknown-unknown target: installing with rustup");
+    run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+}
+
+fn ensure_trunk() -> anyhow::Result<()> {
+    let version = output("trunk", &["--version"]).unwrap_or_default();
+    if version
+        .split_whitespace()
+        .nth(1)
+        .is_some_and(|v| v.starts_with(&format!("{TRUNK_VERSION}.")))
+    {
+        step(&format!("trunk: present ({})", version.trim()));
+        return Ok(());
+    }
+    step(&format!(
+        "trunk {TRUNK_VERSION}.x: installing from crates.io (takes about 8 minutes)"
+    ));
+    run(Command::new("cargo").args([
+        "install",
+        "trunk",
+        "--version",
+        &format!("~{TRUNK_VERSION}"),
+        "--locked",
+    ]))
+}
+
+/// wasm-bindgen-cli must equal the `wasm-bindgen` crate in Cargo.lock exactly.
+fn ensure_wasm_bindgen() -> anyhow::Result<()> {
+    let wanted = locked_version("wasm-bindgen")?;
+    let trunk_toml = std::fs::read_to_string(shell::root().join("Trunk.toml"))?;
+    if !trunk_toml.contains(&format!("wasm_bindgen = \"{wanted}\"")) {
+        bail!(
+            "Cargo.lock has wasm-bindgen {wanted}: set `wasm_bindgen = \"{wanted}\"` in Trunk.toml"
+        );
+    }
+    let present = output("wasm-bindgen", &["--version"]).unwrap_or_default();
+    if present.split_whitespace().nth(1) == Some(wanted.as_str())
+        && on_path("wasm-bindgen-test-runner")
+    {
+        step(&format!("wasm-bindgen-cli: present ({wanted})"));
+        return Ok(());
+    }
+    step(&format!(
+        "wasm-bindgen-cli {wanted}: installing from crates.io (a few minutes)"
+    ));
+    // Not --locked: its lock file names a crate version the registry no longer serves.
+    run(Command::new("cargo").args([
+        "install",
+        "wasm-bindgen-cli",
+        "--version",
+        &format!("={wanted}"),
+    ]))
+}
+
+fn locked_version(package: &str) -> anyhow::Result<String> {
+    let lock =
+        std::fs::read_to_string(shell::root().join("Cargo.lock")).context("reading Cargo.lock")?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == format!("name = \"{package}\"")
+            && let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = "))
+        {
+            return Ok(version.trim_matches('"').to_owned());
+        }
+    }
+    bail!("Cargo.lock has no {package}")
+}
+
+/// Installs the Debian packages whose programs are missing.
+fn ensure_apt(packages: &[(&str, &str)]) -> anyhow::Result<()> {
+    let missing: Vec<&str> = packages
+        .iter()
+        .filter(|(program, package)| {
+            let present = on_path(program);
+            step(&format!(
+                "{program} ({package}): {}",
+                if present { "present" } else { "missing" }
+            ));
+            !present
+        })
+        .map(|(_, package)| *package)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let as_root = output("id", &["-u"]).is_some_and(|id| id.trim() == "0");
+    let apt = |args: &[&str]| {
+        let mut command = if as_root {
+            Command::new("apt-get")
+        } else {
+            Command::new("sudo")
+        };
+        if !as_root {
+            command.arg("apt-get");
+        }
+        command.env("DEBIAN_FRONTEND", "noninteractive").args(args);
+        command
+    };
+    step(&format!("installing {} with apt-get", missing.join(", ")));
+    run(&mut apt(&["update", "-q"]))?;
+    let mut install = apt(&["install", "-y", "-q", "--no-install-recommends"]);
+    install.args(&missing);
+    run(&mut install)
+}

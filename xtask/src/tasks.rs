@@ -1,0 +1,82 @@
+//! The tasks themselves.
+
+use std::process::Command;
+
+use crate::setup::{self, Need};
+use crate::shell::{root, run, step};
+
+/// Serves the app with Trunk on http://127.0.0.1:8080 (release build: the engine trains fast).
+pub fn serve() -> anyhow::Result<()> {
+    setup::ensure_all(Need::App)?;
+    step("serving the app on http://127.0.0.1:8080 (Ctrl-C stops it)");
+    run(Command::new("trunk")
+        .args(["serve", "--release"])
+        .env("PATH", setup::tool_path()))
+}
+
+/// Every test, cheapest first so a broken build fails fast.
+pub fn test() -> anyhow::Result<()> {
+    setup::ensure_all(Need::Everything)?;
+    let root = root();
+
+    step("1/5 formatting and lints");
+    run(Command::new("cargo").args(["fmt", "--all", "--check"]))?;
+    run(Command::new("cargo").args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--locked",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+
+    step("2/5 native tests (engine, app logic, CLI)");
+    run(Command::new("cargo").args(["test", "--workspace", "--locked"]))?;
+
+    step("3/5 wasm tests in headless Chromium (engine and app components)");
+    let chromedriver =
+        std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    run(Command::new("cargo")
+        .args([
+            "test",
+            "--locked",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            "assay-engine",
+            "-p",
+            "assay-app",
+        ])
+        .env("CHROMEDRIVER", &chromedriver)
+        .env(
+            "WASM_BINDGEN_TEST_WEBDRIVER_JSON",
+            root.join("webdriver.json"),
+        )
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
+
+    step("4/5 release build of the app");
+    let dist = root.join("target").join("dist-release");
+    run(Command::new("trunk")
+        .args(["build", "--release", "--dist"])
+        .arg(&dist)
+        .env("PATH", setup::tool_path()))?;
+
+    step("5/5 end to end: browser → exported spec → CLI");
+    run(Command::new("cargo")
+        .args([
+            "test",
+            "--locked",
+            "-p",
+            "assay-cli",
+            "--test",
+            "browser",
+            "--",
+            "--ignored",
+        ])
+        .env("ASSAY_DIST", &dist)
+        .env("CHROMEDRIVER", &chromedriver))?;
+
+    step("all tests passed");
+    Ok(())
+}
