@@ -218,6 +218,7 @@ fn check_card(spec: &CheckSpec, outcome: &CheckOutcome) -> impl IntoView {
     let (label, class) = match outcome.verdict {
         Verdict::Pass => ("Pass", "verdict pass"),
         Verdict::Fail => ("Fail", "verdict fail"),
+        Verdict::Error => ("Error", "verdict error"),
     };
     view! {
         <article class="check" data-testid=format!("check-{}", outcome.check)>
@@ -233,7 +234,7 @@ fn check_card(spec: &CheckSpec, outcome: &CheckOutcome) -> impl IntoView {
                     .map(|m| view! { <dt>{m.name.replace('_', " ")}</dt> <dd>{format!("{:.6}", m.value)}</dd> })
                     .collect_view()}
             </dl>
-            <LossCurve values=outcome.loss_curve.clone() />
+            {(!outcome.loss_curve.is_empty()).then(|| view! { <LossCurve values=outcome.loss_curve.clone() /> })}
             <details>
                 <summary>"Why this matters"</summary>
                 <p>{guide.why}</p>

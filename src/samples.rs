@@ -1,7 +1,8 @@
 //! The built-in datasets, compiled into the app so it works from the first second, offline.
 //! Sources and licences: `public/samples/README.md`.
 
-use assay_engine::model::ModelKind;
+use assay_engine::data::Task;
+use assay_engine::model::ModelSpec;
 
 /// A dataset that ships with the app, with the model that suits it.
 #[derive(Debug)]
@@ -11,7 +12,8 @@ pub struct Sample {
     pub file_name: &'static str,
     pub description: &'static str,
     pub target: &'static str,
-    pub model: ModelKind,
+    pub task: Task,
+    pub model: ModelSpec,
     pub csv: &'static str,
 }
 
@@ -23,7 +25,8 @@ pub static SAMPLES: [Sample; 2] = [
         description: "569 tumour biopsies, 30 measurements each; is the tumour malignant? \
                       Wolberg, Street and Mangasarian, UCI, CC BY 4.0.",
         target: "diagnosis",
-        model: ModelKind::LogisticRegression,
+        task: Task::BinaryClassification,
+        model: ModelSpec::LogisticRegression,
         csv: include_str!("../public/samples/breast_cancer.csv"),
     },
     Sample {
@@ -33,7 +36,8 @@ pub static SAMPLES: [Sample; 2] = [
         description: "442 patients, 10 baseline measurements; how far has the disease \
                       progressed a year later? Efron et al. 2004.",
         target: "progression",
-        model: ModelKind::LinearRegression,
+        task: Task::Regression,
+        model: ModelSpec::LinearRegression,
         csv: include_str!("../public/samples/diabetes.csv"),
     },
 ];

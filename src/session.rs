@@ -2,9 +2,9 @@
 
 use assay_engine::EngineError;
 use assay_engine::checks::CheckSpec;
-use assay_engine::data::Table;
+use assay_engine::data::{Table, Task};
 use assay_engine::replay::{self, Run};
-use assay_engine::spec::{DatasetSpec, Spec};
+use assay_engine::spec::{DatasetSpec, Preprocessing, Spec};
 use assay_engine::train::TrainConfig;
 
 use crate::samples::Sample;
@@ -25,10 +25,14 @@ pub fn author(sample: &Sample, seed: u64) -> Result<Authored, EngineError> {
     };
     let mut spec = Spec::new(
         &format!("{} – {}", sample.title, sample.model.label()),
-        DatasetSpec::from_csv(sample.file_name, sample.csv, rows, sample.target),
-        sample.model,
+        DatasetSpec::from_csv(sample.file_name, sample.csv, rows),
+        Preprocessing {
+            target: sample.target.to_owned(),
+            task: sample.task,
+        },
+        sample.model.clone(),
         training,
-        vec![CheckSpec::ReproducibleTraining],
+        CheckSpec::defaults(sample.task != Task::Regression),
     );
     let run = replay::run(&spec, sample.csv)?;
     spec.recorded = Some(run.to_recorded());

@@ -39,7 +39,7 @@ fn replay_one(path: &Path) -> anyhow::Result<Status> {
     let run = replay::run(&spec, &csv)?;
 
     println!("{}: {}", path.display(), spec.name);
-    let (mut passed, mut failed) = (0, 0);
+    let (mut passed, mut failed, mut errors) = (0, 0, 0);
     for check in &run.checks {
         let label = match check.verdict {
             Verdict::Pass => {
@@ -49,6 +49,10 @@ fn replay_one(path: &Path) -> anyhow::Result<Status> {
             Verdict::Fail => {
                 failed += 1;
                 "FAIL"
+            }
+            Verdict::Error => {
+                errors += 1;
+                "ERROR"
             }
         };
         println!("  {label}  {}: {}", check.check, check.summary);
@@ -74,8 +78,12 @@ fn replay_one(path: &Path) -> anyhow::Result<Status> {
     } else {
         "differs from the recording"
     };
-    println!("  checks: {passed} held, {failed} did not; replay: {reproduced}");
-    Ok(if failed == 0 && differences.is_empty() {
+    println!(
+        "  checks: {passed} held, {failed} did not, {errors} could not run; replay: {reproduced}"
+    );
+    Ok(if errors > 0 {
+        Status::Unusable
+    } else if failed == 0 && differences.is_empty() {
         Status::Success
     } else {
         Status::Failed

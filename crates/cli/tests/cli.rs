@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use assay_engine::checks::CheckSpec;
-use assay_engine::model::ModelKind;
+use assay_engine::data::Task;
+use assay_engine::model::ModelSpec;
 use assay_engine::replay;
-use assay_engine::spec::{DatasetSpec, Spec};
+use assay_engine::spec::{DatasetSpec, Preprocessing, Spec};
 use assay_engine::train::TrainConfig;
 
 const DIABETES: &str = include_str!("../../../public/samples/diabetes.csv");
@@ -37,10 +38,14 @@ fn scratch(name: &str) -> PathBuf {
 fn recorded_spec() -> Spec {
     let mut spec = Spec::new(
         "diabetes",
-        DatasetSpec::from_csv("diabetes.csv", DIABETES, 442, "progression"),
-        ModelKind::LinearRegression,
+        DatasetSpec::from_csv("diabetes.csv", DIABETES, 442),
+        Preprocessing {
+            target: "progression".into(),
+            task: Task::Regression,
+        },
+        ModelSpec::LinearRegression,
         TrainConfig::default(),
-        vec![CheckSpec::ReproducibleTraining],
+        vec![CheckSpec::ReproducibleTraining { extra_seeds: 0 }],
     );
     spec.recorded = Some(replay::run(&spec, DIABETES).unwrap().to_recorded());
     spec

@@ -1,113 +1,419 @@
-//! The models Assay trains, each a flat parameter vector with a loss and its analytic gradient.
+//! The models Assay trains, all as one small network type with a flat parameter vector.
 //!
-//! Parameters are stored flat (`[w_1, …, w_d, b]`) so that optimisers, gradient checks and
-//! fingerprints treat every model alike.
+//! A network maps `x ∈ ℝ^d` through hidden layers `a_l = g(W_l a_{l−1} + b_l)` (g = ReLU or tanh)
+//! to scores `z = W_L a_{L−1} + b_L`, then a head that fits the task:
 //!
-//! * Linear regression: `ŷ = w·x + b`, loss `L = 1/(2n) Σ (ŷ − y)² + λ/2 ‖w‖²`.
-//! * Logistic regression: `p = σ(w·x + b)`, loss `L = 1/n Σ [softplus(z) − y z] + λ/2 ‖w‖²`
-//!   (the log loss written in a form that cannot overflow).
+//! * identity, loss `½ (z − y)²` (regression);
+//! * sigmoid, loss `softplus(z) − y z`, the log loss written so it cannot overflow (binary);
+//! * softmax, loss `logsumexp(z) − z_y` (multiclass).
+//!
+//! The training loss is the mean over rows plus `λ/2 ‖W‖²` over weights (not biases). Linear,
+//! logistic and softmax regression are the networks with no hidden layer. Parameters are flat,
+//! layer by layer, each layer's weights row-major (`W[out][in]`) then its biases, so optimisers,
+//! gradient checks and fingerprints treat every model alike.
 
-use ndarray::{ArrayView1, ArrayView2};
+use ndarray::{Array2, ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
-use crate::data::Task;
-use crate::linalg;
+use crate::EngineError;
 use crate::rng::SeededRng;
 
-/// Which model to train.
+/// Hidden-layer non-linearity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ModelKind {
-    LinearRegression,
-    LogisticRegression,
+pub enum Activation {
+    Relu,
+    Tanh,
 }
 
-impl ModelKind {
-    pub const ALL: [ModelKind; 2] = [ModelKind::LinearRegression, ModelKind::LogisticRegression];
+/// Which model to train, as a spec names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ModelSpec {
+    LinearRegression,
+    LogisticRegression,
+    SoftmaxRegression,
+    /// A multilayer perceptron with one or two hidden layers; its head follows the task.
+    Mlp {
+        hidden_layers: Vec<u32>,
+        activation: Activation,
+    },
+}
 
-    pub fn task(self) -> Task {
+/// Most units in one hidden layer, so a spec cannot ask for a network that exhausts memory.
+pub const MAX_HIDDEN_UNITS: u32 = 512;
+
+impl ModelSpec {
+    pub fn label(&self) -> String {
         match self {
-            ModelKind::LinearRegression => Task::Regression,
-            ModelKind::LogisticRegression => Task::BinaryClassification,
+            ModelSpec::LinearRegression => "Linear regression".into(),
+            ModelSpec::LogisticRegression => "Logistic regression".into(),
+            ModelSpec::SoftmaxRegression => "Softmax regression".into(),
+            ModelSpec::Mlp {
+                hidden_layers,
+                activation,
+            } => format!(
+                "MLP ({} hidden, {})",
+                hidden_layers
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join("–"),
+                match activation {
+                    Activation::Relu => "ReLU",
+                    Activation::Tanh => "tanh",
+                }
+            ),
         }
     }
+}
 
-    pub fn label(self) -> &'static str {
-        match self {
-            ModelKind::LinearRegression => "Linear regression",
-            ModelKind::LogisticRegression => "Logistic regression",
+/// What the final layer computes, fixed by the task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Head {
+    /// Regression: scores are the predictions.
+    Identity,
+    /// Binary classification: one score, the probability of class 1 is σ(z).
+    Sigmoid,
+    /// Classification into `k` classes: k scores, probabilities by softmax.
+    Softmax,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Layer {
+    inputs: usize,
+    outputs: usize,
+    /// Index of this layer's first weight in the flat parameters.
+    offset: usize,
+}
+
+impl Layer {
+    fn bias_offset(&self) -> usize {
+        self.offset + self.inputs * self.outputs
+    }
+}
+
+/// A model ready to train: its shape and head, but not its parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Network {
+    layers: Vec<Layer>,
+    activation: Activation,
+    head: Head,
+    parameter_count: usize,
+}
+
+impl Network {
+    /// Builds the network for `spec` on `inputs` features. `classes` is 0 for regression.
+    pub fn new(spec: &ModelSpec, inputs: usize, classes: usize) -> Result<Self, EngineError> {
+        let wrong = |what: &str| {
+            Err(EngineError::setting(
+                "model.kind",
+                format!("{} {what}", spec.label()),
+            ))
+        };
+        let (hidden, activation, head) = match spec {
+            ModelSpec::LinearRegression if classes == 0 => {
+                (vec![], Activation::Relu, Head::Identity)
+            }
+            ModelSpec::LinearRegression => return wrong("needs a numeric target (regression)"),
+            ModelSpec::LogisticRegression if classes == 2 => {
+                (vec![], Activation::Relu, Head::Sigmoid)
+            }
+            ModelSpec::LogisticRegression => {
+                return wrong("needs a target with exactly two classes");
+            }
+            ModelSpec::SoftmaxRegression if classes >= 2 => {
+                (vec![], Activation::Relu, Head::Softmax)
+            }
+            ModelSpec::SoftmaxRegression => return wrong("needs a classification target"),
+            ModelSpec::Mlp {
+                hidden_layers,
+                activation,
+            } => {
+                if hidden_layers.is_empty() || hidden_layers.len() > 2 {
+                    return Err(EngineError::setting(
+                        "model.hidden_layers",
+                        "give one or two hidden layer sizes",
+                    ));
+                }
+                if hidden_layers
+                    .iter()
+                    .any(|&u| u == 0 || u > MAX_HIDDEN_UNITS)
+                {
+                    return Err(EngineError::setting(
+                        "model.hidden_layers",
+                        format!("each layer needs 1 to {MAX_HIDDEN_UNITS} units"),
+                    ));
+                }
+                let head = match classes {
+                    0 => Head::Identity,
+                    2 => Head::Sigmoid,
+                    _ => Head::Softmax,
+                };
+                (
+                    hidden_layers.iter().map(|&u| u as usize).collect(),
+                    *activation,
+                    head,
+                )
+            }
+        };
+        if inputs == 0 {
+            return Err(EngineError::Data(
+                "the model needs at least one feature".into(),
+            ));
         }
+        let outputs = if head == Head::Softmax { classes } else { 1 };
+        let mut layers = Vec::new();
+        let mut offset = 0;
+        let mut fan_in = inputs;
+        for units in hidden.into_iter().chain([outputs]) {
+            layers.push(Layer {
+                inputs: fan_in,
+                outputs: units,
+                offset,
+            });
+            offset += fan_in * units + units;
+            fan_in = units;
+        }
+        Ok(Self {
+            layers,
+            activation,
+            head,
+            parameter_count: offset,
+        })
     }
 
-    pub fn parameter_count(self, n_features: usize) -> usize {
-        n_features + 1
+    pub fn head(&self) -> Head {
+        self.head
     }
 
-    /// Weights drawn from N(0, 0.01²) in feature order, then the bias set to zero. This draw
-    /// order is fixed: it is part of what a seed means.
-    pub fn init(self, n_features: usize, rng: &mut SeededRng) -> Vec<f64> {
-        let mut params: Vec<f64> = (0..n_features).map(|_| 0.01 * rng.normal()).collect();
-        params.push(0.0);
+    pub fn parameter_count(&self) -> usize {
+        self.parameter_count
+    }
+
+    /// Columns of [`Network::predict`]'s output.
+    pub fn outputs(&self) -> usize {
+        self.layers.last().map_or(1, |l| l.outputs)
+    }
+
+    /// Initial parameters, drawn layer by layer, weights in storage order, biases zero.
+    /// Linear models start near zero (N(0, 0.01²)); networks with hidden layers use
+    /// N(0, gain/fan_in) (gain 2 for ReLU, 1 for tanh) so signals neither vanish nor explode.
+    pub fn init(&self, rng: &mut SeededRng) -> Vec<f64> {
+        let mut params = vec![0.0; self.parameter_count];
+        let linear = self.layers.len() == 1;
+        for layer in &self.layers {
+            let scale = if linear {
+                0.01
+            } else {
+                let gain = if self.activation == Activation::Relu {
+                    2.0
+                } else {
+                    1.0
+                };
+                libm::sqrt(gain / layer.inputs as f64)
+            };
+            for w in &mut params[layer.offset..layer.bias_offset()] {
+                *w = scale * rng.normal();
+            }
+        }
         params
     }
 
-    /// Mean loss over the rows of `x` and its gradient with respect to `params`.
+    /// Predictions, one row per input row: the value (identity), the probability of class 1
+    /// (sigmoid), or every class's probability (softmax).
+    pub fn predict(&self, params: &[f64], x: ArrayView2<f64>) -> Array2<f64> {
+        let mut out = Array2::zeros((x.nrows(), self.outputs()));
+        let mut activations = self.buffers();
+        for_each_row(x, |r, row| {
+            self.forward(params, row, &mut activations);
+            let scores = &activations[self.layers.len() - 1];
+            let mut target = out.row_mut(r);
+            match self.head {
+                Head::Identity => target[0] = scores[0],
+                Head::Sigmoid => target[0] = sigmoid(scores[0]),
+                Head::Softmax => {
+                    for (t, p) in target.iter_mut().zip(softmax(scores)) {
+                        *t = p;
+                    }
+                }
+            }
+        });
+        out
+    }
+
+    /// Mean loss over the rows of `x` and its gradient. `y` holds the target value
+    /// (regression) or the class index (classification).
     pub fn loss_and_gradient(
-        self,
+        &self,
         params: &[f64],
         x: ArrayView2<f64>,
         y: ArrayView1<f64>,
         l2: f64,
     ) -> (f64, Vec<f64>) {
-        let d = x.ncols();
-        let (weights, bias) = (&params[..d], params[d]);
-        let n = x.nrows() as f64;
-        let mut gradient = vec![0.0; d + 1];
-        let mut loss = 0.0;
-        for (row, &target) in x.rows().into_iter().zip(y) {
-            let z = linalg::dot(row, weights) + bias;
-            let residual = match self {
-                ModelKind::LinearRegression => {
-                    let r = z - target;
-                    loss += 0.5 * r * r;
-                    r
-                }
-                ModelKind::LogisticRegression => {
-                    loss += softplus(z) - target * z;
-                    sigmoid(z) - target
-                }
-            };
-            for (g, xj) in gradient[..d].iter_mut().zip(row) {
-                *g += residual * xj;
-            }
-            gradient[d] += residual;
-        }
-        loss /= n;
+        let mut gradient = vec![0.0; self.parameter_count];
+        let loss = self.accumulate(params, x, y, Some(&mut gradient));
+        let n = x.nrows().max(1) as f64;
         for g in &mut gradient {
             *g /= n;
         }
-        let mut penalty = 0.0;
-        for (g, w) in gradient[..d].iter_mut().zip(weights) {
-            *g += l2 * w;
-            penalty += w * w;
-        }
-        (loss + 0.5 * l2 * penalty, gradient)
+        let penalty = self.add_penalty(params, l2, Some(&mut gradient));
+        (loss / n + 0.5 * l2 * penalty, gradient)
     }
 
-    /// Predictions: the value for regression, the probability of class 1 for classification.
-    pub fn predict(self, params: &[f64], x: ArrayView2<f64>) -> Vec<f64> {
-        let d = x.ncols();
-        let scores = linalg::matvec(x, &params[..d]);
-        scores
-            .into_iter()
-            .map(|s| {
-                let z = s + params[d];
-                match self {
-                    ModelKind::LinearRegression => z,
-                    ModelKind::LogisticRegression => sigmoid(z),
+    /// Mean loss only, without the cost of a backward pass.
+    pub fn loss(&self, params: &[f64], x: ArrayView2<f64>, y: ArrayView1<f64>, l2: f64) -> f64 {
+        let loss = self.accumulate(params, x, y, None);
+        let penalty = self.add_penalty(params, l2, None);
+        loss / x.nrows().max(1) as f64 + 0.5 * l2 * penalty
+    }
+
+    /// Sum of squared weights; adds `λ w` to each weight's gradient when given one.
+    fn add_penalty(&self, params: &[f64], l2: f64, mut gradient: Option<&mut Vec<f64>>) -> f64 {
+        let mut penalty = 0.0;
+        for layer in &self.layers {
+            for i in layer.offset..layer.bias_offset() {
+                if let Some(g) = gradient.as_deref_mut() {
+                    g[i] += l2 * params[i];
                 }
-            })
-            .collect()
+                penalty += params[i] * params[i];
+            }
+        }
+        penalty
+    }
+
+    /// One activation buffer per layer input and output.
+    fn buffers(&self) -> Vec<Vec<f64>> {
+        self.layers.iter().map(|l| vec![0.0; l.outputs]).collect()
+    }
+
+    /// Fills `activations[l]` with layer l's output (pre-head scores for the last layer).
+    fn forward(&self, params: &[f64], row: &[f64], activations: &mut [Vec<f64>]) {
+        for (l, layer) in self.layers.iter().enumerate() {
+            let (before, after) = activations.split_at_mut(l);
+            let input: &[f64] = before.last().map_or(row, Vec::as_slice);
+            let hidden = l + 1 < self.layers.len();
+            for (o, out) in after[0].iter_mut().enumerate() {
+                let weights = &params[layer.offset + o * layer.inputs..][..layer.inputs];
+                let mut sum = 0.0;
+                for (a, w) in input.iter().zip(weights) {
+                    sum += a * w;
+                }
+                let z = sum + params[layer.bias_offset() + o];
+                *out = if hidden { self.activate(z) } else { z };
+            }
+        }
+    }
+
+    fn activate(&self, z: f64) -> f64 {
+        match self.activation {
+            Activation::Relu => z.max(0.0),
+            Activation::Tanh => libm::tanh(z),
+        }
+    }
+
+    /// Derivative of the activation, from its output `a`.
+    fn activation_slope(&self, a: f64) -> f64 {
+        match self.activation {
+            Activation::Relu => {
+                if a > 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+            Activation::Tanh => 1.0 - a * a,
+        }
+    }
+
+    /// Summed loss; adds the summed gradient when asked.
+    fn accumulate(
+        &self,
+        params: &[f64],
+        x: ArrayView2<f64>,
+        y: ArrayView1<f64>,
+        mut gradient: Option<&mut Vec<f64>>,
+    ) -> f64 {
+        let mut activations = self.buffers();
+        let mut deltas = self.buffers();
+        let mut loss = 0.0;
+        for_each_row(x, |r, row| {
+            let target = y[r];
+            self.forward(params, row, &mut activations);
+            let last = self.layers.len() - 1;
+            let scores = &activations[last];
+            let delta = &mut deltas[last];
+            match self.head {
+                Head::Identity => {
+                    let residual = scores[0] - target;
+                    loss += 0.5 * residual * residual;
+                    delta[0] = residual;
+                }
+                Head::Sigmoid => {
+                    loss += softplus(scores[0]) - target * scores[0];
+                    delta[0] = sigmoid(scores[0]) - target;
+                }
+                Head::Softmax => {
+                    let class = target as usize;
+                    loss += logsumexp(scores) - scores.get(class).copied().unwrap_or(0.0);
+                    for (k, (d, p)) in delta.iter_mut().zip(softmax(scores)).enumerate() {
+                        *d = p - if k == class { 1.0 } else { 0.0 };
+                    }
+                }
+            }
+            if let Some(gradient) = gradient.as_deref_mut() {
+                self.backward(params, row, &activations, &mut deltas, gradient);
+            }
+        });
+        loss
+    }
+
+    /// Back-propagates `deltas[last]` (∂loss/∂scores) and adds the parameter gradient.
+    fn backward(
+        &self,
+        params: &[f64],
+        row: &[f64],
+        activations: &[Vec<f64>],
+        deltas: &mut [Vec<f64>],
+        gradient: &mut [f64],
+    ) {
+        for l in (0..self.layers.len()).rev() {
+            let layer = self.layers[l];
+            let input: &[f64] = if l == 0 { row } else { &activations[l - 1] };
+            let (before, after) = deltas.split_at_mut(l);
+            let delta = &after[0];
+            for (o, &d) in delta.iter().enumerate() {
+                let grads = &mut gradient[layer.offset + o * layer.inputs..][..layer.inputs];
+                for (g, a) in grads.iter_mut().zip(input) {
+                    *g += d * a;
+                }
+                gradient[layer.bias_offset() + o] += d;
+            }
+            if let Some(previous) = before.last_mut() {
+                for (i, p) in previous.iter_mut().enumerate() {
+                    let mut sum = 0.0;
+                    for (o, &d) in delta.iter().enumerate() {
+                        sum += params[layer.offset + o * layer.inputs + i] * d;
+                    }
+                    *p = sum * self.activation_slope(activations[l - 1][i]);
+                }
+            }
+        }
+    }
+}
+
+/// Calls `f(index, row)` with each row as a slice, copying only rows of non-contiguous views.
+fn for_each_row(x: ArrayView2<f64>, mut f: impl FnMut(usize, &[f64])) {
+    let mut buffer = Vec::with_capacity(x.ncols());
+    for (r, row) in x.rows().into_iter().enumerate() {
+        match row.as_slice() {
+            Some(slice) => f(r, slice),
+            None => {
+                buffer.clear();
+                buffer.extend(row.iter());
+                f(r, &buffer);
+            }
+        }
     }
 }
 
@@ -124,4 +430,28 @@ pub fn sigmoid(z: f64) -> f64 {
 /// `ln(1 + e^z)` without overflow.
 pub fn softplus(z: f64) -> f64 {
     z.max(0.0) + libm::log1p(libm::exp(-z.abs()))
+}
+
+/// `ln Σ e^{z_k}`, shifted by the maximum so it cannot overflow.
+pub fn logsumexp(z: &[f64]) -> f64 {
+    let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if !max.is_finite() {
+        return max;
+    }
+    let mut sum = 0.0;
+    for &v in z {
+        sum += libm::exp(v - max);
+    }
+    max + libm::log(sum)
+}
+
+/// Probabilities `e^{z_k} / Σ e^{z_j}`.
+pub fn softmax(z: &[f64]) -> Vec<f64> {
+    let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let exps: Vec<f64> = z.iter().map(|&v| libm::exp(v - max)).collect();
+    let mut sum = 0.0;
+    for e in &exps {
+        sum += e;
+    }
+    exps.into_iter().map(|e| e / sum).collect()
 }

@@ -1,9 +1,11 @@
 //! Running a spec and comparing the run with what its author recorded.
 
 use crate::EngineError;
-use crate::checks::{self, CheckOutcome, CheckSpec, Verdict};
+use crate::checks::{CheckOutcome, Context, Verdict};
 use crate::data::{Dataset, Table};
 use crate::fingerprint;
+use crate::metrics::{Evaluation, evaluate};
+use crate::model::Network;
 use crate::spec::{Recorded, Spec};
 use crate::train::{TrainedModel, train};
 
@@ -12,6 +14,8 @@ use crate::train::{TrainedModel, train};
 pub struct Run {
     pub model: TrainedModel,
     pub parameter_fingerprint: String,
+    /// The trained model on the validation split.
+    pub evaluation: Evaluation,
     pub checks: Vec<CheckOutcome>,
 }
 
@@ -24,6 +28,7 @@ impl Run {
     pub fn to_recorded(&self) -> Recorded {
         Recorded {
             parameter_fingerprint: self.parameter_fingerprint.clone(),
+            metrics: self.evaluation.metrics.clone(),
             checks: self
                 .checks
                 .iter()
@@ -36,9 +41,16 @@ impl Run {
     }
 }
 
+/// The data split for training and validation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Splits {
+    pub train: Dataset,
+    pub validation: Dataset,
+}
+
 /// Parses and prepares the spec's data. `csv` is the dataset's text (embedded, or read by the
 /// caller from `dataset.path`); its hash must match the spec.
-pub fn load_dataset(spec: &Spec, csv: &str) -> Result<Dataset, EngineError> {
+pub fn load_splits(spec: &Spec, csv: &str) -> Result<Splits, EngineError> {
     let actual = fingerprint::sha256_hex(csv.as_bytes());
     if actual != spec.dataset.sha256 {
         return Err(EngineError::Data(format!(
@@ -47,28 +59,40 @@ pub fn load_dataset(spec: &Spec, csv: &str) -> Result<Dataset, EngineError> {
         )));
     }
     let table = Table::parse_csv(csv)?;
-    Dataset::from_table(&table, &spec.dataset.target, spec.model.task())
+    let data = Dataset::from_table(&table, &spec.preprocessing.target, spec.preprocessing.task)?;
+    Ok(Splits {
+        train: data.clone(),
+        validation: data,
+    })
 }
 
 /// Trains the spec's model and runs its checks.
 pub fn run(spec: &Spec, csv: &str) -> Result<Run, EngineError> {
     spec.validate()?;
-    let data = load_dataset(spec, csv)?;
-    let (x, y) = (data.features.view(), data.target.view());
-    let model = train(spec.model, x, y, &spec.training)?;
+    let splits = load_splits(spec, csv)?;
+    let (x, y) = (splits.train.features.view(), splits.train.target.view());
+    let network = Network::new(&spec.model, x.ncols(), splits.train.classes.len())?;
+    let model = train(&network, x, y, &spec.training)?;
     let parameter_fingerprint = fingerprint::of_values(&model.params);
+    let evaluation = evaluate(&network, &model.params, &splits.validation);
+    let context = Context {
+        model: &spec.model,
+        network: &network,
+        config: &spec.training,
+        train: &splits.train,
+        validation: &splits.validation,
+        trained: &model,
+        previous: spec.history.last().map_or(&[], |r| r.metrics.as_slice()),
+    };
     let checks = spec
         .checks
         .iter()
-        .map(|check| match check {
-            CheckSpec::ReproducibleTraining => {
-                checks::reproducible_training(spec.model, x, y, &spec.training)
-            }
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|check| check.run(&context))
+        .collect();
     Ok(Run {
         model,
         parameter_fingerprint,
+        evaluation,
         checks,
     })
 }
@@ -93,11 +117,22 @@ pub fn compare(recorded: &Recorded, run: &Run) -> Vec<Difference> {
             });
         }
     };
+    // Bits, written so that two values differ as text exactly when their bits differ.
+    let bits = |v: f64| format!("{v:?} (bits {:016x})", v.to_bits());
     note(
         "parameter fingerprint".into(),
         recorded.parameter_fingerprint.clone(),
         run.parameter_fingerprint.clone(),
     );
+    for metric in &recorded.metrics {
+        note(
+            format!("validation {}", metric.name),
+            bits(metric.value),
+            run.evaluation
+                .get_named(&metric.name)
+                .map_or_else(|| "missing".into(), bits),
+        );
+    }
     for expected in &recorded.checks {
         let Some(actual) = run.checks.iter().find(|c| c.check == expected.check) else {
             note(expected.check.clone(), "recorded".into(), "not run".into());
@@ -114,8 +149,6 @@ pub fn compare(recorded: &Recorded, run: &Run) -> Vec<Difference> {
             actual.fingerprint.clone().unwrap_or_default(),
         );
         for metric in &expected.metrics {
-            // Bits, written so that two values differ as text exactly when their bits differ.
-            let bits = |v: f64| format!("{v:?} (bits {:016x})", v.to_bits());
             note(
                 format!("{} {}", expected.check, metric.name),
                 bits(metric.value),

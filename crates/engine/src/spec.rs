@@ -9,9 +9,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::EngineError;
-use crate::checks::{CheckOutcome, CheckSpec};
+use crate::checks::{CheckOutcome, CheckSpec, Metric};
+use crate::data::Task;
 use crate::fingerprint;
-use crate::model::ModelKind;
+use crate::model::ModelSpec;
 use crate::train::TrainConfig;
 
 /// The spec format this engine writes and the newest it reads.
@@ -29,12 +30,32 @@ pub struct Spec {
     pub assay_version: String,
     pub name: String,
     pub dataset: DatasetSpec,
-    pub model: ModelKind,
+    pub preprocessing: Preprocessing,
+    pub model: ModelSpec,
     pub training: TrainConfig,
     pub checks: Vec<CheckSpec>,
     /// Results at authoring time, which a replay must reproduce.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recorded: Option<Recorded>,
+    /// Headline metrics of earlier revisions, newest last, for "no worse than before".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<Revision>,
+}
+
+/// How the table becomes training data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Preprocessing {
+    pub target: String,
+    pub task: Task,
+}
+
+/// An earlier revision's validation metrics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Revision {
+    pub revision: u32,
+    pub metrics: Vec<Metric>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,7 +65,6 @@ pub struct DatasetSpec {
     /// SHA-256 of the CSV file's bytes.
     pub sha256: String,
     pub rows: usize,
-    pub target: String,
     /// The CSV text itself, for small files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csv: Option<String>,
@@ -59,18 +79,19 @@ pub struct DatasetSpec {
 pub struct Recorded {
     /// Fingerprint of the model trained with the spec's settings.
     pub parameter_fingerprint: String,
+    /// That model's metrics on the validation split.
+    pub metrics: Vec<Metric>,
     pub checks: Vec<CheckOutcome>,
 }
 
 impl DatasetSpec {
     /// Describes a CSV file; the text is embedded when small, otherwise referenced by its name.
-    pub fn from_csv(file_name: &str, csv: &str, rows: usize, target: &str) -> Self {
+    pub fn from_csv(file_name: &str, csv: &str, rows: usize) -> Self {
         let embedded = csv.len() <= MAX_EMBEDDED_BYTES;
         Self {
             name: file_name.to_owned(),
             sha256: fingerprint::sha256_hex(csv.as_bytes()),
             rows,
-            target: target.to_owned(),
             csv: embedded.then(|| csv.to_owned()),
             path: (!embedded).then(|| file_name.to_owned()),
         }
@@ -82,7 +103,8 @@ impl Spec {
     pub fn new(
         name: &str,
         dataset: DatasetSpec,
-        model: ModelKind,
+        preprocessing: Preprocessing,
+        model: ModelSpec,
         training: TrainConfig,
         checks: Vec<CheckSpec>,
     ) -> Self {
@@ -91,10 +113,12 @@ impl Spec {
             assay_version: crate::VERSION.to_owned(),
             name: name.to_owned(),
             dataset,
+            preprocessing,
             model,
             training,
             checks,
             recorded: None,
+            history: Vec::new(),
         }
     }
 

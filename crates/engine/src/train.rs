@@ -1,13 +1,14 @@
 //! Seeded mini-batch gradient descent, one epoch at a time so callers can show progress and stop.
 //!
 //! Randomness is drawn in this order from one [`SeededRng`]: the initial parameters
-//! ([`ModelKind::init`]), then one shuffle of the row order at the start of every epoch.
+//! ([`Network::init`]), then one shuffle of the row order at the start of every epoch.
 
 use ndarray::{ArrayView1, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
 use crate::EngineError;
-use crate::model::ModelKind;
+use crate::model::Network;
+use crate::optim::{Optimizer, OptimizerState};
 use crate::rng::SeededRng;
 
 /// Training settings; with the data, they fix the trained model exactly.
@@ -20,6 +21,8 @@ pub struct TrainConfig {
     pub learning_rate: f64,
     /// L2 penalty λ on the weights (not the bias).
     pub l2: f64,
+    #[serde(default)]
+    pub optimizer: Optimizer,
 }
 
 impl Default for TrainConfig {
@@ -30,6 +33,7 @@ impl Default for TrainConfig {
             batch_size: 32,
             learning_rate: 0.1,
             l2: 0.0,
+            optimizer: Optimizer::default(),
         }
     }
 }
@@ -63,7 +67,7 @@ impl TrainConfig {
                 format!("must be zero or positive; it is {}", self.l2),
             ));
         }
-        Ok(())
+        self.optimizer.validate()
     }
 }
 
@@ -81,7 +85,6 @@ pub enum Ending {
 /// A trained model and how it got there.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrainedModel {
-    pub kind: ModelKind,
     pub params: Vec<f64>,
     /// Mean training loss over all rows: before training, then after each epoch.
     pub loss_curve: Vec<f64>,
@@ -91,12 +94,13 @@ pub struct TrainedModel {
 /// Training in progress; call [`Trainer::run_epoch`] until it returns `false`.
 #[derive(Debug)]
 pub struct Trainer<'a> {
-    kind: ModelKind,
+    network: &'a Network,
     x: ArrayView2<'a, f64>,
     y: ArrayView1<'a, f64>,
     config: TrainConfig,
     rng: SeededRng,
     params: Vec<f64>,
+    optimizer: OptimizerState,
     order: Vec<usize>,
     loss_curve: Vec<f64>,
     ending: Option<Ending>,
@@ -104,7 +108,7 @@ pub struct Trainer<'a> {
 
 impl<'a> Trainer<'a> {
     pub fn new(
-        kind: ModelKind,
+        network: &'a Network,
         x: ArrayView2<'a, f64>,
         y: ArrayView1<'a, f64>,
         config: &TrainConfig,
@@ -118,10 +122,11 @@ impl<'a> Trainer<'a> {
             )));
         }
         let mut rng = SeededRng::new(config.seed);
-        let params = kind.init(x.ncols(), &mut rng);
-        let initial_loss = kind.loss_and_gradient(&params, x, y, config.l2).0;
+        let params = network.init(&mut rng);
+        let initial_loss = network.loss(&params, x, y, config.l2);
         Ok(Self {
-            kind,
+            network,
+            optimizer: OptimizerState::new(&config.optimizer, params.len()),
             x,
             y,
             config: config.clone(),
@@ -136,6 +141,10 @@ impl<'a> Trainer<'a> {
     /// Epochs finished so far.
     pub fn epochs_done(&self) -> u32 {
         (self.loss_curve.len() - 1) as u32
+    }
+
+    pub fn params(&self) -> &[f64] {
+        &self.params
     }
 
     pub fn loss_curve(&self) -> &[f64] {
@@ -153,16 +162,14 @@ impl<'a> Trainer<'a> {
             let xb = self.x.select(Axis(0), batch);
             let yb = self.y.select(Axis(0), batch);
             let (_, gradient) =
-                self.kind
+                self.network
                     .loss_and_gradient(&self.params, xb.view(), yb.view(), self.config.l2);
-            for (p, g) in self.params.iter_mut().zip(&gradient) {
-                *p -= self.config.learning_rate * g;
-            }
+            self.optimizer
+                .step(&mut self.params, &gradient, self.config.learning_rate);
         }
         let loss = self
-            .kind
-            .loss_and_gradient(&self.params, self.x, self.y, self.config.l2)
-            .0;
+            .network
+            .loss(&self.params, self.x, self.y, self.config.l2);
         self.loss_curve.push(loss);
         let epoch = self.epochs_done();
         if !loss.is_finite() || self.params.iter().any(|p| !p.is_finite()) {
@@ -176,7 +183,6 @@ impl<'a> Trainer<'a> {
     pub fn finish(mut self) -> TrainedModel {
         while self.run_epoch() {}
         TrainedModel {
-            kind: self.kind,
             params: self.params,
             loss_curve: self.loss_curve,
             ending: self.ending.unwrap_or(Ending::Completed),
@@ -186,10 +192,10 @@ impl<'a> Trainer<'a> {
 
 /// Trains to the end in one call.
 pub fn train(
-    kind: ModelKind,
+    network: &Network,
     x: ArrayView2<f64>,
     y: ArrayView1<f64>,
     config: &TrainConfig,
 ) -> Result<TrainedModel, EngineError> {
-    Ok(Trainer::new(kind, x, y, config)?.finish())
+    Ok(Trainer::new(network, x, y, config)?.finish())
 }

@@ -2,54 +2,29 @@
 //! headless Chromium (`cargo xtask test`), which is what shows the two agree.
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-use assay_engine::checks::{self, CheckSpec, Verdict};
+mod common;
+
+use assay_engine::checks::{CheckSpec, Verdict};
 use assay_engine::data::{Dataset, Table, Task};
-use assay_engine::model::ModelKind;
+use assay_engine::model::{ModelSpec, Network};
 use assay_engine::replay;
 use assay_engine::rng::SeededRng;
-use assay_engine::spec::{DatasetSpec, Spec};
+use assay_engine::spec::Spec;
 use assay_engine::train::{Ending, TrainConfig, train};
 use assay_engine::{EngineError, fingerprint};
+use common::{DIABETES, both, sample, sample_spec};
 use ndarray::array;
 
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
-/// Marks a test for both native `cargo test` and wasm-bindgen-test.
-macro_rules! both {
-    ($($(#[$meta:meta])* fn $name:ident() $body:block)*) => {$(
-        $(#[$meta])*
-        #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-        #[cfg_attr(not(target_arch = "wasm32"), test)]
-        fn $name() $body
-    )*};
-}
+const LINEAR: ModelSpec = ModelSpec::LinearRegression;
+const LOGISTIC: ModelSpec = ModelSpec::LogisticRegression;
 
-const BREAST_CANCER: &str = include_str!("../../../public/samples/breast_cancer.csv");
-const DIABETES: &str = include_str!("../../../public/samples/diabetes.csv");
-
-fn sample(kind: ModelKind) -> Dataset {
-    let (csv, target) = match kind {
-        ModelKind::LogisticRegression => (BREAST_CANCER, "diagnosis"),
-        ModelKind::LinearRegression => (DIABETES, "progression"),
-    };
-    let table = Table::parse_csv(csv).unwrap();
-    Dataset::from_table(&table, target, kind.task()).unwrap()
-}
-
-fn sample_spec(kind: ModelKind) -> Spec {
-    let (csv, name, target) = match kind {
-        ModelKind::LogisticRegression => (BREAST_CANCER, "breast_cancer.csv", "diagnosis"),
-        ModelKind::LinearRegression => (DIABETES, "diabetes.csv", "progression"),
-    };
-    let rows = Table::parse_csv(csv).unwrap().rows.len();
-    Spec::new(
-        "sample",
-        DatasetSpec::from_csv(name, csv, rows, target),
-        kind,
-        TrainConfig::default(),
-        vec![CheckSpec::ReproducibleTraining],
-    )
+fn trained(model: &ModelSpec, config: &TrainConfig) -> assay_engine::train::TrainedModel {
+    let data = sample(model);
+    let network = Network::new(model, data.features.ncols(), data.classes.len()).unwrap();
+    train(&network, data.features.view(), data.target.view(), config).unwrap()
 }
 
 both! {
@@ -122,7 +97,7 @@ both! {
     }
 
     fn binary_labels_map_in_sorted_order_and_features_are_standardised() {
-        let data = sample(ModelKind::LogisticRegression);
+        let data = sample(&LOGISTIC);
         assert_eq!(data.classes, ["benign", "malignant"]);
         // 212 malignant of 569, per the dataset's documentation.
         assert_eq!(data.target.sum(), 212.0);
@@ -132,36 +107,11 @@ both! {
         }
     }
 
-    fn analytic_gradients_match_central_differences() {
-        let x = array![[0.5, -1.0, 2.0], [1.5, 0.3, -0.7], [-0.2, 0.8, 0.1], [1.0, 1.0, 1.0]];
-        let y_reg = array![1.0, -2.0, 0.5, 3.0];
-        let y_cls = array![1.0, 0.0, 0.0, 1.0];
-        let params = [0.3, -0.2, 0.1, 0.05];
-        for (kind, y) in [
-            (ModelKind::LinearRegression, &y_reg),
-            (ModelKind::LogisticRegression, &y_cls),
-        ] {
-            let (_, gradient) = kind.loss_and_gradient(&params, x.view(), y.view(), 0.1);
-            for i in 0..params.len() {
-                let h = 1e-6;
-                let mut plus = params;
-                let mut minus = params;
-                plus[i] += h;
-                minus[i] -= h;
-                let numeric = (kind.loss_and_gradient(&plus, x.view(), y.view(), 0.1).0
-                    - kind.loss_and_gradient(&minus, x.view(), y.view(), 0.1).0)
-                    / (2.0 * h);
-                let scale = gradient[i].abs().max(numeric.abs()).max(1e-8);
-                assert!((gradient[i] - numeric).abs() / scale < 1e-6, "{kind:?} param {i}");
-            }
-        }
-    }
-
     fn logistic_loss_is_finite_for_extreme_scores() {
         let x = array![[1.0]];
+        let network = Network::new(&LOGISTIC, 1, 2).unwrap();
         for (w, y) in [(800.0, 0.0), (-800.0, 1.0)] {
-            let (loss, gradient) =
-                ModelKind::LogisticRegression.loss_and_gradient(&[w, 0.0], x.view(), array![y].view(), 0.0);
+            let (loss, gradient) = network.loss_and_gradient(&[w, 0.0], x.view(), array![y].view(), 0.0);
             // softplus(800) = 800 exactly in f64: the loss is the score itself.
             assert_eq!(loss, 800.0);
             assert!(gradient.iter().all(|g| g.is_finite()));
@@ -169,11 +119,8 @@ both! {
     }
 
     fn training_lowers_the_loss_on_both_samples() {
-        for kind in ModelKind::ALL {
-            let data = sample(kind);
-            let model =
-                train(kind, data.features.view(), data.target.view(), &TrainConfig::default())
-                    .unwrap();
+        for kind in [LINEAR, LOGISTIC] {
+            let model = trained(&kind, &TrainConfig::default());
             assert_eq!(model.ending, Ending::Completed);
             assert_eq!(model.loss_curve.len(), 31);
             let (first, last) = (model.loss_curve[0], model.loss_curve[30]);
@@ -182,39 +129,32 @@ both! {
     }
 
     fn a_learning_rate_that_explodes_is_reported_not_a_panic() {
-        let data = sample(ModelKind::LinearRegression);
         let config = TrainConfig { learning_rate: 1e6, ..TrainConfig::default() };
-        let model =
-            train(ModelKind::LinearRegression, data.features.view(), data.target.view(), &config)
-                .unwrap();
+        let model = trained(&LINEAR, &config);
         assert!(matches!(model.ending, Ending::Diverged { epoch } if epoch < 30), "{:?}", model.ending);
     }
 
     fn bad_settings_name_their_field() {
-        let data = sample(ModelKind::LinearRegression);
+        let data = sample(&LINEAR);
+        let network = Network::new(&LINEAR, data.features.ncols(), 0).unwrap();
         let config = TrainConfig { batch_size: 0, ..TrainConfig::default() };
-        let error = train(ModelKind::LinearRegression, data.features.view(), data.target.view(), &config)
-            .unwrap_err();
+        let error = train(&network, data.features.view(), data.target.view(), &config).unwrap_err();
         assert_eq!(error.to_string(), "setting `training.batch_size`: must be at least 1");
     }
 
     fn reproducible_training_passes_on_the_samples() {
-        for kind in ModelKind::ALL {
-            let data = sample(kind);
-            let outcome = checks::reproducible_training(
-                kind,
-                data.features.view(),
-                data.target.view(),
-                &TrainConfig::default(),
-            )
-            .unwrap();
+        for kind in [LINEAR, LOGISTIC] {
+            let spec = sample_spec(kind, vec![CheckSpec::ReproducibleTraining { extra_seeds: 2 }]);
+            let run = replay::run(&spec, spec.dataset.csv.as_deref().unwrap()).unwrap();
+            let outcome = &run.checks[0];
             assert_eq!(outcome.verdict, Verdict::Pass, "{}", outcome.summary);
             assert!(outcome.metric("largest_parameter_gap_to_other_seed").unwrap() > 0.0);
+            assert_eq!(outcome.fingerprint.as_ref(), Some(&run.parameter_fingerprint));
         }
     }
 
     fn spec_round_trips_byte_for_byte() {
-        let mut spec = sample_spec(ModelKind::LogisticRegression);
+        let mut spec = sample_spec(LOGISTIC, CheckSpec::defaults(true));
         let run = replay::run(&spec, spec.dataset.csv.as_deref().unwrap()).unwrap();
         spec.recorded = Some(run.to_recorded());
         let text = spec.to_json();
@@ -224,7 +164,7 @@ both! {
     }
 
     fn replay_of_a_recorded_spec_has_no_differences_and_tampering_shows() {
-        let mut spec = sample_spec(ModelKind::LinearRegression);
+        let mut spec = sample_spec(LINEAR, vec![CheckSpec::ReproducibleTraining { extra_seeds: 0 }]);
         let csv = spec.dataset.csv.clone().unwrap();
         let run = replay::run(&spec, &csv).unwrap();
         assert!(run.all_pass());
@@ -240,7 +180,7 @@ both! {
     }
 
     fn specs_from_newer_versions_or_with_unknown_fields_are_refused_clearly() {
-        let spec = sample_spec(ModelKind::LinearRegression).to_json();
+        let spec = sample_spec(LINEAR, vec![]).to_json();
         let newer = spec.replacen("\"format_version\": 1", "\"format_version\": 9", 1);
         let error = Spec::from_json(&newer).unwrap_err().to_string();
         assert!(error.contains("format version 9") && error.contains("reads format versions up to 1"), "{error}");
@@ -256,7 +196,7 @@ both! {
     }
 
     fn changed_data_is_caught_by_its_hash() {
-        let spec = sample_spec(ModelKind::LinearRegression);
+        let spec = sample_spec(LINEAR, vec![]);
         let changed = DIABETES.replacen("59,2,32.1", "59,2,32.2", 1);
         let error = replay::run(&spec, &changed).unwrap_err().to_string();
         assert!(error.contains("the data changed"), "{error}");
@@ -269,14 +209,11 @@ both! {
         for line in golden.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
             let (name, expected) = line.split_once(' ').unwrap();
             let kind = match name {
-                "logistic_regression/breast_cancer" => ModelKind::LogisticRegression,
-                "linear_regression/diabetes" => ModelKind::LinearRegression,
+                "logistic_regression/breast_cancer" => LOGISTIC,
+                "linear_regression/diabetes" => LINEAR,
                 other => panic!("unknown golden entry {other}"),
             };
-            let data = sample(kind);
-            let model =
-                train(kind, data.features.view(), data.target.view(), &TrainConfig::default())
-                    .unwrap();
+            let model = trained(&kind, &TrainConfig::default());
             assert_eq!(fingerprint::of_values(&model.params), expected.trim(), "{name}");
             checked += 1;
         }

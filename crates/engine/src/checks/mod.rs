@@ -1,31 +1,232 @@
 //! The catalogue of checks. Each check says what it verifies, why it matters, and returns a
 //! verdict with its evidence; a failing check is data, not an error.
 
+mod baseline;
+mod gradient_check;
+mod loss_decreases;
+mod no_regression;
+mod optimum;
+mod output_sanity;
+mod overfit;
+mod random_step;
 mod reproducible;
+mod threshold;
 
 use serde::{Deserialize, Serialize};
 
-pub use reproducible::reproducible_training;
+use crate::EngineError;
+use crate::data::Dataset;
+use crate::metrics::MetricName;
+use crate::model::{ModelSpec, Network};
+use crate::train::{TrainConfig, TrainedModel};
 
-/// A check as a spec asks for it, with its parameters.
+/// A check as a spec asks for it, with its parameters. Parameters left out take the defaults
+/// shown by [`CheckSpec::defaults`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "check", rename_all = "snake_case", deny_unknown_fields)]
 pub enum CheckSpec {
-    /// Train twice with the spec's seed, once with another; see [`reproducible_training`].
-    ReproducibleTraining,
+    /// Same seed twice gives bit-identical models; another seed a different one.
+    ReproducibleTraining {
+        /// Further seeds to train, to show how much the validation metric moves by chance.
+        #[serde(default)]
+        extra_seeds: u32,
+    },
+    /// One gradient step on seeded random rows runs and keeps everything finite.
+    GradientStepOnRandomInput,
+    /// Analytic gradients agree with central finite differences.
+    GradientCheck {
+        #[serde(default = "default_gradient_tolerance")]
+        max_relative_error: f64,
+    },
+    /// Training loss falls by at least this fraction from start to end.
+    LossDecreases {
+        #[serde(default = "default_min_drop")]
+        min_relative_drop: f64,
+    },
+    /// Without regularisation, the model memorises a few training rows.
+    OverfitTinyBatch {
+        #[serde(default = "default_tiny_rows")]
+        rows: u32,
+        #[serde(default = "default_tiny_epochs")]
+        epochs: u32,
+        /// Classification: final log loss; regression: final loss over the loss of the mean.
+        #[serde(default = "default_tiny_loss")]
+        max_loss: f64,
+    },
+    /// The model beats a trivial predictor on the validation split by a margin.
+    BeatsBaseline {
+        #[serde(default)]
+        metric: Option<MetricName>,
+        #[serde(default)]
+        margin: f64,
+    },
+    /// A validation metric clears a fixed bar.
+    MetricThreshold { metric: MetricName, threshold: f64 },
+    /// A validation metric is no worse than the previous revision's.
+    NoRegression {
+        metric: MetricName,
+        #[serde(default)]
+        tolerance: f64,
+        /// Read `tolerance` as a fraction of the previous value.
+        #[serde(default)]
+        relative: bool,
+    },
+    /// Predictions are finite; probabilities lie in [0, 1] and sum to 1.
+    OutputSanity,
+    /// Linear regression: training reaches the exact least-squares optimum's loss.
+    ConvergesToOptimum {
+        #[serde(default = "default_loss_gap")]
+        max_loss_gap: f64,
+    },
+}
+
+fn default_gradient_tolerance() -> f64 {
+    1e-6
+}
+fn default_min_drop() -> f64 {
+    0.05
+}
+fn default_tiny_rows() -> u32 {
+    8
+}
+fn default_tiny_epochs() -> u32 {
+    500
+}
+fn default_tiny_loss() -> f64 {
+    0.05
+}
+fn default_loss_gap() -> f64 {
+    0.01
 }
 
 impl CheckSpec {
+    /// Every check with its default parameters, in teaching order. `MetricThreshold` and
+    /// `NoRegression` get a metric suited to `classification`.
+    pub fn defaults(classification: bool) -> Vec<CheckSpec> {
+        let (metric, threshold) = if classification {
+            (MetricName::Accuracy, 0.8)
+        } else {
+            (MetricName::R2, 0.3)
+        };
+        vec![
+            CheckSpec::ReproducibleTraining { extra_seeds: 0 },
+            CheckSpec::GradientStepOnRandomInput,
+            CheckSpec::GradientCheck {
+                max_relative_error: default_gradient_tolerance(),
+            },
+            CheckSpec::LossDecreases {
+                min_relative_drop: default_min_drop(),
+            },
+            CheckSpec::OverfitTinyBatch {
+                rows: default_tiny_rows(),
+                epochs: default_tiny_epochs(),
+                max_loss: default_tiny_loss(),
+            },
+            CheckSpec::BeatsBaseline {
+                metric: None,
+                margin: 0.0,
+            },
+            CheckSpec::MetricThreshold { metric, threshold },
+            CheckSpec::NoRegression {
+                metric,
+                tolerance: 0.0,
+                relative: false,
+            },
+            CheckSpec::OutputSanity,
+        ]
+    }
+
     pub fn id(&self) -> &'static str {
         match self {
-            CheckSpec::ReproducibleTraining => "reproducible_training",
+            CheckSpec::ReproducibleTraining { .. } => "reproducible_training",
+            CheckSpec::GradientStepOnRandomInput => "gradient_step_on_random_input",
+            CheckSpec::GradientCheck { .. } => "gradient_check",
+            CheckSpec::LossDecreases { .. } => "loss_decreases",
+            CheckSpec::OverfitTinyBatch { .. } => "overfit_tiny_batch",
+            CheckSpec::BeatsBaseline { .. } => "beats_baseline",
+            CheckSpec::MetricThreshold { .. } => "metric_threshold",
+            CheckSpec::NoRegression { .. } => "no_regression",
+            CheckSpec::OutputSanity => "output_sanity",
+            CheckSpec::ConvergesToOptimum { .. } => "converges_to_optimum",
         }
     }
 
     pub fn guide(&self) -> &'static Guide {
         match self {
-            CheckSpec::ReproducibleTraining => &reproducible::GUIDE,
+            CheckSpec::ReproducibleTraining { .. } => &reproducible::GUIDE,
+            CheckSpec::GradientStepOnRandomInput => &random_step::GUIDE,
+            CheckSpec::GradientCheck { .. } => &gradient_check::GUIDE,
+            CheckSpec::LossDecreases { .. } => &loss_decreases::GUIDE,
+            CheckSpec::OverfitTinyBatch { .. } => &overfit::GUIDE,
+            CheckSpec::BeatsBaseline { .. } => &baseline::GUIDE,
+            CheckSpec::MetricThreshold { .. } => &threshold::GUIDE,
+            CheckSpec::NoRegression { .. } => &no_regression::GUIDE,
+            CheckSpec::OutputSanity => &output_sanity::GUIDE,
+            CheckSpec::ConvergesToOptimum { .. } => &optimum::GUIDE,
         }
+    }
+
+    /// Runs the check. A check that cannot run on this input (a bad parameter, a model it does
+    /// not apply to) gets the verdict `Error` with the reason, so the other checks still run.
+    pub fn run(&self, context: &Context) -> CheckOutcome {
+        let mut outcome = self.try_run(context).unwrap_or_else(|error| CheckOutcome {
+            verdict: Verdict::Error,
+            ..CheckOutcome::new(false, error.to_string(), Vec::new())
+        });
+        outcome.check = self.id().to_owned();
+        outcome
+    }
+
+    fn try_run(&self, context: &Context) -> Result<CheckOutcome, EngineError> {
+        match *self {
+            CheckSpec::ReproducibleTraining { extra_seeds } => {
+                reproducible::run(context, extra_seeds)
+            }
+            CheckSpec::GradientStepOnRandomInput => random_step::run(context),
+            CheckSpec::GradientCheck { max_relative_error } => {
+                gradient_check::run(context, max_relative_error)
+            }
+            CheckSpec::LossDecreases { min_relative_drop } => {
+                loss_decreases::run(context, min_relative_drop)
+            }
+            CheckSpec::OverfitTinyBatch {
+                rows,
+                epochs,
+                max_loss,
+            } => overfit::run(context, rows, epochs, max_loss),
+            CheckSpec::BeatsBaseline { metric, margin } => baseline::run(context, metric, margin),
+            CheckSpec::MetricThreshold { metric, threshold } => {
+                threshold::run(context, metric, threshold)
+            }
+            CheckSpec::NoRegression {
+                metric,
+                tolerance,
+                relative,
+            } => no_regression::run(context, metric, tolerance, relative),
+            CheckSpec::OutputSanity => output_sanity::run(context),
+            CheckSpec::ConvergesToOptimum { max_loss_gap } => optimum::run(context, max_loss_gap),
+        }
+    }
+}
+
+/// What every check may look at: the model, its settings, the data splits, the trained model
+/// and the previous revision's recorded metrics.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub model: &'a ModelSpec,
+    pub network: &'a Network,
+    pub config: &'a TrainConfig,
+    pub train: &'a Dataset,
+    pub validation: &'a Dataset,
+    /// The model trained on `train` with `config`.
+    pub trained: &'a TrainedModel,
+    /// Validation metrics recorded by the previous revision of the spec, if any.
+    pub previous: &'a [Metric],
+}
+
+impl Context<'_> {
+    pub fn is_classification(&self) -> bool {
+        !self.train.classes.is_empty()
     }
 }
 
@@ -47,6 +248,8 @@ pub struct Guide {
 pub enum Verdict {
     Pass,
     Fail,
+    /// The check could not run on this input (a bad parameter, a model it does not apply to).
+    Error,
 }
 
 /// A named number of evidence.
@@ -85,10 +288,62 @@ pub struct CheckOutcome {
 }
 
 impl CheckOutcome {
+    /// An outcome with its verdict and summary; `check` is filled in by [`CheckSpec::run`].
+    pub fn new(passed: bool, summary: impl Into<String>, metrics: Vec<Metric>) -> Self {
+        Self {
+            check: String::new(),
+            verdict: if passed { Verdict::Pass } else { Verdict::Fail },
+            summary: summary.into(),
+            metrics,
+            fingerprint: None,
+            loss_curve: Vec::new(),
+        }
+    }
+
     pub fn metric(&self, name: &str) -> Option<f64> {
         self.metrics
             .iter()
             .find(|m| m.name == name)
             .map(|m| m.value)
     }
+}
+
+impl Context<'_> {
+    /// The metric a check uses when none is named: accuracy, or R² for regression.
+    pub fn main_metric(&self) -> MetricName {
+        if self.is_classification() {
+            MetricName::Accuracy
+        } else {
+            MetricName::R2
+        }
+    }
+
+    /// A metric of the trained model on the validation split.
+    pub fn validation_metric(&self, name: MetricName) -> Result<f64, EngineError> {
+        let evaluation =
+            crate::metrics::evaluate(self.network, &self.trained.params, self.validation);
+        metric_of(&evaluation, name)
+    }
+}
+
+/// Reads `name` from an evaluation, or says why this task has no such metric.
+pub(crate) fn metric_of(
+    evaluation: &crate::metrics::Evaluation,
+    name: MetricName,
+) -> Result<f64, EngineError> {
+    evaluation.get(name).ok_or_else(|| {
+        EngineError::setting(
+            "checks.metric",
+            format!(
+                "`{}` is not measured for this model; available: {}",
+                name.id(),
+                evaluation
+                    .metrics
+                    .iter()
+                    .map(|m| m.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+    })
 }

@@ -1,12 +1,10 @@
 //! Reproducible training: the same seed must give the same model, bit for bit, and another seed
 //! a different one (or the seed is not really used).
 
-use ndarray::{ArrayView1, ArrayView2};
-
-use super::{CheckOutcome, Guide, Metric, Verdict};
+use super::{CheckOutcome, Context, Guide, Metric};
 use crate::EngineError;
 use crate::fingerprint;
-use crate::model::ModelKind;
+use crate::metrics::evaluate;
 use crate::train::{TrainConfig, train};
 
 pub(super) static GUIDE: Guide = Guide {
@@ -15,25 +13,30 @@ pub(super) static GUIDE: Guide = Guide {
           a failing test cannot be replayed, and a passing one proves nothing about the next run.",
     when_it_fails: "Something random is not drawn from the seeded generator (an unseeded shuffle, \
                     a clock, thread timing), or the maths differs between runs. If only the \
-                    second part fails, the seed is ignored: look for a generator created without it.",
+                    other-seed part fails, the seed is ignored: look for a generator created \
+                    without it.",
     source: "Google, Machine Learning Crash Course, \"Testing for Deploying Machine Learning \
              Models\": reproducible training.",
 };
 
-/// Trains three times: twice with `config.seed`, once with `config.seed + 1`.
-pub fn reproducible_training(
-    kind: ModelKind,
-    x: ArrayView2<f64>,
-    y: ArrayView1<f64>,
-    config: &TrainConfig,
-) -> Result<CheckOutcome, EngineError> {
-    let first = train(kind, x, y, config)?;
-    let second = train(kind, x, y, config)?;
-    let other_config = TrainConfig {
-        seed: config.seed.wrapping_add(1),
-        ..config.clone()
+/// Most extra seeds a spec may ask for.
+const MAX_EXTRA_SEEDS: u32 = 20;
+
+pub(super) fn run(context: &Context, extra_seeds: u32) -> Result<CheckOutcome, EngineError> {
+    if extra_seeds > MAX_EXTRA_SEEDS {
+        return Err(EngineError::setting(
+            "checks.extra_seeds",
+            format!("at most {MAX_EXTRA_SEEDS}; it is {extra_seeds}"),
+        ));
+    }
+    let (x, y) = (context.train.features.view(), context.train.target.view());
+    let first = context.trained;
+    let second = train(context.network, x, y, context.config)?;
+    let with_seed = |offset: u64| TrainConfig {
+        seed: context.config.seed.wrapping_add(offset),
+        ..context.config.clone()
     };
-    let other = train(kind, x, y, &other_config)?;
+    let other = train(context.network, x, y, &with_seed(1))?;
 
     let same_bits = |a: &[f64], b: &[f64]| {
         a.len() == b.len() && a.iter().zip(b).all(|(p, q)| p.to_bits() == q.to_bits())
@@ -48,6 +51,33 @@ pub fn reproducible_training(
         .map(|(a, b)| (a - b).abs())
         .fold(0.0, f64::max);
 
+    let mut metrics = vec![
+        Metric::new(
+            "final_loss",
+            first.loss_curve.last().copied().unwrap_or(f64::NAN),
+        ),
+        Metric::new("largest_parameter_gap_to_other_seed", largest_gap),
+    ];
+    if extra_seeds > 0 {
+        let name = context.main_metric();
+        let mut values = Vec::new();
+        for offset in 1..=u64::from(extra_seeds) {
+            let model = train(context.network, x, y, &with_seed(offset))?;
+            values.push(super::metric_of(
+                &evaluate(context.network, &model.params, context.validation),
+                name,
+            )?);
+        }
+        let n = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let variance = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
+        metrics.push(Metric::new(&format!("{}_mean_over_seeds", name.id()), mean));
+        metrics.push(Metric::new(
+            &format!("{}_std_over_seeds", name.id()),
+            libm::sqrt(variance),
+        ));
+    }
+
     let summary = match (identical, seed_honoured) {
         (true, true) => {
             "Two runs with the same seed gave bit-identical models; another seed gave a different one."
@@ -55,22 +85,8 @@ pub fn reproducible_training(
         (false, _) => "Two runs with the same seed gave different models.",
         (true, false) => "Another seed gave exactly the same model: the seed is not used.",
     };
-    Ok(CheckOutcome {
-        check: "reproducible_training".into(),
-        verdict: if identical && seed_honoured {
-            Verdict::Pass
-        } else {
-            Verdict::Fail
-        },
-        summary: summary.into(),
-        metrics: vec![
-            Metric::new(
-                "final_loss",
-                first.loss_curve.last().copied().unwrap_or(f64::NAN),
-            ),
-            Metric::new("largest_parameter_gap_to_other_seed", largest_gap),
-        ],
-        fingerprint: Some(fingerprint::of_values(&first.params)),
-        loss_curve: first.loss_curve,
-    })
+    let mut outcome = CheckOutcome::new(identical && seed_honoured, summary, metrics);
+    outcome.fingerprint = Some(fingerprint::of_values(&first.params));
+    outcome.loss_curve = first.loss_curve.clone();
+    Ok(outcome)
 }

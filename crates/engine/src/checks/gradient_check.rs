@@ -1,0 +1,77 @@
+//! Gradient check: the analytic gradient against central finite differences,
+//! `(L(θ + h eᵢ) − L(θ − h eᵢ)) / 2h`, parameter by parameter.
+
+use super::{CheckOutcome, Context, Guide, Metric};
+use crate::EngineError;
+use crate::rng::SeededRng;
+
+pub(super) static GUIDE: Guide = Guide {
+    title: "Gradients match finite differences",
+    why: "A model trained with a wrong gradient can still improve a little, so accuracy alone \
+          hides the bug. Comparing each derivative with a numerical estimate tests the maths \
+          itself, separately from how well training goes.",
+    when_it_fails: "A sign error, a missing term (often the regulariser or the bias), or a \
+                    derivative taken with respect to the wrong variable. The largest error points \
+                    at the parameter involved.",
+    source: "Google, Machine Learning Crash Course, \"Testing for Deploying Machine Learning \
+             Models\": test sub-computations of the algorithm separately.",
+};
+
+const ROWS: usize = 8;
+const STEP: f64 = 1e-5;
+/// Below this size a gradient counts as zero, so rounding noise is not read as a relative error.
+const FLOOR: f64 = 1e-7;
+
+pub(super) fn run(context: &Context, max_relative_error: f64) -> Result<CheckOutcome, EngineError> {
+    if !(max_relative_error.is_finite() && max_relative_error > 0.0) {
+        return Err(EngineError::setting(
+            "checks.max_relative_error",
+            "must be positive",
+        ));
+    }
+    let rows = ROWS.min(context.train.features.nrows());
+    let x = context.train.features.slice(ndarray::s![..rows, ..]);
+    let y = context.train.target.slice(ndarray::s![..rows]);
+    let mut rng = SeededRng::new(context.config.seed ^ 0x6A4D_1E47_C4EC_0001);
+    let params = context.network.init(&mut rng);
+    let l2 = context.config.l2;
+    let (_, analytic) = context.network.loss_and_gradient(&params, x, y, l2);
+    let mut probe = params.clone();
+    let (mut worst, mut worst_index) = (0.0f64, 0usize);
+    for i in 0..params.len() {
+        probe[i] = params[i] + STEP;
+        let plus = context.network.loss(&probe, x, y, l2);
+        probe[i] = params[i] - STEP;
+        let minus = context.network.loss(&probe, x, y, l2);
+        probe[i] = params[i];
+        let numeric = (plus - minus) / (2.0 * STEP);
+        let error = (analytic[i] - numeric).abs() / (analytic[i].abs() + numeric.abs()).max(FLOOR);
+        // NaN counts as the worst error.
+        if error > worst || error.is_nan() {
+            worst = error;
+            worst_index = i;
+        }
+    }
+    let passed = worst <= max_relative_error;
+    let summary = if passed {
+        format!(
+            "All {} analytic derivatives agree with finite differences.",
+            params.len()
+        )
+    } else {
+        format!(
+            "Derivative {} of {} disagrees with its finite difference (relative error {worst:.2e}).",
+            worst_index + 1,
+            params.len()
+        )
+    };
+    Ok(CheckOutcome::new(
+        passed,
+        summary,
+        vec![
+            Metric::new("max_relative_error", worst),
+            Metric::new("worst_parameter", worst_index as f64),
+            Metric::new("parameters_checked", params.len() as f64),
+        ],
+    ))
+}

@@ -1,0 +1,69 @@
+//! No regression: the new version is no worse than the previous one on the same data.
+
+use super::{CheckOutcome, Context, Guide, Metric};
+use crate::EngineError;
+use crate::metrics::MetricName;
+
+pub(super) static GUIDE: Guide = Guide {
+    title: "No worse than the previous version",
+    why: "A sudden drop between two versions on the same validation data is the clearest sign a \
+          change broke something. The spec keeps the previous revision's metrics, so the old \
+          model is not needed to compare.",
+    when_it_fails: "Something in the data, features, settings or code changed for the worse. \
+                    Compare the two revisions' settings; if the drop is intended (a fairer metric, \
+                    a harder validation set), raise the tolerance in review.",
+    source: "Google, Machine Learning Crash Course, \"Testing for Deploying Machine Learning \
+             Models\": check for sudden degradation against the previous version.",
+};
+
+pub(super) fn run(
+    context: &Context,
+    metric: MetricName,
+    tolerance: f64,
+    relative: bool,
+) -> Result<CheckOutcome, EngineError> {
+    if !(tolerance.is_finite() && tolerance >= 0.0) {
+        return Err(EngineError::setting(
+            "checks.tolerance",
+            "must be zero or positive",
+        ));
+    }
+    let value = context.validation_metric(metric)?;
+    let Some(previous) = context
+        .previous
+        .iter()
+        .find(|m| m.name == metric.id())
+        .map(|m| m.value)
+    else {
+        return Ok(CheckOutcome::new(
+            true,
+            format!(
+                "No earlier revision recorded {}; this run's {value:.4} becomes the reference.",
+                metric.id()
+            ),
+            vec![Metric::new(metric.id(), value)],
+        ));
+    };
+    let allowed = if relative {
+        tolerance * previous.abs()
+    } else {
+        tolerance
+    };
+    let passed = if metric.higher_is_better() {
+        value >= previous - allowed
+    } else {
+        value <= previous + allowed
+    };
+    Ok(CheckOutcome::new(
+        passed,
+        format!(
+            "Validation {}: {value:.4} now, {previous:.4} in the previous revision (allowed change {allowed:.4}).",
+            metric.id()
+        ),
+        vec![
+            Metric::new(metric.id(), value),
+            Metric::new("previous", previous),
+            Metric::new("allowed_change", allowed),
+        ],
+    ))
+}

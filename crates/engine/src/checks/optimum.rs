@@ -1,0 +1,76 @@
+//! Converges to the analytic optimum: for linear regression the best parameters are known
+//! exactly (least squares), so gradient descent can be held to them.
+
+use super::{CheckOutcome, Context, Guide, Metric};
+use crate::EngineError;
+use crate::lstsq::least_squares;
+use crate::model::ModelSpec;
+
+pub(super) static GUIDE: Guide = Guide {
+    title: "Reaches the exact optimum",
+    why: "Linear regression has a closed-form best fit. When gradient descent ends far from it, \
+          the optimiser, not the model, is the problem, and a check that knows the right answer \
+          says so directly.",
+    when_it_fails: "Too few epochs or too small a learning rate (the loss is still falling), a \
+                    learning rate so large it bounces around the minimum, or strongly correlated \
+                    features that make the valley long and flat: standardise, or train longer.",
+    source: "Google, Machine Learning Crash Course, \"Testing for Deploying Machine Learning \
+             Models\": test algorithmic correctness, not only final quality.",
+};
+
+pub(super) fn run(context: &Context, max_loss_gap: f64) -> Result<CheckOutcome, EngineError> {
+    if *context.model != ModelSpec::LinearRegression {
+        return Err(EngineError::setting(
+            "checks.converges_to_optimum",
+            "applies only to linear regression, whose optimum has a closed form",
+        ));
+    }
+    if context.config.l2 != 0.0 {
+        return Err(EngineError::setting(
+            "checks.converges_to_optimum",
+            "compares with the unregularised optimum: set training.l2 to 0",
+        ));
+    }
+    let (x, y) = (context.train.features.view(), context.train.target.view());
+    let exact = least_squares(x, y)?;
+    let optimum = exact.parameters();
+    let best_loss = context.network.loss(&optimum, x, y, 0.0);
+    let trained_loss = context
+        .trained
+        .loss_curve
+        .last()
+        .copied()
+        .unwrap_or(f64::NAN);
+    let gap = if best_loss > 0.0 {
+        (trained_loss - best_loss) / best_loss
+    } else {
+        trained_loss
+    };
+    let scale = optimum
+        .iter()
+        .fold(0.0f64, |m, v| m.max(v.abs()))
+        .max(f64::MIN_POSITIVE);
+    let distance = context
+        .trained
+        .params
+        .iter()
+        .zip(&optimum)
+        .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()))
+        / scale;
+    let passed = gap.is_finite() && gap <= max_loss_gap;
+    Ok(CheckOutcome::new(
+        passed,
+        format!(
+            "Trained loss is {:.3}% above the exact least-squares optimum (allowed {:.3}%).",
+            gap * 100.0,
+            max_loss_gap * 100.0
+        ),
+        vec![
+            Metric::new("loss_gap", gap),
+            Metric::new("optimal_loss", best_loss),
+            Metric::new("trained_loss", trained_loss),
+            Metric::new("largest_parameter_distance", distance),
+            Metric::new("condition_estimate", exact.condition_estimate),
+        ],
+    ))
+}

@@ -1,0 +1,108 @@
+//! Overfit a tiny batch: with enough capacity and no regularisation, a model must be able to
+//! memorise a handful of rows. If it cannot, something is broken before generalisation matters.
+
+use ndarray::s;
+
+use super::{CheckOutcome, Context, Guide, Metric};
+use crate::EngineError;
+use crate::metrics::argmax;
+use crate::model::Head;
+use crate::train::{MAX_EPOCHS, TrainConfig, train};
+
+pub(super) static GUIDE: Guide = Guide {
+    title: "Memorises a tiny batch",
+    why: "A handful of examples is easy to learn by heart. A model that cannot drive its training \
+          loss close to zero on them, with regularisation off, has a bug or too little capacity, \
+          and more data will not fix either.",
+    when_it_fails: "Too few epochs or a learning rate too small for the tiny batch; labels that \
+                    contradict each other (identical rows with different targets); or a model too \
+                    small for the features (a linear model cannot memorise rows that no line \
+                    separates).",
+    source: "Google, Machine Learning Crash Course, \"Testing for Deploying Machine Learning \
+             Models\": train without regularisation on a small set until the loss nears zero.",
+};
+
+pub(super) fn run(
+    context: &Context,
+    rows: u32,
+    epochs: u32,
+    max_loss: f64,
+) -> Result<CheckOutcome, EngineError> {
+    let available = context.train.features.nrows();
+    if rows == 0 || rows as usize > available {
+        return Err(EngineError::setting(
+            "checks.rows",
+            format!("must be between 1 and the {available} training rows; it is {rows}"),
+        ));
+    }
+    if epochs == 0 || epochs > MAX_EPOCHS {
+        return Err(EngineError::setting(
+            "checks.epochs",
+            format!("between 1 and {MAX_EPOCHS}"),
+        ));
+    }
+    let n = rows as usize;
+    let x = context.train.features.slice(s![..n, ..]);
+    let y = context.train.target.slice(s![..n]);
+    let config = TrainConfig {
+        epochs,
+        batch_size: rows,
+        l2: 0.0,
+        ..context.config.clone()
+    };
+    let model = train(context.network, x, y, &config)?;
+    let loss = model.loss_curve.last().copied().unwrap_or(f64::NAN);
+
+    let (score, passed, summary) = if context.network.head() == Head::Identity {
+        // Relative to predicting the batch mean, whose loss is half the variance.
+        let mean = y.sum() / n as f64;
+        let mean_loss = y.iter().map(|v| 0.5 * (v - mean) * (v - mean)).sum::<f64>() / n as f64;
+        let relative = if mean_loss > 0.0 {
+            loss / mean_loss
+        } else {
+            loss
+        };
+        let passed = relative <= max_loss;
+        (
+            relative,
+            passed,
+            format!(
+                "Training loss on {n} rows reached {:.2}% of the mean predictor's.",
+                relative * 100.0
+            ),
+        )
+    } else {
+        let predictions = context.network.predict(&model.params, x);
+        let wrong = predictions
+            .rows()
+            .into_iter()
+            .zip(y)
+            .filter(|(p, t)| {
+                let class = if p.len() == 1 {
+                    usize::from(p[0] >= 0.5)
+                } else {
+                    argmax(&p.to_vec())
+                };
+                class != **t as usize
+            })
+            .count();
+        let passed = wrong == 0 && loss <= max_loss;
+        let summary = if wrong > 0 {
+            format!("{wrong} of {n} memorised rows are still misclassified.")
+        } else {
+            format!("All {n} rows are classified correctly; log loss {loss:.4}.")
+        };
+        (loss, passed, summary)
+    };
+    let mut outcome = CheckOutcome::new(
+        passed && loss.is_finite(),
+        summary,
+        vec![
+            Metric::new("final_loss", loss),
+            Metric::new("score", score),
+            Metric::new("rows", n as f64),
+        ],
+    );
+    outcome.loss_curve = model.loss_curve;
+    Ok(outcome)
+}

@@ -1,0 +1,141 @@
+//! Optimisers: how a gradient becomes a parameter update.
+//!
+//! * SGD with momentum μ: `v ← μ v + g`, `θ ← θ − η v` (μ = 0 is plain SGD, bit for bit).
+//! * Adam (Kingma & Ba, 2015): `m ← β₁ m + (1−β₁) g`, `v ← β₂ v + (1−β₂) g²`,
+//!   `θ ← θ − η m̂ / (√v̂ + ε)` with `m̂ = m / (1−β₁ᵗ)`, `v̂ = v / (1−β₂ᵗ)`. The powers `βᵗ` are
+//!   kept as running products rather than `powi`, whose implementation differs by platform.
+
+use serde::{Deserialize, Serialize};
+
+use crate::EngineError;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Optimizer {
+    Sgd {
+        #[serde(default)]
+        momentum: f64,
+    },
+    Adam {
+        #[serde(default = "default_beta1")]
+        beta1: f64,
+        #[serde(default = "default_beta2")]
+        beta2: f64,
+        #[serde(default = "default_epsilon")]
+        epsilon: f64,
+    },
+}
+
+fn default_beta1() -> f64 {
+    0.9
+}
+fn default_beta2() -> f64 {
+    0.999
+}
+fn default_epsilon() -> f64 {
+    1e-8
+}
+
+impl Default for Optimizer {
+    fn default() -> Self {
+        Optimizer::Sgd { momentum: 0.0 }
+    }
+}
+
+impl Optimizer {
+    pub fn adam() -> Self {
+        Optimizer::Adam {
+            beta1: default_beta1(),
+            beta2: default_beta2(),
+            epsilon: default_epsilon(),
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), EngineError> {
+        let unit = |field: &str, v: f64| {
+            if (0.0..1.0).contains(&v) {
+                Ok(())
+            } else {
+                Err(EngineError::setting(
+                    field,
+                    format!("must be at least 0 and below 1; it is {v}"),
+                ))
+            }
+        };
+        match *self {
+            Optimizer::Sgd { momentum } => unit("training.optimizer.momentum", momentum),
+            Optimizer::Adam {
+                beta1,
+                beta2,
+                epsilon,
+            } => {
+                unit("training.optimizer.beta1", beta1)?;
+                unit("training.optimizer.beta2", beta2)?;
+                if epsilon.is_finite() && epsilon > 0.0 {
+                    Ok(())
+                } else {
+                    Err(EngineError::setting(
+                        "training.optimizer.epsilon",
+                        "must be positive",
+                    ))
+                }
+            }
+        }
+    }
+}
+
+/// An optimiser's running state for one parameter vector.
+#[derive(Debug, Clone)]
+pub struct OptimizerState {
+    optimizer: Optimizer,
+    first: Vec<f64>,
+    second: Vec<f64>,
+    beta1_power: f64,
+    beta2_power: f64,
+}
+
+impl OptimizerState {
+    pub fn new(optimizer: &Optimizer, parameters: usize) -> Self {
+        Self {
+            optimizer: optimizer.clone(),
+            first: vec![0.0; parameters],
+            second: match optimizer {
+                Optimizer::Adam { .. } => vec![0.0; parameters],
+                Optimizer::Sgd { .. } => Vec::new(),
+            },
+            beta1_power: 1.0,
+            beta2_power: 1.0,
+        }
+    }
+
+    /// Applies one update to `params` from `gradient` with learning rate `rate`.
+    pub fn step(&mut self, params: &mut [f64], gradient: &[f64], rate: f64) {
+        match self.optimizer {
+            Optimizer::Sgd { momentum } => {
+                for ((p, g), v) in params.iter_mut().zip(gradient).zip(&mut self.first) {
+                    *v = momentum * *v + g;
+                    *p -= rate * *v;
+                }
+            }
+            Optimizer::Adam {
+                beta1,
+                beta2,
+                epsilon,
+            } => {
+                self.beta1_power *= beta1;
+                self.beta2_power *= beta2;
+                let (c1, c2) = (1.0 - self.beta1_power, 1.0 - self.beta2_power);
+                for (((p, g), m), v) in params
+                    .iter_mut()
+                    .zip(gradient)
+                    .zip(&mut self.first)
+                    .zip(&mut self.second)
+                {
+                    *m = beta1 * *m + (1.0 - beta1) * g;
+                    *v = beta2 * *v + (1.0 - beta2) * g * g;
+                    *p -= rate * (*m / c1) / (libm::sqrt(*v / c2) + epsilon);
+                }
+            }
+        }
+    }
+}

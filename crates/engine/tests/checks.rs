@@ -1,0 +1,149 @@
+//! Each check on the built-in samples: passing on a healthy model, failing (or refusing to run)
+//! where it should. Runs natively and as wasm in headless Chromium.
+#![allow(clippy::unwrap_used)] // Tests fail loudly by design.
+
+mod common;
+
+use assay_engine::checks::Metric;
+use assay_engine::checks::{CheckOutcome, CheckSpec, Verdict};
+use assay_engine::metrics::MetricName;
+use assay_engine::model::{Activation, ModelSpec};
+use assay_engine::optim::Optimizer;
+use assay_engine::replay;
+use assay_engine::spec::{Revision, Spec};
+use assay_engine::train::TrainConfig;
+use common::{both, sample_spec};
+
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+fn run_spec(spec: &Spec) -> Vec<CheckOutcome> {
+    replay::run(spec, spec.dataset.csv.as_deref().unwrap())
+        .unwrap()
+        .checks
+}
+
+/// Runs one check on the sample for `model` with `training`.
+fn check(model: ModelSpec, training: TrainConfig, check: CheckSpec) -> CheckOutcome {
+    let mut spec = sample_spec(model, vec![check]);
+    spec.training = training;
+    run_spec(&spec).remove(0)
+}
+
+fn verdict(outcome: &CheckOutcome) -> (Verdict, &str) {
+    (outcome.verdict, outcome.summary.as_str())
+}
+
+both! {
+    fn every_default_check_passes_on_both_samples() {
+        for (model, classification) in [(ModelSpec::LogisticRegression, true), (ModelSpec::LinearRegression, false)] {
+            let spec = sample_spec(model, CheckSpec::defaults(classification));
+            for outcome in run_spec(&spec) {
+                assert_eq!(outcome.verdict, Verdict::Pass, "{}: {}", outcome.check, outcome.summary);
+            }
+        }
+    }
+
+    fn an_mlp_and_softmax_regression_pass_the_checks_too() {
+        let mlp = ModelSpec::Mlp { hidden_layers: vec![16], activation: Activation::Tanh };
+        for model in [mlp, ModelSpec::SoftmaxRegression] {
+            let mut spec = sample_spec(model.clone(), CheckSpec::defaults(true));
+            spec.training.optimizer = Optimizer::adam();
+            spec.training.learning_rate = 0.01;
+            for outcome in run_spec(&spec) {
+                assert_eq!(outcome.verdict, Verdict::Pass, "{model:?} {}: {}", outcome.check, outcome.summary);
+            }
+        }
+    }
+
+    fn loss_decreases_fails_when_the_learning_rate_is_too_small() {
+        let training = TrainConfig { learning_rate: 1e-9, ..TrainConfig::default() };
+        let outcome = check(ModelSpec::LogisticRegression, training, CheckSpec::LossDecreases { min_relative_drop: 0.05 });
+        assert_eq!(outcome.verdict, Verdict::Fail, "{}", outcome.summary);
+        assert!(outcome.summary.contains("fell by only"), "{}", outcome.summary);
+    }
+
+    fn overfitting_a_tiny_batch_needs_enough_epochs() {
+        let outcome = check(
+            ModelSpec::LogisticRegression,
+            TrainConfig::default(),
+            CheckSpec::OverfitTinyBatch { rows: 8, epochs: 500, max_loss: 0.05 },
+        );
+        assert_eq!(verdict(&outcome).0, Verdict::Pass, "{}", outcome.summary);
+        let outcome = check(
+            ModelSpec::LinearRegression,
+            TrainConfig::default(),
+            CheckSpec::OverfitTinyBatch { rows: 8, epochs: 1, max_loss: 0.05 },
+        );
+        assert_eq!(outcome.verdict, Verdict::Fail, "{}", outcome.summary);
+    }
+
+    fn beating_the_baseline_by_an_impossible_margin_fails() {
+        let outcome = check(
+            ModelSpec::LogisticRegression,
+            TrainConfig::default(),
+            CheckSpec::BeatsBaseline { metric: Some(MetricName::Accuracy), margin: 0.5 },
+        );
+        // The majority class (benign) is right 357/569 ≈ 63% of the time: no model gains 50 points.
+        assert_eq!(outcome.verdict, Verdict::Fail, "{}", outcome.summary);
+        assert!((outcome.metric("baseline").unwrap() - 357.0 / 569.0).abs() < 1e-12);
+    }
+
+    fn thresholds_hold_in_the_right_direction() {
+        let strict = check(
+            ModelSpec::LinearRegression,
+            TrainConfig::default(),
+            CheckSpec::MetricThreshold { metric: MetricName::Rmse, threshold: 1.0 },
+        );
+        assert_eq!(strict.verdict, Verdict::Fail, "{}", strict.summary);
+        assert!(strict.summary.contains("at most 1"), "{}", strict.summary);
+        let loose = check(
+            ModelSpec::LinearRegression,
+            TrainConfig::default(),
+            CheckSpec::MetricThreshold { metric: MetricName::Rmse, threshold: 1000.0 },
+        );
+        assert_eq!(loose.verdict, Verdict::Pass, "{}", loose.summary);
+    }
+
+    fn a_metric_the_task_does_not_have_is_an_error_verdict_not_a_crash() {
+        let outcome = check(
+            ModelSpec::LinearRegression,
+            TrainConfig::default(),
+            CheckSpec::MetricThreshold { metric: MetricName::RocAuc, threshold: 0.9 },
+        );
+        assert_eq!(outcome.verdict, Verdict::Error);
+        assert!(outcome.summary.contains("`roc_auc` is not measured"), "{}", outcome.summary);
+    }
+
+    fn no_regression_compares_with_the_previous_revision() {
+        let mut spec = sample_spec(
+            ModelSpec::LogisticRegression,
+            vec![CheckSpec::NoRegression { metric: MetricName::Accuracy, tolerance: 0.0, relative: false }],
+        );
+        assert_eq!(run_spec(&spec)[0].verdict, Verdict::Pass, "first revision has nothing to compare");
+        spec.history.push(Revision { revision: 1, metrics: vec![Metric::new("accuracy", 1.0)] });
+        let outcome = run_spec(&spec).remove(0);
+        assert_eq!(outcome.verdict, Verdict::Fail, "{}", outcome.summary);
+        spec.checks[0] = CheckSpec::NoRegression { metric: MetricName::Accuracy, tolerance: 0.5, relative: true };
+        assert_eq!(run_spec(&spec)[0].verdict, Verdict::Pass);
+    }
+
+    fn linear_regression_reaches_the_least_squares_optimum_given_time() {
+        let long = TrainConfig { epochs: 300, ..TrainConfig::default() };
+        let outcome = check(ModelSpec::LinearRegression, long, CheckSpec::ConvergesToOptimum { max_loss_gap: 0.01 });
+        assert_eq!(outcome.verdict, Verdict::Pass, "{}", outcome.summary);
+        let short = TrainConfig { epochs: 1, learning_rate: 0.001, ..TrainConfig::default() };
+        let outcome = check(ModelSpec::LinearRegression, short, CheckSpec::ConvergesToOptimum { max_loss_gap: 0.01 });
+        assert_eq!(outcome.verdict, Verdict::Fail, "{}", outcome.summary);
+        let outcome = check(ModelSpec::LogisticRegression, TrainConfig::default(), CheckSpec::ConvergesToOptimum { max_loss_gap: 0.01 });
+        assert_eq!(outcome.verdict, Verdict::Error, "{}", outcome.summary);
+    }
+
+    fn every_check_explains_why_it_matters_and_cites_its_source() {
+        for check in CheckSpec::defaults(true).into_iter().chain([CheckSpec::ConvergesToOptimum { max_loss_gap: 0.01 }]) {
+            let guide = check.guide();
+            assert!(guide.why.len() > 80 && guide.when_it_fails.len() > 60, "{}", check.id());
+            assert!(guide.source.contains("Google") || guide.source.contains("Equal Experts"), "{}", check.id());
+        }
+    }
+}
