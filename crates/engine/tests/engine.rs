@@ -6,7 +6,7 @@ mod common;
 
 use assay_engine::checks::{CheckSpec, Verdict};
 use assay_engine::data::{Dataset, Table, Task};
-use assay_engine::model::{ModelSpec, Network};
+use assay_engine::model::{Activation, ModelSpec, Network};
 use assay_engine::replay;
 use assay_engine::rng::SeededRng;
 use assay_engine::spec::Spec;
@@ -20,6 +20,40 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 const LINEAR: ModelSpec = ModelSpec::LinearRegression;
 const LOGISTIC: ModelSpec = ModelSpec::LogisticRegression;
+
+/// The model and settings behind each golden fingerprint.
+fn golden_case(name: &str) -> (ModelSpec, TrainConfig) {
+    let adam = TrainConfig {
+        optimizer: assay_engine::optim::Optimizer::adam(),
+        learning_rate: 0.01,
+        ..TrainConfig::default()
+    };
+    let momentum = TrainConfig {
+        optimizer: assay_engine::optim::Optimizer::Sgd { momentum: 0.9 },
+        learning_rate: 0.01,
+        ..TrainConfig::default()
+    };
+    match name {
+        "logistic_regression/breast_cancer" => (LOGISTIC, TrainConfig::default()),
+        "linear_regression/diabetes" => (LINEAR, TrainConfig::default()),
+        "softmax_regression/breast_cancer" => (ModelSpec::SoftmaxRegression, momentum),
+        "mlp_relu_8/breast_cancer" => (
+            ModelSpec::Mlp {
+                hidden_layers: vec![8],
+                activation: Activation::Relu,
+            },
+            TrainConfig::default(),
+        ),
+        "mlp_tanh_8_4_adam/diabetes" => (
+            ModelSpec::Mlp {
+                hidden_layers: vec![8, 4],
+                activation: Activation::Tanh,
+            },
+            adam,
+        ),
+        other => panic!("unknown golden entry {other}"),
+    }
+}
 
 fn trained(model: &ModelSpec, config: &TrainConfig) -> assay_engine::train::TrainedModel {
     let data = sample(model);
@@ -208,15 +242,11 @@ both! {
         let mut checked = 0;
         for line in golden.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
             let (name, expected) = line.split_once(' ').unwrap();
-            let kind = match name {
-                "logistic_regression/breast_cancer" => LOGISTIC,
-                "linear_regression/diabetes" => LINEAR,
-                other => panic!("unknown golden entry {other}"),
-            };
-            let model = trained(&kind, &TrainConfig::default());
+            let (kind, config) = golden_case(name);
+            let model = trained(&kind, &config);
             assert_eq!(fingerprint::of_values(&model.params), expected.trim(), "{name}");
             checked += 1;
         }
-        assert_eq!(checked, 2);
+        assert_eq!(checked, 5);
     }
 }

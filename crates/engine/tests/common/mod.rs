@@ -25,6 +25,9 @@ pub const DIABETES: &str = include_str!("../../../../public/samples/diabetes.csv
 pub fn sample_for(model: &ModelSpec) -> (&'static str, &'static str, &'static str, Task) {
     match model {
         ModelSpec::LinearRegression => (DIABETES, "diabetes.csv", "progression", Task::Regression),
+        ModelSpec::Mlp { hidden_layers, .. } if hidden_layers.len() == 2 => {
+            (DIABETES, "diabetes.csv", "progression", Task::Regression)
+        }
         _ => (
             BREAST_CANCER,
             "breast_cancer.csv",

@@ -1,0 +1,80 @@
+//! Throughput of the engine's hot paths, native: CSV parsing in bytes per second and training
+//! in rows × epochs per second for each model. Run with `cargo bench -p assay-engine`;
+//! the README records the figures.
+
+use assay_engine::data::{Dataset, Table, Task};
+use assay_engine::model::{Activation, ModelSpec, Network};
+use assay_engine::optim::Optimizer;
+use assay_engine::train::{TrainConfig, train};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+const BREAST_CANCER: &str = include_str!("../../../public/samples/breast_cancer.csv");
+
+fn csv_parsing(c: &mut Criterion) {
+    // About 1 MB: the sample's rows repeated under one header.
+    let (header, body) = BREAST_CANCER.split_once('\n').unwrap_or_default();
+    let text = format!("{header}\n{}", body.repeat(8));
+    let mut group = c.benchmark_group("csv");
+    group.throughput(Throughput::Bytes(text.len() as u64));
+    group.bench_function("parse_breast_cancer_x8", |b| {
+        b.iter(|| Table::parse_csv(&text))
+    });
+    group.finish();
+}
+
+fn training(c: &mut Criterion) {
+    let table = Table::parse_csv(BREAST_CANCER).unwrap_or_else(|e| panic!("{e}"));
+    let data = Dataset::from_table(&table, "diagnosis", Task::BinaryClassification)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let config = TrainConfig {
+        epochs: 10,
+        ..TrainConfig::default()
+    };
+    let models = [
+        (
+            "logistic_regression",
+            ModelSpec::LogisticRegression,
+            Optimizer::default(),
+        ),
+        (
+            "softmax_regression",
+            ModelSpec::SoftmaxRegression,
+            Optimizer::default(),
+        ),
+        (
+            "mlp_relu_32_adam",
+            ModelSpec::Mlp {
+                hidden_layers: vec![32],
+                activation: Activation::Relu,
+            },
+            Optimizer::adam(),
+        ),
+        (
+            "mlp_tanh_32_16",
+            ModelSpec::Mlp {
+                hidden_layers: vec![32, 16],
+                activation: Activation::Tanh,
+            },
+            Optimizer::default(),
+        ),
+    ];
+    let mut group = c.benchmark_group("train");
+    group.throughput(Throughput::Elements(
+        data.features.nrows() as u64 * u64::from(config.epochs),
+    ));
+    for (name, model, optimizer) in models {
+        let network = Network::new(&model, data.features.ncols(), data.classes.len())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let config = TrainConfig {
+            optimizer,
+            ..config.clone()
+        };
+        group.bench_function(name, |b| {
+            b.iter(|| train(&network, data.features.view(), data.target.view(), &config))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, csv_parsing, training);
+criterion_main!(benches);
