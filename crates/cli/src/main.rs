@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod replay;
+mod report;
 mod serve;
 
 #[derive(Debug, Parser)]

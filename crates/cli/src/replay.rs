@@ -3,91 +3,129 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use assay_engine::checks::Verdict;
+use assay_engine::checks::{CheckOutcome, Verdict};
 use assay_engine::replay;
 use assay_engine::spec::Spec;
 
 use crate::Status;
+use crate::report::{self, ReplayMatch, SpecReport};
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// Spec files written by the Assay app.
     #[arg(required = true)]
     specs: Vec<PathBuf>,
+    /// Also write the results as JUnit XML, for CI systems to show as test results.
+    #[arg(long, value_name = "PATH")]
+    junit: Option<PathBuf>,
+    /// Also write the results as JSON (the format is documented in `report.rs`).
+    #[arg(long, value_name = "PATH")]
+    json: Option<PathBuf>,
 }
 
 /// Replays every spec, even after one fails, and returns the worst status.
 pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
-    let mut worst = Status::Success;
+    let mut reports = Vec::new();
     for path in &args.specs {
-        let status = match replay_one(path) {
-            Ok(status) => status,
-            Err(error) => {
-                eprintln!("assay: error: {}: {error:#}", path.display());
-                Status::Unusable
-            }
-        };
-        worst = worst.max(status);
+        let report = replay_one(path).unwrap_or_else(|error| {
+            eprintln!("assay: error: {}: {error:#}", path.display());
+            SpecReport::unusable(&path.display().to_string(), format!("{error:#}"))
+        });
+        reports.push(report);
     }
-    Ok(worst)
+    if let Some(path) = &args.junit {
+        std::fs::write(path, report::to_junit(&reports)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(path) = &args.json {
+        std::fs::write(path, report::to_json(&reports))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(reports
+        .iter()
+        .map(SpecReport::exit_status)
+        .max()
+        .unwrap_or(Status::Success))
 }
 
-fn replay_one(path: &Path) -> anyhow::Result<Status> {
+fn replay_one(path: &Path) -> anyhow::Result<SpecReport> {
     let text = std::fs::read_to_string(path).context("cannot read the spec")?;
     let spec = Spec::from_json(&text)?;
     let csv = dataset_text(&spec, path)?;
     let run = replay::run(&spec, &csv)?;
-
-    println!("{}: {}", path.display(), spec.name);
-    let (mut passed, mut failed, mut errors) = (0, 0, 0);
-    for check in &run.checks {
-        let label = match check.verdict {
-            Verdict::Pass => {
-                passed += 1;
-                "PASS"
-            }
-            Verdict::Fail => {
-                failed += 1;
-                "FAIL"
-            }
-            Verdict::Error => {
-                errors += 1;
-                "ERROR"
-            }
-        };
-        println!("  {label}  {}: {}", check.check, check.summary);
-    }
-    println!("  model fingerprint {}", run.parameter_fingerprint);
-    let differences = match &spec.recorded {
-        Some(recorded) => replay::compare(recorded, &run),
-        None => {
-            println!("  the spec has no recorded results to compare with");
-            Vec::new()
-        }
+    let differences = spec
+        .recorded
+        .as_ref()
+        .map(|r| replay::compare(r, &run))
+        .unwrap_or_default();
+    let replay = Some(match (&spec.recorded, differences.is_empty()) {
+        (None, _) => ReplayMatch::NothingRecorded,
+        (Some(_), true) => ReplayMatch::BitIdentical,
+        (Some(_), false) => ReplayMatch::Differs,
+    });
+    let checks: Vec<CheckOutcome> = run
+        .checks
+        .iter()
+        .map(|c| CheckOutcome {
+            loss_curve: Vec::new(),
+            ..c.clone()
+        })
+        .collect();
+    let report = SpecReport {
+        spec: path.display().to_string(),
+        name: Some(spec.name.clone()),
+        status: SpecReport::status_of(&checks, &differences),
+        error: None,
+        parameter_fingerprint: Some(run.parameter_fingerprint.clone()),
+        replay,
+        checks,
+        differences,
     };
-    for difference in &differences {
+    print_summary(&report);
+    Ok(report)
+}
+
+fn print_summary(report: &SpecReport) {
+    println!(
+        "{}: {}",
+        report.spec,
+        report.name.as_deref().unwrap_or_default()
+    );
+    let count = |verdict| {
+        report
+            .checks
+            .iter()
+            .filter(|c| c.verdict == verdict)
+            .count()
+    };
+    for check in &report.checks {
+        let label = match check.verdict {
+            Verdict::Pass => "PASS ",
+            Verdict::Fail => "FAIL ",
+            Verdict::Error => "ERROR",
+        };
+        println!("  {label} {}: {}", check.check, check.summary);
+    }
+    if let Some(fingerprint) = &report.parameter_fingerprint {
+        println!("  model fingerprint {fingerprint}");
+    }
+    for d in &report.differences {
         println!(
-            "  DIFFERS  {}: recorded {}, replayed {}",
-            difference.item, difference.recorded, difference.replayed
+            "  DIFFERS {}: recorded {}, replayed {}",
+            d.item, d.recorded, d.replayed
         );
     }
-    let reproduced = if spec.recorded.is_none() {
-        "nothing recorded"
-    } else if differences.is_empty() {
-        "reproduced bit-identically"
-    } else {
-        "differs from the recording"
+    let replay = match report.replay {
+        Some(ReplayMatch::BitIdentical) => "reproduced bit-identically",
+        Some(ReplayMatch::Differs) => "differs from the recording",
+        Some(ReplayMatch::NothingRecorded) | None => "nothing recorded to compare with",
     };
     println!(
-        "  checks: {passed} held, {failed} did not, {errors} could not run; replay: {reproduced}"
+        "  checks: {} held, {} did not, {} could not run; replay: {replay}",
+        count(Verdict::Pass),
+        count(Verdict::Fail),
+        count(Verdict::Error)
     );
-    Ok(if errors > 0 {
-        Status::Unusable
-    } else if failed == 0 && differences.is_empty() {
-        Status::Success
-    } else {
-        Status::Failed
-    })
 }
 
 /// The dataset's CSV: embedded in the spec, or read from a path relative to the spec file.

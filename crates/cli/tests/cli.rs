@@ -102,7 +102,7 @@ fn a_replay_that_differs_from_the_recording_exits_1() {
     let stdout = text(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(
-        stdout.contains("DIFFERS  reproducible_training final_loss"),
+        stdout.contains("DIFFERS reproducible_training final_loss"),
         "{stdout}"
     );
     assert!(stdout.contains("differs from the recording"), "{stdout}");
@@ -171,5 +171,61 @@ fn usage_errors_exit_2() {
         text(&output.stderr).contains("Usage"),
         "{}",
         text(&output.stderr)
+    );
+}
+
+#[test]
+fn junit_and_json_reports_parse_back_and_count_what_happened() {
+    let dir = scratch("reports");
+    let good = write(&dir, "good.assay.json", &recorded_spec().to_json());
+    let mut tampered = recorded_spec();
+    tampered.recorded.as_mut().unwrap().parameter_fingerprint = "0".repeat(64);
+    let tampered = write(&dir, "tampered.assay.json", &tampered.to_json());
+    let missing = dir.join("missing.assay.json");
+    let (junit, json) = (dir.join("report.xml"), dir.join("report.json"));
+    let output = Command::new(env!("CARGO_BIN_EXE_assay"))
+        .arg("run")
+        .args([&good, &tampered, &missing])
+        .arg("--junit")
+        .arg(&junit)
+        .arg("--json")
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let document = roxmltree::Document::parse(&xml).unwrap();
+    let root = document.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    // Per readable spec: one case for the check and one for the replay; one error case for the
+    // missing file.
+    assert_eq!(root.attribute("tests"), Some("5"));
+    assert_eq!(root.attribute("failures"), Some("1"));
+    assert_eq!(root.attribute("errors"), Some("1"));
+    let failure = document
+        .descendants()
+        .find(|n| n.has_tag_name("failure"))
+        .unwrap();
+    assert!(
+        failure
+            .attribute("message")
+            .unwrap()
+            .contains("1 differences")
+    );
+
+    let reports: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let statuses: Vec<&str> = reports
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["pass", "fail", "error"]);
+    assert_eq!(reports[0]["replay"], "bit_identical");
+    assert_eq!(
+        reports[1]["differences"][0]["item"],
+        "parameter fingerprint"
     );
 }
