@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 mod replay;
 mod report;
 mod serve;
+mod validate;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -27,6 +28,8 @@ struct Cli {
 enum Command {
     /// Replay specs: retrain, rerun every check, compare with the recorded results.
     Run(replay::RunArgs),
+    /// Check specs are usable (format, fields, dataset and its hash) without running them.
+    Validate(validate::ValidateArgs),
     /// Serve the built app (a Trunk `dist` folder) on 127.0.0.1.
     Serve(serve::ServeArgs),
 }
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => replay::run(&args),
+        Command::Validate(args) => Ok(validate::validate(&args)),
         Command::Serve(args) => serve::serve(&args).map(|()| Status::Success),
     };
     match result {

@@ -129,7 +129,7 @@ fn print_summary(report: &SpecReport) {
 }
 
 /// The dataset's CSV: embedded in the spec, or read from a path relative to the spec file.
-fn dataset_text(spec: &Spec, spec_path: &Path) -> anyhow::Result<String> {
+pub fn dataset_text(spec: &Spec, spec_path: &Path) -> anyhow::Result<String> {
     if let Some(csv) = &spec.dataset.csv {
         return Ok(csv.clone());
     }

@@ -229,3 +229,35 @@ fn junit_and_json_reports_parse_back_and_count_what_happened() {
         "parameter fingerprint"
     );
 }
+
+#[test]
+fn validate_accepts_a_good_spec_and_names_what_is_wrong_with_a_bad_one() {
+    let dir = scratch("validate");
+    let good = write(&dir, "good.assay.json", &recorded_spec().to_json());
+    let output = assay(&[Path::new("validate"), &good]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout).contains("valid (format 1"),
+        "{}",
+        text(&output.stdout)
+    );
+
+    let mut external = recorded_spec();
+    external.dataset.csv = None;
+    external.dataset.path = Some("absent.csv".into());
+    let external = write(&dir, "external.assay.json", &external.to_json());
+    assert_one_line_error(
+        &assay(&[Path::new("validate"), &external]),
+        "cannot read the dataset",
+    );
+
+    let wrong_type =
+        recorded_spec()
+            .to_json()
+            .replacen("\"epochs\": 30", "\"epochs\": \"thirty\"", 1);
+    let wrong_type = write(&dir, "wrong.assay.json", &wrong_type);
+    assert_one_line_error(
+        &assay(&[Path::new("validate"), &wrong_type]),
+        "invalid type",
+    );
+}
