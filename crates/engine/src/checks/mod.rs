@@ -1,6 +1,7 @@
 //! The catalogue of checks. Each check says what it verifies, why it matters, and returns a
 //! verdict with its evidence; a failing check is data, not an error.
 
+pub mod data_checks;
 mod reproducible;
 
 use serde::{Deserialize, Serialize};
