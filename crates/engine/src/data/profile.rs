@@ -136,16 +136,8 @@ fn add_numeric_summary(profile: &mut ColumnProfile, values: &[f64]) {
     profile.mean = Some(mean).filter(|m| m.is_finite());
     profile.std = Some(std).filter(|s| s.is_finite());
     if max > min {
-        // Halves keep `max - min` finite even for values near the limits of `f64`.
-        let half_range = max / 2.0 - min / 2.0;
-        let mut histogram = vec![0u32; HISTOGRAM_BINS];
-        for &v in values {
-            let t = (v / 2.0 - min / 2.0) / half_range;
-            let bin = ((t * HISTOGRAM_BINS as f64) as usize).min(HISTOGRAM_BINS - 1);
-            histogram[bin] = histogram[bin].saturating_add(1);
-        }
-        profile.histogram = histogram;
-        profile.bin_edges = (0..=HISTOGRAM_BINS)
+        // Each edge a weighted mean of the ends, which stays finite even near the limits of f64.
+        let edges: Vec<f64> = (0..=HISTOGRAM_BINS)
             .map(|i| match i {
                 0 => min,
                 HISTOGRAM_BINS => max,
@@ -155,6 +147,18 @@ fn add_numeric_summary(profile: &mut ColumnProfile, values: &[f64]) {
                 }
             })
             .collect();
+        // Bins are [left, right) except the last, which also holds `max`. Counting against the
+        // edges themselves keeps a value that sits on an edge in the bin the edges show.
+        let interior = &edges[1..HISTOGRAM_BINS];
+        let mut histogram = vec![0u32; HISTOGRAM_BINS];
+        for &v in values {
+            let bin = interior.partition_point(|&e| e <= v);
+            if let Some(count) = histogram.get_mut(bin) {
+                *count = count.saturating_add(1);
+            }
+        }
+        profile.histogram = histogram;
+        profile.bin_edges = edges;
     } else {
         profile.histogram = vec![u32::try_from(values.len()).unwrap_or(u32::MAX)];
         profile.bin_edges = vec![min, max];

@@ -102,6 +102,13 @@ impl Table {
                 header_record.len()
             )));
         }
+        if header_record.is_empty() {
+            return Err(EngineError::Csv {
+                line: 1,
+                column: None,
+                message: "the file is empty: there is no header row".into(),
+            });
+        }
         let headers = decode(&header_record, header_line, None)?;
         if headers.iter().all(String::is_empty) {
             return Err(EngineError::Csv {
