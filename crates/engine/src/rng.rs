@@ -13,7 +13,7 @@
 //! | stream | purpose | drawn by |
 //! |---|---|---|
 //! | 0 | training: initial parameters, then one shuffle per epoch | `train::Trainer` (via [`SeededRng::new`]) |
-//! | 1 | the train/validation split | `data::split` |
+//! | 1 | the train/validation split | `data::split_rows` |
 //!
 //! Stream numbers are part of what a recorded seed means: never renumber, only add.
 
