@@ -2,9 +2,9 @@
 
 use assay_engine::EngineError;
 use assay_engine::checks::CheckSpec;
-use assay_engine::data::{Table, Task};
+use assay_engine::data::{Preprocessing, Table, infer_schema};
 use assay_engine::replay::{self, Run};
-use assay_engine::spec::{DatasetSpec, Preprocessing, Spec};
+use assay_engine::spec::{DatasetSpec, Spec};
 use assay_engine::train::TrainConfig;
 
 use crate::samples::Sample;
@@ -18,7 +18,8 @@ pub struct Authored {
 
 /// Trains the sample's model with `seed`, runs the checks and records the result in a spec.
 pub fn author(sample: &Sample, seed: u64) -> Result<Authored, EngineError> {
-    let rows = Table::parse_csv(sample.csv)?.rows.len();
+    let table = Table::parse_csv(sample.csv)?;
+    let rows = table.rows.len();
     let training = TrainConfig {
         seed,
         ..TrainConfig::default()
@@ -26,13 +27,10 @@ pub fn author(sample: &Sample, seed: u64) -> Result<Authored, EngineError> {
     let mut spec = Spec::new(
         &format!("{} – {}", sample.title, sample.model.label()),
         DatasetSpec::from_csv(sample.file_name, sample.csv, rows),
-        Preprocessing {
-            target: sample.target.to_owned(),
-            task: sample.task,
-        },
+        Preprocessing::new(sample.target, sample.task),
         sample.model.clone(),
         training,
-        CheckSpec::defaults(sample.task != Task::Regression),
+        CheckSpec::defaults(sample.task, &infer_schema(&table)),
     );
     let run = replay::run(&spec, sample.csv)?;
     spec.recorded = Some(run.to_recorded());

@@ -34,7 +34,7 @@ fn has_test_id(root: &Element, id: &str) -> bool {
         .is_some()
 }
 
-/// The committed golden fingerprint of the default sample at seed 42 (native-computed).
+/// A committed golden fingerprint (computed natively) of a sample's default spec.
 fn golden(name: &str) -> String {
     include_str!("../crates/engine/tests/golden/fingerprints.txt")
         .lines()
@@ -72,7 +72,10 @@ async fn run_shows_a_passing_check_with_the_golden_fingerprint_and_enables_expor
     let fingerprint = by_test_id::<Element>(&app, "fingerprint")
         .text_content()
         .unwrap();
-    assert_eq!(fingerprint, golden("logistic_regression/breast_cancer"));
+    assert_eq!(
+        fingerprint,
+        golden("spec/logistic_regression/breast_cancer")
+    );
     assert!(!export.has_attribute("disabled"));
 }
 
@@ -113,5 +116,5 @@ async fn another_sample_shows_its_own_data_and_trains_its_own_model() {
     let fingerprint = by_test_id::<Element>(&app, "fingerprint")
         .text_content()
         .unwrap();
-    assert_eq!(fingerprint, golden("linear_regression/diabetes"));
+    assert_eq!(fingerprint, golden("spec/linear_regression/diabetes"));
 }

@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use assay_engine::checks::CheckSpec;
-use assay_engine::data::Task;
+use assay_engine::data::{Preprocessing, Task};
 use assay_engine::model::ModelSpec;
 use assay_engine::replay;
-use assay_engine::spec::{DatasetSpec, Preprocessing, Spec};
+use assay_engine::spec::{DatasetSpec, Spec};
 use assay_engine::train::TrainConfig;
 
 const DIABETES: &str = include_str!("../../../public/samples/diabetes.csv");
@@ -39,10 +39,7 @@ fn recorded_spec() -> Spec {
     let mut spec = Spec::new(
         "diabetes",
         DatasetSpec::from_csv("diabetes.csv", DIABETES, 442),
-        Preprocessing {
-            target: "progression".into(),
-            task: Task::Regression,
-        },
+        Preprocessing::new("progression", Task::Regression),
         ModelSpec::LinearRegression,
         TrainConfig::default(),
         vec![CheckSpec::ReproducibleTraining { extra_seeds: 0 }],

@@ -2,7 +2,7 @@
 
 use crate::EngineError;
 use crate::checks::{CheckOutcome, Context, Verdict};
-use crate::data::{Dataset, Table};
+use crate::data::{Prepared, Table, prepare};
 use crate::fingerprint;
 use crate::metrics::{Evaluation, evaluate};
 use crate::model::Network;
@@ -41,16 +41,9 @@ impl Run {
     }
 }
 
-/// The data split for training and validation.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Splits {
-    pub train: Dataset,
-    pub validation: Dataset,
-}
-
-/// Parses and prepares the spec's data. `csv` is the dataset's text (embedded, or read by the
-/// caller from `dataset.path`); its hash must match the spec.
-pub fn load_splits(spec: &Spec, csv: &str) -> Result<Splits, EngineError> {
+/// Parses the spec's data and prepares its splits. `csv` is the dataset's text (embedded, or
+/// read by the caller from `dataset.path`); its hash must match the spec.
+pub fn load(spec: &Spec, csv: &str) -> Result<(Table, Prepared), EngineError> {
     let actual = fingerprint::sha256_hex(csv.as_bytes());
     if actual != spec.dataset.sha256 {
         return Err(EngineError::Data(format!(
@@ -59,28 +52,28 @@ pub fn load_splits(spec: &Spec, csv: &str) -> Result<Splits, EngineError> {
         )));
     }
     let table = Table::parse_csv(csv)?;
-    let data = Dataset::from_table(&table, &spec.preprocessing.target, spec.preprocessing.task)?;
-    Ok(Splits {
-        train: data.clone(),
-        validation: data,
-    })
+    let prepared = prepare(&table, &spec.preprocessing, spec.training.seed)?;
+    Ok((table, prepared))
 }
 
 /// Trains the spec's model and runs its checks.
 pub fn run(spec: &Spec, csv: &str) -> Result<Run, EngineError> {
     spec.validate()?;
-    let splits = load_splits(spec, csv)?;
-    let (x, y) = (splits.train.features.view(), splits.train.target.view());
-    let network = Network::new(&spec.model, x.ncols(), splits.train.classes.len())?;
+    let (table, prepared) = load(spec, csv)?;
+    let (x, y) = (prepared.train.features.view(), prepared.train.target.view());
+    let network = Network::new(&spec.model, x.ncols(), prepared.train.classes.len())?;
     let model = train(&network, x, y, &spec.training)?;
     let parameter_fingerprint = fingerprint::of_values(&model.params);
-    let evaluation = evaluate(&network, &model.params, &splits.validation);
+    let evaluation = evaluate(&network, &model.params, &prepared.validation);
     let context = Context {
         model: &spec.model,
         network: &network,
         config: &spec.training,
-        train: &splits.train,
-        validation: &splits.validation,
+        table: &table,
+        preprocessing: &spec.preprocessing,
+        prepared: &prepared,
+        train: &prepared.train,
+        validation: &prepared.validation,
         trained: &model,
         previous: spec.history.last().map_or(&[], |r| r.metrics.as_slice()),
     };

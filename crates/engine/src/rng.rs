@@ -4,6 +4,18 @@
 //! exact arithmetic only (no platform maths), so a seed gives the same numbers on every target.
 //! Normal draws use the Box–Muller transform through `libm`, written here rather than taken from
 //! `rand_distr`, whose ziggurat tails call the platform's `ln`/`exp`.
+//!
+//! One seed feeds several independent streams, one per purpose, so that changing how much one
+//! part draws (say, more epochs) never moves the numbers another part sees (the train/validation
+//! split). ChaCha takes a 64-bit stream number beside its key; the key comes from the seed and
+//! the stream number from [`Stream`]:
+//!
+//! | stream | purpose | drawn by |
+//! |---|---|---|
+//! | 0 | training: initial parameters, then one shuffle per epoch | `train::Trainer` (via [`SeededRng::new`]) |
+//! | 1 | the train/validation split | `data::split_rows` |
+//!
+//! Stream numbers are part of what a recorded seed means: never renumber, only add.
 
 use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
@@ -15,11 +27,32 @@ pub struct SeededRng {
     inner: ChaCha8Rng,
 }
 
+/// What a stream of random numbers is for; the value is ChaCha's stream number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    /// Initial parameters and per-epoch shuffles. The same as [`SeededRng::new`].
+    Training = 0,
+    /// Which rows go to training and which to validation.
+    Split = 1,
+    /// The made-up rows and parameters of the one-step-on-random-input check.
+    RandomInput = 2,
+    /// The parameters at which the gradient check compares derivatives.
+    GradientCheck = 3,
+}
+
 impl SeededRng {
+    /// The training stream (stream 0) of `seed`.
     pub fn new(seed: u64) -> Self {
         Self {
             inner: ChaCha8Rng::seed_from_u64(seed),
         }
+    }
+
+    /// The stream of `seed` for one purpose, independent of every other purpose's stream.
+    pub fn stream(seed: u64, stream: Stream) -> Self {
+        let mut inner = ChaCha8Rng::seed_from_u64(seed);
+        inner.set_stream(stream as u64);
+        Self { inner }
     }
 
     /// Uniform in [0, 1), with 53 random bits.

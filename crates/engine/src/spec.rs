@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::EngineError;
 use crate::checks::{CheckOutcome, CheckSpec, Metric};
-use crate::data::Task;
+use crate::data::Preprocessing;
 use crate::fingerprint;
 use crate::model::ModelSpec;
 use crate::train::TrainConfig;
@@ -40,14 +40,6 @@ pub struct Spec {
     /// Headline metrics of earlier revisions, newest last, for "no worse than before".
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<Revision>,
-}
-
-/// How the table becomes training data.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Preprocessing {
-    pub target: String,
-    pub task: Task,
 }
 
 /// An earlier revision's validation metrics.
@@ -178,6 +170,7 @@ impl Spec {
     /// Consistency that the types alone do not ensure.
     pub fn validate(&self) -> Result<(), EngineError> {
         self.training.validate()?;
+        self.preprocessing.validate()?;
         match (&self.dataset.csv, &self.dataset.path) {
             (Some(_), None) | (None, Some(_)) => {}
             _ => {

@@ -3,7 +3,7 @@
 
 use super::{CheckOutcome, Context, Guide, Metric};
 use crate::EngineError;
-use crate::rng::SeededRng;
+use crate::rng::{SeededRng, Stream};
 
 pub(super) static GUIDE: Guide = Guide {
     title: "Gradients match finite differences",
@@ -32,7 +32,7 @@ pub(super) fn run(context: &Context, max_relative_error: f64) -> Result<CheckOut
     let rows = ROWS.min(context.train.features.nrows());
     let x = context.train.features.slice(ndarray::s![..rows, ..]);
     let y = context.train.target.slice(ndarray::s![..rows]);
-    let mut rng = SeededRng::new(context.config.seed ^ 0x6A4D_1E47_C4EC_0001);
+    let mut rng = SeededRng::stream(context.config.seed, Stream::GradientCheck);
     let params = context.network.init(&mut rng);
     let l2 = context.config.l2;
     let (_, analytic) = context.network.loss_and_gradient(&params, x, y, l2);

@@ -2,6 +2,7 @@
 //! verdict with its evidence; a failing check is data, not an error.
 
 mod baseline;
+pub mod data_checks;
 mod gradient_check;
 mod loss_decreases;
 mod no_regression;
@@ -15,7 +16,7 @@ mod threshold;
 use serde::{Deserialize, Serialize};
 
 use crate::EngineError;
-use crate::data::Dataset;
+use crate::data::{ColumnSchema, Dataset, Prepared, Preprocessing, Table, Task};
 use crate::metrics::MetricName;
 use crate::model::{ModelSpec, Network};
 use crate::train::{TrainConfig, TrainedModel};
@@ -78,6 +79,31 @@ pub enum CheckSpec {
         #[serde(default = "default_loss_gap")]
         max_loss_gap: f64,
     },
+    /// At most this fraction of cells in used columns is missing or not finite.
+    NoMissingValues {
+        #[serde(default)]
+        max_fraction: f64,
+    },
+    /// The table has exactly these columns, in this order, of these kinds.
+    SchemaMatches { expected: Vec<ColumnSchema> },
+    /// At most this fraction of rows repeats an earlier row.
+    NoDuplicateRows {
+        #[serde(default)]
+        max_fraction: f64,
+    },
+    /// No validation row also appears in training (leakage).
+    NoTrainValidationOverlap,
+    /// No feature column holds a single value.
+    NoConstantColumns,
+    /// Classification: the rarest class has at least this share of rows.
+    ClassBalance {
+        #[serde(default = "default_min_class_fraction")]
+        min_fraction: f64,
+    },
+}
+
+fn default_min_class_fraction() -> f64 {
+    data_checks::DEFAULT_MIN_CLASS_FRACTION
 }
 
 fn default_gradient_tolerance() -> f64 {
@@ -100,15 +126,34 @@ fn default_loss_gap() -> f64 {
 }
 
 impl CheckSpec {
-    /// Every check with its default parameters, in teaching order. `MetricThreshold` and
-    /// `NoRegression` get a metric suited to `classification`.
-    pub fn defaults(classification: bool) -> Vec<CheckSpec> {
+    /// Every check with its default parameters, data checks first. `schema` is the table's
+    /// schema as authored; thresholds get a metric suited to the task.
+    pub fn defaults(task: Task, schema: &[ColumnSchema]) -> Vec<CheckSpec> {
+        let classification = task.is_classification();
         let (metric, threshold) = if classification {
             (MetricName::Accuracy, 0.8)
         } else {
             (MetricName::R2, 0.3)
         };
-        vec![
+        let mut checks = vec![
+            CheckSpec::NoMissingValues {
+                max_fraction: data_checks::DEFAULT_MAX_MISSING_FRACTION,
+            },
+            CheckSpec::SchemaMatches {
+                expected: schema.to_vec(),
+            },
+            CheckSpec::NoDuplicateRows {
+                max_fraction: data_checks::DEFAULT_MAX_DUPLICATE_FRACTION,
+            },
+            CheckSpec::NoTrainValidationOverlap,
+            CheckSpec::NoConstantColumns,
+        ];
+        if classification {
+            checks.push(CheckSpec::ClassBalance {
+                min_fraction: default_min_class_fraction(),
+            });
+        }
+        checks.extend([
             CheckSpec::ReproducibleTraining { extra_seeds: 0 },
             CheckSpec::GradientStepOnRandomInput,
             CheckSpec::GradientCheck {
@@ -133,7 +178,8 @@ impl CheckSpec {
                 relative: false,
             },
             CheckSpec::OutputSanity,
-        ]
+        ]);
+        checks
     }
 
     pub fn id(&self) -> &'static str {
@@ -148,6 +194,12 @@ impl CheckSpec {
             CheckSpec::NoRegression { .. } => "no_regression",
             CheckSpec::OutputSanity => "output_sanity",
             CheckSpec::ConvergesToOptimum { .. } => "converges_to_optimum",
+            CheckSpec::NoMissingValues { .. } => "no_missing_values",
+            CheckSpec::SchemaMatches { .. } => "schema_matches",
+            CheckSpec::NoDuplicateRows { .. } => "no_duplicate_rows",
+            CheckSpec::NoTrainValidationOverlap => "no_train_validation_overlap",
+            CheckSpec::NoConstantColumns => "no_constant_columns",
+            CheckSpec::ClassBalance { .. } => "class_balance",
         }
     }
 
@@ -163,6 +215,12 @@ impl CheckSpec {
             CheckSpec::NoRegression { .. } => &no_regression::GUIDE,
             CheckSpec::OutputSanity => &output_sanity::GUIDE,
             CheckSpec::ConvergesToOptimum { .. } => &optimum::GUIDE,
+            CheckSpec::NoMissingValues { .. } => &data_checks::MISSING_VALUES_GUIDE,
+            CheckSpec::SchemaMatches { .. } => &data_checks::SCHEMA_GUIDE,
+            CheckSpec::NoDuplicateRows { .. } => &data_checks::DUPLICATE_ROWS_GUIDE,
+            CheckSpec::NoTrainValidationOverlap => &data_checks::OVERLAP_GUIDE,
+            CheckSpec::NoConstantColumns => &data_checks::CONSTANT_COLUMNS_GUIDE,
+            CheckSpec::ClassBalance { .. } => &data_checks::CLASS_BALANCE_GUIDE,
         }
     }
 
@@ -205,7 +263,54 @@ impl CheckSpec {
             } => no_regression::run(context, metric, tolerance, relative),
             CheckSpec::OutputSanity => output_sanity::run(context),
             CheckSpec::ConvergesToOptimum { max_loss_gap } => optimum::run(context, max_loss_gap),
+            _ => self.run_data_check(context),
         }
+    }
+
+    /// The data checks look at the table and the split, not the model.
+    fn run_data_check(&self, context: &Context) -> Result<CheckOutcome, EngineError> {
+        let fraction = |v: f64| {
+            if (0.0..=1.0).contains(&v) {
+                Ok(v)
+            } else {
+                Err(EngineError::setting(
+                    "checks",
+                    format!("a fraction must be between 0 and 1; it is {v}"),
+                ))
+            }
+        };
+        let p = context.preprocessing;
+        Ok(match self {
+            CheckSpec::NoMissingValues { max_fraction } => data_checks::missing_values(
+                context.table,
+                &context.prepared.schema,
+                fraction(*max_fraction)?,
+            ),
+            CheckSpec::SchemaMatches { expected } => {
+                data_checks::schema_matches(context.table, expected, &p.column_kinds)
+            }
+            CheckSpec::NoDuplicateRows { max_fraction } => {
+                data_checks::duplicate_rows(context.table, fraction(*max_fraction)?)
+            }
+            CheckSpec::NoTrainValidationOverlap => {
+                data_checks::train_validation_overlap(context.table, context.prepared)
+            }
+            CheckSpec::NoConstantColumns => {
+                data_checks::constant_columns(context.table, &context.prepared.schema, &p.target)
+            }
+            CheckSpec::ClassBalance { min_fraction } => data_checks::class_balance(
+                context.table,
+                &p.target,
+                p.task,
+                fraction(*min_fraction)?,
+            ),
+            model_check => {
+                return Err(EngineError::setting(
+                    "checks",
+                    format!("`{}` is not a data check", model_check.id()),
+                ));
+            }
+        })
     }
 }
 
@@ -216,6 +321,11 @@ pub struct Context<'a> {
     pub model: &'a ModelSpec,
     pub network: &'a Network,
     pub config: &'a TrainConfig,
+    /// The table as read, before preprocessing.
+    pub table: &'a Table,
+    pub preprocessing: &'a Preprocessing,
+    /// Both splits and how they were made.
+    pub prepared: &'a Prepared,
     pub train: &'a Dataset,
     pub validation: &'a Dataset,
     /// The model trained on `train` with `config`.

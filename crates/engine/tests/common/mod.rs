@@ -2,9 +2,9 @@
 #![allow(dead_code, unused_macros)]
 
 use assay_engine::checks::CheckSpec;
-use assay_engine::data::{Dataset, Table, Task};
+use assay_engine::data::{Dataset, Preprocessing, Table, Task, infer_schema};
 use assay_engine::model::ModelSpec;
-use assay_engine::spec::{DatasetSpec, Preprocessing, Spec};
+use assay_engine::spec::{DatasetSpec, Spec};
 use assay_engine::train::TrainConfig;
 
 /// Marks tests for both native `cargo test` and wasm-bindgen-test in headless Chromium.
@@ -42,16 +42,19 @@ pub fn sample(model: &ModelSpec) -> Dataset {
     Dataset::from_table(&Table::parse_csv(csv).unwrap(), target, task).unwrap()
 }
 
+/// Every default check for the sample that suits `model`.
+pub fn default_checks(model: &ModelSpec) -> Vec<CheckSpec> {
+    let (csv, _, _, task) = sample_for(model);
+    CheckSpec::defaults(task, &infer_schema(&Table::parse_csv(csv).unwrap()))
+}
+
 pub fn sample_spec(model: ModelSpec, checks: Vec<CheckSpec>) -> Spec {
     let (csv, name, target, task) = sample_for(&model);
     let rows = Table::parse_csv(csv).unwrap().rows.len();
     Spec::new(
         "sample",
         DatasetSpec::from_csv(name, csv, rows),
-        Preprocessing {
-            target: target.into(),
-            task,
-        },
+        Preprocessing::new(target, task),
         model,
         TrainConfig::default(),
         checks,

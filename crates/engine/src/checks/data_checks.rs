@@ -1,0 +1,493 @@
+//! Checks on the data itself, run before any model is trained: missing or non-finite values, a
+//! schema that drifted from the recorded one, repeated rows, rows shared by training and
+//! validation, constant columns and a rare class. Each is a plain function returning a
+//! [`CheckOutcome`]; a problem found is a failing verdict, never an error.
+
+use std::collections::BTreeMap;
+
+use super::{CheckOutcome, Guide, Metric, Verdict};
+use crate::data::{ColumnKind, ColumnSchema, Prepared, Table, Task, infer_schema, is_missing};
+
+/// Default for [`missing_values`]: no missing value allowed.
+pub const DEFAULT_MAX_MISSING_FRACTION: f64 = 0.0;
+/// Default for [`duplicate_rows`]: no repeated row allowed.
+pub const DEFAULT_MAX_DUPLICATE_FRACTION: f64 = 0.0;
+/// Default for [`class_balance`]: the rarest class must be at least 5% of the rows.
+pub const DEFAULT_MIN_CLASS_FRACTION: f64 = 0.05;
+
+pub static MISSING_VALUES_GUIDE: Guide = Guide {
+    title: "No missing or non-finite values",
+    why: "A model cannot learn from a blank cell or an infinite number. Rows quietly dropped or \
+          filled in change what the model sees, so it is better to know how many there are \
+          before training than to find out from a strange result.",
+    when_it_fails: "Some cells are empty, hold a marker such as NA or null, or hold a number too \
+                    large to use. Fix the export that produced the file, drop the affected rows \
+                    on purpose, or raise the allowed share if a few gaps are expected.",
+    source: "Equal Experts, MLOps playbook, \"Testing through the ML pipeline\": test the data \
+             preparation steps on their own, before they feed training.",
+};
+
+pub static SCHEMA_GUIDE: Guide = Guide {
+    title: "Columns as recorded",
+    why: "A test only means something if it runs on the kind of data it was written for. A \
+          renamed, reordered or retyped column can make the same code train on something else \
+          without any error.",
+    when_it_fails: "The file now has different columns, in another order, or a column reads as \
+                    another kind (for example numbers that became text because of one stray \
+                    value). Restore the expected file, or record the new schema deliberately.",
+    source: "Google, Machine Learning Crash Course, \"Testing for Deploying Machine Learning \
+             Models\": check that what goes into the pipeline has the shape and types it \
+             expects, as a contract test does for a served model.",
+};
+
+pub static DUPLICATE_ROWS_GUIDE: Guide = Guide {
+    title: "No repeated rows",
+    why: "A row that appears twice counts twice in training, and can land in both training and \
+          validation, which makes the model look better than it is.",
+    when_it_fails: "The file was appended to twice, or joined in a way that copied rows. Remove \
+                    the repeats, or allow a small share if identical records are genuine.",
+    source: "Equal Experts, MLOps playbook, \"Testing through the ML pipeline\": unit-test the \
+             data transformations that build the training set.",
+};
+
+pub static OVERLAP_GUIDE: Guide = Guide {
+    title: "Validation rows are new to the model",
+    why: "The validation split stands in for data the model has never seen. A validation row \
+          identical to a training row tests memory, not learning, and inflates every score \
+          measured on it.",
+    when_it_fails: "The data holds repeated rows that the split put on both sides. Remove the \
+                    duplicates before splitting, or split by a grouping key so copies stay \
+                    together.",
+    source: "Google, Machine Learning Crash Course, \"Testing for Deploying Machine Learning \
+             Models\": hold every version to a fixed bar on a validation set, which only works \
+             if that set is kept apart from training.",
+};
+
+pub static CONSTANT_COLUMNS_GUIDE: Guide = Guide {
+    title: "No constant feature columns",
+    why: "A column with the same value on every row carries no information. It often means a \
+          broken export or a filter that removed all variation, and it cannot be standardised.",
+    when_it_fails: "A feature has a single value. Check where the column comes from; if it is \
+                    constant by design, leave it out of the features.",
+    source: "Equal Experts, MLOps playbook, \"Testing through the ML pipeline\": test each \
+             data transformation, so broken inputs are caught before training.",
+};
+
+pub static CLASS_BALANCE_GUIDE: Guide = Guide {
+    title: "Every class has enough rows",
+    why: "When one class is rare, a model can score high accuracy by never predicting it. Knowing \
+          the balance up front says which metrics can be trusted and what a trivial model would \
+          score.",
+    when_it_fails: "The rarest class is below the share asked for. Collect more examples of it, \
+                    judge the model with per-class metrics rather than accuracy, or lower the \
+                    threshold if the imbalance is real and understood.",
+    source: "Google, Machine Learning Crash Course, \"Testing for Deploying Machine Learning \
+             Models\": accuracy alone misleads when one class dominates; compare with the \
+             baseline a trivial model reaches.",
+};
+
+fn outcome(check: &str, pass: bool, summary: String, metrics: Vec<Metric>) -> CheckOutcome {
+    CheckOutcome {
+        check: check.into(),
+        verdict: if pass { Verdict::Pass } else { Verdict::Fail },
+        summary,
+        metrics,
+        fingerprint: None,
+        loss_curve: Vec::new(),
+    }
+}
+
+fn percent(fraction: f64) -> String {
+    format!("{:.1}%", fraction * 100.0)
+}
+
+/// Each column's kind: from `schema` by name, inferred for a column it does not name.
+fn kinds(table: &Table, schema: &[ColumnSchema]) -> Vec<ColumnKind> {
+    infer_schema(table)
+        .into_iter()
+        .map(|c| {
+            schema
+                .iter()
+                .find(|s| s.name == c.name)
+                .map_or(c.kind, |s| s.kind)
+        })
+        .collect()
+}
+
+/// Fails when any numeric cell is not a finite number (`inf`, or text in a numeric column), or
+/// when some column has a larger share of missing cells (see [`is_missing`]) than
+/// `max_fraction`.
+pub fn missing_values(table: &Table, schema: &[ColumnSchema], max_fraction: f64) -> CheckOutcome {
+    let kinds = kinds(table, schema);
+    let rows = table.rows.len();
+    let (mut missing_cells, mut non_finite_cells) = (0usize, 0usize);
+    let mut first_non_finite: Option<(usize, usize)> = None;
+    // The column with the largest share of missing cells; the first of equals.
+    let mut worst: Option<(usize, usize)> = None;
+    for (c, kind) in kinds.iter().enumerate() {
+        let mut missing = 0;
+        for (r, cell) in table.column(c).enumerate() {
+            if is_missing(cell) {
+                missing += 1;
+            } else if *kind == ColumnKind::Numeric && !cell.parse::<f64>().is_ok_and(f64::is_finite)
+            {
+                non_finite_cells += 1;
+                first_non_finite.get_or_insert((r, c));
+            }
+        }
+        missing_cells += missing;
+        if worst.is_none_or(|(_, m)| missing > m) {
+            worst = Some((c, missing));
+        }
+    }
+    let (worst_column, worst_missing) = worst.unwrap_or((0, 0));
+    let worst_fraction = if rows == 0 {
+        0.0
+    } else {
+        worst_missing as f64 / rows as f64
+    };
+    let name = |c: usize| table.headers.get(c).map_or("", String::as_str);
+    // A NaN limit allows nothing.
+    let too_many_missing = worst_fraction > max_fraction || max_fraction.is_nan();
+    let summary = if let Some((r, c)) = first_non_finite {
+        format!(
+            "{non_finite_cells} numeric cell{} {} not a finite number, the first `{}` in column \
+             `{}` on line {}.",
+            plural(non_finite_cells),
+            if non_finite_cells == 1 { "is" } else { "are" },
+            table.cell(r, c),
+            name(c),
+            table.line_of(r)
+        )
+    } else if too_many_missing {
+        format!(
+            "Column `{}` misses {worst_missing} of {rows} values ({}), more than the {} allowed.",
+            name(worst_column),
+            percent(worst_fraction),
+            percent(max_fraction)
+        )
+    } else if missing_cells == 0 {
+        "No cell is missing and every number is finite.".to_owned()
+    } else {
+        format!(
+            "The most incomplete column, `{}`, misses {} of its values, within the {} allowed.",
+            name(worst_column),
+            percent(worst_fraction),
+            percent(max_fraction)
+        )
+    };
+    outcome(
+        "missing_values",
+        non_finite_cells == 0 && !too_many_missing,
+        summary,
+        vec![
+            Metric::new("missing_cells", missing_cells as f64),
+            Metric::new("non_finite_cells", non_finite_cells as f64),
+            Metric::new("worst_column_missing_fraction", worst_fraction),
+        ],
+    )
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Fails unless the table has exactly the `recorded` columns, in that order and of those kinds,
+/// once the user's kind `overrides` are applied to what is inferred now.
+pub fn schema_matches(
+    table: &Table,
+    recorded: &[ColumnSchema],
+    overrides: &[ColumnSchema],
+) -> CheckOutcome {
+    let actual: Vec<ColumnSchema> = infer_schema(table)
+        .into_iter()
+        .map(|mut c| {
+            if let Some(o) = overrides.iter().find(|o| o.name == c.name) {
+                c.kind = o.kind;
+            }
+            c
+        })
+        .collect();
+    let find = |list: &[ColumnSchema], name: &str| list.iter().position(|c| c.name == name);
+    let missing: Vec<&str> = recorded
+        .iter()
+        .filter(|c| find(&actual, &c.name).is_none())
+        .map(|c| c.name.as_str())
+        .collect();
+    let extra: Vec<&str> = actual
+        .iter()
+        .filter(|c| find(recorded, &c.name).is_none())
+        .map(|c| c.name.as_str())
+        .collect();
+    let changed: Vec<(&ColumnSchema, &ColumnSchema)> = recorded
+        .iter()
+        .filter_map(|r| find(&actual, &r.name).map(|i| (r, &actual[i])))
+        .filter(|(r, a)| r.kind != a.kind)
+        .collect();
+    // The shared columns, in each list's order.
+    let shared_recorded: Vec<&str> = recorded
+        .iter()
+        .map(|c| c.name.as_str())
+        .filter(|n| find(&actual, n).is_some())
+        .collect();
+    let shared_actual: Vec<&str> = actual
+        .iter()
+        .map(|c| c.name.as_str())
+        .filter(|n| find(recorded, n).is_some())
+        .collect();
+    let reordered = shared_recorded != shared_actual;
+    let quote = |names: &[&str]| {
+        names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let summary = if let Some(name) = missing.first() {
+        format!(
+            "The recorded column `{name}` is gone ({} missing in all).",
+            missing.len()
+        )
+    } else if !extra.is_empty() {
+        format!(
+            "The data has columns that were not recorded: {}.",
+            quote(&extra)
+        )
+    } else if let Some((r, a)) = changed.first() {
+        format!(
+            "Column `{}` was recorded as {:?} but now reads as {:?}.",
+            r.name, r.kind, a.kind
+        )
+    } else if reordered {
+        "The recorded columns are all present, but in another order.".to_owned()
+    } else {
+        format!(
+            "All {} columns match the recorded names, order and kinds.",
+            recorded.len()
+        )
+    };
+    outcome(
+        "schema_matches",
+        missing.is_empty() && extra.is_empty() && changed.is_empty() && !reordered,
+        summary,
+        vec![
+            Metric::new("missing_columns", missing.len() as f64),
+            Metric::new("extra_columns", extra.len() as f64),
+            Metric::new("changed_kinds", changed.len() as f64),
+            Metric::new("order_changed", if reordered { 1.0 } else { 0.0 }),
+        ],
+    )
+}
+
+/// Fails when the share of rows identical (cell for cell) to an earlier row exceeds
+/// `max_fraction`; with the default 0, when there is any.
+pub fn duplicate_rows(table: &Table, max_fraction: f64) -> CheckOutcome {
+    let mut first_seen: BTreeMap<&[String], usize> = BTreeMap::new();
+    let mut duplicates = 0usize;
+    let mut example: Option<(usize, usize)> = None;
+    for (r, row) in table.rows.iter().enumerate() {
+        match first_seen.get(row.as_slice()) {
+            Some(&earlier) => {
+                duplicates += 1;
+                example.get_or_insert((r, earlier));
+            }
+            None => {
+                first_seen.insert(row.as_slice(), r);
+            }
+        }
+    }
+    let rows = table.rows.len();
+    let fraction = if rows == 0 {
+        0.0
+    } else {
+        duplicates as f64 / rows as f64
+    };
+    let pass = fraction <= max_fraction;
+    let summary = match example {
+        None => format!("None of the {rows} rows repeats another."),
+        Some((r, earlier)) => format!(
+            "Line {} repeats line {}; {duplicates} of {rows} rows ({}) are repeats, {} the {} \
+             allowed.",
+            table.line_of(r),
+            table.line_of(earlier),
+            percent(fraction),
+            if pass { "within" } else { "more than" },
+            percent(max_fraction)
+        ),
+    };
+    outcome(
+        "duplicate_rows",
+        pass,
+        summary,
+        vec![
+            Metric::new("duplicate_rows", duplicates as f64),
+            Metric::new("duplicate_fraction", fraction),
+        ],
+    )
+}
+
+/// A row's feature bits, with -0 read as 0 so equal numbers compare equal.
+fn row_key(row: ndarray::ArrayView1<f64>) -> Vec<u64> {
+    row.iter()
+        .map(|&v| if v == 0.0 { 0 } else { v.to_bits() })
+        .collect()
+}
+
+/// Fails when any validation row has exactly the same encoded features as a training row: the
+/// validation score would then partly measure memory. `table` is the one `prepared` came from,
+/// used to name lines.
+pub fn train_validation_overlap(table: &Table, prepared: &Prepared) -> CheckOutcome {
+    let mut train_keys: BTreeMap<Vec<u64>, usize> = BTreeMap::new();
+    for (i, row) in prepared.train.features.rows().into_iter().enumerate() {
+        train_keys.entry(row_key(row)).or_insert(i);
+    }
+    let mut overlapping = 0usize;
+    let mut example: Option<(usize, usize)> = None;
+    for (i, row) in prepared.validation.features.rows().into_iter().enumerate() {
+        if let Some(&t) = train_keys.get(&row_key(row)) {
+            overlapping += 1;
+            example.get_or_insert((i, t));
+        }
+    }
+    let total = prepared.validation.features.nrows();
+    let fraction = if total == 0 {
+        0.0
+    } else {
+        overlapping as f64 / total as f64
+    };
+    let line = |rows: &[usize], i: usize| rows.get(i).map_or(0, |&r| table.line_of(r));
+    let summary = match example {
+        None => {
+            format!("None of the {total} validation rows has the same features as a training row.")
+        }
+        Some((v, t)) => format!(
+            "{overlapping} of {total} validation rows ({}) have the same features as a training \
+             row, for example line {} and line {}.",
+            percent(fraction),
+            line(&prepared.validation_rows, v),
+            line(&prepared.train_rows, t)
+        ),
+    };
+    outcome(
+        "train_validation_overlap",
+        overlapping == 0,
+        summary,
+        vec![
+            Metric::new("overlapping_rows", overlapping as f64),
+            Metric::new("overlap_fraction", fraction),
+        ],
+    )
+}
+
+/// Fails when a feature column (not `target`, not an identifier) holds at most one distinct
+/// value among its non-missing cells. Numbers are compared by value, so `1` and `1.0` are one.
+pub fn constant_columns(table: &Table, schema: &[ColumnSchema], target: &str) -> CheckOutcome {
+    let kinds = kinds(table, schema);
+    let mut constant: Vec<&str> = Vec::new();
+    let mut checked = 0usize;
+    for (c, kind) in kinds.iter().enumerate() {
+        let name = table.headers.get(c).map_or("", String::as_str);
+        if name == target || *kind == ColumnKind::Identifier {
+            continue;
+        }
+        checked += 1;
+        // Numbers by their bits (with -0 read as 0), anything else by its text.
+        let key = |v: &str| match v.parse::<f64>() {
+            Ok(x) if *kind == ColumnKind::Numeric => Err(if x == 0.0 { 0 } else { x.to_bits() }),
+            _ => Ok(v.to_owned()),
+        };
+        let mut values = table.column(c).filter(|v| !is_missing(v)).map(key);
+        let first = values.next();
+        let single_value = values.all(|v| Some(v) == first);
+        if single_value {
+            constant.push(name);
+        }
+    }
+    let summary = match constant.as_slice() {
+        [] => format!("All {checked} feature columns hold more than one value."),
+        [one] => format!("Feature column `{one}` holds a single value."),
+        many => format!(
+            "{} feature columns hold a single value: {}.",
+            many.len(),
+            many.iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    outcome(
+        "constant_columns",
+        constant.is_empty(),
+        summary,
+        vec![Metric::new("constant_columns", constant.len() as f64)],
+    )
+}
+
+/// For classification, fails when the rarest label of `target` (non-missing cells) makes up less
+/// than `min_fraction` of the labelled rows. Regression has no classes and passes.
+pub fn class_balance(table: &Table, target: &str, task: Task, min_fraction: f64) -> CheckOutcome {
+    const ID: &str = "class_balance";
+    if !task.is_classification() {
+        return outcome(
+            ID,
+            true,
+            "Class balance applies to classification; this task is a regression.".into(),
+            Vec::new(),
+        );
+    }
+    let Some(column) = table.column_index(target) else {
+        return outcome(
+            ID,
+            false,
+            format!("There is no target column `{target}` to count classes in."),
+            Vec::new(),
+        );
+    };
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for cell in table.column(column).filter(|v| !is_missing(v)) {
+        *counts.entry(cell).or_insert(0) += 1;
+    }
+    let total: usize = counts.values().sum();
+    // The rarest and the commonest; the first in text order among equals.
+    let rarest = counts
+        .iter()
+        .fold(None, |best: Option<(&str, usize)>, (&k, &n)| {
+            if best.is_none_or(|(_, b)| n < b) {
+                Some((k, n))
+            } else {
+                best
+            }
+        });
+    let largest = counts.values().copied().max().unwrap_or(0);
+    let share = |n: usize| {
+        if total == 0 {
+            0.0
+        } else {
+            n as f64 / total as f64
+        }
+    };
+    let (rare_label, rare_count) = rarest.unwrap_or(("", 0));
+    let smallest = share(rare_count);
+    let pass = total > 0 && smallest >= min_fraction;
+    let summary = if total == 0 {
+        format!("The target `{target}` has no labelled rows.")
+    } else {
+        format!(
+            "The rarest class, `{rare_label}`, is {} of the rows ({rare_count} of {total}), {} \
+             the {} asked for.",
+            percent(smallest),
+            if pass { "at least" } else { "below" },
+            percent(min_fraction)
+        )
+    };
+    outcome(
+        ID,
+        pass,
+        summary,
+        vec![
+            Metric::new("classes", counts.len() as f64),
+            Metric::new("smallest_class_fraction", smallest),
+            Metric::new("largest_class_fraction", share(largest)),
+        ],
+    )
+}

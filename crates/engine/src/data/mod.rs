@@ -1,0 +1,33 @@
+//! The data layer: CSV text in, a typed schema, a profile for the app to draw, and the seeded,
+//! train-fitted preprocessing that turns a table into the numeric matrices a model trains on.
+//!
+//! The path through it, each step in its own file:
+//!
+//! 1. [`Table::parse_csv`] reads text into trimmed string cells (`table`);
+//! 2. [`infer_schema`] and [`infer_task`] guess each column's kind and the task (`schema`);
+//! 3. [`profile`] summarises each column (`profile`);
+//! 4. [`prepare`] drops or refuses missing values, splits rows with the seeded split stream
+//!    (`split`), fits the one-hot encoder and standardiser on the training rows only (`encode`)
+//!    and returns both splits as [`Dataset`]s (`prepare`, `dataset`).
+//!
+//! Everything here is deterministic: the same text, settings and seed give the same bits on every
+//! target.
+
+mod dataset;
+mod encode;
+mod prepare;
+mod profile;
+mod schema;
+mod split;
+mod table;
+
+pub use dataset::Dataset;
+pub use encode::{FeatureEncoding, FittedEncoder, Standardizer};
+pub use prepare::{MissingValues, Prepared, Preprocessing, prepare};
+pub use profile::{CategoryCount, ColumnProfile, HISTOGRAM_BINS, TOP_CATEGORIES, profile};
+pub use schema::{
+    ColumnKind, ColumnSchema, MAX_CLASSES, Task, effective_schema, infer_schema, infer_task,
+    is_missing, label_order,
+};
+pub use split::{Split, split_rows};
+pub use table::{CsvOptions, MAX_BYTES, MAX_COLUMNS, MAX_ROWS, Table, detect_delimiter};

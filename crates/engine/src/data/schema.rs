@@ -1,0 +1,211 @@
+//! What each column holds ([`ColumnKind`]) and what the model predicts ([`Task`]), guessed from the
+//! cells and overridable by the user. Also the one definition of a missing value and of the order
+//! labels and categories are sorted in.
+
+use std::cmp::Ordering;
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use super::Table;
+use crate::EngineError;
+
+/// Most classes a classification target may have. More labels than this are far more often a
+/// free-text or identifier column chosen by mistake than a real class set.
+pub const MAX_CLASSES: usize = 50;
+/// A numeric target with at most this many distinct whole-number values is read as class labels
+/// (ratings, grades); with more, as a quantity to regress.
+const MAX_NUMERIC_CLASSES: usize = 10;
+
+/// Cells read as missing, compared without regard to case (after trimming).
+const MISSING_TOKENS: [&str; 5] = ["", "na", "n/a", "nan", "null"];
+
+/// Pairs of words read as a yes/no column, compared without regard to case.
+const BOOLEAN_PAIRS: [[&str; 2]; 5] = [
+    ["false", "true"],
+    ["no", "yes"],
+    ["f", "t"],
+    ["n", "y"],
+    ["0", "1"],
+];
+
+/// What a column holds, which decides how it becomes features.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColumnKind {
+    /// Numbers: standardised.
+    Numeric,
+    /// Labels: one-hot encoded.
+    Categorical,
+    /// Two values such as yes/no or 0/1: one-hot encoded.
+    Boolean,
+    /// A different value on every row (an `id`): carries no pattern, so it is not a feature.
+    Identifier,
+}
+
+/// A column's name and kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnSchema {
+    pub name: String,
+    pub kind: ColumnKind,
+}
+
+/// What the model predicts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Task {
+    Regression,
+    BinaryClassification,
+    MulticlassClassification,
+}
+
+impl Task {
+    pub fn is_classification(self) -> bool {
+        !matches!(self, Task::Regression)
+    }
+}
+
+/// Whether a (trimmed) cell counts as missing: empty, `NA`, `N/A`, `nan` or `null`, in any case.
+pub fn is_missing(cell: &str) -> bool {
+    MISSING_TOKENS.iter().any(|t| cell.eq_ignore_ascii_case(t))
+}
+
+/// The order of labels and categories: numbers by value (so `2` comes before `10`), then text by
+/// its bytes; two spellings of one number (`1`, `1.0`) by their text. A total order, so sorting
+/// with it is deterministic.
+pub fn label_order(a: &str, b: &str) -> Ordering {
+    match (parse_finite(a), parse_finite(b)) {
+        (Some(x), Some(y)) => x.total_cmp(&y).then_with(|| a.cmp(b)),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => a.cmp(b),
+    }
+}
+
+fn parse_finite(cell: &str) -> Option<f64> {
+    cell.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// Guesses every column's kind from its non-missing cells:
+///
+/// * Boolean: its values are one of the pairs true/false, yes/no, t/f, y/n or 0/1 (any case);
+/// * Identifier: text with a different value on every row, or whole numbers different on every
+///   row in a column named like an id (`id`, `…_id`, `…Id`);
+/// * Numeric: every value parses as a number;
+/// * Categorical: anything else, including a column with no values at all.
+pub fn infer_schema(table: &Table) -> Vec<ColumnSchema> {
+    (0..table.headers.len())
+        .map(|c| ColumnSchema {
+            name: table.headers[c].clone(),
+            kind: infer_kind(table, c),
+        })
+        .collect()
+}
+
+fn infer_kind(table: &Table, column: usize) -> ColumnKind {
+    let values: Vec<&str> = table.column(column).filter(|v| !is_missing(v)).collect();
+    if values.is_empty() {
+        return ColumnKind::Categorical;
+    }
+    let distinct: BTreeSet<String> = values.iter().map(|v| v.to_ascii_lowercase()).collect();
+    let is_boolean = BOOLEAN_PAIRS
+        .iter()
+        .any(|pair| distinct.iter().all(|v| pair.contains(&v.as_str())));
+    // A column of only `0` or only `1` is a constant number, not a yes/no column.
+    let only_digit = distinct.len() == 1 && distinct.iter().all(|v| v == "0" || v == "1");
+    if is_boolean && !only_digit {
+        return ColumnKind::Boolean;
+    }
+    let exact_distinct: BTreeSet<&str> = values.iter().copied().collect();
+    let unique_per_row = values.len() >= 2 && exact_distinct.len() == values.len();
+    let numbers: Option<Vec<f64>> = values.iter().map(|v| v.parse::<f64>().ok()).collect();
+    match numbers {
+        Some(numbers) => {
+            let whole = numbers.iter().all(|v| v.is_finite() && v.fract() == 0.0);
+            if unique_per_row && whole && named_like_id(&table.headers[column]) {
+                ColumnKind::Identifier
+            } else {
+                ColumnKind::Numeric
+            }
+        }
+        None if unique_per_row => ColumnKind::Identifier,
+        None => ColumnKind::Categorical,
+    }
+}
+
+fn named_like_id(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower == "id"
+        || ["_id", "-id", " id"].iter().any(|s| lower.ends_with(s))
+        || (name.ends_with("Id") && name.len() > 2)
+}
+
+/// The inferred schema with the user's overrides applied. An override naming no column is an
+/// error, so a typo cannot silently leave a column as it was.
+pub fn effective_schema(
+    table: &Table,
+    overrides: &[ColumnSchema],
+) -> Result<Vec<ColumnSchema>, EngineError> {
+    let mut schema = infer_schema(table);
+    for o in overrides {
+        let Some(column) = schema.iter_mut().find(|c| c.name == o.name) else {
+            return Err(EngineError::setting(
+                "preprocessing.column_kinds",
+                format!(
+                    "there is no column `{}`; the columns are {}",
+                    o.name,
+                    table.headers.join(", ")
+                ),
+            ));
+        };
+        column.kind = o.kind;
+    }
+    Ok(schema)
+}
+
+/// Guesses the task from the target column's non-missing values: two values make a binary task;
+/// numbers with many distinct values (or any fractions) a regression; a few whole numbers or up
+/// to [`MAX_CLASSES`] labels a multiclass task.
+pub fn infer_task(table: &Table, target: &str) -> Result<Task, EngineError> {
+    let column = target_index(table, target)?;
+    let values: Vec<&str> = table.column(column).filter(|v| !is_missing(v)).collect();
+    let distinct: BTreeSet<&str> = values.iter().copied().collect();
+    if distinct.len() < 2 {
+        return Err(EngineError::Data(format!(
+            "the target `{target}` has {} distinct value{}; a model needs at least two to learn from",
+            distinct.len(),
+            if distinct.len() == 1 { "" } else { "s" }
+        )));
+    }
+    if distinct.len() == 2 {
+        return Ok(Task::BinaryClassification);
+    }
+    let numbers: Option<Vec<f64>> = distinct.iter().map(|v| parse_finite(v)).collect();
+    match numbers {
+        Some(numbers) => {
+            let whole = numbers.iter().all(|v| v.fract() == 0.0);
+            if whole && distinct.len() <= MAX_NUMERIC_CLASSES {
+                Ok(Task::MulticlassClassification)
+            } else {
+                Ok(Task::Regression)
+            }
+        }
+        None if distinct.len() <= MAX_CLASSES => Ok(Task::MulticlassClassification),
+        None => Err(EngineError::Data(format!(
+            "the target `{target}` has {} distinct labels that are not all numbers; \
+             classification allows at most {MAX_CLASSES} classes",
+            distinct.len()
+        ))),
+    }
+}
+
+/// The target's column index, or an error listing the columns there are.
+pub(super) fn target_index(table: &Table, target: &str) -> Result<usize, EngineError> {
+    table.column_index(target).ok_or_else(|| {
+        EngineError::Data(format!(
+            "there is no column `{target}`; the columns are {}",
+            table.headers.join(", ")
+        ))
+    })
+}

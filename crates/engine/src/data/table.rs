@@ -1,0 +1,356 @@
+//! Reading CSV text into a [`Table`] of trimmed string cells, with the delimiter detected or
+//! chosen, and every error naming its file line (and column, where one is known).
+
+use serde::{Deserialize, Serialize};
+
+use crate::EngineError;
+
+/// Largest CSV the engine accepts, in bytes. A browser tab holds the whole file in memory.
+pub const MAX_BYTES: usize = 20 * 1024 * 1024;
+/// Most data rows accepted (the header not counted).
+pub const MAX_ROWS: usize = 200_000;
+/// Most columns accepted.
+pub const MAX_COLUMNS: usize = 500;
+
+/// Delimiters the detector considers, in order of preference when the evidence ties.
+const CANDIDATES: [u8; 3] = [b',', b';', b'\t'];
+/// Lines (outside quotes) the detector looks at, the header included.
+const DETECT_LINES: usize = 20;
+
+/// How to read a CSV file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CsvOptions {
+    /// `,`, `;` or tab; `None` detects it from the header and the first lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delimiter: Option<u8>,
+}
+
+/// A CSV file as text cells: the header and the data rows, all of the same width.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    /// The 1-based file line where each row starts (the header is line 1), so messages about a
+    /// row point into the file even after quoted newlines or blank lines. May be left empty when
+    /// a table is built by hand; then row `r` is taken to be on line `r + 2`.
+    pub lines: Vec<u64>,
+}
+
+impl Table {
+    /// A table from cells, numbered as if it were a file with no blank lines. Rows are padded or
+    /// cut to the header's width, so the table keeps its promise that all rows have that width.
+    pub fn new(headers: Vec<String>, rows: Vec<Vec<String>>) -> Self {
+        let width = headers.len();
+        let rows: Vec<Vec<String>> = rows
+            .into_iter()
+            .map(|mut row| {
+                row.resize(width, String::new());
+                row
+            })
+            .collect();
+        let lines = (0..rows.len() as u64).map(|r| r + 2).collect();
+        Self {
+            headers,
+            rows,
+            lines,
+        }
+    }
+
+    /// Parses CSV text with a header row, detecting the delimiter.
+    pub fn parse_csv(text: &str) -> Result<Self, EngineError> {
+        Self::parse_csv_with(text.as_bytes(), &CsvOptions::default())
+    }
+
+    /// Parses CSV bytes with a header row. Quoting follows RFC 4180 (embedded delimiters, quotes
+    /// and newlines); LF and CRLF line ends, a UTF-8 BOM and blank lines are accepted; cells are
+    /// trimmed. Text that is not UTF-8 is an error naming the line and column.
+    pub fn parse_csv_with(bytes: &[u8], options: &CsvOptions) -> Result<Self, EngineError> {
+        if bytes.len() > MAX_BYTES {
+            return Err(EngineError::Data(format!(
+                "the file has {} bytes; the limit is {MAX_BYTES}",
+                bytes.len()
+            )));
+        }
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let delimiter = match options.delimiter {
+            Some(d) if CANDIDATES.contains(&d) => d,
+            Some(d) => {
+                return Err(EngineError::setting(
+                    "csv.delimiter",
+                    format!(
+                        "must be `,`, `;` or a tab; it is {:?}",
+                        char::from(d).escape_default().to_string()
+                    ),
+                ));
+            }
+            None => detect_delimiter(bytes),
+        };
+        // Flexible, so that ragged rows reach us with their line and get our own message, and a
+        // line of spaces can be skipped like a blank one.
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .flexible(true)
+            .from_reader(bytes);
+
+        let mut lines_so_far = LineCounter::new(bytes);
+        let header_record = reader.byte_headers().map_err(|e| csv_error(&e))?.clone();
+        let header_line = lines_so_far.line_of(&header_record);
+        if header_record.len() > MAX_COLUMNS {
+            return Err(EngineError::Data(format!(
+                "the file has {} columns; the limit is {MAX_COLUMNS}",
+                header_record.len()
+            )));
+        }
+        if header_record.is_empty() {
+            return Err(EngineError::Csv {
+                line: 1,
+                column: None,
+                message: "the file is empty: there is no header row".into(),
+            });
+        }
+        let headers = decode(&header_record, header_line, None)?;
+        if headers.iter().all(String::is_empty) {
+            return Err(EngineError::Csv {
+                line: header_line,
+                column: None,
+                message: "the header row is empty".into(),
+            });
+        }
+        for (i, name) in headers.iter().enumerate() {
+            if name.is_empty() {
+                return Err(EngineError::Csv {
+                    line: header_line,
+                    column: None,
+                    message: format!("column {} has no name in the header", i + 1),
+                });
+            }
+            if headers[..i].contains(name) {
+                return Err(EngineError::Csv {
+                    line: header_line,
+                    column: Some(name.clone()),
+                    message: "this column name appears twice in the header".into(),
+                });
+            }
+        }
+
+        let mut rows = Vec::new();
+        let mut lines = Vec::new();
+        for record in reader.byte_records() {
+            let record = record.map_err(|e| csv_error(&e))?;
+            let line = lines_so_far.line_of(&record);
+            let blank = record.len() == 1 && record.iter().all(|f| f.trim_ascii().is_empty());
+            if blank {
+                continue;
+            }
+            if record.len() != headers.len() {
+                return Err(EngineError::Csv {
+                    line,
+                    column: None,
+                    message: format!(
+                        "this row has {} fields; the header has {}",
+                        record.len(),
+                        headers.len()
+                    ),
+                });
+            }
+            if rows.len() == MAX_ROWS {
+                return Err(EngineError::Data(format!(
+                    "the file has more than {MAX_ROWS} data rows"
+                )));
+            }
+            rows.push(decode(&record, line, Some(&headers))?);
+            lines.push(line);
+        }
+        if rows.is_empty() {
+            return Err(EngineError::Data(
+                "the file has a header but no data rows".into(),
+            ));
+        }
+        Ok(Self {
+            headers,
+            rows,
+            lines,
+        })
+    }
+
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.headers.iter().position(|h| h == name)
+    }
+
+    /// The 1-based file line of data row `row` (0-based).
+    pub fn line_of(&self, row: usize) -> u64 {
+        self.lines
+            .get(row)
+            .copied()
+            .unwrap_or_else(|| row as u64 + 2)
+    }
+
+    /// The cell at `row`, `column`; a cell a hand-built table lacks reads as empty (missing).
+    pub fn cell(&self, row: usize, column: usize) -> &str {
+        self.rows
+            .get(row)
+            .and_then(|r| r.get(column))
+            .map_or("", String::as_str)
+    }
+
+    /// The cell at `row`, `column` as a finite number, or an error naming its line and column.
+    pub fn number(&self, row: usize, column: usize) -> Result<f64, EngineError> {
+        let cell = self.cell(row, column);
+        let error = |message: String| EngineError::Csv {
+            line: self.line_of(row),
+            column: self.headers.get(column).cloned(),
+            message,
+        };
+        if cell.is_empty() {
+            return Err(error("the cell is empty (a missing value)".into()));
+        }
+        if super::is_missing(cell) {
+            return Err(error(format!("`{cell}` marks a missing value")));
+        }
+        match cell.parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(v),
+            Ok(_) => Err(error(format!("`{cell}` is not a finite number"))),
+            Err(_) => Err(error(format!("`{cell}` is not a number"))),
+        }
+    }
+
+    /// The column's cells, top to bottom.
+    pub fn column(&self, column: usize) -> impl Iterator<Item = &str> + '_ {
+        (0..self.rows.len()).map(move |r| self.cell(r, column))
+    }
+}
+
+/// Guesses the delimiter from the header and the first lines, counting each candidate outside
+/// quotes. A candidate that appears in the header and as often on every sampled line wins; among
+/// several, the one that splits the header most; with no consistent candidate, the most frequent
+/// in the header; with none at all (one column), a comma.
+pub fn detect_delimiter(bytes: &[u8]) -> u8 {
+    let mut counts: Vec<[usize; CANDIDATES.len()]> = Vec::new();
+    let mut current = [0usize; CANDIDATES.len()];
+    let mut line_has_content = false;
+    let mut in_quotes = false;
+    for &b in bytes {
+        match b {
+            b'"' => {
+                // An escaped quote (`""`) toggles twice, which leaves the state as it was.
+                in_quotes = !in_quotes;
+                line_has_content = true;
+            }
+            b'\n' if !in_quotes => {
+                if line_has_content {
+                    counts.push(current);
+                    if counts.len() == DETECT_LINES {
+                        break;
+                    }
+                }
+                current = [0; CANDIDATES.len()];
+                line_has_content = false;
+            }
+            _ if in_quotes => {}
+            _ => {
+                if let Some(i) = CANDIDATES.iter().position(|&c| c == b) {
+                    current[i] += 1;
+                }
+                if !b.is_ascii_whitespace() || b == b'\t' {
+                    line_has_content = true;
+                }
+            }
+        }
+    }
+    if line_has_content && counts.len() < DETECT_LINES {
+        counts.push(current);
+    }
+    let Some((header, rest)) = counts.split_first() else {
+        return b',';
+    };
+    let mut best: Option<(bool, usize, usize)> = None; // (consistent, header count, candidate)
+    for (i, &h) in header.iter().enumerate() {
+        if h == 0 {
+            continue;
+        }
+        let consistent = rest.iter().all(|line| line[i] == h);
+        let better = match best {
+            None => true,
+            Some((c, n, _)) => (consistent, h) > (c, n),
+        };
+        if better {
+            best = Some((consistent, h, i));
+        }
+    }
+    best.map_or(b',', |(_, _, i)| CANDIDATES[i])
+}
+
+/// Finds the file line a record starts on. The `csv` reader gives each record the position where
+/// the previous one ended, before any blank lines it skips, so its line numbers run short after
+/// a blank line; this counts line breaks (LF, CRLF or a lone CR) up to the record's first byte.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Self {
+            bytes,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// Records come in file order, so counting resumes where the last call stopped.
+    fn line_of(&mut self, record: &csv::ByteRecord) -> u64 {
+        let ended = record
+            .position()
+            .and_then(|p| usize::try_from(p.byte()).ok())
+            .unwrap_or(self.offset)
+            .clamp(self.offset, self.bytes.len());
+        let blank = self.bytes[ended..]
+            .iter()
+            .take_while(|&&b| b == b'\n' || b == b'\r')
+            .count();
+        let start = ended + blank;
+        for (i, &b) in self.bytes[self.offset..start].iter().enumerate() {
+            let next = self.bytes.get(self.offset + i + 1);
+            if b == b'\n' || (b == b'\r' && next != Some(&b'\n')) {
+                self.line += 1;
+            }
+        }
+        self.offset = start;
+        self.line
+    }
+}
+
+/// UTF-8 decodes and trims each field; `headers` names the column of a bad field in a data row.
+fn decode(
+    record: &csv::ByteRecord,
+    line: u64,
+    headers: Option<&[String]>,
+) -> Result<Vec<String>, EngineError> {
+    record
+        .iter()
+        .enumerate()
+        .map(|(i, field)| match std::str::from_utf8(field) {
+            Ok(text) => Ok(text.trim().to_owned()),
+            Err(_) => Err(EngineError::Csv {
+                line,
+                column: headers.and_then(|h| h.get(i)).cloned(),
+                message: match headers {
+                    Some(_) => "the cell is not valid UTF-8 text".to_owned(),
+                    None => format!("header field {} is not valid UTF-8 text", i + 1),
+                },
+            }),
+        })
+        .collect()
+}
+
+/// Errors the `csv` reader itself raises (flexible reading over bytes leaves few).
+fn csv_error(error: &csv::Error) -> EngineError {
+    let line = error.position().map_or(1, csv::Position::line);
+    EngineError::Csv {
+        line,
+        column: None,
+        message: error.to_string(),
+    }
+}
