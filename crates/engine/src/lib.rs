@@ -6,8 +6,8 @@
 //! * all randomness comes from one seeded ChaCha generator ([`rng::SeededRng`]), drawn in a
 //!   documented order;
 //! * transcendental functions go through the `libm` crate, never the platform's maths library;
-//! * hot loops are plain Rust ([`linalg`]), so no runtime-dispatched SIMD or FMA kernel can pick a
-//!   different summation order on a different CPU.
+//! * hot loops are plain Rust ([`model::Network`], [`lstsq`]), so no runtime-dispatched SIMD or
+//!   FMA kernel can pick a different summation order on a different CPU.
 //!
 //! The engine does no I/O and never panics on user input: bad input is an [`EngineError`], while a
 //! failing check is ordinary data in a [`checks::CheckOutcome`].
@@ -16,7 +16,6 @@ pub mod checks;
 pub mod data;
 pub mod error;
 pub mod fingerprint;
-pub mod linalg;
 pub mod lstsq;
 pub mod metrics;
 pub mod model;

@@ -4,6 +4,8 @@
 //! property tests at the end run natively only.
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
+mod common;
+
 use assay_engine::EngineError;
 use assay_engine::checks::Verdict;
 use assay_engine::checks::data_checks::{
@@ -15,23 +17,12 @@ use assay_engine::data::{
     infer_task, is_missing, prepare, profile, split_rows,
 };
 use assay_engine::rng::{SeededRng, Stream};
+use common::{BREAST_CANCER, DIABETES, both};
 
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
-/// Marks a test for both native `cargo test` and wasm-bindgen-test.
-macro_rules! both {
-    ($($(#[$meta:meta])* fn $name:ident() $body:block)*) => {$(
-        $(#[$meta])*
-        #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-        #[cfg_attr(not(target_arch = "wasm32"), test)]
-        fn $name() $body
-    )*};
-}
-
-const BREAST_CANCER: &str = include_str!("../../../public/samples/breast_cancer.csv");
 const IRIS: &str = include_str!("../../../public/samples/iris.csv");
-const DIABETES: &str = include_str!("../../../public/samples/diabetes.csv");
 
 fn table(text: &str) -> Table {
     Table::parse_csv(text).unwrap()
