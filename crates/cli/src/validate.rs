@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use assay_engine::fingerprint;
-use assay_engine::spec::Spec;
+use assay_engine::spec::{MAX_SPEC_BYTES, Spec};
 
 use crate::Status;
-use crate::replay::dataset_text;
+use crate::replay::{dataset_text, read_limited};
 
 #[derive(Debug, clap::Args)]
 pub struct ValidateArgs {
@@ -31,7 +31,7 @@ pub fn validate(args: &ValidateArgs) -> Status {
 }
 
 fn validate_one(path: &Path) -> anyhow::Result<String> {
-    let text = std::fs::read_to_string(path).context("cannot read the spec")?;
+    let text = read_limited(path, MAX_SPEC_BYTES).context("cannot read the spec")?;
     let spec = Spec::from_json(&text)?;
     let csv = dataset_text(&spec, path)?;
     let actual = fingerprint::sha256_hex(csv.as_bytes());

@@ -99,7 +99,7 @@ fn a_replay_that_differs_from_the_recording_exits_1() {
     let stdout = text(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(
-        stdout.contains("DIFFERS reproducible_training final_loss"),
+        stdout.contains("DIFFERS check 1 (reproducible_training) final_loss"),
         "{stdout}"
     );
     assert!(stdout.contains("differs from the recording"), "{stdout}");
@@ -257,4 +257,20 @@ fn validate_accepts_a_good_spec_and_names_what_is_wrong_with_a_bad_one() {
         &assay(&[Path::new("validate"), &wrong_type]),
         "invalid type",
     );
+}
+
+/// A spec names its dataset relative to itself; it may not reach outside its folder.
+#[test]
+fn a_dataset_path_outside_the_spec_folder_is_refused() {
+    let dir = scratch("escape");
+    for path in ["/etc/passwd", "../outside.csv"] {
+        let mut spec = recorded_spec();
+        spec.dataset.csv = None;
+        spec.dataset.path = Some(path.into());
+        let file = write(&dir, "escape.assay.json", &spec.to_json());
+        assert_one_line_error(
+            &assay(&[Path::new("run"), &file]),
+            "must be a relative path inside",
+        );
+    }
 }

@@ -14,7 +14,13 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 pub fn of_values(values: &[f64]) -> String {
     let mut hasher = Sha256::new();
     for v in values {
-        hasher.update(v.to_bits().to_le_bytes());
+        // NaN's sign and payload are not portable (x86 and wasm differ): hash one NaN.
+        let bits = if v.is_nan() {
+            f64::NAN.to_bits()
+        } else {
+            v.to_bits()
+        };
+        hasher.update(bits.to_le_bytes());
     }
     hex(&hasher.finalize())
 }

@@ -2,7 +2,8 @@
 //!
 //! Regression: MSE, RMSE, MAE, R² (`1 − SS_res/SS_tot`; 1 for a perfect fit of a constant target,
 //! 0 otherwise). Classification: accuracy, balanced accuracy (mean per-class recall), macro
-//! precision / recall / F1 (a class never predicted has precision 0), log loss (probabilities
+//! precision / recall / F1 over the labels present in truth or predictions (a class never
+//! predicted has precision 0), log loss (probabilities
 //! clipped to `[ε, 1−ε]`, ε = 2⁻⁵²), ROC AUC for two classes (the Mann–Whitney statistic, ties
 //! counted half), and the confusion matrix (rows: true class, columns: predicted).
 
@@ -159,7 +160,10 @@ pub fn classification(predictions: ArrayView2<f64>, actual: &[f64], classes: usi
     }
     let n = actual.len().max(1) as f64;
     let correct: u64 = (0..classes).map(|k| confusion[k][k]).sum();
-    let (mut precision_sum, mut recall_sum, mut f1_sum, mut present) = (0.0, 0.0, 0.0, 0usize);
+    let (mut precision_sum, mut recall_sum, mut f1_sum) = (0.0, 0.0, 0.0);
+    // scikit-learn averages over labels seen in truth or predictions; balanced accuracy over
+    // labels seen in truth.
+    let (mut seen, mut present) = (0usize, 0usize);
     #[allow(clippy::needless_range_loop)] // k indexes both rows and columns.
     for k in 0..classes {
         let true_k: u64 = confusion[k].iter().sum();
@@ -182,8 +186,11 @@ pub fn classification(predictions: ArrayView2<f64>, actual: &[f64], classes: usi
         if true_k > 0 {
             present += 1;
         }
+        if true_k > 0 || predicted_k > 0 {
+            seen += 1;
+        }
     }
-    let k = classes as f64;
+    let k = seen.max(1) as f64;
     let mut metrics = vec![
         Metric::new(MetricName::Accuracy.id(), correct as f64 / n),
         // Balanced accuracy averages recall over the classes present in the data.

@@ -44,6 +44,28 @@ pub enum ModelSpec {
 pub const MAX_HIDDEN_UNITS: u32 = 512;
 
 impl ModelSpec {
+    /// The rules that need no data: one or two hidden layers of 1 to [`MAX_HIDDEN_UNITS`].
+    pub fn validate(&self) -> Result<(), EngineError> {
+        if let ModelSpec::Mlp { hidden_layers, .. } = self {
+            if hidden_layers.is_empty() || hidden_layers.len() > 2 {
+                return Err(EngineError::setting(
+                    "model.hidden_layers",
+                    "give one or two hidden layer sizes",
+                ));
+            }
+            if hidden_layers
+                .iter()
+                .any(|&u| u == 0 || u > MAX_HIDDEN_UNITS)
+            {
+                return Err(EngineError::setting(
+                    "model.hidden_layers",
+                    format!("each layer needs 1 to {MAX_HIDDEN_UNITS} units"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     pub fn label(&self) -> String {
         match self {
             ModelSpec::LinearRegression => "Linear regression".into(),
@@ -130,21 +152,7 @@ impl Network {
                 hidden_layers,
                 activation,
             } => {
-                if hidden_layers.is_empty() || hidden_layers.len() > 2 {
-                    return Err(EngineError::setting(
-                        "model.hidden_layers",
-                        "give one or two hidden layer sizes",
-                    ));
-                }
-                if hidden_layers
-                    .iter()
-                    .any(|&u| u == 0 || u > MAX_HIDDEN_UNITS)
-                {
-                    return Err(EngineError::setting(
-                        "model.hidden_layers",
-                        format!("each layer needs 1 to {MAX_HIDDEN_UNITS} units"),
-                    ));
-                }
+                spec.validate()?;
                 let head = match classes {
                     0 => Head::Identity,
                     2 => Head::Sigmoid,
@@ -307,7 +315,14 @@ impl Network {
 
     fn activate(&self, z: f64) -> f64 {
         match self.activation {
-            Activation::Relu => z.max(0.0),
+            // `max` would turn NaN into 0 and hide a diverged layer.
+            Activation::Relu => {
+                if z > 0.0 || z.is_nan() {
+                    z
+                } else {
+                    0.0
+                }
+            }
             Activation::Tanh => libm::tanh(z),
         }
     }

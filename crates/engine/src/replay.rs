@@ -110,8 +110,16 @@ pub fn compare(recorded: &Recorded, run: &Run) -> Vec<Difference> {
             });
         }
     };
-    // Bits, written so that two values differ as text exactly when their bits differ.
-    let bits = |v: f64| format!("{v:?} (bits {:016x})", v.to_bits());
+    // Bits, written so that two values differ as text exactly when their bits differ; every NaN
+    // counts as one value, since its sign and payload are not portable.
+    let bits = |v: f64| {
+        let bits = if v.is_nan() {
+            f64::NAN.to_bits()
+        } else {
+            v.to_bits()
+        };
+        format!("{v:?} (bits {bits:016x})")
+    };
     note(
         "parameter fingerprint".into(),
         recorded.parameter_fingerprint.clone(),
@@ -126,24 +134,47 @@ pub fn compare(recorded: &Recorded, run: &Run) -> Vec<Difference> {
                 .map_or_else(|| "missing".into(), bits),
         );
     }
-    for expected in &recorded.checks {
-        let Some(actual) = run.checks.iter().find(|c| c.check == expected.check) else {
-            note(expected.check.clone(), "recorded".into(), "not run".into());
-            continue;
-        };
+    note(
+        "number of checks".into(),
+        recorded.checks.len().to_string(),
+        run.checks.len().to_string(),
+    );
+    // Checks pair by position: a spec may hold two checks of one kind.
+    for (i, (expected, actual)) in recorded.checks.iter().zip(&run.checks).enumerate() {
+        let name = format!("check {} ({})", i + 1, expected.check);
         note(
-            format!("{} verdict", expected.check),
+            format!("{name} kind"),
+            expected.check.clone(),
+            actual.check.clone(),
+        );
+        note(
+            format!("{name} verdict"),
             format!("{:?}", expected.verdict),
             format!("{:?}", actual.verdict),
         );
         note(
-            format!("{} fingerprint", expected.check),
+            format!("{name} fingerprint"),
             expected.fingerprint.clone().unwrap_or_default(),
             actual.fingerprint.clone().unwrap_or_default(),
         );
+        note(
+            format!("{name} metrics"),
+            expected
+                .metrics
+                .iter()
+                .map(|m| m.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            actual
+                .metrics
+                .iter()
+                .map(|m| m.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
         for metric in &expected.metrics {
             note(
-                format!("{} {}", expected.check, metric.name),
+                format!("{name} {}", metric.name),
                 bits(metric.value),
                 actual
                     .metric(&metric.name)

@@ -171,6 +171,10 @@ impl Spec {
     pub fn validate(&self) -> Result<(), EngineError> {
         self.training.validate()?;
         self.preprocessing.validate()?;
+        self.model.validate()?;
+        for check in &self.checks {
+            check.validate()?;
+        }
         match (&self.dataset.csv, &self.dataset.path) {
             (Some(_), None) | (None, Some(_)) => {}
             _ => {

@@ -40,6 +40,9 @@ impl Default for TrainConfig {
 
 /// Upper bound on epochs, so a hostile spec cannot make a replay run for days.
 pub const MAX_EPOCHS: u32 = 10_000;
+/// Upper bound on one training run's work, counted as rows × epochs × parameters (about one
+/// multiply-add each way per unit): roughly a minute natively. The defaults use about 10⁶.
+pub const MAX_WORK: f64 = 1e10;
 
 impl TrainConfig {
     pub fn validate(&self) -> Result<(), EngineError> {
@@ -120,6 +123,19 @@ impl<'a> Trainer<'a> {
                 x.nrows(),
                 y.len()
             )));
+        }
+        let work = x.nrows() as f64 * f64::from(config.epochs) * network.parameter_count() as f64;
+        if work > MAX_WORK {
+            return Err(EngineError::setting(
+                "training",
+                format!(
+                    "{} rows × {} epochs × {} parameters is {work:.1e} units of work; the limit is \
+                     {MAX_WORK:.0e}: use fewer epochs, rows or hidden units",
+                    x.nrows(),
+                    config.epochs,
+                    network.parameter_count()
+                ),
+            ));
         }
         let mut rng = SeededRng::new(config.seed);
         let params = network.init(&mut rng);

@@ -260,3 +260,43 @@ both! {
         assert_eq!(checked, 7);
     }
 }
+
+both! {
+    fn a_spec_asking_for_too_much_work_is_refused_before_training() {
+        let mut spec = sample_spec(
+            ModelSpec::Mlp { hidden_layers: vec![512, 512], activation: Activation::Relu },
+            vec![],
+        );
+        spec.training.epochs = 10_000;
+        let error = replay::run(&spec, spec.dataset.csv.as_deref().unwrap()).unwrap_err().to_string();
+        assert!(error.starts_with("setting `training`") && error.contains("units of work"), "{error}");
+    }
+
+    fn validation_catches_impossible_model_and_check_settings_without_data() {
+        let mut spec = sample_spec(LOGISTIC, vec![CheckSpec::ReproducibleTraining { extra_seeds: 100 }]);
+        let error = spec.validate().unwrap_err().to_string();
+        assert!(error.contains("checks.reproducible_training.extra_seeds"), "{error}");
+        spec.checks.clear();
+        spec.model = ModelSpec::Mlp { hidden_layers: vec![], activation: Activation::Tanh };
+        assert!(spec.validate().unwrap_err().to_string().contains("model.hidden_layers"));
+    }
+
+    fn every_nan_has_one_fingerprint() {
+        let negative_nan = f64::from_bits(f64::NAN.to_bits() | (1 << 63));
+        assert!(negative_nan.is_nan());
+        assert_eq!(fingerprint::of_values(&[negative_nan]), fingerprint::of_values(&[f64::NAN]));
+        assert_ne!(fingerprint::of_values(&[0.0]), fingerprint::of_values(&[-0.0]));
+    }
+
+    fn two_checks_of_one_kind_are_compared_with_their_own_recording() {
+        use assay_engine::metrics::MetricName;
+        let threshold = |t| CheckSpec::MetricThreshold { metric: MetricName::Accuracy, threshold: t };
+        let mut spec = sample_spec(LOGISTIC, vec![threshold(0.5), threshold(0.99)]);
+        let csv = spec.dataset.csv.clone().unwrap();
+        let run = replay::run(&spec, &csv).unwrap();
+        assert_eq!(run.checks[0].verdict, Verdict::Pass);
+        assert_eq!(run.checks[1].verdict, Verdict::Fail);
+        spec.recorded = Some(run.to_recorded());
+        assert_eq!(replay::compare(spec.recorded.as_ref().unwrap(), &replay::run(&spec, &csv).unwrap()), vec![]);
+    }
+}

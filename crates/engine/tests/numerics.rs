@@ -209,3 +209,13 @@ both! {
         assert!(error.contains("collinear"), "{error}");
     }
 }
+
+both! {
+    fn relu_passes_nan_on_so_divergence_is_not_hidden() {
+        let network = Network::new(&ModelSpec::Mlp { hidden_layers: vec![2], activation: Activation::Relu }, 1, 0).unwrap();
+        let mut params = vec![0.0; network.parameter_count()];
+        params[0] = f64::NAN;
+        let prediction = network.predict(&params, array![[1.0]].view());
+        assert!(prediction[[0, 0]].is_nan());
+    }
+}

@@ -15,16 +15,15 @@ pub(super) static GUIDE: Guide = Guide {
 };
 
 pub(super) fn run(context: &Context, min_relative_drop: f64) -> Result<CheckOutcome, EngineError> {
-    if !(0.0..1.0).contains(&min_relative_drop) {
-        return Err(EngineError::setting(
-            "checks.min_relative_drop",
-            "must be at least 0 and below 1",
-        ));
-    }
     let curve = &context.trained.loss_curve;
     let first = curve.first().copied().unwrap_or(f64::NAN);
     let last = curve.last().copied().unwrap_or(f64::NAN);
-    let drop = (first - last) / first.abs();
+    // A loss already at zero cannot fall; count that as no drop rather than 0/0.
+    let drop = if first == 0.0 {
+        0.0
+    } else {
+        (first - last) / first.abs()
+    };
     let rises = curve
         .windows(2)
         .filter(|w| w[1] > w[0] || w[1].is_nan())

@@ -79,7 +79,7 @@ pub enum CheckSpec {
         #[serde(default = "default_loss_gap")]
         max_loss_gap: f64,
     },
-    /// At most this fraction of cells in used columns is missing or not finite.
+    /// Every numeric cell is finite, and no column has a larger share of missing cells.
     NoMissingValues {
         #[serde(default)]
         max_fraction: f64,
@@ -105,6 +105,11 @@ pub enum CheckSpec {
 fn default_min_class_fraction() -> f64 {
     data_checks::DEFAULT_MIN_CLASS_FRACTION
 }
+
+/// Most extra seeds the reproducibility check may train.
+pub const MAX_EXTRA_SEEDS: u32 = 20;
+/// Most rows the tiny batch may have: it is meant to be tiny.
+pub const MAX_TINY_ROWS: u32 = 256;
 
 fn default_gradient_tolerance() -> f64 {
     1e-6
@@ -235,7 +240,89 @@ impl CheckSpec {
         outcome
     }
 
+    /// Checks the parameters alone, before any data is seen, so `assay validate` can reject a
+    /// spec that asks for the impossible.
+    pub fn validate(&self) -> Result<(), EngineError> {
+        let field = |name: &str| format!("checks.{}.{name}", self.id());
+        let fraction = |name: &str, v: f64| {
+            if (0.0..=1.0).contains(&v) {
+                Ok(())
+            } else {
+                Err(EngineError::setting(
+                    &field(name),
+                    format!("must be between 0 and 1; it is {v}"),
+                ))
+            }
+        };
+        let non_negative = |name: &str, v: f64| {
+            if v.is_finite() && v >= 0.0 {
+                Ok(())
+            } else {
+                Err(EngineError::setting(
+                    &field(name),
+                    format!("must be zero or positive; it is {v}"),
+                ))
+            }
+        };
+        match *self {
+            CheckSpec::ReproducibleTraining { extra_seeds } if extra_seeds > MAX_EXTRA_SEEDS => {
+                Err(EngineError::setting(
+                    &field("extra_seeds"),
+                    format!("at most {MAX_EXTRA_SEEDS}; it is {extra_seeds}"),
+                ))
+            }
+            CheckSpec::GradientCheck { max_relative_error } => {
+                if max_relative_error.is_finite() && max_relative_error > 0.0 {
+                    Ok(())
+                } else {
+                    Err(EngineError::setting(
+                        &field("max_relative_error"),
+                        "must be positive",
+                    ))
+                }
+            }
+            CheckSpec::LossDecreases { min_relative_drop } if min_relative_drop >= 1.0 => Err(
+                EngineError::setting(&field("min_relative_drop"), "must be below 1"),
+            ),
+            CheckSpec::LossDecreases { min_relative_drop } => {
+                fraction("min_relative_drop", min_relative_drop)
+            }
+            CheckSpec::OverfitTinyBatch {
+                rows,
+                epochs,
+                max_loss,
+            } => {
+                if rows == 0 || rows > MAX_TINY_ROWS {
+                    return Err(EngineError::setting(
+                        &field("rows"),
+                        format!("must be between 1 and {MAX_TINY_ROWS}; it is {rows}"),
+                    ));
+                }
+                if epochs == 0 || epochs > crate::train::MAX_EPOCHS {
+                    return Err(EngineError::setting(
+                        &field("epochs"),
+                        format!("must be between 1 and {}", crate::train::MAX_EPOCHS),
+                    ));
+                }
+                non_negative("max_loss", max_loss)
+            }
+            CheckSpec::BeatsBaseline { margin, .. } => non_negative("margin", margin),
+            CheckSpec::MetricThreshold { threshold, .. } if !threshold.is_finite() => Err(
+                EngineError::setting(&field("threshold"), "must be a finite number"),
+            ),
+            CheckSpec::NoRegression { tolerance, .. } => non_negative("tolerance", tolerance),
+            CheckSpec::ConvergesToOptimum { max_loss_gap } => {
+                non_negative("max_loss_gap", max_loss_gap)
+            }
+            CheckSpec::NoMissingValues { max_fraction }
+            | CheckSpec::NoDuplicateRows { max_fraction } => fraction("max_fraction", max_fraction),
+            CheckSpec::ClassBalance { min_fraction } => fraction("min_fraction", min_fraction),
+            _ => Ok(()),
+        }
+    }
+
     fn try_run(&self, context: &Context) -> Result<CheckOutcome, EngineError> {
+        self.validate()?;
         match *self {
             CheckSpec::ReproducibleTraining { extra_seeds } => {
                 reproducible::run(context, extra_seeds)
@@ -267,30 +354,19 @@ impl CheckSpec {
         }
     }
 
-    /// The data checks look at the table and the split, not the model.
+    /// The data checks look at the table and the split, not the model. Parameters were
+    /// checked by [`CheckSpec::validate`].
     fn run_data_check(&self, context: &Context) -> Result<CheckOutcome, EngineError> {
-        let fraction = |v: f64| {
-            if (0.0..=1.0).contains(&v) {
-                Ok(v)
-            } else {
-                Err(EngineError::setting(
-                    "checks",
-                    format!("a fraction must be between 0 and 1; it is {v}"),
-                ))
-            }
-        };
         let p = context.preprocessing;
         Ok(match self {
-            CheckSpec::NoMissingValues { max_fraction } => data_checks::missing_values(
-                context.table,
-                &context.prepared.schema,
-                fraction(*max_fraction)?,
-            ),
+            CheckSpec::NoMissingValues { max_fraction } => {
+                data_checks::missing_values(context.table, &context.prepared.schema, *max_fraction)
+            }
             CheckSpec::SchemaMatches { expected } => {
                 data_checks::schema_matches(context.table, expected, &p.column_kinds)
             }
             CheckSpec::NoDuplicateRows { max_fraction } => {
-                data_checks::duplicate_rows(context.table, fraction(*max_fraction)?)
+                data_checks::duplicate_rows(context.table, *max_fraction)
             }
             CheckSpec::NoTrainValidationOverlap => {
                 data_checks::train_validation_overlap(context.table, context.prepared)
@@ -298,12 +374,9 @@ impl CheckSpec {
             CheckSpec::NoConstantColumns => {
                 data_checks::constant_columns(context.table, &context.prepared.schema, &p.target)
             }
-            CheckSpec::ClassBalance { min_fraction } => data_checks::class_balance(
-                context.table,
-                &p.target,
-                p.task,
-                fraction(*min_fraction)?,
-            ),
+            CheckSpec::ClassBalance { min_fraction } => {
+                data_checks::class_balance(context.table, &p.target, p.task, *min_fraction)
+            }
             model_check => {
                 return Err(EngineError::setting(
                     "checks",

@@ -22,12 +22,6 @@ pub(super) fn run(
     tolerance: f64,
     relative: bool,
 ) -> Result<CheckOutcome, EngineError> {
-    if !(tolerance.is_finite() && tolerance >= 0.0) {
-        return Err(EngineError::setting(
-            "checks.tolerance",
-            "must be zero or positive",
-        ));
-    }
     let value = context.validation_metric(metric)?;
     let Some(previous) = context
         .previous

@@ -19,16 +19,7 @@ pub(super) static GUIDE: Guide = Guide {
              Models\": reproducible training.",
 };
 
-/// Most extra seeds a spec may ask for.
-const MAX_EXTRA_SEEDS: u32 = 20;
-
 pub(super) fn run(context: &Context, extra_seeds: u32) -> Result<CheckOutcome, EngineError> {
-    if extra_seeds > MAX_EXTRA_SEEDS {
-        return Err(EngineError::setting(
-            "checks.extra_seeds",
-            format!("at most {MAX_EXTRA_SEEDS}; it is {extra_seeds}"),
-        ));
-    }
     let (x, y) = (context.train.features.view(), context.train.target.view());
     let first = context.trained;
     let second = train(context.network, x, y, context.config)?;

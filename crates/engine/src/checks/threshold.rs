@@ -21,12 +21,6 @@ pub(super) fn run(
     metric: MetricName,
     threshold: f64,
 ) -> Result<CheckOutcome, EngineError> {
-    if !threshold.is_finite() {
-        return Err(EngineError::setting(
-            "checks.threshold",
-            "must be a finite number",
-        ));
-    }
     let value = context.validation_metric(metric)?;
     let (passed, relation) = if metric.higher_is_better() {
         (value >= threshold, "at least")
