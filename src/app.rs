@@ -2,6 +2,7 @@
 
 use assay_engine::checks::{CheckOutcome, CheckSpec, Verdict};
 use assay_engine::data::Table;
+use assay_engine::spec::Spec;
 use leptos::prelude::*;
 
 use crate::chart::LossCurve;
@@ -28,14 +29,25 @@ pub fn App() -> impl IntoView {
             ));
         }
     };
+    // The last file exported, so an unchanged re-export gives the same bytes and a changed one
+    // the next revision.
+    let (last_export, set_last_export) = signal(None::<Spec>);
     let export = move |_| {
-        let saved = outcome.with_untracked(|o| match o {
-            Some(Ok(authored)) => download::save_text(
+        let revised = outcome.with_untracked(|o| match o {
+            Some(Ok(authored)) => Ok(authored.spec.clone().revise(
+                last_export.get_untracked().as_ref(),
+                &session::now_rfc3339(),
+            )),
+            _ => Err("Run the checks before exporting.".to_owned()),
+        });
+        let saved = revised.and_then(|spec| {
+            download::save_text(
                 &format!("{}.assay.json", sample_id.get_untracked()),
                 "application/json",
-                &authored.spec.to_json(),
-            ),
-            _ => Err("Run the checks before exporting.".to_owned()),
+                &spec.to_json(),
+            )?;
+            set_last_export.set(Some(spec));
+            Ok(())
         });
         set_export_error.set(saved.err());
     };

@@ -37,6 +37,14 @@ pub fn author(sample: &Sample, seed: u64) -> Result<Authored, EngineError> {
     Ok(Authored { spec, run })
 }
 
+/// The browser's clock as RFC 3339 (UTC), for a spec's timestamps.
+pub fn now_rfc3339() -> String {
+    js_sys::Date::new_0()
+        .to_iso_string()
+        .as_string()
+        .unwrap_or_default()
+}
+
 /// Reads a seed typed by the user.
 pub fn parse_seed(text: &str) -> Result<u64, String> {
     text.trim()

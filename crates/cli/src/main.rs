@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 
 mod replay;
 mod report;
+mod schema;
 mod serve;
 mod validate;
 
@@ -30,6 +31,8 @@ enum Command {
     Run(replay::RunArgs),
     /// Check specs are usable (format, fields, dataset and its hash) without running them.
     Validate(validate::ValidateArgs),
+    /// Print the JSON Schema of the spec format.
+    Schema,
     /// Serve the built app (a Trunk `dist` folder) on 127.0.0.1.
     Serve(serve::ServeArgs),
 }
@@ -47,6 +50,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => replay::run(&args),
         Command::Validate(args) => Ok(validate::validate(&args)),
+        Command::Schema => {
+            print!("{}", schema::spec_schema());
+            Ok(Status::Success)
+        }
         Command::Serve(args) => serve::serve(&args).map(|()| Status::Success),
     };
     match result {

@@ -274,3 +274,40 @@ fn a_dataset_path_outside_the_spec_folder_is_refused() {
         );
     }
 }
+
+/// The committed schema is what the types generate; regenerate it with
+/// `cargo run -p assay-cli -- schema > schema/assay-spec.v1.schema.json`.
+#[test]
+fn the_committed_json_schema_matches_the_spec_types() {
+    let output = Command::new(env!("CARGO_BIN_EXE_assay"))
+        .arg("schema")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let committed = include_str!("../../../schema/assay-spec.v1.schema.json");
+    assert!(
+        text(&output.stdout) == committed,
+        "schema/assay-spec.v1.schema.json is stale: regenerate it with `cargo run -p assay-cli -- schema`"
+    );
+    let schema: serde_json::Value = serde_json::from_str(committed).unwrap();
+    assert_eq!(
+        schema["additionalProperties"], false,
+        "unknown fields must be refused"
+    );
+    let required: Vec<&str> = schema["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    for field in [
+        "format_version",
+        "dataset",
+        "preprocessing",
+        "model",
+        "training",
+        "checks",
+    ] {
+        assert!(required.contains(&field), "{field} should be required");
+    }
+}

@@ -16,6 +16,7 @@ use crate::model::{Head, Network};
 
 /// A metric a check can be about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MetricName {
     Mse,

@@ -23,12 +23,23 @@ pub const MAX_SPEC_BYTES: usize = 32 * 1024 * 1024;
 pub const MAX_EMBEDDED_BYTES: usize = 1024 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Spec {
     pub format_version: u32,
     /// The Assay version that wrote the file.
     pub assay_version: String,
     pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// 1 for a new spec; each export that changes what the spec tests adds one.
+    pub revision: u32,
+    /// When the first revision was exported (RFC 3339, from the author's clock).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// When this revision was exported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<String>,
     pub dataset: DatasetSpec,
     pub preprocessing: Preprocessing,
     pub model: ModelSpec,
@@ -44,6 +55,7 @@ pub struct Spec {
 
 /// An earlier revision's validation metrics.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Revision {
     pub revision: u32,
@@ -51,6 +63,7 @@ pub struct Revision {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DatasetSpec {
     pub name: String,
@@ -67,6 +80,7 @@ pub struct DatasetSpec {
 
 /// What the author's run produced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Recorded {
     /// Fingerprint of the model trained with the spec's settings.
@@ -104,6 +118,10 @@ impl Spec {
             format_version: FORMAT_VERSION,
             assay_version: crate::VERSION.to_owned(),
             name: name.to_owned(),
+            description: String::new(),
+            revision: 1,
+            created: None,
+            modified: None,
             dataset,
             preprocessing,
             model,
@@ -159,6 +177,44 @@ impl Spec {
         Ok(spec)
     }
 
+    /// This spec as the next revision after `previous` (the file it replaces), exported at
+    /// `now`. When nothing it tests has changed, the previous file comes back unchanged, so
+    /// re-exporting gives identical bytes; otherwise the revision goes up by one and the
+    /// previous revision's validation metrics join the history.
+    pub fn revise(mut self, previous: Option<&Spec>, now: &str) -> Spec {
+        let Some(previous) = previous else {
+            self.revision = 1;
+            self.created = Some(now.to_owned());
+            self.modified = Some(now.to_owned());
+            return self;
+        };
+        if self.tests_the_same_as(previous) && self.recorded == previous.recorded {
+            return previous.clone();
+        }
+        self.revision = previous.revision.saturating_add(1);
+        self.created = previous.created.clone().or_else(|| Some(now.to_owned()));
+        self.modified = Some(now.to_owned());
+        self.history = previous.history.clone();
+        if let Some(recorded) = &previous.recorded {
+            self.history.push(Revision {
+                revision: previous.revision,
+                metrics: recorded.metrics.clone(),
+            });
+        }
+        self
+    }
+
+    /// Same name, description, data, preprocessing, model, training and checks.
+    fn tests_the_same_as(&self, other: &Spec) -> bool {
+        self.name == other.name
+            && self.description == other.description
+            && self.dataset == other.dataset
+            && self.preprocessing == other.preprocessing
+            && self.model == other.model
+            && self.training == other.training
+            && self.checks == other.checks
+    }
+
     /// Pretty JSON with a final newline; the same spec always gives the same bytes.
     pub fn to_json(&self) -> String {
         // Serialising plain data structs to a string cannot fail.
@@ -183,6 +239,9 @@ impl Spec {
                     "give exactly one of `csv` (the data embedded) or `path` (a file beside the spec)",
                 ));
             }
+        }
+        if self.revision == 0 {
+            return Err(EngineError::setting("revision", "starts at 1"));
         }
         if let Some(csv) = &self.dataset.csv {
             let actual = fingerprint::sha256_hex(csv.as_bytes());
@@ -218,16 +277,38 @@ pub mod float {
         }
     }
 
+    /// A number, or one of the strings that stand for NaN and the infinities (schema only).
+    #[cfg(feature = "schema")]
+    #[derive(Debug, schemars::JsonSchema)]
+    #[serde(untagged)]
+    #[allow(dead_code)] // Only its schema is used.
+    pub enum FloatValue {
+        Number(f64),
+        Token(FloatToken),
+    }
+
+    #[cfg(feature = "schema")]
+    #[derive(Debug, schemars::JsonSchema)]
+    #[allow(dead_code)]
+    pub enum FloatToken {
+        #[serde(rename = "NaN")]
+        NaN,
+        #[serde(rename = "Infinity")]
+        Infinity,
+        #[serde(rename = "-Infinity")]
+        NegativeInfinity,
+    }
+
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
         #[derive(Deserialize)]
         #[serde(untagged)]
-        enum Repr {
+        enum Wire {
             Number(f64),
             Token(String),
         }
-        match Repr::deserialize(deserializer)? {
-            Repr::Number(v) => Ok(v),
-            Repr::Token(t) => match t.as_str() {
+        match Wire::deserialize(deserializer)? {
+            Wire::Number(v) => Ok(v),
+            Wire::Token(t) => match t.as_str() {
                 "NaN" => Ok(f64::NAN),
                 "Infinity" => Ok(f64::INFINITY),
                 "-Infinity" => Ok(f64::NEG_INFINITY),

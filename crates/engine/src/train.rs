@@ -13,6 +13,7 @@ use crate::rng::SeededRng;
 
 /// Training settings; with the data, they fix the trained model exactly.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TrainConfig {
     pub seed: u64,

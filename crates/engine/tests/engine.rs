@@ -300,3 +300,29 @@ both! {
         assert_eq!(replay::compare(spec.recorded.as_ref().unwrap(), &replay::run(&spec, &csv).unwrap()), vec![]);
     }
 }
+
+both! {
+    fn re_exporting_an_unchanged_spec_gives_the_same_bytes_and_a_change_a_new_revision() {
+        let csv = common::BREAST_CANCER;
+        let author = |epochs| {
+            let mut spec = sample_spec(LOGISTIC, vec![CheckSpec::ReproducibleTraining { extra_seeds: 0 }]);
+            spec.training.epochs = epochs;
+            spec.recorded = Some(replay::run(&spec, csv).unwrap().to_recorded());
+            spec
+        };
+        let first = author(30).revise(None, "2026-11-22T10:00:00Z");
+        assert_eq!((first.revision, first.created.as_deref()), (1, Some("2026-11-22T10:00:00Z")));
+
+        let again = author(30).revise(Some(&first), "2026-11-22T11:00:00Z");
+        assert_eq!(again.to_json(), first.to_json());
+
+        let second = author(40).revise(Some(&first), "2026-11-22T12:00:00Z");
+        assert_eq!(second.revision, 2);
+        assert_eq!(second.created, first.created);
+        assert_eq!(second.modified.as_deref(), Some("2026-11-22T12:00:00Z"));
+        assert_eq!(second.history.len(), 1);
+        assert_eq!(second.history[0].revision, 1);
+        assert_eq!(second.history[0].metrics, first.recorded.as_ref().unwrap().metrics);
+        assert_eq!(Spec::from_json(&second.to_json()).unwrap(), second);
+    }
+}

@@ -24,6 +24,7 @@ use crate::train::{TrainConfig, TrainedModel};
 /// A check as a spec asks for it, with its parameters. Parameters left out take the defaults
 /// shown by [`CheckSpec::defaults`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "check", rename_all = "snake_case", deny_unknown_fields)]
 pub enum CheckSpec {
     /// Same seed twice gives bit-identical models; another seed a different one.
@@ -427,6 +428,7 @@ pub struct Guide {
 
 /// Outcome of a check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Pass,
@@ -437,10 +439,12 @@ pub enum Verdict {
 
 /// A named number of evidence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Metric {
     pub name: String,
     #[serde(with = "crate::spec::float")]
+    #[cfg_attr(feature = "schema", schemars(with = "crate::spec::float::FloatValue"))]
     pub value: f64,
 }
 
@@ -455,6 +459,7 @@ impl Metric {
 
 /// What a check found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CheckOutcome {
     pub check: String,

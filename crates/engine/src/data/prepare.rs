@@ -16,6 +16,7 @@ use crate::EngineError;
 
 /// What to do with a row that has a missing value in the target or a feature column.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MissingValues {
     /// Leave the row out, and report its line in [`Prepared::dropped_rows`].
@@ -28,6 +29,7 @@ pub enum MissingValues {
 /// How a table becomes training and validation data. Recorded in the spec; with the data and
 /// the seed it fixes both splits exactly.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Preprocessing {
     pub target: String,

@@ -31,6 +31,7 @@ const BOOLEAN_PAIRS: [[&str; 2]; 5] = [
 
 /// What a column holds, which decides how it becomes features.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ColumnKind {
     /// Numbers: standardised.
@@ -45,6 +46,7 @@ pub enum ColumnKind {
 
 /// A column's name and kind.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ColumnSchema {
     pub name: String,
@@ -53,6 +55,7 @@ pub struct ColumnSchema {
 
 /// What the model predicts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Task {
     Regression,
