@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use assay_engine::checks::{CheckOutcome, Verdict};
+use assay_engine::checks::{CheckFamily, CheckOutcome, Verdict};
 use assay_engine::replay;
 use assay_engine::spec::{MAX_SPEC_BYTES, Spec};
 
@@ -21,13 +21,27 @@ pub struct RunArgs {
     /// Also write the results as JSON (the format is documented in `report.rs`).
     #[arg(long, value_name = "PATH")]
     json: Option<PathBuf>,
+    /// Run only one part of each spec.
+    #[arg(long, value_enum)]
+    only: Option<Part>,
+}
+
+/// The parts of a spec `--only` can pick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Part {
+    /// The model checks: training, gradients, quality.
+    Training,
+    /// The data checks: missing values, schema, duplicates, leakage, balance.
+    Data,
+    /// Smoke and contract cases against deployed endpoints.
+    Endpoints,
 }
 
 /// Replays every spec, even after one fails, and returns the worst status.
 pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
     let mut reports = Vec::new();
     for path in &args.specs {
-        let report = replay_one(path).unwrap_or_else(|error| {
+        let report = replay_one(path, args.only).unwrap_or_else(|error| {
             eprintln!("assay: error: {}: {error:#}", path.display());
             SpecReport::unusable(&path.display().to_string(), format!("{error:#}"))
         });
@@ -48,9 +62,12 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
         .unwrap_or(Status::Success))
 }
 
-fn replay_one(path: &Path) -> anyhow::Result<SpecReport> {
+fn replay_one(path: &Path, only: Option<Part>) -> anyhow::Result<SpecReport> {
     let text = read_limited(path, MAX_SPEC_BYTES).context("cannot read the spec")?;
-    let spec = Spec::from_json(&text)?;
+    let mut spec = Spec::from_json(&text)?;
+    if let Some(part) = only {
+        keep_only(&mut spec, part);
+    }
     let csv = dataset_text(&spec, path)?;
     let run = replay::run(&spec, &csv)?;
     let differences = spec
@@ -85,7 +102,41 @@ fn replay_one(path: &Path) -> anyhow::Result<SpecReport> {
     Ok(report)
 }
 
+/// Drops the checks (and their recordings, which pair by position) outside `part`. Specs hold
+/// no endpoint cases yet, so `endpoints` keeps no checks.
+fn keep_only(spec: &mut Spec, part: Part) {
+    let wanted = |check: &assay_engine::checks::CheckSpec| match part {
+        Part::Training => check.family() == CheckFamily::Training,
+        Part::Data => check.family() == CheckFamily::Data,
+        Part::Endpoints => false,
+    };
+    let keep: Vec<bool> = spec.checks.iter().map(wanted).collect();
+    spec.checks = select(std::mem::take(&mut spec.checks), &keep);
+    if let Some(recorded) = &mut spec.recorded {
+        recorded.checks = select(std::mem::take(&mut recorded.checks), &keep);
+    }
+}
+
+/// The items whose `keep` entry is true; items past its end are dropped.
+fn select<T>(items: Vec<T>, keep: &[bool]) -> Vec<T> {
+    items
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(item, &k)| k.then_some(item))
+        .collect()
+}
+
+/// The readable summary. `anstream` drops the colours when stdout is not a terminal or
+/// `NO_COLOR` is set, so logs and pipes get plain text.
 fn print_summary(report: &SpecReport) {
+    use anstream::println;
+    use anstyle::{AnsiColor, Style};
+    let paint = |color: AnsiColor| Style::new().fg_color(Some(color.into())).bold();
+    let (pass, fail, error) = (
+        paint(AnsiColor::Green),
+        paint(AnsiColor::Red),
+        paint(AnsiColor::Yellow),
+    );
     println!(
         "{}: {}",
         report.spec,
@@ -99,19 +150,22 @@ fn print_summary(report: &SpecReport) {
             .count()
     };
     for check in &report.checks {
-        let label = match check.verdict {
-            Verdict::Pass => "PASS ",
-            Verdict::Fail => "FAIL ",
-            Verdict::Error => "ERROR",
+        let (label, style) = match check.verdict {
+            Verdict::Pass => ("PASS ", pass),
+            Verdict::Fail => ("FAIL ", fail),
+            Verdict::Error => ("ERROR", error),
         };
-        println!("  {label} {}: {}", check.check, check.summary);
+        println!(
+            "  {style}{label}{style:#} {}: {}",
+            check.check, check.summary
+        );
     }
     if let Some(fingerprint) = &report.parameter_fingerprint {
         println!("  model fingerprint {fingerprint}");
     }
     for d in &report.differences {
         println!(
-            "  DIFFERS {}: recorded {}, replayed {}",
+            "  {fail}DIFFERS{fail:#} {}: recorded {}, replayed {}",
             d.item, d.recorded, d.replayed
         );
     }

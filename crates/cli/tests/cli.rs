@@ -311,3 +311,43 @@ fn the_committed_json_schema_matches_the_spec_types() {
         assert!(required.contains(&field), "{field} should be required");
     }
 }
+
+#[test]
+fn only_runs_the_chosen_part_and_still_compares_it_with_its_recording() {
+    let dir = scratch("only");
+    let mut spec = recorded_spec();
+    // Add a data check to the recorded spec, recording it as the app would.
+    spec.checks
+        .insert(0, assay_engine::checks::CheckSpec::NoConstantColumns);
+    spec.recorded = Some(replay::run(&spec, DIABETES).unwrap().to_recorded());
+    let path = write(&dir, "two.assay.json", &spec.to_json());
+    for (part, present, absent) in [
+        ("data", "no_constant_columns", "reproducible_training"),
+        ("training", "reproducible_training", "no_constant_columns"),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_assay"))
+            .args(["run", "--only", part])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let stdout = text(&output.stdout);
+        assert_eq!(output.status.code(), Some(0), "{stdout}");
+        assert!(
+            stdout.contains(present) && !stdout.contains(absent),
+            "{stdout}"
+        );
+        assert!(stdout.contains("reproduced bit-identically"), "{stdout}");
+    }
+}
+
+#[test]
+fn output_to_a_pipe_has_no_colour_codes() {
+    let dir = scratch("plain");
+    let path = write(&dir, "plain.assay.json", &recorded_spec().to_json());
+    let output = assay(&[Path::new("run"), &path]);
+    assert!(
+        !text(&output.stdout).contains('\u{1b}'),
+        "{}",
+        text(&output.stdout)
+    );
+}

@@ -188,6 +188,19 @@ impl CheckSpec {
         checks
     }
 
+    /// Whether the check is about the data or about the model and its training.
+    pub fn family(&self) -> CheckFamily {
+        match self {
+            CheckSpec::NoMissingValues { .. }
+            | CheckSpec::SchemaMatches { .. }
+            | CheckSpec::NoDuplicateRows { .. }
+            | CheckSpec::NoTrainValidationOverlap
+            | CheckSpec::NoConstantColumns
+            | CheckSpec::ClassBalance { .. } => CheckFamily::Data,
+            _ => CheckFamily::Training,
+        }
+    }
+
     pub fn id(&self) -> &'static str {
         match self {
             CheckSpec::ReproducibleTraining { .. } => "reproducible_training",
@@ -412,6 +425,13 @@ impl Context<'_> {
     pub fn is_classification(&self) -> bool {
         !self.train.classes.is_empty()
     }
+}
+
+/// The two kinds of check a spec holds (endpoint cases are a third part of a spec).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckFamily {
+    Data,
+    Training,
 }
 
 /// Plain-words teaching text shown next to a check's result.
