@@ -17,6 +17,11 @@ use crate::train::TrainConfig;
 
 /// The spec format this engine writes and the newest it reads.
 pub const FORMAT_VERSION: u32 = 1;
+/// `MIGRATIONS[i]` turns a format `i + 1` document into format `i + 2`, so a file of any older
+/// version is brought up to date step by step before it is read. Format 1 is the first.
+type Migration = fn(serde_json::Value) -> Result<serde_json::Value, EngineError>;
+const MIGRATIONS: [Migration; FORMAT_VERSION as usize - 1] = [];
+
 /// Largest spec text accepted.
 pub const MAX_SPEC_BYTES: usize = 32 * 1024 * 1024;
 /// Datasets up to this size are embedded in the spec; larger ones are referenced by path.
@@ -148,13 +153,13 @@ impl Spec {
                 "expected a JSON object at the top level".into(),
             ));
         };
-        match object.get("format_version").map(serde_json::Value::as_u64) {
+        let version = match object.get("format_version").map(serde_json::Value::as_u64) {
             None => {
                 return Err(EngineError::Spec(
                     "there is no `format_version` field: is this an Assay spec?".into(),
                 ));
             }
-            Some(Some(v)) if (1..=u64::from(FORMAT_VERSION)).contains(&v) => {}
+            Some(Some(v)) if (1..=u64::from(FORMAT_VERSION)).contains(&v) => v as u32,
             Some(Some(v)) if v > u64::from(FORMAT_VERSION) => {
                 let writer = object
                     .get("assay_version")
@@ -170,9 +175,17 @@ impl Spec {
                     "`format_version` must be a whole number from 1".into(),
                 ));
             }
-        }
-        let spec: Spec =
-            serde_json::from_str(text).map_err(|e| EngineError::Spec(e.to_string()))?;
+        };
+        let spec: Spec = if version == FORMAT_VERSION {
+            // Parsed from the text, so errors keep their line and column.
+            serde_json::from_str(text).map_err(|e| EngineError::Spec(e.to_string()))?
+        } else {
+            let mut value = value;
+            for migrate in &MIGRATIONS[version as usize - 1..] {
+                value = migrate(value)?;
+            }
+            serde_json::from_value(value).map_err(|e| EngineError::Spec(e.to_string()))?
+        };
         spec.validate()?;
         Ok(spec)
     }
