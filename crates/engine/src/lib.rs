@@ -14,6 +14,7 @@
 
 pub mod checks;
 pub mod data;
+pub mod endpoint;
 pub mod error;
 pub mod fingerprint;
 pub mod lstsq;

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::EngineError;
 use crate::checks::{CheckOutcome, CheckSpec, Metric};
 use crate::data::Preprocessing;
+use crate::endpoint::EndpointSpec;
 use crate::fingerprint;
 use crate::model::ModelSpec;
 use crate::train::TrainConfig;
@@ -50,6 +51,9 @@ pub struct Spec {
     pub model: ModelSpec,
     pub training: TrainConfig,
     pub checks: Vec<CheckSpec>,
+    /// Smoke, contract and load cases against deployed endpoints.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub endpoints: Vec<EndpointSpec>,
     /// Results at authoring time, which a replay must reproduce.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recorded: Option<Recorded>,
@@ -132,6 +136,7 @@ impl Spec {
             model,
             training,
             checks,
+            endpoints: Vec::new(),
             recorded: None,
             history: Vec::new(),
         }
@@ -226,6 +231,7 @@ impl Spec {
             && self.model == other.model
             && self.training == other.training
             && self.checks == other.checks
+            && self.endpoints == other.endpoints
     }
 
     /// Pretty JSON with a final newline; the same spec always gives the same bytes.
@@ -243,6 +249,9 @@ impl Spec {
         self.model.validate()?;
         for check in &self.checks {
             check.validate()?;
+        }
+        for endpoint in &self.endpoints {
+            endpoint.validate()?;
         }
         match (&self.dataset.csv, &self.dataset.path) {
             (Some(_), None) | (None, Some(_)) => {}

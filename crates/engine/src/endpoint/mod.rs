@@ -1,0 +1,172 @@
+//! Smoke, contract and load cases against a deployed model endpoint: what to send and how to
+//! judge what comes back. No I/O here: the CLI (natively) and the app (in the browser) do the
+//! HTTP and hand the engine a [`Response`] or a [`Transport`] failure, so both judge alike.
+//!
+//! Shapes follow what real servers returned (`shared/serving-protocols.md`): the Open Inference
+//! Protocol (KServe V2: MLServer, KServe, Triton), TensorFlow Serving REST, the MLflow scoring
+//! server, and generic JSON with a request template and a JSON Pointer.
+
+mod judge;
+mod load;
+mod protocol;
+mod secrets;
+
+use serde::{Deserialize, Serialize};
+
+pub use judge::{CaseOutcome, Response, Transport, judge, judge_transport};
+pub use load::{LoadPlan, LoadSummary, Threshold, summarize};
+pub use protocol::{Request, build_request, health_request};
+pub use secrets::{refuse_literal_secrets, resolve_headers};
+
+/// A deployed model and the cases to run against it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EndpointSpec {
+    pub name: String,
+    /// Scheme, host and port, e.g. `http://127.0.0.1:8080`.
+    pub base_url: String,
+    pub protocol: Protocol,
+    /// The model's name on the server (unused by MLflow and generic JSON).
+    #[serde(default)]
+    pub model: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Extra headers. Credentials only as `${env:NAME}`, resolved when the case runs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<Header>,
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u32,
+    /// The feature names, in the order the model takes them.
+    pub features: Vec<String>,
+    pub cases: Vec<SmokeCase>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load: Option<LoadPlan>,
+}
+
+fn default_timeout_ms() -> u32 {
+    5_000
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Header {
+    pub name: String,
+    pub value: String,
+}
+
+/// How requests and responses are shaped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Protocol {
+    /// `POST /v2/models/{model}[/versions/{v}]/infer`. `output` picks an output by name (e.g.
+    /// MLServer's `predict_proba`); otherwise the first output is read.
+    OpenInference {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        output: Option<String>,
+    },
+    /// `POST /v1/models/{model}[/versions/{v}]:predict`, row (`instances`) or columnar (`inputs`).
+    TfServing {
+        #[serde(default)]
+        columnar: bool,
+    },
+    /// `POST /invocations` in one of MLflow's JSON input forms.
+    Mlflow { format: MlflowFormat },
+    /// Any JSON API: `request` with `"{{row}}"` (the values in feature order) or `"{{record}}"`
+    /// (an object by feature name) substituted, and a JSON Pointer to the prediction.
+    GenericJson {
+        path: String,
+        request: serde_json::Value,
+        prediction_pointer: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MlflowFormat {
+    DataframeSplit,
+    DataframeRecords,
+    Instances,
+    Inputs,
+}
+
+/// One known input and what the model must answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SmokeCase {
+    pub name: String,
+    /// One value per feature, in the endpoint's feature order (numbers or strings).
+    pub input: Vec<serde_json::Value>,
+    pub expect: Expectation,
+    /// Latency budget for this case; the endpoint's timeout applies anyway.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_latency_ms: Option<u32>,
+}
+
+/// What a prediction must be. Models retrained every release drift a little, so regression
+/// cases usually allow a tolerance or a range rather than an exact value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Expectation {
+    /// Exactly this JSON value (a label, or a number to the bit).
+    Exact { value: serde_json::Value },
+    /// `|prediction − value| ≤ tolerance`.
+    Absolute { value: f64, tolerance: f64 },
+    /// `|prediction − value| ≤ tolerance · |value|`.
+    Relative { value: f64, tolerance: f64 },
+    /// `min ≤ prediction ≤ max`.
+    Range { min: f64, max: f64 },
+    /// The predicted class is `label` (the argmax, when the answer is a probability vector).
+    ClassLabel { label: serde_json::Value },
+    /// The answer is a probability vector whose entry `class` is at least `at_least`.
+    ClassProbability { class: usize, at_least: f64 },
+}
+
+/// Largest number of cases per endpoint and of load requests: smoke tests are small by design.
+pub const MAX_CASES: usize = 100;
+
+impl EndpointSpec {
+    pub fn validate(&self) -> Result<(), crate::EngineError> {
+        let field = |f: &str| format!("endpoints.{}.{f}", self.name);
+        let err = |f: &str, m: String| Err(crate::EngineError::setting(&field(f), m));
+        if !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {
+            return err(
+                "base_url",
+                format!(
+                    "must start with http:// or https://; it is `{}`",
+                    self.base_url
+                ),
+            );
+        }
+        if self.cases.len() > MAX_CASES {
+            return err("cases", format!("at most {MAX_CASES}"));
+        }
+        if self.timeout_ms == 0 || self.timeout_ms > 120_000 {
+            return err("timeout_ms", "between 1 and 120000".into());
+        }
+        for case in &self.cases {
+            if case.input.len() != self.features.len() {
+                return err(
+                    "cases",
+                    format!(
+                        "case `{}` has {} values for {} features",
+                        case.name,
+                        case.input.len(),
+                        self.features.len()
+                    ),
+                );
+            }
+        }
+        if let Some(load) = &self.load {
+            load.validate()
+                .map_err(|m| crate::EngineError::setting(&field("load"), m))?;
+        }
+        refuse_literal_secrets(&self.headers)
+            .map_err(|m| crate::EngineError::setting(&field("headers"), m))
+    }
+}

@@ -1,0 +1,198 @@
+//! Requests each protocol expects, and where each puts the prediction in its answer.
+
+use serde_json::{Value, json};
+
+use super::{EndpointSpec, MlflowFormat, Protocol, SmokeCase};
+
+/// An HTTP request, ready for any client. Credential headers are added by the caller after
+/// [`super::resolve_headers`], so they never pass through here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub method: &'static str,
+    pub url: String,
+    pub body: Option<String>,
+}
+
+fn base(endpoint: &EndpointSpec) -> &str {
+    endpoint.base_url.trim_end_matches('/')
+}
+
+fn model_path(endpoint: &EndpointSpec, prefix: &str) -> String {
+    let mut path = format!("{}/{prefix}/models/{}", base(endpoint), endpoint.model);
+    if let Some(version) = &endpoint.version {
+        path.push_str("/versions/");
+        path.push_str(version);
+    }
+    path
+}
+
+/// The request for one case: a batch of one row.
+pub fn build_request(endpoint: &EndpointSpec, case: &SmokeCase) -> Request {
+    let row = Value::Array(case.input.clone());
+    let record: serde_json::Map<String, Value> = endpoint
+        .features
+        .iter()
+        .cloned()
+        .zip(case.input.iter().cloned())
+        .collect();
+    let (url, body) = match &endpoint.protocol {
+        Protocol::OpenInference { output } => {
+            let all_numbers = case.input.iter().all(Value::is_number);
+            let mut body = json!({
+                "id": case.name,
+                "inputs": [{
+                    "name": "input-0",
+                    "shape": [1, case.input.len()],
+                    "datatype": if all_numbers { "FP64" } else { "BYTES" },
+                    "data": row,
+                }],
+            });
+            if let Some(output) = output {
+                body["outputs"] = json!([{ "name": output }]);
+            }
+            (format!("{}/infer", model_path(endpoint, "v2")), body)
+        }
+        Protocol::TfServing { columnar } => {
+            let body = if *columnar {
+                let columns: serde_json::Map<String, Value> =
+                    record.into_iter().map(|(k, v)| (k, json!([v]))).collect();
+                json!({ "inputs": columns })
+            } else {
+                json!({ "instances": [row] })
+            };
+            (format!("{}:predict", model_path(endpoint, "v1")), body)
+        }
+        Protocol::Mlflow { format } => {
+            let body = match format {
+                MlflowFormat::DataframeSplit => {
+                    json!({ "dataframe_split": { "columns": endpoint.features, "data": [row] } })
+                }
+                MlflowFormat::DataframeRecords => json!({ "dataframe_records": [record] }),
+                MlflowFormat::Instances => json!({ "instances": [row] }),
+                MlflowFormat::Inputs => json!({ "inputs": [row] }),
+            };
+            (format!("{}/invocations", base(endpoint)), body)
+        }
+        Protocol::GenericJson { path, request, .. } => (
+            format!("{}/{}", base(endpoint), path.trim_start_matches('/')),
+            substitute(request, &row, &Value::Object(record)),
+        ),
+    };
+    Request {
+        method: "POST",
+        url,
+        body: Some(body.to_string()),
+    }
+}
+
+/// Replaces the strings `"{{row}}"` and `"{{record}}"` anywhere in `template`.
+fn substitute(template: &Value, row: &Value, record: &Value) -> Value {
+    match template {
+        Value::String(s) if s == "{{row}}" => row.clone(),
+        Value::String(s) if s == "{{record}}" => record.clone(),
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| substitute(v, row, record)).collect())
+        }
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), substitute(v, row, record)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// The server's readiness check for this protocol, if it has one.
+pub fn health_request(endpoint: &EndpointSpec) -> Option<Request> {
+    let url = match &endpoint.protocol {
+        Protocol::OpenInference { .. } => format!("{}/ready", model_path(endpoint, "v2")),
+        Protocol::TfServing { .. } => model_path(endpoint, "v1"),
+        Protocol::Mlflow { .. } => format!("{}/ping", base(endpoint)),
+        Protocol::GenericJson { .. } => return None,
+    };
+    Some(Request {
+        method: "GET",
+        url,
+        body: None,
+    })
+}
+
+/// The prediction for the one row sent, or what is wrong with the answer's shape.
+pub(super) fn extract_prediction(protocol: &Protocol, answer: &Value) -> Result<Value, String> {
+    let first = |v: &Value, what: &str| -> Result<Value, String> {
+        match v {
+            Value::Array(items) if items.len() == 1 => Ok(items[0].clone()),
+            Value::Array(items) => Err(format!(
+                "{what} has {} entries for the one row sent",
+                items.len()
+            )),
+            _ => Err(format!("{what} is not a list")),
+        }
+    };
+    match protocol {
+        Protocol::OpenInference { output } => {
+            let outputs = answer
+                .get("outputs")
+                .and_then(Value::as_array)
+                .ok_or("the answer has no `outputs` list (Open Inference Protocol)")?;
+            let chosen = match output {
+                Some(name) => outputs
+                    .iter()
+                    .find(|o| o.get("name").and_then(Value::as_str) == Some(name))
+                    .ok_or_else(|| format!("no output named `{name}`"))?,
+                None => outputs.first().ok_or("`outputs` is empty")?,
+            };
+            let data = chosen
+                .get("data")
+                .and_then(Value::as_array)
+                .ok_or("the output has no `data`")?;
+            let shape: Vec<u64> = chosen
+                .get("shape")
+                .and_then(Value::as_array)
+                .map(|s| s.iter().filter_map(Value::as_u64).collect())
+                .unwrap_or_default();
+            if shape.first() != Some(&1) {
+                return Err(format!(
+                    "output shape {shape:?} does not start with the 1 row sent"
+                ));
+            }
+            let per_row: u64 = shape[1..].iter().product();
+            if data.len() as u64 != per_row {
+                return Err(format!(
+                    "output `data` has {} values for shape {shape:?}",
+                    data.len()
+                ));
+            }
+            Ok(if per_row == 1 {
+                data[0].clone()
+            } else {
+                Value::Array(data.clone())
+            })
+        }
+        Protocol::TfServing { columnar } => {
+            let key = if *columnar { "outputs" } else { "predictions" };
+            let value = answer
+                .get(key)
+                .ok_or_else(|| format!("the answer has no `{key}`"))?;
+            match value {
+                Value::Object(map) if map.len() == 1 => map
+                    .values()
+                    .next()
+                    .map_or(Err("empty".into()), |v| first(v, key)),
+                other => first(other, key),
+            }
+        }
+        Protocol::Mlflow { .. } => {
+            let predictions = answer
+                .get("predictions")
+                .ok_or("the answer has no `predictions`")?;
+            first(predictions, "`predictions`")
+        }
+        Protocol::GenericJson {
+            prediction_pointer, ..
+        } => answer
+            .pointer(prediction_pointer)
+            .cloned()
+            .ok_or_else(|| format!("nothing at JSON Pointer `{prediction_pointer}`")),
+    }
+}

@@ -1,0 +1,202 @@
+//! Request building and response judging per protocol, with fixtures in the shapes real servers
+//! returned (`shared/serving-protocols.md`: mlserver 1.7.1, kserve 0.21.0, mlflow 3.17.2, TF
+//! Serving). Runs natively and as wasm in headless Chromium.
+#![allow(clippy::unwrap_used)] // Tests fail loudly by design.
+
+mod common;
+
+use assay_engine::checks::Verdict;
+use assay_engine::endpoint::{
+    EndpointSpec, Expectation, Header, LoadPlan, MlflowFormat, Protocol, Response, SmokeCase,
+    Threshold, Transport, build_request, health_request, judge, judge_transport,
+    refuse_literal_secrets, resolve_headers, summarize,
+};
+use common::both;
+use serde_json::{Value, json};
+
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+fn endpoint(protocol: Protocol) -> EndpointSpec {
+    EndpointSpec {
+        name: "iris".into(),
+        base_url: "http://127.0.0.1:8080/".into(),
+        protocol,
+        model: "iris-lr".into(),
+        version: None,
+        headers: vec![],
+        timeout_ms: 2_000,
+        features: ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+            .map(String::from)
+            .to_vec(),
+        cases: vec![],
+        load: None,
+    }
+}
+
+fn case(expect: Expectation) -> SmokeCase {
+    SmokeCase {
+        name: "smoke-1".into(),
+        input: vec![json!(5.1), json!(3.5), json!(1.4), json!(0.2)],
+        expect,
+        max_latency_ms: None,
+    }
+}
+
+fn ok(body: &str) -> Response {
+    Response {
+        status: 200,
+        content_type: Some("application/json".into()),
+        body: body.into(),
+        latency_ms: 12.0,
+    }
+}
+
+fn body(request: &assay_engine::endpoint::Request) -> Value {
+    serde_json::from_str(request.body.as_deref().unwrap()).unwrap()
+}
+
+both! {
+    fn open_inference_requests_match_the_protocol() {
+        let oip = endpoint(Protocol::OpenInference { output: Some("predict_proba".into()) });
+        let request = build_request(&oip, &case(Expectation::ClassLabel { label: json!(0) }));
+        assert_eq!(request.url, "http://127.0.0.1:8080/v2/models/iris-lr/infer");
+        assert_eq!(
+            body(&request),
+            json!({"id": "smoke-1", "inputs": [{"name": "input-0", "shape": [1, 4], "datatype": "FP64", "data": [5.1, 3.5, 1.4, 0.2]}], "outputs": [{"name": "predict_proba"}]})
+        );
+        let versioned = EndpointSpec { version: Some("v0.1.0".into()), ..oip };
+        assert_eq!(health_request(&versioned).unwrap().url, "http://127.0.0.1:8080/v2/models/iris-lr/versions/v0.1.0/ready");
+    }
+
+    fn mlserver_and_kserve_answers_are_both_understood() {
+        let oip = endpoint(Protocol::OpenInference { output: None });
+        let label = case(Expectation::ClassLabel { label: json!(0) });
+        // MLServer: outputs[{"name":"predict","shape":[1,1],"datatype":"INT64",...}].
+        let mlserver = ok(r#"{"model_name":"iris-lr","model_version":"v0.1.0","id":"smoke-1","outputs":[{"name":"predict","shape":[1,1],"datatype":"INT64","parameters":{"content_type":"np"},"data":[0]}]}"#);
+        let outcome = judge(&oip, &label, &mlserver);
+        assert_eq!(outcome.verdict, Verdict::Pass, "{}", outcome.summary);
+        // KServe: output-0 with shape [1].
+        let kserve = ok(r#"{"model_name":"iris-lr","id":"smoke-1","outputs":[{"name":"output-0","shape":[1],"datatype":"INT64","data":[2]}]}"#);
+        let outcome = judge(&oip, &label, &kserve);
+        assert_eq!(outcome.verdict, Verdict::Fail);
+        assert_eq!(outcome.summary, "Predicted class 2; expected 0.");
+    }
+
+    fn probabilities_are_judged_by_class() {
+        let oip = endpoint(Protocol::OpenInference { output: Some("predict_proba".into()) });
+        let answer = ok(r#"{"outputs":[{"name":"predict_proba","shape":[1,3],"datatype":"FP64","data":[0.97,0.02,0.01]}]}"#);
+        let at_least = |p| case(Expectation::ClassProbability { class: 0, at_least: p });
+        assert_eq!(judge(&oip, &at_least(0.9), &answer).verdict, Verdict::Pass);
+        assert_eq!(judge(&oip, &at_least(0.99), &answer).verdict, Verdict::Fail);
+        assert_eq!(judge(&oip, &case(Expectation::ClassLabel { label: json!(0) }), &answer).verdict, Verdict::Pass);
+    }
+
+    fn a_500_with_a_text_traceback_is_reported_with_its_first_lines() {
+        // MLServer answered a wrong feature count with 500 and a text/plain traceback.
+        let oip = endpoint(Protocol::OpenInference { output: None });
+        let response = Response {
+            status: 500,
+            content_type: Some("text/plain".into()),
+            body: "Traceback (most recent call last):\n  File \"model.py\"\nValueError: X has 3 features\nmore".into(),
+            latency_ms: 3.0,
+        };
+        let outcome = judge(&oip, &case(Expectation::ClassLabel { label: json!(0) }), &response);
+        assert_eq!(outcome.verdict, Verdict::Fail);
+        assert!(outcome.summary.starts_with("HTTP 500 (for a bad request the protocol says 400"), "{}", outcome.summary);
+        assert!(outcome.summary.contains("ValueError: X has 3 features") && !outcome.summary.contains("more"), "{}", outcome.summary);
+    }
+
+    fn tf_serving_rows_columns_and_nan_tokens() {
+        let rows = endpoint(Protocol::TfServing { columnar: false });
+        let request = build_request(&rows, &case(Expectation::Range { min: 0.0, max: 1.0 }));
+        assert_eq!(request.url, "http://127.0.0.1:8080/v1/models/iris-lr:predict");
+        assert_eq!(body(&request), json!({"instances": [[5.1, 3.5, 1.4, 0.2]]}));
+        assert_eq!(judge(&rows, &case(Expectation::Range { min: 0.0, max: 1.0 }), &ok(r#"{"predictions": [0.25]}"#)).verdict, Verdict::Pass);
+        let nan = judge(&rows, &case(Expectation::Range { min: 0.0, max: 1.0 }), &ok(r#"{"predictions": [NaN]}"#));
+        assert_eq!(nan.summary, "The answer holds bare NaN or Infinity, which is not JSON.");
+        // "NaN" inside a string is fine JSON, so that answer is judged on its value instead.
+        let text = judge(&rows, &case(Expectation::Exact { value: json!("NaN") }), &ok(r#"{"predictions": ["NaN"]}"#));
+        assert_eq!(text.verdict, Verdict::Pass, "{}", text.summary);
+
+        let columns = endpoint(Protocol::TfServing { columnar: true });
+        let request = build_request(&columns, &case(Expectation::Range { min: 0.0, max: 1.0 }));
+        assert_eq!(body(&request)["inputs"]["petal_width"], json!([0.2]));
+    }
+
+    fn mlflow_forms_and_its_schema_error() {
+        let expect = Expectation::Absolute { value: 151.0, tolerance: 5.0 };
+        for (format, expected) in [
+            (MlflowFormat::DataframeSplit, json!({"dataframe_split": {"columns": ["sepal_length","sepal_width","petal_length","petal_width"], "data": [[5.1,3.5,1.4,0.2]]}})),
+            (MlflowFormat::DataframeRecords, json!({"dataframe_records": [{"sepal_length":5.1,"sepal_width":3.5,"petal_length":1.4,"petal_width":0.2}]})),
+            (MlflowFormat::Instances, json!({"instances": [[5.1,3.5,1.4,0.2]]})),
+            (MlflowFormat::Inputs, json!({"inputs": [[5.1,3.5,1.4,0.2]]})),
+        ] {
+            let mlflow = endpoint(Protocol::Mlflow { format });
+            let request = build_request(&mlflow, &case(expect.clone()));
+            assert_eq!(request.url, "http://127.0.0.1:8080/invocations");
+            assert_eq!(body(&request), expected);
+        }
+        let mlflow = endpoint(Protocol::Mlflow { format: MlflowFormat::DataframeSplit });
+        assert_eq!(judge(&mlflow, &case(expect.clone()), &ok(r#"{"predictions": [153.2]}"#)).verdict, Verdict::Pass);
+        let wrong = judge(&mlflow, &case(expect.clone()), &ok(r#"{"predictions": [0, 2]}"#));
+        assert_eq!(wrong.summary, "Unexpected answer shape: `predictions` has 2 entries for the one row sent.");
+        let schema_error = Response { status: 400, content_type: Some("application/json".into()), body: r#"{"error_code":"INVALID_PARAMETER_VALUE","error_class":"SCHEMA_ENFORCEMENT_FAILED","message":"bad"}"#.into(), latency_ms: 1.0 };
+        assert!(judge(&mlflow, &case(expect), &schema_error).summary.starts_with("HTTP 400: {\"error_code\""));
+    }
+
+    fn generic_json_uses_its_template_and_pointer() {
+        // BentoML: POST /{api_name} keyed by parameter name, answering a bare JSON value.
+        let bento = endpoint(Protocol::GenericJson {
+            path: "/classify".into(),
+            request: json!({"input_data": ["{{row}}"]}),
+            prediction_pointer: "/0".into(),
+        });
+        let c = case(Expectation::ClassLabel { label: json!(0) });
+        let request = build_request(&bento, &c);
+        assert_eq!(request.url, "http://127.0.0.1:8080/classify");
+        assert_eq!(body(&request), json!({"input_data": [[5.1, 3.5, 1.4, 0.2]]}));
+        assert_eq!(judge(&bento, &c, &ok("[0]")).verdict, Verdict::Pass);
+        assert!(health_request(&bento).is_none());
+    }
+
+    fn contract_failures_are_specific() {
+        let oip = endpoint(Protocol::OpenInference { output: None });
+        let c = case(Expectation::ClassLabel { label: json!(0) });
+        let html = Response { content_type: Some("text/html".into()), ..ok(r#"{"outputs":[{"name":"p","shape":[1],"data":[0]}]}"#) };
+        assert!(judge(&oip, &c, &html).summary.starts_with("Content type is \"text/html\""));
+        assert!(judge(&oip, &c, &ok("<html>oops</html>")).summary.starts_with("The answer is not valid JSON"));
+        assert_eq!(judge(&oip, &c, &ok("{}")).summary, "Unexpected answer shape: the answer has no `outputs` list (Open Inference Protocol).");
+        let slow = SmokeCase { max_latency_ms: Some(5), ..c.clone() };
+        assert_eq!(judge(&oip, &slow, &ok(r#"{"outputs":[{"name":"p","shape":[1],"data":[0]}]}"#)).summary, "Answered in 12 ms; the budget is 5 ms.");
+        assert!(judge_transport(&c, &Transport::ConnectionRefused, &oip).summary.contains("nothing listens at http://127.0.0.1:8080/"));
+        assert!(judge_transport(&c, &Transport::Cors, &oip).summary.contains("no CORS headers"));
+    }
+
+    fn credentials_stay_out_of_specs() {
+        let literal = [Header { name: "Authorization".into(), value: "Bearer abc123".into() }];
+        let error = refuse_literal_secrets(&literal).unwrap_err();
+        assert!(error.contains("`Authorization` holds a literal credential") && !error.contains("abc123"), "{error}");
+        let reference = [Header { name: "X-Api-Key".into(), value: "${env:MODEL_KEY}".into() }];
+        assert!(refuse_literal_secrets(&reference).is_ok());
+        let resolved = resolve_headers(&reference, |name| (name == "MODEL_KEY").then(|| "s3cret".into())).unwrap();
+        assert_eq!(resolved, vec![("X-Api-Key".to_owned(), "s3cret".to_owned())]);
+        let missing = resolve_headers(&reference, |_| None).unwrap_err();
+        assert_eq!(missing, "header `X-Api-Key` needs the environment variable MODEL_KEY, which is not set");
+
+        let mut spec = endpoint(Protocol::OpenInference { output: None });
+        spec.headers = literal.to_vec();
+        assert!(spec.validate().unwrap_err().to_string().contains("endpoints.iris.headers"));
+    }
+
+    fn load_summaries_use_nearest_rank_percentiles() {
+        // 1..=100 ms: nearest-rank p50 = 50, p95 = 95, p99 = 99; 2 errors in 102 requests.
+        let latencies: Vec<f64> = (1..=100).map(f64::from).collect();
+        let summary = summarize(&latencies, 2, &[Threshold::P95BelowMs { value: 200.0 }, Threshold::ErrorRateBelow { value: 0.01 }]);
+        assert_eq!((summary.p50_ms, summary.p95_ms, summary.p99_ms), (50.0, 95.0, 99.0));
+        assert_eq!(summary.requests, 102);
+        assert_eq!(summary.broken, vec!["error rate 2.0% is not below 1.0%".to_owned()]);
+        let plan = LoadPlan { requests: 100_000, concurrency: 4, thresholds: vec![] };
+        assert!(plan.validate().unwrap_err().contains("between 1 and"));
+    }
+}
