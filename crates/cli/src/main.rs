@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod endpoints;
 mod replay;
 mod report;
 mod schema;

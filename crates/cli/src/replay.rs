@@ -8,6 +8,7 @@ use assay_engine::replay;
 use assay_engine::spec::{MAX_SPEC_BYTES, Spec};
 
 use crate::Status;
+use crate::endpoints;
 use crate::report::{self, ReplayMatch, SpecReport};
 
 #[derive(Debug, clap::Args)]
@@ -24,6 +25,10 @@ pub struct RunArgs {
     /// Run only one part of each spec.
     #[arg(long, value_enum)]
     only: Option<Part>,
+    /// KEY=VALUE lines for `${env:KEY}` references in endpoint headers; the environment is
+    /// read for keys the file does not set.
+    #[arg(long, value_name = "PATH")]
+    env_file: Option<PathBuf>,
 }
 
 /// The parts of a spec `--only` can pick.
@@ -39,9 +44,20 @@ pub enum Part {
 
 /// Replays every spec, even after one fails, and returns the worst status.
 pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
+    let variables = match &args.env_file {
+        Some(path) => read_env_file(path)?,
+        None => Vec::new(),
+    };
+    let env = |name: &str| {
+        variables
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+            .or_else(|| std::env::var(name).ok())
+    };
     let mut reports = Vec::new();
     for path in &args.specs {
-        let report = replay_one(path, args.only).unwrap_or_else(|error| {
+        let report = replay_one(path, args.only, &env).unwrap_or_else(|error| {
             eprintln!("assay: error: {}: {error:#}", path.display());
             SpecReport::unusable(&path.display().to_string(), format!("{error:#}"))
         });
@@ -62,44 +78,79 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
         .unwrap_or(Status::Success))
 }
 
-fn replay_one(path: &Path, only: Option<Part>) -> anyhow::Result<SpecReport> {
+fn replay_one(
+    path: &Path,
+    only: Option<Part>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> anyhow::Result<SpecReport> {
     let text = read_limited(path, MAX_SPEC_BYTES).context("cannot read the spec")?;
     let mut spec = Spec::from_json(&text)?;
     if let Some(part) = only {
         keep_only(&mut spec, part);
     }
-    let csv = dataset_text(&spec, path)?;
-    let run = replay::run(&spec, &csv)?;
-    let differences = spec
-        .recorded
-        .as_ref()
-        .map(|r| replay::compare(r, &run))
-        .unwrap_or_default();
-    let replay = Some(match (&spec.recorded, differences.is_empty()) {
-        (None, _) => ReplayMatch::NothingRecorded,
-        (Some(_), true) => ReplayMatch::BitIdentical,
-        (Some(_), false) => ReplayMatch::Differs,
-    });
-    let checks: Vec<CheckOutcome> = run
-        .checks
-        .iter()
-        .map(|c| CheckOutcome {
-            loss_curve: Vec::new(),
-            ..c.clone()
-        })
-        .collect();
-    let report = SpecReport {
+    let mut report = SpecReport {
         spec: path.display().to_string(),
         name: Some(spec.name.clone()),
-        status: SpecReport::status_of(&checks, &differences),
+        status: "pass",
         error: None,
-        parameter_fingerprint: Some(run.parameter_fingerprint.clone()),
-        replay,
-        checks,
-        differences,
+        parameter_fingerprint: None,
+        replay: None,
+        checks: Vec::new(),
+        differences: Vec::new(),
+        endpoints: Vec::new(),
     };
+    if only != Some(Part::Endpoints) {
+        let csv = dataset_text(&spec, path)?;
+        let run = replay::run(&spec, &csv)?;
+        report.differences = spec
+            .recorded
+            .as_ref()
+            .map(|r| replay::compare(r, &run))
+            .unwrap_or_default();
+        report.replay = Some(match (&spec.recorded, report.differences.is_empty()) {
+            (None, _) => ReplayMatch::NothingRecorded,
+            (Some(_), true) => ReplayMatch::BitIdentical,
+            (Some(_), false) => ReplayMatch::Differs,
+        });
+        report.checks = run
+            .checks
+            .iter()
+            .map(|c| CheckOutcome {
+                loss_curve: Vec::new(),
+                ..c.clone()
+            })
+            .collect();
+        report.parameter_fingerprint = Some(run.parameter_fingerprint.clone());
+    }
+    if matches!(only, None | Some(Part::Endpoints)) {
+        for endpoint in &spec.endpoints {
+            report.endpoints.push(
+                endpoints::run(endpoint, env)
+                    .map_err(|m| anyhow::anyhow!("endpoint `{}`: {m}", endpoint.name))?,
+            );
+        }
+    }
+    report.status = SpecReport::status_of(&report.checks, &report.differences, &report.endpoints);
     print_summary(&report);
     Ok(report)
+}
+
+/// `KEY=VALUE` lines; blank lines and `#` comments are skipped.
+fn read_env_file(path: &Path) -> anyhow::Result<Vec<(String, String)>> {
+    let text = read_limited(path, 1024 * 1024)
+        .with_context(|| format!("cannot read the env file {}", path.display()))?;
+    let mut variables = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            anyhow::bail!("{} line {}: expected KEY=VALUE", path.display(), number + 1);
+        };
+        variables.push((key.trim().to_owned(), value.trim().to_owned()));
+    }
+    Ok(variables)
 }
 
 /// Drops the checks (and their recordings, which pair by position) outside `part`. Specs hold
@@ -160,6 +211,43 @@ fn print_summary(report: &SpecReport) {
             check.check, check.summary
         );
     }
+    for endpoint in &report.endpoints {
+        for case in &endpoint.cases {
+            let (label, style) = match case.verdict {
+                Verdict::Pass => ("PASS ", pass),
+                _ => ("FAIL ", fail),
+            };
+            let latency = case
+                .latency_ms
+                .map(|ms| format!(" ({ms:.0} ms)"))
+                .unwrap_or_default();
+            println!(
+                "  {style}{label}{style:#} endpoint {} / {}: {}{latency}",
+                endpoint.endpoint, case.case, case.summary
+            );
+        }
+        if let Some(load) = &endpoint.load {
+            let (label, style) = if load.broken.is_empty() {
+                ("PASS ", pass)
+            } else {
+                ("FAIL ", fail)
+            };
+            println!(
+                "  {style}{label}{style:#} endpoint {} / load: {} requests, p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, errors {:.1}%{}",
+                endpoint.endpoint,
+                load.requests,
+                load.p50_ms,
+                load.p95_ms,
+                load.p99_ms,
+                load.error_rate * 100.0,
+                if load.broken.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", load.broken.join("; "))
+                }
+            );
+        }
+    }
     if let Some(fingerprint) = &report.parameter_fingerprint {
         println!("  model fingerprint {fingerprint}");
     }
@@ -172,7 +260,8 @@ fn print_summary(report: &SpecReport) {
     let replay = match report.replay {
         Some(ReplayMatch::BitIdentical) => "reproduced bit-identically",
         Some(ReplayMatch::Differs) => "differs from the recording",
-        Some(ReplayMatch::NothingRecorded) | None => "nothing recorded to compare with",
+        Some(ReplayMatch::NothingRecorded) => "nothing recorded to compare with",
+        None => "not run",
     };
     println!(
         "  checks: {} held, {} did not, {} could not run; replay: {replay}",

@@ -18,6 +18,7 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use serde::Serialize;
 
 use crate::Status;
+use crate::endpoints::EndpointReport;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -37,6 +38,7 @@ pub struct SpecReport {
     pub replay: Option<ReplayMatch>,
     pub checks: Vec<CheckOutcome>,
     pub differences: Vec<Difference>,
+    pub endpoints: Vec<EndpointReport>,
 }
 
 impl SpecReport {
@@ -51,6 +53,7 @@ impl SpecReport {
             replay: None,
             checks: Vec::new(),
             differences: Vec::new(),
+            endpoints: Vec::new(),
         }
     }
 
@@ -64,10 +67,17 @@ impl SpecReport {
 
     /// The status a run earns: any check that could not run makes it unusable; any failing
     /// check or difference from the recording makes it fail.
-    pub fn status_of(checks: &[CheckOutcome], differences: &[Difference]) -> &'static str {
+    pub fn status_of(
+        checks: &[CheckOutcome],
+        differences: &[Difference],
+        endpoints: &[EndpointReport],
+    ) -> &'static str {
         if checks.iter().any(|c| c.verdict == Verdict::Error) {
             "error"
-        } else if checks.iter().any(|c| c.verdict == Verdict::Fail) || !differences.is_empty() {
+        } else if checks.iter().any(|c| c.verdict == Verdict::Fail)
+            || !differences.is_empty()
+            || !endpoints.iter().all(EndpointReport::passed)
+        {
             "fail"
         } else {
             "pass"
@@ -89,7 +99,7 @@ pub fn to_junit(reports: &[SpecReport]) -> anyhow::Result<String> {
         if let Some(error) = &spec.error {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
             status.set_message(error.as_str());
-            suite.add_test_case(case("spec", &classname, status));
+            suite.add_test_case(case_named("spec", &classname, status));
         }
         for check in &spec.checks {
             let status = match check.verdict {
@@ -105,7 +115,37 @@ pub fn to_junit(reports: &[SpecReport]) -> anyhow::Result<String> {
                     status
                 }
             };
-            suite.add_test_case(case(&check.check, &classname, status));
+            suite.add_test_case(case_named(&check.check, &classname, status));
+        }
+        for endpoint in &spec.endpoints {
+            for case in &endpoint.cases {
+                let status = if case.verdict == Verdict::Pass {
+                    TestCaseStatus::success()
+                } else {
+                    let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    status.set_message(case.summary.as_str());
+                    status
+                };
+                suite.add_test_case(case_named(
+                    &format!("endpoint {} / {}", endpoint.endpoint, case.case),
+                    &classname,
+                    status,
+                ));
+            }
+            if let Some(load) = &endpoint.load {
+                let status = if load.broken.is_empty() {
+                    TestCaseStatus::success()
+                } else {
+                    let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    status.set_message(load.broken.join("; "));
+                    status
+                };
+                suite.add_test_case(case_named(
+                    &format!("endpoint {} / load", endpoint.endpoint),
+                    &classname,
+                    status,
+                ));
+            }
         }
         if let Some(replay) = spec.replay {
             let status = if replay == ReplayMatch::Differs {
@@ -130,14 +170,14 @@ pub fn to_junit(reports: &[SpecReport]) -> anyhow::Result<String> {
             } else {
                 TestCaseStatus::success()
             };
-            suite.add_test_case(case("replay_matches_recording", &classname, status));
+            suite.add_test_case(case_named("replay_matches_recording", &classname, status));
         }
         report.add_test_suite(suite);
     }
     Ok(report.to_string()?)
 }
 
-fn case(name: &str, classname: &str, status: TestCaseStatus) -> TestCase {
+fn case_named(name: &str, classname: &str, status: TestCaseStatus) -> TestCase {
     let mut case = TestCase::new(name, status);
     case.set_classname(classname);
     case
