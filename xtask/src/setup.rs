@@ -53,7 +53,34 @@ pub fn ensure_all(need: Need) -> anyhow::Result<()> {
         ]);
     }
     ensure_apt(&packages)?;
-    ensure_wasm_opt()
+    ensure_wasm_opt()?;
+    if need == Need::Everything {
+        ensure_mlserver()?;
+    }
+    Ok(())
+}
+
+/// MLServer and its scikit-learn runtime, the versions `shared/serving-protocols.md` observed,
+/// for the real-server endpoint test.
+const MLSERVER_PACKAGES: [&str; 3] = ["mlserver==1.7.1", "mlserver-sklearn==1.7.1", "scikit-learn"];
+
+/// The virtual environment that holds MLServer.
+pub fn mlserver_venv() -> PathBuf {
+    tools_dir().join("mlserver-venv")
+}
+
+fn ensure_mlserver() -> anyhow::Result<()> {
+    let venv = mlserver_venv();
+    let mlserver = venv.join("bin").join("mlserver");
+    if output(&mlserver.to_string_lossy(), &["--version"]).is_some() {
+        step("mlserver: present (target/tools/mlserver-venv)");
+        return Ok(());
+    }
+    step("mlserver 1.7.1: installing from PyPI into target/tools/mlserver-venv (a few minutes)");
+    run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+    run(Command::new(venv.join("bin").join("pip"))
+        .args(["install", "--quiet", "--disable-pip-version-check"])
+        .args(MLSERVER_PACKAGES))
 }
 
 fn ensure_wasm_opt() -> anyhow::Result<()> {

@@ -19,7 +19,7 @@ pub fn test() -> anyhow::Result<()> {
     setup::ensure_all(Need::Everything)?;
     let root = root();
 
-    step("1/5 formatting and lints");
+    step("1/6 formatting and lints");
     run(Command::new("cargo").args(["fmt", "--all", "--check"]))?;
     run(Command::new("cargo").args([
         "clippy",
@@ -31,10 +31,10 @@ pub fn test() -> anyhow::Result<()> {
         "warnings",
     ]))?;
 
-    step("2/5 native tests (engine, app logic, CLI)");
+    step("2/6 native tests (engine, app logic, CLI)");
     run(Command::new("cargo").args(["test", "--workspace", "--locked"]))?;
 
-    step("3/5 wasm tests in headless Chromium (engine and app components)");
+    step("3/6 wasm tests in headless Chromium (engine and app components)");
     let chromedriver =
         std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
     run(Command::new("cargo")
@@ -55,14 +55,14 @@ pub fn test() -> anyhow::Result<()> {
         )
         .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
 
-    step("4/5 release build of the app");
+    step("4/6 release build of the app");
     let dist = root.join("target").join("dist-release");
     run(Command::new("trunk")
         .args(["build", "--release", "--dist"])
         .arg(&dist)
         .env("PATH", setup::tool_path()))?;
 
-    step("5/5 end to end: browser → exported spec → CLI");
+    step("5/6 end to end: browser → exported spec → CLI");
     run(Command::new("cargo")
         .args([
             "test",
@@ -76,6 +76,20 @@ pub fn test() -> anyhow::Result<()> {
         ])
         .env("ASSAY_DIST", &dist)
         .env("CHROMEDRIVER", &chromedriver))?;
+
+    step("6/6 endpoint cases against a real MLServer on 127.0.0.1");
+    run(Command::new("cargo")
+        .args([
+            "test",
+            "--locked",
+            "-p",
+            "assay-cli",
+            "--test",
+            "mlserver",
+            "--",
+            "--ignored",
+        ])
+        .env("ASSAY_MLSERVER_VENV", setup::mlserver_venv()))?;
 
     step("all tests passed");
     Ok(())
