@@ -12,6 +12,10 @@ pub struct ServeArgs {
     /// Port on 127.0.0.1; 0 picks a free one.
     #[arg(long, default_value_t = 8080)]
     port: u16,
+    /// Specs whose endpoints the same-origin relay (`/relay/…`) may forward to, for model
+    /// servers that send no CORS headers. Without any, the relay forwards nowhere.
+    #[arg(long = "spec", value_name = "SPEC")]
+    specs: Vec<PathBuf>,
 }
 
 pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
@@ -32,7 +36,22 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         "assay: serving {} on http://{address}/",
         args.dist.display()
     );
-    for request in server.incoming_requests() {
+    let mut endpoints = Vec::new();
+    for path in &args.specs {
+        let text = crate::replay::read_limited(path, assay_engine::spec::MAX_SPEC_BYTES)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let spec = assay_engine::spec::Spec::from_json(&text)
+            .with_context(|| format!("{}", path.display()))?;
+        endpoints.extend(spec.endpoints);
+    }
+    let relay = crate::relay::Relay::new(endpoints);
+    for mut request in server.incoming_requests() {
+        if let Some(response) = relay.handle(&mut request) {
+            if let Err(error) = request.respond(response) {
+                eprintln!("assay: warning: a relayed response was not sent: {error}");
+            }
+            continue;
+        }
         let response = match resolve(&args.dist, request.url()) {
             Some(path) => file_response(&path),
             None => None,
