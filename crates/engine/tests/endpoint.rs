@@ -200,3 +200,40 @@ both! {
         assert!(plan.validate().unwrap_err().contains("between 1 and"));
     }
 }
+
+both! {
+    fn drafted_cases_cover_the_classes_and_pass_against_the_models_own_answers() {
+        use assay_engine::data::{Preprocessing, Table, prepare};
+        use assay_engine::endpoint::draft_cases;
+        use assay_engine::model::{ModelSpec, Network};
+        use assay_engine::train::{TrainConfig, train};
+        let iris = include_str!("../../../public/samples/iris.csv");
+        let table = Table::parse_csv(iris).unwrap();
+        let preprocessing = Preprocessing::infer(&table, "species").unwrap();
+        let prepared = prepare(&table, &preprocessing, 42).unwrap();
+        let network = Network::new(&ModelSpec::SoftmaxRegression, prepared.train.features.ncols(), 3).unwrap();
+        let model = train(&network, prepared.train.features.view(), prepared.train.target.view(), &TrainConfig::default()).unwrap();
+
+        let draft = draft_cases(&table, &prepared, &network, &model.params, 5, 0.05).unwrap();
+        assert_eq!(draft.features, ["sepal_length_cm", "sepal_width_cm", "petal_length_cm", "petal_width_cm"]);
+        assert_eq!(draft.cases.len(), 5);
+        // Inputs are the raw measurements from the file, not standardised values.
+        let line: usize = draft.cases[0].name.strip_prefix("line-").unwrap().parse().unwrap();
+        let raw: Vec<f64> = iris.lines().nth(line - 1).unwrap().split(',').take(4).map(|v| v.parse().unwrap()).collect();
+        assert_eq!(draft.cases[0].input, raw.iter().map(|v| json!(v)).collect::<Vec<_>>());
+        let labels: std::collections::BTreeSet<String> = draft
+            .cases
+            .iter()
+            .map(|c| match &c.expect { Expectation::ClassLabel { label } => label.as_str().unwrap().to_owned(), other => panic!("{other:?}") })
+            .collect();
+        assert!(labels.len() >= 2, "{labels:?}");
+
+        // Served back by an MLflow-style server answering with the label, every case passes.
+        let server = endpoint(Protocol::Mlflow { format: MlflowFormat::DataframeSplit });
+        for case in &draft.cases {
+            let Expectation::ClassLabel { label } = &case.expect else { unreachable!() };
+            let answer = ok(&json!({ "predictions": [label] }).to_string());
+            assert_eq!(judge(&server, case, &answer).verdict, Verdict::Pass);
+        }
+    }
+}

@@ -6,6 +6,7 @@
 //! Protocol (KServe V2: MLServer, KServe, Triton), TensorFlow Serving REST, the MLflow scoring
 //! server, and generic JSON with a request template and a JSON Pointer.
 
+mod generate;
 mod judge;
 mod load;
 mod protocol;
@@ -13,6 +14,7 @@ mod secrets;
 
 use serde::{Deserialize, Serialize};
 
+pub use generate::{DraftCases, draft_cases};
 pub use judge::{CaseOutcome, Response, Transport, judge, judge_transport};
 pub use load::{LoadPlan, LoadSummary, Threshold, summarize};
 pub use protocol::{Request, build_request, health_request};
