@@ -5,9 +5,11 @@
 //! the components with a few browser tests.
 
 mod app;
+mod browser;
 pub mod chart;
 mod download;
 pub mod review;
+mod review_panel;
 pub mod samples;
 pub mod session;
 
