@@ -2,7 +2,7 @@
 //! it, and set the replay beside what its author recorded.
 //!
 //! Everything here takes untrusted text and returns values or messages in words; the component
-//! ([`crate::review_panel`]) only shows them, always as text.
+//! (`review_panel`) only shows them, always as text.
 
 use assay_engine::EngineError;
 use assay_engine::checks::{CheckOutcome, Verdict};
@@ -313,7 +313,7 @@ impl Report {
         };
         for metric in &recorded.metrics {
             model.rows.push(float_row(
-                &format!("Validation {}", metric.name),
+                &format!("Validation {}", metric.name.replace('_', " ")),
                 Some(metric.value),
                 run.evaluation.get_named(&metric.name),
             ));
