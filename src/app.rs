@@ -155,14 +155,7 @@ pub fn App() -> impl IntoView {
                                 }
                                     .into_any()
                             }
-                            Some(Err(message)) => {
-                                view! {
-                                    <p class="error" role="alert" data-testid="error">
-                                        {message.clone()}
-                                    </p>
-                                }
-                                    .into_any()
-                            }
+                            Some(Err(message)) => alert(message, "error").into_any(),
                             Some(Ok(authored)) => results(authored).into_any(),
                         })
                 }}
@@ -205,6 +198,15 @@ pub fn App() -> impl IntoView {
             </section>
             {review_last}
         </main>
+    }
+}
+
+/// An error in words, announced to screen readers; `test_id` lets tests find it.
+pub(crate) fn alert(message: &str, test_id: &'static str) -> impl IntoView {
+    view! {
+        <p class="error" role="alert" data-testid=test_id>
+            {message.to_owned()}
+        </p>
     }
 }
 

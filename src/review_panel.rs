@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::HtmlInputElement;
 
+use crate::app::alert;
 use crate::browser;
 use crate::review::{self, Group, Opened, Report};
 
@@ -81,88 +82,78 @@ pub fn ReviewPanel(
     };
 
     view! {
-        <section class="panel wide" aria-labelledby="review-heading">
-            <h2 id="review-heading">"Review a spec"</h2>
-            <p class="muted">
-                "Open a spec someone sent you, replay it here and see whether it reproduces. "
-                "Nothing is uploaded: a share link carries the spec after its #, which browsers never send."
-            </p>
-            <div
-                class="drop-zone"
-                class:dragging=move || dragging.get()
-                data-testid="drop-zone"
-                on:dragenter=on_drag
-                on:dragover=on_drag
-                on:dragleave=move |_| dragging.set(false)
-                on:drop=on_drop
-            >
-                <label class="field">
-                    "Open spec"
-                    <input
-                        type="file"
-                        accept=".json,application/json"
-                        data-testid="open-spec"
-                        on:change=on_pick
-                    />
-                </label>
-                <p class="muted">"…or drop a spec file here."</p>
-            </div>
-            {move || {
-                opened
-                    .with(|o| match o {
-                        None => ().into_any(),
-                        Some(Err(message)) => {
-                            view! {
-                                <p class="error" role="alert" data-testid="review-error">
-                                    {message.clone()}
-                                </p>
-                            }
-                                .into_any()
-                        }
-                        Some(Ok(opened)) => {
-                            let blocked = opened.cannot_replay();
-                            let disabled = blocked.is_some();
-                            view! {
-                                <dl class="facts" data-testid="review-spec">
-                                    {opened
-                                        .facts()
-                                        .into_iter()
-                                        .map(|(label, value)| view! { <dt>{label}</dt> <dd>{value}</dd> })
-                                        .collect_view()}
-                                </dl>
-                                {blocked.map(|reason| view! { <p class="note" data-testid="cannot-replay">{reason}</p> })}
-                                <button
-                                    class="primary"
-                                    data-testid="replay"
-                                    on:click=replay
-                                    disabled=move || disabled || replaying.get()
-                                >
-                                    {move || if replaying.get() { "Replaying…" } else { "Replay" }}
-                                </button>
-                            }
-                                .into_any()
-                        }
-                    })
-            }}
-            <div aria-live="polite">
+            <section class="panel wide" aria-labelledby="review-heading">
+                <h2 id="review-heading">"Review a spec"</h2>
+                <p class="muted">
+                    "Open a spec someone sent you, replay it here and see whether it reproduces. "
+                    "Nothing is uploaded: a share link carries the spec after its #, which browsers never send."
+                </p>
+                <div
+                    class="drop-zone"
+                    class:dragging=move || dragging.get()
+                    data-testid="drop-zone"
+                    on:dragenter=on_drag
+                    on:dragover=on_drag
+                    on:dragleave=move |_| dragging.set(false)
+                    on:drop=on_drop
+                >
+                    <label class="field">
+                        "Open spec"
+                        <input
+                            type="file"
+                            accept=".json,application/json"
+                            data-testid="open-spec"
+                            on:change=on_pick
+                        />
+                    </label>
+                    <p class="muted">"…or drop a spec file here."</p>
+                </div>
                 {move || {
-                    report
-                        .with(|r| match r {
+                    opened
+                        .with(|o| match o {
                             None => ().into_any(),
                             Some(Err(message)) => {
+    alert(message, "review-error").into_any()
+                            }
+                            Some(Ok(opened)) => {
+                                let blocked = opened.cannot_replay();
+                                let disabled = blocked.is_some();
                                 view! {
-                                    <p class="error" role="alert" data-testid="review-error">
-                                        {message.clone()}
-                                    </p>
+                                    <dl class="facts" data-testid="review-spec">
+                                        {opened
+                                            .facts()
+                                            .into_iter()
+                                            .map(|(label, value)| view! { <dt>{label}</dt> <dd>{value}</dd> })
+                                            .collect_view()}
+                                    </dl>
+                                    {blocked.map(|reason| view! { <p class="note" data-testid="cannot-replay">{reason}</p> })}
+                                    <button
+                                        class="primary"
+                                        data-testid="replay"
+                                        on:click=replay
+                                        disabled=move || disabled || replaying.get()
+                                    >
+                                        {move || if replaying.get() { "Replaying…" } else { "Replay" }}
+                                    </button>
                                 }
                                     .into_any()
                             }
-                            Some(Ok(report)) => comparison(report).into_any(),
                         })
                 }}
-            </div>
-        </section>
-    }
+                <div aria-live="polite">
+                    {move || {
+                        report
+                            .with(|r| match r {
+                                None => ().into_any(),
+                                Some(Err(message)) => {
+    alert(message, "review-error").into_any()
+                                }
+                                Some(Ok(report)) => comparison(report).into_any(),
+                            })
+                    }}
+                </div>
+            </section>
+        }
 }
 
 fn comparison(report: &Report) -> impl IntoView {

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 
@@ -151,35 +152,27 @@ fn save_screenshot(name: &str, png: &[u8]) {
 /// Opens the app, presses Run, and returns the model fingerprint it shows once training is done.
 async fn author_run(client: &Client, url: &str) -> String {
     client.goto(url).await.unwrap();
-    client
-        .wait()
-        .for_element(Locator::Css("[data-testid='run']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let fingerprint = client
-        .wait()
-        .for_element(Locator::Css("[data-testid='fingerprint']"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    click(client, "run").await;
+    let fingerprint = text(client, "fingerprint").await;
     assert_eq!(fingerprint.len(), 64, "{fingerprint}");
     fingerprint
 }
 
-async fn click(client: &Client, test_id: &str) {
+/// The element with `test_id`, once it exists.
+async fn by_test_id(client: &Client, test_id: &str) -> Element {
     client
         .wait()
         .for_element(Locator::Css(&format!("[data-testid='{test_id}']")))
         .await
         .unwrap()
-        .click()
-        .await
-        .unwrap();
+}
+
+async fn click(client: &Client, test_id: &str) {
+    by_test_id(client, test_id).await.click().await.unwrap();
+}
+
+async fn text(client: &Client, test_id: &str) -> String {
+    by_test_id(client, test_id).await.text().await.unwrap()
 }
 
 /// Scrolls the element with `test_id` to the top of the window, for a screenshot of it.
@@ -205,11 +198,7 @@ async fn a_spec_exported_in_the_browser_replays_bit_identically_in_the_cli() {
     let (_driver, client) = browser(&downloads, "profile").await;
 
     let fingerprint = author_run(&client, &url).await;
-    let verdict = client
-        .find(Locator::Css("[data-testid='verdict']"))
-        .await
-        .unwrap();
-    assert_eq!(verdict.text().await.unwrap(), "Pass");
+    assert_eq!(text(&client, "verdict").await, "Pass");
     save_screenshot("after-run", &client.screenshot().await.unwrap());
 
     click(&client, "export").await;
@@ -274,11 +263,8 @@ async fn a_share_link_opened_in_a_fresh_browser_replays_bit_identically() {
         let (_driver, client) = browser(&scratch("author-downloads"), "author-profile").await;
         let fingerprint = author_run(&client, &url).await;
         click(&client, "copy-share-link").await;
-        let link = client
-            .wait()
-            .for_element(Locator::Css("[data-testid='share-link']"))
+        let link = by_test_id(&client, "share-link")
             .await
-            .unwrap()
             .prop("value")
             .await
             .unwrap()
@@ -295,35 +281,15 @@ async fn a_share_link_opened_in_a_fresh_browser_replays_bit_identically() {
     // The reviewer: another browser with a fresh profile, so nothing but the link carries over.
     let (_driver, client) = browser(&scratch("reviewer-downloads"), "reviewer-profile").await;
     client.goto(&link).await.unwrap();
-    let summary = client
-        .wait()
-        .for_element(Locator::Css("[data-testid='review-spec']"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let summary = text(&client, "review-spec").await;
     assert!(summary.contains("a share link"), "{summary}");
     assert!(summary.contains("569 rows"), "{summary}");
     click(&client, "replay").await;
-    let verdict = client
-        .wait()
-        .for_element(Locator::Css("[data-testid='replay-verdict']"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let verdict = text(&client, "replay-verdict").await;
     scroll_to(&client, "replay-verdict").await;
     save_screenshot("after-replay", &client.screenshot().await.unwrap());
     assert_eq!(verdict, "Reproduced bit-identically");
-    let table = client
-        .find(Locator::Css("[data-testid='comparison']"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let table = text(&client, "comparison").await;
     assert!(table.contains(&fingerprint), "{table}");
     assert!(!table.contains("✗"), "{table}");
     client.close().await.unwrap();
