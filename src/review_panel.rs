@@ -42,7 +42,18 @@ pub fn ReviewPanel(
             show(review::open_link(&hash));
         }
     });
-    on_cleanup(move || listener.remove());
+    // A file dropped beside the zone would make the browser leave the app to show the file.
+    let stray_drop = move |ev: ev::DragEvent| {
+        if carries_files(&ev) {
+            ev.prevent_default();
+        }
+    };
+    let listeners = [
+        listener,
+        window_event_listener(ev::dragover, stray_drop),
+        window_event_listener(ev::drop, stray_drop),
+    ];
+    on_cleanup(move || listeners.into_iter().for_each(|l| l.remove()));
 
     let on_pick = move |ev: ev::Event| {
         let input: HtmlInputElement = event_target(&ev);
@@ -154,6 +165,11 @@ pub fn ReviewPanel(
                 </div>
             </section>
         }
+}
+
+fn carries_files(ev: &ev::DragEvent) -> bool {
+    ev.data_transfer()
+        .is_some_and(|d| d.types().includes(&"Files".into(), 0))
 }
 
 fn comparison(report: &Report) -> impl IntoView {

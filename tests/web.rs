@@ -245,6 +245,20 @@ async fn markup_in_a_dropped_spec_is_shown_as_text() {
 }
 
 #[wasm_bindgen_test]
+fn a_file_dropped_beside_the_drop_zone_does_not_take_the_browser_away() {
+    let _app = mount_app();
+    let init = web_sys::DragEventInit::new();
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    init.set_data_transfer(Some(&file_transfer("spec.json", "{}")));
+    let drop = web_sys::DragEvent::new_with_event_init_dict("drop", &init).unwrap();
+    let body = leptos::prelude::document().body().unwrap();
+    body.dispatch_event(&drop).unwrap();
+    // Not cancelled, the browser would replace the app with the dropped file.
+    assert!(drop.default_prevented());
+}
+
+#[wasm_bindgen_test]
 async fn a_share_link_opens_the_spec_and_replay_reproduces_it() {
     let authored = session::author(&SAMPLES[1], 3).unwrap();
     let app = mount_app_at(&share::to_fragment(&authored.spec));
