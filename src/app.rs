@@ -1,14 +1,15 @@
 //! The page: data, model, checks, export. Components only wire signals to [`crate::session`].
 
-use assay_engine::checks::{CheckOutcome, CheckSpec, Verdict};
+use assay_engine::checks::{CheckOutcome, CheckSpec};
 use assay_engine::data::Table;
 use assay_engine::spec::Spec;
 use leptos::prelude::*;
 
 use crate::chart::LossCurve;
-use crate::download;
+use crate::review_panel::ReviewPanel;
 use crate::samples::{self, SAMPLES, Sample};
 use crate::session::{self, Authored};
+use crate::{browser, download, review};
 
 /// Rows shown in the data preview.
 const PREVIEW_ROWS: usize = 8;
@@ -21,9 +22,11 @@ pub fn App() -> impl IntoView {
     let seed = move || session::parse_seed(&seed_text.get());
     let (outcome, set_outcome) = signal(None::<Result<Authored, String>>);
     let (export_error, set_export_error) = signal(None::<String>);
+    let (copy_status, set_copy_status) = signal(None::<String>);
 
     let run = move |_| {
         if let Ok(seed) = seed() {
+            set_copy_status.set(None);
             set_outcome.set(Some(
                 session::author(sample(), seed).map_err(|e| e.to_string()),
             ));
@@ -52,6 +55,40 @@ pub fn App() -> impl IntoView {
         set_export_error.set(saved.err());
     };
     let has_result = move || outcome.with(|o| matches!(o, Some(Ok(_))));
+    // Packing the spec costs a deflate, so only once asked; afterwards it follows every run.
+    let (share_asked, set_share_asked) = signal(false);
+    let share_link = Memo::new(move |_| {
+        if !share_asked.get() {
+            return None;
+        }
+        outcome.with(|o| match o {
+            Some(Ok(authored)) => {
+                Some(review::share_link(&browser::page_address(), &authored.spec))
+            }
+            _ => None,
+        })
+    });
+    let copy_link = move |_| {
+        set_share_asked.set(true);
+        if let Some(Ok(link)) = share_link.get_untracked() {
+            leptos::task::spawn_local(async move {
+                set_copy_status.set(Some(match browser::copy_text(&link).await {
+                    Ok(()) => "Link copied to the clipboard.".to_owned(),
+                    Err(e) => format!("Not copied ({e}): select the link below and copy it."),
+                }));
+            });
+        }
+    };
+
+    // Opened from a share link, the page is the reviewer's first; otherwise the author's.
+    let initial_hash = browser::location_hash();
+    let from_link = review::is_share_link(&initial_hash);
+    let review = view! { <ReviewPanel initial_hash=initial_hash /> };
+    let (review_first, review_last) = if from_link {
+        (Some(review), None)
+    } else {
+        (None, Some(review))
+    };
 
     view! {
         <header class="masthead">
@@ -59,6 +96,7 @@ pub fn App() -> impl IntoView {
             <p>"Tests for machine-learning models: prove them here, replay them in CI, bit for bit."</p>
         </header>
         <main>
+            {review_first}
             <section class="panel" aria-labelledby="data-heading">
                 <h2 id="data-heading">"1 · Data"</h2>
                 <label class="field">
@@ -129,14 +167,7 @@ pub fn App() -> impl IntoView {
                                 }
                                     .into_any()
                             }
-                            Some(Err(message)) => {
-                                view! {
-                                    <p class="error" role="alert" data-testid="error">
-                                        {message.clone()}
-                                    </p>
-                                }
-                                    .into_any()
-                            }
+                            Some(Err(message)) => alert(message, "error").into_any(),
                             Some(Ok(authored)) => results(authored).into_any(),
                         })
                 }}
@@ -153,8 +184,41 @@ pub fn App() -> impl IntoView {
                     "Export spec"
                 </button>
                 {move || export_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                <p class="muted">
+                    "Or send a link: it holds the whole spec after its #, so the spec never reaches a server."
+                </p>
+                <button data-testid="copy-share-link" on:click=copy_link disabled=move || !has_result()>
+                    "Copy share link"
+                </button>
+                {move || {
+                    share_link
+                        .get()
+                        .map(|link| match link {
+                            Ok(link) => {
+                                view! {
+                                    <label class="field share">
+                                        "Share link"
+                                        <input type="text" readonly data-testid="share-link" prop:value=link />
+                                    </label>
+                                    {move || copy_status.get().map(|s| view! { <p role="status">{s}</p> })}
+                                }
+                                    .into_any()
+                            }
+                            Err(e) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
+                        })
+                }}
             </section>
+            {review_last}
         </main>
+    }
+}
+
+/// An error in words, announced to screen readers; `test_id` lets tests find it.
+pub(crate) fn alert(message: &str, test_id: &'static str) -> impl IntoView {
+    view! {
+        <p class="error" role="alert" data-testid=test_id>
+            {message.to_owned()}
+        </p>
     }
 }
 
@@ -227,11 +291,8 @@ fn results(authored: &Authored) -> impl IntoView {
 
 fn check_card(spec: &CheckSpec, outcome: &CheckOutcome) -> impl IntoView {
     let guide = spec.guide();
-    let (label, class) = match outcome.verdict {
-        Verdict::Pass => ("Pass", "verdict pass"),
-        Verdict::Fail => ("Fail", "verdict fail"),
-        Verdict::Error => ("Error", "verdict error"),
-    };
+    let label = session::verdict_label(outcome.verdict);
+    let class = format!("verdict {}", label.to_lowercase());
     view! {
         <article class="check" data-testid=format!("check-{}", outcome.check)>
             <header>

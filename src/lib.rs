@@ -1,11 +1,15 @@
 //! Assay's browser app: a Leptos single-page app over the engine.
 //!
-//! Logic lives in plain types ([`session`]); components only wire signals to it, so most of the
-//! app is tested with ordinary Rust tests and the components with a few browser tests.
+//! Logic lives in plain types ([`session`] for the author, [`review`] for the reviewer);
+//! components only wire signals to it, so most of the app is tested with ordinary Rust tests and
+//! the components with a few browser tests.
 
 mod app;
+mod browser;
 pub mod chart;
 mod download;
+pub mod review;
+mod review_panel;
 pub mod samples;
 pub mod session;
 

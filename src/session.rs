@@ -1,7 +1,7 @@
 //! What the user is working on, and the one call that turns it into a recorded spec.
 
 use assay_engine::EngineError;
-use assay_engine::checks::CheckSpec;
+use assay_engine::checks::{CheckSpec, Verdict};
 use assay_engine::data::{Preprocessing, Table, infer_schema};
 use assay_engine::replay::{self, Run};
 use assay_engine::spec::{DatasetSpec, Spec};
@@ -50,6 +50,15 @@ pub fn parse_seed(text: &str) -> Result<u64, String> {
     text.trim()
         .parse::<u64>()
         .map_err(|_| format!("The seed must be a whole number from 0 to {}.", u64::MAX))
+}
+
+/// A check's verdict in words, as the page shows it.
+pub fn verdict_label(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Pass => "Pass",
+        Verdict::Fail => "Fail",
+        Verdict::Error => "Error",
+    }
 }
 
 /// A short form of a fingerprint for display; the full value stays available as a tooltip.

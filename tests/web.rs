@@ -4,11 +4,17 @@
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
 use assay_app::App;
+use assay_app::samples::SAMPLES;
+use assay_app::session;
+use assay_engine::data::{Preprocessing, Table};
+use assay_engine::share;
+use assay_engine::spec::{DatasetSpec, Spec};
+use assay_engine::train::TrainConfig;
 use leptos::mount::mount_to;
 use leptos::task::tick;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-use web_sys::{Element, HtmlElement, HtmlInputElement, HtmlSelectElement};
+use web_sys::{DataTransfer, Element, HtmlElement, HtmlInputElement, HtmlSelectElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -117,4 +123,165 @@ async fn another_sample_shows_its_own_data_and_trains_its_own_model() {
         .text_content()
         .unwrap();
     assert_eq!(fingerprint, golden("spec/linear_regression/diabetes"));
+}
+
+/// Waits (up to 30 s) for `ready`, letting the browser run timers, file reads and repaints.
+async fn until(what: &str, mut ready: impl FnMut() -> bool) {
+    for _ in 0..600 {
+        if ready() {
+            return;
+        }
+        let pause = js_sys::Promise::new(&mut |resolve, _| {
+            web_sys::window()
+                .unwrap()
+                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 50)
+                .unwrap();
+        });
+        wasm_bindgen_futures::JsFuture::from(pause).await.unwrap();
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// A file holding `text`, in a DataTransfer as a picker or a drop delivers it.
+fn file_transfer(name: &str, text: &str) -> DataTransfer {
+    let file =
+        web_sys::File::new_with_str_sequence(&js_sys::Array::of1(&text.into()), name).unwrap();
+    let transfer = DataTransfer::new().unwrap();
+    transfer.items().add_with_file(&file).unwrap();
+    transfer
+}
+
+fn text_of(root: &Element, id: &str) -> String {
+    by_test_id::<Element>(root, id).text_content().unwrap()
+}
+
+/// Mounts the app as if opened from a link ending in `hash`.
+fn mount_app_at(hash: &str) -> Element {
+    let location = leptos::prelude::location();
+    location.set_hash(hash).unwrap();
+    let app = mount_app();
+    // Later tests start without a fragment.
+    location.set_hash("").unwrap();
+    app
+}
+
+#[wasm_bindgen_test]
+async fn a_damaged_spec_file_is_explained_and_the_page_keeps_working() {
+    let app = mount_app();
+    let input: HtmlInputElement = by_test_id(&app, "open-spec");
+    let transfer = file_transfer("broken.assay.json", "{\"format_version\": 1, \"name\": ");
+    input.set_files(Some(&transfer.files().unwrap()));
+    input
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    until("the error", || has_test_id(&app, "review-error")).await;
+
+    let error: Element = by_test_id(&app, "review-error");
+    assert_eq!(error.get_attribute("role").as_deref(), Some("alert"));
+    let message = error.text_content().unwrap();
+    assert!(
+        message.contains("`broken.assay.json` cannot be opened as an Assay spec"),
+        "{message}"
+    );
+    assert!(message.contains("not valid JSON"), "{message}");
+    assert!(!has_test_id(&app, "replay"));
+    // The author's side is untouched.
+    assert!(text_of(&app, "data-shape").contains("569 rows"));
+}
+
+#[wasm_bindgen_test]
+async fn a_damaged_share_link_is_explained_on_start_up() {
+    let fragment = share::to_fragment(&Spec::new(
+        "x",
+        DatasetSpec::from_csv("a.csv", "a,b\n1,2\n", 1),
+        Preprocessing::new("b", assay_engine::data::Task::Regression),
+        SAMPLES[1].model.clone(),
+        TrainConfig::default(),
+        Vec::new(),
+    ));
+    let app = mount_app_at(&fragment[..fragment.len() - 10]);
+    let message = text_of(&app, "review-error");
+    assert!(
+        message.starts_with("The share link cannot be opened as an Assay spec"),
+        "{message}"
+    );
+    assert!(message.contains("cut short"), "{message}");
+}
+
+#[wasm_bindgen_test]
+async fn markup_in_a_dropped_spec_is_shown_as_text() {
+    let sample = &SAMPLES[0];
+    let name = "<img src=x onerror=\"document.body.dataset.hacked=1\"><script>alert(1)</script>";
+    let rows = Table::parse_csv(sample.csv).unwrap().rows.len();
+    let spec = Spec::new(
+        name,
+        DatasetSpec::from_csv(sample.file_name, sample.csv, rows),
+        Preprocessing::new(sample.target, sample.task),
+        sample.model.clone(),
+        TrainConfig::default(),
+        Vec::new(),
+    );
+    let app = mount_app();
+    let init = web_sys::DragEventInit::new();
+    init.set_data_transfer(Some(&file_transfer("hostile.json", &spec.to_json())));
+    let drop = web_sys::DragEvent::new_with_event_init_dict("drop", &init).unwrap();
+    by_test_id::<Element>(&app, "drop-zone")
+        .dispatch_event(&drop)
+        .unwrap();
+    until("the opened spec", || has_test_id(&app, "review-spec")).await;
+
+    assert!(text_of(&app, "review-spec").contains(name));
+    let panel: Element = by_test_id(&app, "review-spec");
+    assert!(panel.query_selector("img, script").unwrap().is_none());
+    assert!(
+        !leptos::prelude::document()
+            .body()
+            .unwrap()
+            .has_attribute("data-hacked")
+    );
+    // Nothing recorded, so nothing to compare with: said, and Replay is off.
+    assert!(text_of(&app, "cannot-replay").contains("no recorded results"));
+    assert!(by_test_id::<HtmlElement>(&app, "replay").has_attribute("disabled"));
+}
+
+#[wasm_bindgen_test]
+fn a_file_dropped_beside_the_drop_zone_does_not_take_the_browser_away() {
+    let _app = mount_app();
+    let init = web_sys::DragEventInit::new();
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    init.set_data_transfer(Some(&file_transfer("spec.json", "{}")));
+    let drop = web_sys::DragEvent::new_with_event_init_dict("drop", &init).unwrap();
+    let body = leptos::prelude::document().body().unwrap();
+    body.dispatch_event(&drop).unwrap();
+    // Not cancelled, the browser would replace the app with the dropped file.
+    assert!(drop.default_prevented());
+}
+
+#[wasm_bindgen_test]
+async fn a_share_link_opens_the_spec_and_replay_reproduces_it() {
+    let authored = session::author(&SAMPLES[1], 3).unwrap();
+    let app = mount_app_at(&share::to_fragment(&authored.spec));
+    assert!(text_of(&app, "review-spec").contains("a share link"));
+    // Opened from a link, the reviewer's panel comes first.
+    let first_panel = app.query_selector("main > section").unwrap().unwrap();
+    assert!(
+        first_panel
+            .query_selector("[data-testid='replay']")
+            .unwrap()
+            .is_some()
+    );
+
+    by_test_id::<HtmlElement>(&app, "replay").click();
+    until("the verdict", || has_test_id(&app, "replay-verdict")).await;
+    assert_eq!(
+        text_of(&app, "replay-verdict"),
+        "Reproduced bit-identically"
+    );
+    let table = text_of(&app, "comparison");
+    assert!(
+        table.contains(&authored.run.parameter_fingerprint),
+        "{table}"
+    );
+    assert!(!table.contains('✗'), "{table}");
 }

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 
@@ -84,8 +85,10 @@ fn serve_app(dist: &Path) -> (Guard, String) {
     (Guard(child), url)
 }
 
-/// Starts chromedriver and connects a headless Chromium session that downloads into `downloads`.
-async fn browser(downloads: &Path) -> (Driver, Client) {
+/// Starts chromedriver and connects a headless Chromium session with a fresh profile of its own
+/// (`profile` names it, so tests running side by side do not share one) that downloads into
+/// `downloads`.
+async fn browser(downloads: &Path, profile: &str) -> (Driver, Client) {
     let driver_bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
     let chromium = std::env::var("CHROME_BIN").unwrap_or_else(|_| "/usr/bin/chromium".into());
     let port = free_port();
@@ -103,7 +106,7 @@ async fn browser(downloads: &Path) -> (Driver, Client) {
         std::net::TcpStream::connect(("127.0.0.1", port)).ok()
     })
     .await;
-    let profile = scratch("profile");
+    let profile = scratch(profile);
     let capabilities = serde_json::json!({
         "goog:chromeOptions": {
             "binary": chromium,
@@ -146,6 +149,38 @@ fn save_screenshot(name: &str, png: &[u8]) {
     std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
 }
 
+/// Opens the app, presses Run, and returns the model fingerprint it shows once training is done.
+async fn author_run(client: &Client, url: &str) -> String {
+    client.goto(url).await.unwrap();
+    click(client, "run").await;
+    let fingerprint = text(client, "fingerprint").await;
+    assert_eq!(fingerprint.len(), 64, "{fingerprint}");
+    fingerprint
+}
+
+/// The element with `test_id`, once it exists.
+async fn by_test_id(client: &Client, test_id: &str) -> Element {
+    client
+        .wait()
+        .for_element(Locator::Css(&format!("[data-testid='{test_id}']")))
+        .await
+        .unwrap()
+}
+
+async fn click(client: &Client, test_id: &str) {
+    by_test_id(client, test_id).await.click().await.unwrap();
+}
+
+async fn text(client: &Client, test_id: &str) -> String {
+    by_test_id(client, test_id).await.text().await.unwrap()
+}
+
+/// Scrolls the element with `test_id` to the top of the window, for a screenshot of it.
+async fn scroll_to(client: &Client, test_id: &str) {
+    let script = format!("document.querySelector(\"[data-testid='{test_id}']\").scrollIntoView()");
+    client.execute(&script, Vec::new()).await.unwrap();
+}
+
 fn assay(args: &[&std::ffi::OsStr]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_assay"))
         .args(args)
@@ -160,38 +195,13 @@ async fn a_spec_exported_in_the_browser_replays_bit_identically_in_the_cli() {
         .expect("ASSAY_DIST names the built app (cargo xtask test sets it)");
     let downloads = scratch("downloads");
     let (_server, url) = serve_app(Path::new(&dist));
-    let (_driver, client) = browser(&downloads).await;
+    let (_driver, client) = browser(&downloads, "profile").await;
 
-    client.goto(&url).await.unwrap();
-    let run = client
-        .wait()
-        .for_element(Locator::Css("[data-testid='run']"))
-        .await
-        .unwrap();
-    run.click().await.unwrap();
-    let fingerprint = client
-        .wait()
-        .for_element(Locator::Css("[data-testid='fingerprint']"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert_eq!(fingerprint.len(), 64, "{fingerprint}");
-    let verdict = client
-        .find(Locator::Css("[data-testid='verdict']"))
-        .await
-        .unwrap();
-    assert_eq!(verdict.text().await.unwrap(), "Pass");
+    let fingerprint = author_run(&client, &url).await;
+    assert_eq!(text(&client, "verdict").await, "Pass");
     save_screenshot("after-run", &client.screenshot().await.unwrap());
 
-    client
-        .find(Locator::Css("[data-testid='export']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "export").await;
     let spec_path = downloads.join("breast_cancer.assay.json");
     let spec_text = wait_for("the exported spec", Duration::from_secs(30), || {
         let text = std::fs::read_to_string(&spec_path).ok()?;
@@ -201,7 +211,8 @@ async fn a_spec_exported_in_the_browser_replays_bit_identically_in_the_cli() {
             .map(|_| text)
     })
     .await;
-    client.close().await.unwrap();
+    // The browser stays open until the CLI has read the file: Chromium may still count the
+    // download as in progress after the rename, and closing then cancels it and deletes it.
 
     let output = assay(&["run".as_ref(), spec_path.as_os_str()]);
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -236,4 +247,50 @@ async fn a_spec_exported_in_the_browser_replays_bit_identically_in_the_cli() {
         "{}",
         String::from_utf8_lossy(&output.stdout)
     );
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "current_thread")]
+#[ignore = "needs the built app, Chromium and chromedriver: run it with `cargo xtask test`"]
+async fn a_share_link_opened_in_a_fresh_browser_replays_bit_identically() {
+    let dist = std::env::var("ASSAY_DIST")
+        .expect("ASSAY_DIST names the built app (cargo xtask test sets it)");
+    let (_server, url) = serve_app(Path::new(&dist));
+
+    // The author: run, then ask for a link. The test reads it from the page, since a headless
+    // browser may not grant clipboard access.
+    let (link, fingerprint) = {
+        let (_driver, client) = browser(&scratch("author-downloads"), "author-profile").await;
+        let fingerprint = author_run(&client, &url).await;
+        click(&client, "copy-share-link").await;
+        let link = by_test_id(&client, "share-link")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        scroll_to(&client, "copy-share-link").await;
+        save_screenshot("share-link", &client.screenshot().await.unwrap());
+        client.close().await.unwrap();
+        (link, fingerprint)
+    };
+    let (page, fragment) = link.split_once('#').expect("a link with a fragment");
+    assert!(page.starts_with(&url), "{page} is not under {url}");
+    assert!(fragment.starts_with("spec1."), "{fragment:.40}");
+
+    // The reviewer: another browser with a fresh profile, so nothing but the link carries over.
+    let (_driver, client) = browser(&scratch("reviewer-downloads"), "reviewer-profile").await;
+    client.goto(&link).await.unwrap();
+    let summary = text(&client, "review-spec").await;
+    assert!(summary.contains("a share link"), "{summary}");
+    assert!(summary.contains("569 rows"), "{summary}");
+    click(&client, "replay").await;
+    let verdict = text(&client, "replay-verdict").await;
+    scroll_to(&client, "replay-verdict").await;
+    save_screenshot("after-replay", &client.screenshot().await.unwrap());
+    assert_eq!(verdict, "Reproduced bit-identically");
+    let table = text(&client, "comparison").await;
+    assert!(table.contains(&fingerprint), "{table}");
+    assert!(!table.contains("✗"), "{table}");
+    client.close().await.unwrap();
 }

@@ -23,6 +23,7 @@ pub mod model;
 pub mod optim;
 pub mod replay;
 pub mod rng;
+pub mod share;
 pub mod spec;
 pub mod train;
 

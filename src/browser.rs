@@ -1,0 +1,65 @@
+//! What the app asks of the browser besides the page itself: reading a chosen file, the
+//! clipboard, the page's address, and yielding so the page can paint.
+
+use std::time::Duration;
+
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+/// The text of a file the user picked or dropped (invalid UTF-8 becomes U+FFFD, which the spec
+/// reader then rejects in words).
+pub async fn read_text(file: &web_sys::File) -> Result<String, String> {
+    let text = JsFuture::from(file.text())
+        .await
+        .map_err(|e| format!("The browser could not read the file: {}", describe(&e)))?;
+    text.as_string()
+        .ok_or_else(|| "The browser could not read the file as text.".to_owned())
+}
+
+/// Puts `text` on the clipboard; fails where the page may not (no permission, an insecure
+/// origin without `navigator.clipboard`).
+pub async fn copy_text(text: &str) -> Result<(), String> {
+    let navigator = leptos::prelude::window().navigator();
+    // `navigator.clipboard` is missing on insecure origins; calling it would throw.
+    let clipboard = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"))
+        .ok()
+        .filter(|c| !c.is_undefined() && !c.is_null())
+        .ok_or("this page may not use the clipboard")?;
+    JsFuture::from(
+        clipboard
+            .unchecked_into::<web_sys::Clipboard>()
+            .write_text(text),
+    )
+    .await
+    .map(|_| ())
+    .map_err(|e| describe(&e))
+}
+
+/// The page's address without its fragment.
+pub fn page_address() -> String {
+    let href = leptos::prelude::location().href().unwrap_or_default();
+    match href.split_once('#') {
+        Some((page, _)) => page.to_owned(),
+        None => href,
+    }
+}
+
+/// The page's fragment, with its `#`, or empty.
+pub fn location_hash() -> String {
+    leptos::prelude::location().hash().unwrap_or_default()
+}
+
+/// Runs `f` once the browser has painted, so a "working…" message shows before `f` holds the
+/// thread.
+pub fn after_paint(f: impl FnOnce() + 'static) {
+    leptos::prelude::request_animation_frame(move || {
+        leptos::prelude::set_timeout(f, Duration::ZERO);
+    });
+}
+
+fn describe(error: &JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .unwrap_or_else(|| format!("{error:?}"))
+}

@@ -1,0 +1,601 @@
+//! The reviewer's view as plain logic: open a spec someone sent (a file or a share link), replay
+//! it, and set the replay beside what its author recorded.
+//!
+//! Everything here takes untrusted text and returns values or messages in words; the component
+//! (`review_panel`) only shows them, always as text.
+
+use assay_engine::EngineError;
+use assay_engine::checks::{CheckOutcome, Verdict};
+use assay_engine::replay::{self, Difference, Run};
+use assay_engine::share;
+use assay_engine::spec::{MAX_SPEC_BYTES, Recorded, Spec};
+
+use crate::session::verdict_label;
+
+/// Largest relative difference between two finite floats that still counts as reproduced.
+pub const TOLERANCE: f64 = 1e-9;
+/// Longest piece of a spec's own text (names, error messages quoting it) shown on the page, so
+/// a hostile spec cannot flood the page with megabytes of text.
+pub const MAX_SHOWN_CHARS: usize = 300;
+
+/// A spec that parsed and validated, with where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Opened {
+    pub spec: Spec,
+    /// Where the spec came from, for the page: a file name or "a share link".
+    pub source: String,
+}
+
+/// Refuses a file before reading it when it is larger than any spec may be.
+pub fn check_file_size(bytes: f64) -> Result<(), String> {
+    if bytes > MAX_SPEC_BYTES as f64 {
+        return Err(format!(
+            "This file has {bytes:.0} bytes, more than a spec may have ({MAX_SPEC_BYTES}); \
+             it was not read."
+        ));
+    }
+    Ok(())
+}
+
+/// Reads a spec file's text.
+pub fn open_file(file_name: &str, text: &str) -> Result<Opened, String> {
+    let source = format!("`{}`", clip(file_name));
+    Spec::from_json(text)
+        .map(|spec| Opened {
+            spec,
+            source: source.clone(),
+        })
+        .map_err(|e| cannot_open(&source, &e))
+}
+
+/// Whether a page's `location.hash` carries a spec (of this or another format version), as
+/// opposed to no fragment or an ordinary anchor.
+pub fn is_share_link(hash: &str) -> bool {
+    hash.trim_start_matches('#').starts_with("spec")
+}
+
+/// Opens the spec in a share link's fragment (`#spec1.…`).
+pub fn open_link(hash: &str) -> Result<Opened, String> {
+    let source = "The share link".to_owned();
+    share::from_fragment(hash)
+        .map(|spec| Opened {
+            spec,
+            source: "a share link".to_owned(),
+        })
+        .map_err(|e| cannot_open(&source, &e))
+}
+
+fn cannot_open(source: &str, error: &EngineError) -> String {
+    format!(
+        "{source} cannot be opened as an Assay spec. {}",
+        clip(&error.to_string())
+    )
+}
+
+/// The link that opens `spec` in this app at `page` (an address without a fragment).
+pub fn share_link(page: &str, spec: &Spec) -> Result<String, String> {
+    let fragment = share::to_fragment(spec);
+    if fragment.len() > share::MAX_FRAGMENT_BYTES {
+        return Err(format!(
+            "This spec is too large for a link ({} characters packed; browsers open up to {}). \
+             Export the file and send that instead.",
+            fragment.len(),
+            share::MAX_FRAGMENT_BYTES
+        ));
+    }
+    Ok(format!("{page}#{fragment}"))
+}
+
+/// `text` cut to [`MAX_SHOWN_CHARS`] characters, marked when cut.
+pub fn clip(text: &str) -> String {
+    match text.char_indices().nth(MAX_SHOWN_CHARS) {
+        None => text.to_owned(),
+        Some((end, _)) => format!("{}… (cut; {} bytes in all)", &text[..end], text.len()),
+    }
+}
+
+impl Opened {
+    /// What the spec is, as label and value pairs for the page.
+    pub fn facts(&self) -> Vec<(&'static str, String)> {
+        let spec = &self.spec;
+        let data = &spec.dataset;
+        let held = if data.csv.is_some() {
+            "embedded in the spec"
+        } else {
+            "a separate file"
+        };
+        vec![
+            ("Name", clip(&spec.name)),
+            ("Opened from", self.source.clone()),
+            (
+                "Dataset",
+                format!("{}, {} rows, {held}", clip(&data.name), data.rows),
+            ),
+            ("Model", clip(&spec.model.label())),
+            ("Seed", spec.training.seed.to_string()),
+            ("Checks", spec.checks.len().to_string()),
+            ("Written by", format!("Assay {}", clip(&spec.assay_version))),
+        ]
+    }
+
+    /// Why this spec cannot be replayed here, if it cannot.
+    pub fn cannot_replay(&self) -> Option<String> {
+        let spec = &self.spec;
+        if spec.recorded.is_none() {
+            return Some(
+                "This spec has no recorded results, so there is nothing to compare a replay \
+                 with. Run and export it from Assay first."
+                    .into(),
+            );
+        }
+        match (&spec.dataset.csv, &spec.dataset.path) {
+            (Some(_), _) => None,
+            (None, path) => Some(format!(
+                "This spec does not contain its data: it refers to the file `{}`, which a \
+                 browser cannot open on its own. Replay it with `assay run` beside that file.",
+                clip(path.as_deref().unwrap_or_default())
+            )),
+        }
+    }
+
+    /// Re-runs the spec on its embedded data and compares the run with the recording.
+    pub fn replay(&self) -> Result<Report, String> {
+        if let Some(reason) = self.cannot_replay() {
+            return Err(reason);
+        }
+        let spec = &self.spec;
+        let (Some(recorded), Some(csv)) = (&spec.recorded, &spec.dataset.csv) else {
+            return Err("This spec cannot be replayed.".into());
+        };
+        let run = replay::run(spec, csv)
+            .map_err(|e| format!("The replay stopped: {}", clip(&e.to_string())))?;
+        Ok(Report::new(spec, recorded, &run))
+    }
+}
+
+/// How a replay relates to the recording, as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reproduction {
+    BitIdentical,
+    /// The only differences are float metrics within [`TOLERANCE`]; the model's parameters
+    /// (whose fingerprint admits no tolerance) are the same.
+    WithinTolerance,
+    Differs,
+}
+
+impl Reproduction {
+    /// The rule: no difference at all; else only float metrics within [`TOLERANCE`]; else
+    /// differs. `differences` comes from [`replay::compare`].
+    pub fn of(differences: &[Difference]) -> Self {
+        if differences.is_empty() {
+            Reproduction::BitIdentical
+        } else if differences.iter().all(|d| {
+            matches!(
+                (float_in(&d.recorded), float_in(&d.replayed)),
+                (Some(a), Some(b)) if within_tolerance(a, b)
+            )
+        }) {
+            Reproduction::WithinTolerance
+        } else {
+            Reproduction::Differs
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Reproduction::BitIdentical => "Reproduced bit-identically",
+            Reproduction::WithinTolerance => "Reproduced within tolerance",
+            Reproduction::Differs => "Differs",
+        }
+    }
+
+    pub fn class(self) -> &'static str {
+        match self {
+            Reproduction::BitIdentical => "identical",
+            Reproduction::WithinTolerance => "close",
+            Reproduction::Differs => "differs",
+        }
+    }
+
+    pub fn explanation(self) -> &'static str {
+        match self {
+            Reproduction::BitIdentical => {
+                "Every recorded number came out with the same bits, and every verdict is the same."
+            }
+            Reproduction::WithinTolerance => {
+                "The model is the same; some metrics differ in their last digits (relative \
+                 difference at most 1e-9)."
+            }
+            Reproduction::Differs => {
+                "The replay does not match the recording; the marked rows below differ."
+            }
+        }
+    }
+}
+
+/// The value in a [`Difference`] field that holds a float, which `compare` writes as
+/// `"<value> (bits <16 hex digits>)"`; the bits are read, so the value is exact.
+fn float_in(text: &str) -> Option<f64> {
+    let (_, bits) = text.strip_suffix(')')?.split_once(" (bits ")?;
+    (bits.len() == 16)
+        .then(|| u64::from_str_radix(bits, 16).ok())
+        .flatten()
+        .map(f64::from_bits)
+}
+
+/// `a` and `b` are finite and differ by at most [`TOLERANCE`] relative to the larger.
+pub fn within_tolerance(a: f64, b: f64) -> bool {
+    a.is_finite() && b.is_finite() && (a - b).abs() <= TOLERANCE * a.abs().max(b.abs())
+}
+
+/// How one row of the comparison came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Match {
+    Same,
+    WithinTolerance,
+    Differs,
+}
+
+impl Match {
+    /// A text marker, so a difference does not rely on colour alone.
+    pub fn marker(self) -> &'static str {
+        match self {
+            Match::Same => "✓ same",
+            Match::WithinTolerance => "≈ within 1e-9",
+            Match::Differs => "✗ differs",
+        }
+    }
+
+    pub fn class(self) -> &'static str {
+        match self {
+            Match::Same => "same",
+            Match::WithinTolerance => "close",
+            Match::Differs => "differs",
+        }
+    }
+
+    fn of_text(recorded: &str, replayed: &str) -> Self {
+        if recorded == replayed {
+            Match::Same
+        } else {
+            Match::Differs
+        }
+    }
+
+    fn of_floats(recorded: Option<f64>, replayed: Option<f64>) -> Self {
+        match (recorded, replayed) {
+            (Some(a), Some(b)) if a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()) => {
+                Match::Same
+            }
+            (Some(a), Some(b)) if within_tolerance(a, b) => Match::WithinTolerance,
+            _ => Match::Differs,
+        }
+    }
+}
+
+/// One compared value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub item: String,
+    pub recorded: String,
+    pub replayed: String,
+    pub status: Match,
+}
+
+/// The rows of one check, or of the model as a whole.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub title: String,
+    pub rows: Vec<Row>,
+}
+
+/// A finished replay, side by side with the recording.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub reproduction: Reproduction,
+    pub groups: Vec<Group>,
+    /// Every difference `compare` found, with exact bits, for the record.
+    pub differences: Vec<Difference>,
+    /// Checks that pass in the replay, and how many ran.
+    pub passed: (usize, usize),
+}
+
+impl Report {
+    pub fn new(spec: &Spec, recorded: &Recorded, run: &Run) -> Self {
+        let differences = replay::compare(recorded, run);
+        let mut model = Group {
+            title: "Model".into(),
+            rows: vec![text_row(
+                "Parameter fingerprint",
+                Some(&recorded.parameter_fingerprint),
+                Some(&run.parameter_fingerprint),
+            )],
+        };
+        for metric in &recorded.metrics {
+            model.rows.push(float_row(
+                &format!("Validation {}", metric.name.replace('_', " ")),
+                Some(metric.value),
+                run.evaluation.get_named(&metric.name),
+            ));
+        }
+        let mut groups = vec![model];
+        let count = recorded.checks.len().max(run.checks.len());
+        for i in 0..count {
+            let (expected, actual) = (recorded.checks.get(i), run.checks.get(i));
+            let title = spec
+                .checks
+                .get(i)
+                .map(|c| c.guide().title.to_owned())
+                .or_else(|| expected.map(|c| c.check.clone()))
+                .unwrap_or_default();
+            groups.push(Group {
+                title: clip(&title),
+                rows: check_rows(expected, actual),
+            });
+        }
+        let passed = run
+            .checks
+            .iter()
+            .filter(|c| c.verdict == Verdict::Pass)
+            .count();
+        Self {
+            reproduction: Reproduction::of(&differences),
+            groups,
+            differences,
+            passed: (passed, run.checks.len()),
+        }
+    }
+}
+
+fn check_rows(expected: Option<&CheckOutcome>, actual: Option<&CheckOutcome>) -> Vec<Row> {
+    let verdict = |c: Option<&CheckOutcome>| c.map(|c| verdict_label(c.verdict).to_owned());
+    let mut rows = vec![text_row(
+        "Verdict",
+        verdict(expected).as_deref(),
+        verdict(actual).as_deref(),
+    )];
+    // Recorded metrics first, in their order, then any the replay added.
+    let mut names: Vec<&str> = Vec::new();
+    for outcome in [expected, actual].into_iter().flatten() {
+        for metric in &outcome.metrics {
+            if !names.contains(&metric.name.as_str()) {
+                names.push(&metric.name);
+            }
+        }
+    }
+    for name in names {
+        rows.push(float_row(
+            &name.replace('_', " "),
+            expected.and_then(|c| c.metric(name)),
+            actual.and_then(|c| c.metric(name)),
+        ));
+    }
+    fn fingerprint(c: Option<&CheckOutcome>) -> Option<&str> {
+        c.and_then(|c| c.fingerprint.as_deref())
+    }
+    if fingerprint(expected).is_some() || fingerprint(actual).is_some() {
+        rows.push(text_row(
+            "Fingerprint of the model it trained",
+            fingerprint(expected),
+            fingerprint(actual),
+        ));
+    }
+    rows
+}
+
+const ABSENT: &str = "—";
+
+fn text_row(item: &str, recorded: Option<&str>, replayed: Option<&str>) -> Row {
+    let (recorded, replayed) = (
+        clip(recorded.unwrap_or(ABSENT)),
+        clip(replayed.unwrap_or(ABSENT)),
+    );
+    Row {
+        item: clip(item),
+        status: Match::of_text(&recorded, &replayed),
+        recorded,
+        replayed,
+    }
+}
+
+fn float_row(item: &str, recorded: Option<f64>, replayed: Option<f64>) -> Row {
+    // `{:?}` is the shortest text that reads back to the same bits: nothing is rounded away.
+    let show = |v: Option<f64>| v.map_or_else(|| ABSENT.to_owned(), |v| format!("{v:?}"));
+    Row {
+        item: clip(item),
+        recorded: show(recorded),
+        replayed: show(replayed),
+        status: Match::of_floats(recorded, replayed),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::samples::SAMPLES;
+    use crate::session;
+
+    fn authored() -> Opened {
+        let authored = session::author(&SAMPLES[0], 42).unwrap();
+        Opened {
+            spec: authored.spec,
+            source: "test".into(),
+        }
+    }
+
+    fn with_recorded(opened: &Opened, change: impl FnOnce(&mut Recorded)) -> Opened {
+        let mut changed = opened.clone();
+        change(changed.spec.recorded.as_mut().unwrap());
+        changed
+    }
+
+    #[test]
+    fn the_tolerance_is_relative_and_refuses_non_finite_values() {
+        assert!(within_tolerance(1.0, 1.0 + 1e-10));
+        assert!(within_tolerance(1e6, 1e6 + 1e-4));
+        assert!(!within_tolerance(1e-6, 1e-6 + 1e-14)); // relative 1e-8
+        assert!(!within_tolerance(1.0, 1.0 + 1e-8));
+        assert!(within_tolerance(0.0, -0.0));
+        assert!(!within_tolerance(f64::NAN, f64::NAN));
+        assert!(!within_tolerance(f64::INFINITY, f64::INFINITY));
+        assert!(!within_tolerance(0.0, 1e-300));
+    }
+
+    #[test]
+    fn floats_are_read_back_from_compare_exactly_by_their_bits() {
+        let v: f64 = 0.1 + 0.2;
+        assert_eq!(
+            float_in(&format!("{v:?} (bits {:016x})", v.to_bits())),
+            Some(v)
+        );
+        assert_eq!(float_in("3"), None);
+        assert_eq!(float_in("abc (bits 12)"), None);
+        assert_eq!(float_in("Pass"), None);
+    }
+
+    #[test]
+    fn an_untouched_spec_reproduces_bit_identically() {
+        let report = authored().replay().unwrap();
+        assert_eq!(report.reproduction, Reproduction::BitIdentical);
+        assert!(report.differences.is_empty());
+        let rows = report.groups.iter().flat_map(|g| &g.rows);
+        assert!(rows.clone().all(|r| r.status == Match::Same));
+        assert!(rows.clone().any(|r| r.item == "Parameter fingerprint"));
+        assert!(rows.clone().any(|r| r.item == "Verdict"));
+        assert_eq!(report.groups[0].title, "Model");
+        assert_eq!(report.passed.1, report.groups.len() - 1);
+    }
+
+    #[test]
+    fn a_metric_off_in_its_last_bits_reproduces_within_tolerance() {
+        let opened = with_recorded(&authored(), |r| {
+            let m = &mut r.metrics[0];
+            m.value = f64::from_bits(m.value.to_bits() + 3);
+        });
+        let report = opened.replay().unwrap();
+        assert_eq!(report.reproduction, Reproduction::WithinTolerance);
+        assert_eq!(report.differences.len(), 1);
+        let close: Vec<_> = report.groups[0]
+            .rows
+            .iter()
+            .filter(|r| r.status == Match::WithinTolerance)
+            .collect();
+        assert_eq!(close.len(), 1, "{:?}", report.groups[0]);
+        assert_eq!(Match::WithinTolerance.marker(), "≈ within 1e-9");
+    }
+
+    #[test]
+    fn a_larger_change_a_verdict_or_a_fingerprint_differs() {
+        let opened = authored();
+        let changes: [fn(&mut Recorded); 3] = [
+            |r| r.metrics[0].value *= 1.0 + 1e-6,
+            |r| r.checks[0].verdict = Verdict::Fail,
+            |r| r.parameter_fingerprint = "0".repeat(64),
+        ];
+        for change in changes {
+            let report = with_recorded(&opened, change).replay().unwrap();
+            assert_eq!(report.reproduction, Reproduction::Differs);
+            let differing = report
+                .groups
+                .iter()
+                .flat_map(|g| &g.rows)
+                .filter(|r| r.status == Match::Differs)
+                .count();
+            assert_eq!(differing, 1);
+        }
+    }
+
+    #[test]
+    fn a_missing_check_is_shown_as_absent_and_differs() {
+        let opened = with_recorded(&authored(), |r| {
+            r.checks.pop();
+        });
+        let report = opened.replay().unwrap();
+        assert_eq!(report.reproduction, Reproduction::Differs);
+        let last = report.groups.last().unwrap();
+        assert!(last.rows.iter().all(|r| r.recorded == ABSENT));
+        assert!(last.rows.iter().all(|r| r.status == Match::Differs));
+    }
+
+    #[test]
+    fn a_spec_without_its_data_or_a_recording_says_why_it_cannot_be_replayed() {
+        let mut by_path = authored();
+        by_path.spec.dataset.csv = None;
+        by_path.spec.dataset.path = Some("big.csv".into());
+        let reason = by_path.replay().unwrap_err();
+        assert!(reason.contains("refers to the file `big.csv`"), "{reason}");
+        assert!(reason.contains("assay run"), "{reason}");
+
+        let mut unrecorded = authored();
+        unrecorded.spec.recorded = None;
+        assert!(
+            unrecorded
+                .cannot_replay()
+                .unwrap()
+                .contains("no recorded results")
+        );
+    }
+
+    #[test]
+    fn damaged_specs_are_refused_in_words() {
+        let err = |text: &str| open_file("x.json", text).unwrap_err();
+        assert!(err("{not json").contains("`x.json` cannot be opened as an Assay spec"));
+        assert!(err("{not json").contains("not valid JSON"));
+        assert!(err("{\"format_version\": \"one\"}").contains("format_version"));
+        let mut wrong_type: serde_json::Value =
+            serde_json::from_str(&authored().spec.to_json()).unwrap();
+        wrong_type["training"]["seed"] = "forty-two".into();
+        assert!(err(&wrong_type.to_string()).contains("invalid type"));
+        assert!(
+            check_file_size(64.0 * 1024.0 * 1024.0)
+                .unwrap_err()
+                .contains("not read")
+        );
+        assert!(check_file_size(1000.0).is_ok());
+    }
+
+    #[test]
+    fn hostile_text_is_cut_to_a_readable_length() {
+        let long = "<script>alert(1)</script>".repeat(10_000);
+        // serde quotes a string of the wrong type in full; the page gets a readable piece.
+        let spec = format!(
+            "{{\"format_version\": 1, \"assay_version\": \"0\", \"name\": \"n\", \"dataset\": {long:?}}}"
+        );
+        let error = open_file("x.json", &spec).unwrap_err();
+        assert!(error.contains("invalid type: string \"<script>"), "{error}");
+        assert!(error.chars().count() < 2 * MAX_SHOWN_CHARS, "{error}");
+        let clipped = clip(&long);
+        assert!(clipped.starts_with("<script>"));
+        assert!(clipped.ends_with(&format!("(cut; {} bytes in all)", long.len())));
+        assert_eq!(clip("short"), "short");
+        // Cut on a character boundary.
+        assert!(clip(&"é".repeat(1000)).starts_with("éé"));
+    }
+
+    #[test]
+    fn share_links_round_trip_and_are_recognised() {
+        let opened = authored();
+        let link = share_link("http://127.0.0.1:8080/", &opened.spec).unwrap();
+        let (page, hash) = link.split_once('#').unwrap();
+        assert_eq!(page, "http://127.0.0.1:8080/");
+        assert!(is_share_link(&format!("#{hash}")));
+        assert!(!is_share_link("#results") && !is_share_link(""));
+        let reopened = open_link(&format!("#{hash}")).unwrap();
+        assert_eq!(reopened.spec, opened.spec);
+        assert_eq!(reopened.source, "a share link");
+        let broken = open_link(&format!("#{}", &hash[..hash.len() / 2])).unwrap_err();
+        assert!(
+            broken.starts_with("The share link cannot be opened"),
+            "{broken}"
+        );
+    }
+
+    #[test]
+    fn facts_describe_the_spec() {
+        let facts = authored().facts();
+        let get = |label| facts.iter().find(|(l, _)| *l == label).unwrap().1.clone();
+        assert_eq!(get("Seed"), "42");
+        assert!(get("Dataset").contains("569 rows, embedded"));
+        assert_eq!(get("Model"), "Logistic regression");
+    }
+}

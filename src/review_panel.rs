@@ -1,0 +1,245 @@
+//! The reviewer's panel: open a spec (file, drop, share link), replay it, show the comparison.
+//! Components only wire signals to [`crate::review`]; every string is rendered as text.
+
+use leptos::ev;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use web_sys::HtmlInputElement;
+
+use crate::app::alert;
+use crate::browser;
+use crate::review::{self, Group, Opened, Report};
+
+#[component]
+pub fn ReviewPanel(
+    /// `location.hash` at start-up: a share link there is opened at once.
+    initial_hash: String,
+) -> impl IntoView {
+    let startup = review::is_share_link(&initial_hash).then(|| review::open_link(&initial_hash));
+    let opened = RwSignal::new(startup);
+    let report = RwSignal::new(None::<Result<Report, String>>);
+    let replaying = RwSignal::new(false);
+    let dragging = RwSignal::new(false);
+
+    let show = move |result: Result<Opened, String>| {
+        report.set(None);
+        opened.set(Some(result));
+    };
+    let open_file = move |file: web_sys::File| {
+        if let Err(e) = review::check_file_size(file.size()) {
+            show(Err(e));
+            return;
+        }
+        spawn_local(async move {
+            let text = browser::read_text(&file).await;
+            show(text.and_then(|text| review::open_file(&file.name(), &text)));
+        });
+    };
+    // A link pasted into this tab changes only the fragment, so the page does not reload.
+    let listener = window_event_listener(ev::hashchange, move |_| {
+        let hash = browser::location_hash();
+        if review::is_share_link(&hash) {
+            show(review::open_link(&hash));
+        }
+    });
+    // A file dropped beside the zone would make the browser leave the app to show the file.
+    let stray_drop = move |ev: ev::DragEvent| {
+        if carries_files(&ev) {
+            ev.prevent_default();
+        }
+    };
+    let listeners = [
+        listener,
+        window_event_listener(ev::dragover, stray_drop),
+        window_event_listener(ev::drop, stray_drop),
+    ];
+    on_cleanup(move || listeners.into_iter().for_each(|l| l.remove()));
+
+    let on_pick = move |ev: ev::Event| {
+        let input: HtmlInputElement = event_target(&ev);
+        if let Some(file) = input.files().and_then(|files| files.get(0)) {
+            open_file(file);
+        }
+        // Lets the same file be picked again after it was edited.
+        input.set_value("");
+    };
+    let on_drop = move |ev: ev::DragEvent| {
+        ev.prevent_default();
+        dragging.set(false);
+        match ev
+            .data_transfer()
+            .and_then(|d| d.files())
+            .and_then(|f| f.get(0))
+        {
+            Some(file) => open_file(file),
+            None => show(Err("Drop a spec file (`.json`) here.".into())),
+        }
+    };
+    // Accepting the drag is what makes the browser deliver the drop instead of opening the file.
+    let on_drag = move |ev: ev::DragEvent| {
+        ev.prevent_default();
+        dragging.set(true);
+    };
+    let replay = move |_| {
+        replaying.set(true);
+        browser::after_paint(move || {
+            let result = opened.with_untracked(|o| match o {
+                Some(Ok(opened)) => opened.replay(),
+                _ => Err("Open a spec first.".into()),
+            });
+            report.set(Some(result));
+            replaying.set(false);
+        });
+    };
+
+    view! {
+            <section class="panel wide" aria-labelledby="review-heading">
+                <h2 id="review-heading">"Review a spec"</h2>
+                <p class="muted">
+                    "Open a spec someone sent you, replay it here and see whether it reproduces. "
+                    "Nothing is uploaded: a share link carries the spec after its #, which browsers never send."
+                </p>
+                <div
+                    class="drop-zone"
+                    class:dragging=move || dragging.get()
+                    data-testid="drop-zone"
+                    on:dragenter=on_drag
+                    on:dragover=on_drag
+                    on:dragleave=move |_| dragging.set(false)
+                    on:drop=on_drop
+                >
+                    <label class="field">
+                        "Open spec"
+                        <input
+                            type="file"
+                            accept=".json,application/json"
+                            data-testid="open-spec"
+                            on:change=on_pick
+                        />
+                    </label>
+                    <p class="muted">"…or drop a spec file here."</p>
+                </div>
+                {move || {
+                    opened
+                        .with(|o| match o {
+                            None => ().into_any(),
+                            Some(Err(message)) => {
+    alert(message, "review-error").into_any()
+                            }
+                            Some(Ok(opened)) => {
+                                let blocked = opened.cannot_replay();
+                                let disabled = blocked.is_some();
+                                view! {
+                                    <dl class="facts" data-testid="review-spec">
+                                        {opened
+                                            .facts()
+                                            .into_iter()
+                                            .map(|(label, value)| view! { <dt>{label}</dt> <dd>{value}</dd> })
+                                            .collect_view()}
+                                    </dl>
+                                    {blocked.map(|reason| view! { <p class="note" data-testid="cannot-replay">{reason}</p> })}
+                                    <button
+                                        class="primary"
+                                        data-testid="replay"
+                                        on:click=replay
+                                        disabled=move || disabled || replaying.get()
+                                    >
+                                        {move || if replaying.get() { "Replaying…" } else { "Replay" }}
+                                    </button>
+                                }
+                                    .into_any()
+                            }
+                        })
+                }}
+                <div aria-live="polite">
+                    {move || {
+                        report
+                            .with(|r| match r {
+                                None => ().into_any(),
+                                Some(Err(message)) => {
+    alert(message, "review-error").into_any()
+                                }
+                                Some(Ok(report)) => comparison(report).into_any(),
+                            })
+                    }}
+                </div>
+            </section>
+        }
+}
+
+fn carries_files(ev: &ev::DragEvent) -> bool {
+    ev.data_transfer()
+        .is_some_and(|d| d.types().includes(&"Files".into(), 0))
+}
+
+fn comparison(report: &Report) -> impl IntoView {
+    let reproduction = report.reproduction;
+    let (passed, ran) = report.passed;
+    view! {
+        <p class=format!("reproduction {}", reproduction.class()) data-testid="replay-verdict">
+            {reproduction.label()}
+        </p>
+        <p>{reproduction.explanation()} {format!(" In the replay, {passed} of {ran} checks pass.")}</p>
+        <div class="comparison-scroll" tabindex="0" aria-label="Recorded and replayed results">
+            <table class="comparison" data-testid="comparison">
+                <caption>"Recorded by the author, replayed here"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Measure"</th>
+                        <th scope="col">"Recorded"</th>
+                        <th scope="col">"Replayed"</th>
+                        <th scope="col">"Match"</th>
+                    </tr>
+                </thead>
+                {report.groups.iter().map(group_rows).collect_view()}
+            </table>
+        </div>
+        {(!report.differences.is_empty())
+            .then(|| {
+                view! {
+                    <details>
+                        <summary>"Every difference, with exact bits"</summary>
+                        <ul class="differences">
+                            {report
+                                .differences
+                                .iter()
+                                .map(|d| {
+                                    view! {
+                                        <li>
+                                            <strong>{review::clip(&d.item)}</strong>
+                                            ": recorded " <code>{review::clip(&d.recorded)}</code>
+                                            ", replayed " <code>{review::clip(&d.replayed)}</code>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    </details>
+                }
+            })}
+    }
+}
+
+fn group_rows(group: &Group) -> impl IntoView {
+    view! {
+        <tbody>
+            <tr class="group">
+                <th colspan="4" scope="rowgroup">{group.title.clone()}</th>
+            </tr>
+            {group
+                .rows
+                .iter()
+                .map(|row| {
+                    view! {
+                        <tr class=row.status.class()>
+                            <th scope="row">{row.item.clone()}</th>
+                            <td>{row.recorded.clone()}</td>
+                            <td>{row.replayed.clone()}</td>
+                            <td class="match">{row.status.marker()}</td>
+                        </tr>
+                    }
+                })
+                .collect_view()}
+        </tbody>
+    }
+}
