@@ -44,6 +44,9 @@ pub fn App() -> impl IntoView {
             _ => Err("Run the checks before exporting.".to_owned()),
         });
         let saved = revised.and_then(|spec| {
+            // The same rules the CLI applies: among them, no literal credential in a header.
+            spec.validate()
+                .map_err(|e| format!("This spec cannot be exported: {e}"))?;
             download::save_text(
                 &format!("{}.assay.json", sample_id.get_untracked()),
                 "application/json",

@@ -22,6 +22,10 @@ pub struct RunArgs {
     /// Also write the results as JSON (the format is documented in `report.rs`).
     #[arg(long, value_name = "PATH")]
     json: Option<PathBuf>,
+    /// Read the dataset from this CSV instead of the spec's own (it must still match the
+    /// spec's SHA-256); for a spec whose data lives elsewhere in CI.
+    #[arg(long, value_name = "PATH")]
+    data: Option<PathBuf>,
     /// Run only one part of each spec.
     #[arg(long, value_enum)]
     only: Option<Part>,
@@ -57,10 +61,11 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
     };
     let mut reports = Vec::new();
     for path in &args.specs {
-        let report = replay_one(path, args.only, &env).unwrap_or_else(|error| {
-            eprintln!("assay: error: {}: {error:#}", path.display());
-            SpecReport::unusable(&path.display().to_string(), format!("{error:#}"))
-        });
+        let report =
+            replay_one(path, args.only, args.data.as_deref(), &env).unwrap_or_else(|error| {
+                eprintln!("assay: error: {}: {error:#}", path.display());
+                SpecReport::unusable(&path.display().to_string(), format!("{error:#}"))
+            });
         reports.push(report);
     }
     if let Some(path) = &args.junit {
@@ -81,6 +86,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
 fn replay_one(
     path: &Path,
     only: Option<Part>,
+    data: Option<&Path>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> anyhow::Result<SpecReport> {
     let text = read_limited(path, MAX_SPEC_BYTES).context("cannot read the spec")?;
@@ -100,7 +106,11 @@ fn replay_one(
         endpoints: Vec::new(),
     };
     if only != Some(Part::Endpoints) {
-        let csv = dataset_text(&spec, path)?;
+        let csv = match data {
+            Some(data) => read_limited(data, assay_engine::data::MAX_BYTES)
+                .with_context(|| format!("cannot read the dataset {}", data.display()))?,
+            None => dataset_text(&spec, path)?,
+        };
         let run = replay::run(&spec, &csv)?;
         report.differences = spec
             .recorded

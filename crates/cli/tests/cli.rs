@@ -351,3 +351,24 @@ fn output_to_a_pipe_has_no_colour_codes() {
         text(&output.stdout)
     );
 }
+
+#[test]
+fn data_given_on_the_command_line_replaces_the_specs_and_must_match_its_hash() {
+    let dir = scratch("data-flag");
+    let mut spec = recorded_spec();
+    spec.dataset.csv = None;
+    spec.dataset.path = Some("not-here.csv".into());
+    let path = write(&dir, "elsewhere.assay.json", &spec.to_json());
+    let data = write(&dir, "copy.csv", DIABETES);
+    let output = assay(&[Path::new("run"), &path, Path::new("--data"), &data]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let other = write(
+        &dir,
+        "other.csv",
+        &DIABETES.replacen("59,2,32.1", "59,2,32.2", 1),
+    );
+    assert_one_line_error(
+        &assay(&[Path::new("run"), &path, Path::new("--data"), &other]),
+        "the data changed",
+    );
+}
