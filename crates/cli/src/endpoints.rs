@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use assay_engine::checks::Verdict;
 use assay_engine::endpoint::{
     CaseOutcome, EndpointSpec, LoadSummary, Request, Response, SmokeCase, Transport, build_request,
-    health_request, judge, judge_transport, resolve_headers, summarize,
+    health_request, judge, judge_metadata, judge_transport, metadata_request, resolve_headers,
+    summarize,
 };
 use serde::Serialize;
 
@@ -49,6 +50,13 @@ pub fn run(
     if let Some(request) = health_request(endpoint) {
         cases.push(health(endpoint, &send(&agent, &request, &headers)));
     }
+    if let Some(request) = metadata_request(endpoint) {
+        let probe = probe("metadata");
+        cases.push(match send(&agent, &request, &headers) {
+            Ok(response) => judge_metadata(endpoint, &response),
+            Err(failure) => judge_transport(&probe, &failure, endpoint),
+        });
+    }
     for case in &endpoint.cases {
         let request = build_request(endpoint, case);
         cases.push(match send(&agent, &request, &headers) {
@@ -73,16 +81,21 @@ pub fn run(
     })
 }
 
-/// The readiness check as a case of its own: any 2xx answer is ready.
-fn health(endpoint: &EndpointSpec, answer: &Result<Response, Transport>) -> CaseOutcome {
-    let probe = SmokeCase {
-        name: "health".into(),
+/// A case standing for a request that carries no input (readiness, metadata).
+fn probe(name: &str) -> SmokeCase {
+    SmokeCase {
+        name: name.into(),
         input: Vec::new(),
         expect: assay_engine::endpoint::Expectation::Exact {
             value: serde_json::Value::Null,
         },
         max_latency_ms: None,
-    };
+    }
+}
+
+/// The readiness check as a case of its own: any 2xx answer is ready.
+fn health(endpoint: &EndpointSpec, answer: &Result<Response, Transport>) -> CaseOutcome {
+    let probe = probe("health");
     match answer {
         Ok(response) => CaseOutcome {
             case: probe.name,

@@ -64,6 +64,11 @@ fn answer(mut stream: TcpStream) {
         id.as_str(),
     ) {
         ("/v2/models/iris/ready", _) => (200, "text/plain", String::new()),
+        ("/v2/models/iris", _) => (
+            200,
+            "application/json",
+            r#"{"name":"iris","versions":["1"],"platform":"","inputs":[],"outputs":[]}"#.into(),
+        ),
         (_, "good") => (200, "application/json", mlserver(0)),
         (_, "wrong-class") => (200, "application/json", mlserver(2)),
         (_, "html500") => (
@@ -186,6 +191,7 @@ fn each_case_gets_its_own_verdict_and_a_specific_reason() {
             .to_owned()
     };
     assert!(line("health").starts_with("  PASS"), "{stdout}");
+    assert!(line("metadata").starts_with("  PASS"), "{stdout}");
     assert!(line("good").starts_with("  PASS"), "{stdout}");
     assert!(line("auth").starts_with("  PASS"), "{stdout}");
     assert!(

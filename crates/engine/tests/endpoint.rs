@@ -160,6 +160,17 @@ both! {
         assert!(health_request(&bento).is_none());
     }
 
+    fn metadata_must_name_the_model() {
+        use assay_engine::endpoint::{judge_metadata, metadata_request};
+        let oip = endpoint(Protocol::OpenInference { output: None });
+        assert_eq!(metadata_request(&oip).unwrap().url, "http://127.0.0.1:8080/v2/models/iris-lr");
+        let right = ok(r#"{"name":"iris-lr","versions":["v0.1.0"],"platform":"","inputs":[],"outputs":[]}"#);
+        assert_eq!(judge_metadata(&oip, &right).verdict, Verdict::Pass);
+        let wrong = ok(r#"{"name":"other","inputs":[],"outputs":[]}"#);
+        assert_eq!(judge_metadata(&oip, &wrong).summary, "Metadata names the model `other`, not `iris-lr`.");
+        assert!(metadata_request(&endpoint(Protocol::TfServing { columnar: false })).is_none());
+    }
+
     fn contract_failures_are_specific() {
         let oip = endpoint(Protocol::OpenInference { output: None });
         let c = case(Expectation::ClassLabel { label: json!(0) });

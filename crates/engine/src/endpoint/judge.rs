@@ -101,6 +101,51 @@ fn has_non_finite_token(body: &str) -> bool {
     false
 }
 
+/// The metadata contract: 200, JSON, naming the model, with `inputs` and `outputs` lists.
+pub fn judge_metadata(endpoint: &EndpointSpec, response: &Response) -> CaseOutcome {
+    let (passed, summary) = if !(200..300).contains(&response.status) {
+        (
+            false,
+            format!(
+                "Metadata answered HTTP {}: {}",
+                response.status,
+                first_lines(&response.body)
+            ),
+        )
+    } else {
+        match serde_json::from_str::<Value>(&response.body) {
+            Err(e) => (false, format!("Metadata is not valid JSON ({e}).")),
+            Ok(meta) => {
+                let name = meta.get("name").and_then(Value::as_str).unwrap_or_default();
+                let lists = ["inputs", "outputs"]
+                    .iter()
+                    .all(|k| meta.get(*k).is_none_or(Value::is_array));
+                if name != endpoint.model {
+                    (
+                        false,
+                        format!(
+                            "Metadata names the model `{name}`, not `{}`.",
+                            endpoint.model
+                        ),
+                    )
+                } else if !lists {
+                    (false, "Metadata `inputs`/`outputs` are not lists.".into())
+                } else {
+                    (true, format!("Metadata names `{name}` as expected."))
+                }
+            }
+        }
+    };
+    CaseOutcome {
+        case: "metadata".into(),
+        verdict: if passed { Verdict::Pass } else { Verdict::Fail },
+        summary,
+        status: Some(response.status),
+        latency_ms: Some(response.latency_ms),
+        prediction: None,
+    }
+}
+
 pub fn judge(endpoint: &EndpointSpec, case: &SmokeCase, response: &Response) -> CaseOutcome {
     let result = |passed: bool, summary: String, prediction: Option<Value>| CaseOutcome {
         status: Some(response.status),

@@ -15,9 +15,9 @@ mod secrets;
 use serde::{Deserialize, Serialize};
 
 pub use generate::{DraftCases, draft_cases};
-pub use judge::{CaseOutcome, Response, Transport, judge, judge_transport};
+pub use judge::{CaseOutcome, Response, Transport, judge, judge_metadata, judge_transport};
 pub use load::{LoadPlan, LoadSummary, Threshold, summarize};
-pub use protocol::{Request, build_request, health_request};
+pub use protocol::{Request, build_request, health_request, metadata_request};
 pub use secrets::{refuse_literal_secrets, resolve_headers};
 
 /// A deployed model and the cases to run against it.

@@ -117,6 +117,19 @@ pub fn health_request(endpoint: &EndpointSpec) -> Option<Request> {
     })
 }
 
+/// The model's metadata, where the protocol defines it (Open Inference: name, versions,
+/// inputs, outputs).
+pub fn metadata_request(endpoint: &EndpointSpec) -> Option<Request> {
+    match endpoint.protocol {
+        Protocol::OpenInference { .. } => Some(Request {
+            method: "GET",
+            url: model_path(endpoint, "v2"),
+            body: None,
+        }),
+        _ => None,
+    }
+}
+
 /// The prediction for the one row sent, or what is wrong with the answer's shape.
 pub(super) fn extract_prediction(protocol: &Protocol, answer: &Value) -> Result<Value, String> {
     let first = |v: &Value, what: &str| -> Result<Value, String> {
