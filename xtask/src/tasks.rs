@@ -63,34 +63,30 @@ pub fn test() -> anyhow::Result<()> {
         .env("PATH", setup::tool_path()))?;
 
     step("5/6 end to end: browser → exported spec → CLI");
-    run(Command::new("cargo")
-        .args([
-            "test",
-            "--locked",
-            "-p",
-            "assay-cli",
-            "--test",
-            "browser",
-            "--",
-            "--ignored",
-        ])
+    run(ignored_cli_test("browser")
         .env("ASSAY_DIST", &dist)
         .env("CHROMEDRIVER", &chromedriver))?;
 
     step("6/6 endpoint cases against a real MLServer on 127.0.0.1");
-    run(Command::new("cargo")
-        .args([
-            "test",
-            "--locked",
-            "-p",
-            "assay-cli",
-            "--test",
-            "mlserver",
-            "--",
-            "--ignored",
-        ])
-        .env("ASSAY_MLSERVER_VENV", setup::mlserver_venv()))?;
+    run(ignored_cli_test("mlserver").env("ASSAY_MLSERVER_VENV", setup::mlserver_venv()))?;
 
     step("all tests passed");
     Ok(())
+}
+
+/// `cargo test` of one of the CLI's test files that needs outside tools, so its tests are
+/// `#[ignore]`d under a bare `cargo test`.
+fn ignored_cli_test(file: &str) -> Command {
+    let mut command = Command::new("cargo");
+    command.args([
+        "test",
+        "--locked",
+        "-p",
+        "assay-cli",
+        "--test",
+        file,
+        "--",
+        "--ignored",
+    ]);
+    command
 }

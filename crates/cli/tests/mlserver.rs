@@ -3,9 +3,12 @@
 //! iris logistic regression on 127.0.0.1, stopped when the test ends.
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-use std::net::TcpListener;
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
+
+use common::{Guard, free_port};
 use std::time::{Duration, Instant};
 
 use assay_engine::data::{Preprocessing, Task};
@@ -14,23 +17,6 @@ use assay_engine::model::ModelSpec;
 use assay_engine::spec::{DatasetSpec, Spec};
 use assay_engine::train::TrainConfig;
 use serde_json::json;
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// Trains the model with the venv's scikit-learn and writes MLServer's settings beside it.
 fn model_folder(venv: &Path, port: u16) -> PathBuf {
@@ -68,7 +54,7 @@ fn model_folder(venv: &Path, port: u16) -> PathBuf {
     dir
 }
 
-fn wait_until_ready(port: u16, server: &mut Server, log: &Path) {
+fn wait_until_ready(port: u16, server: &mut Guard, log: &Path) {
     let start = Instant::now();
     loop {
         let ready = ureq::get(&format!("http://127.0.0.1:{port}/v2/models/iris-lr/ready"))
@@ -109,7 +95,7 @@ fn smoke_cases_pass_against_a_real_mlserver() {
     let port = free_port();
     let dir = model_folder(&venv, port);
     let log = dir.join("mlserver.log");
-    let mut server = Server(
+    let mut server = Guard(
         Command::new(venv.join("bin/mlserver"))
             .args(["start", "."])
             .current_dir(&dir)

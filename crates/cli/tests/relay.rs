@@ -2,9 +2,13 @@
 //! else, passing the page's credentials through.
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
+
+use common::Guard;
 
 use assay_engine::data::{Preprocessing, Task};
 use assay_engine::endpoint::{EndpointSpec, Protocol};
@@ -12,15 +16,6 @@ use assay_engine::model::ModelSpec;
 use assay_engine::spec::{DatasetSpec, Spec};
 use assay_engine::train::TrainConfig;
 use serde_json::{Value, json};
-
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// An upstream that answers every request with what it received.
 fn echo_server() -> u16 {
