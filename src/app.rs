@@ -6,6 +6,8 @@ use assay_engine::spec::Spec;
 use leptos::prelude::*;
 
 use crate::chart::LossCurve;
+use crate::endpoints::EndpointForm;
+use crate::endpoints_panel::EndpointsPanel;
 use crate::review_panel::ReviewPanel;
 use crate::samples::{self, SAMPLES, Sample};
 use crate::session::{self, Authored};
@@ -23,6 +25,7 @@ pub fn App() -> impl IntoView {
     let (outcome, set_outcome) = signal(None::<Result<Authored, String>>);
     let (export_error, set_export_error) = signal(None::<String>);
     let (copy_status, set_copy_status) = signal(None::<String>);
+    let endpoint = RwSignal::new(EndpointForm::default());
 
     let run = move |_| {
         if let Ok(seed) = seed() {
@@ -37,10 +40,15 @@ pub fn App() -> impl IntoView {
     let (last_export, set_last_export) = signal(None::<Spec>);
     let export = move |_| {
         let revised = outcome.with_untracked(|o| match o {
-            Some(Ok(authored)) => Ok(authored.spec.clone().revise(
-                last_export.get_untracked().as_ref(),
-                &session::now_rfc3339(),
-            )),
+            Some(Ok(authored)) => {
+                let mut spec = authored.spec.clone();
+                // The endpoint goes in once it has cases; the credential's value never does.
+                spec.endpoints = endpoint.with_untracked(EndpointForm::exported)?;
+                Ok(spec.revise(
+                    last_export.get_untracked().as_ref(),
+                    &session::now_rfc3339(),
+                ))
+            }
             _ => Err("Run the checks before exporting.".to_owned()),
         });
         let saved = revised.and_then(|spec| {
@@ -109,6 +117,7 @@ pub fn App() -> impl IntoView {
                         on:change=move |ev| {
                             set_sample_id.set(event_target_value(&ev));
                             set_outcome.set(None);
+                            endpoint.update(EndpointForm::clear_cases);
                         }
                     >
                         {SAMPLES
@@ -176,8 +185,10 @@ pub fn App() -> impl IntoView {
                 }}
             </section>
 
+            <EndpointsPanel form=endpoint outcome=outcome csv=Signal::derive(move || sample().csv) />
+
             <section class="panel" aria-labelledby="export-heading">
-                <h2 id="export-heading">"4 · Export"</h2>
+                <h2 id="export-heading">"5 · Export"</h2>
                 <p class="muted">
                     "The spec holds the data, the settings and the recorded results. In CI, "
                     <code>"assay run spec.json"</code>

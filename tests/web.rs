@@ -285,3 +285,57 @@ async fn a_share_link_opens_the_spec_and_replay_reproduces_it() {
     );
     assert!(!table.contains('✗'), "{table}");
 }
+
+/// Sets the value of the input with `id` under `root` and fires `event` on it, as typing does.
+fn type_into(root: &Element, id: &str, text: &str, event: &str) {
+    let input: HtmlInputElement = by_test_id(root, id);
+    input.set_value(text);
+    input
+        .dispatch_event(&web_sys::Event::new(event).unwrap())
+        .unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn endpoint_cases_are_drafted_edited_and_a_dead_server_is_told_apart() {
+    let app = mount_app();
+    let draft: HtmlElement = by_test_id(&app, "draft-cases");
+    assert!(draft.has_attribute("disabled"));
+    assert!(by_test_id::<HtmlElement>(&app, "run-cases").has_attribute("disabled"));
+    by_test_id::<HtmlElement>(&app, "run").click();
+    tick().await;
+    by_test_id::<HtmlElement>(&app, "draft-cases").click();
+    tick().await;
+    for i in 0..5 {
+        assert!(has_test_id(&app, &format!("case-{i}")), "case {i}");
+    }
+    let first: Element = by_test_id(&app, "case-0");
+    // Every control has a label.
+    let unlabelled = app
+        .query_selector("[data-testid='endpoints'] input:not(label input), [data-testid='endpoints'] select:not(label select)")
+        .unwrap();
+    assert!(unlabelled.is_none());
+
+    // Edits are checked where they are typed.
+    type_into(&first, "case-label", "B", "change");
+    type_into(&first, "case-input", "1, 2", "change");
+    tick().await;
+    assert!(text_of(&first, "case-error").contains("needs 30 values"));
+
+    // A credential header needs its value typed before anything is sent.
+    type_into(&app, "endpoint-url", "http://127.0.0.1:9", "input");
+    type_into(&app, "credential-header", "Authorization", "input");
+    by_test_id::<HtmlElement>(&app, "run-cases").click();
+    tick().await;
+    assert!(text_of(&app, "endpoint-error").contains("Type the credential"));
+
+    // Nothing listens on port 9: every case fails on its own, as a dead server, not CORS.
+    type_into(&app, "credential-value", "Bearer t0ken", "input");
+    by_test_id::<HtmlElement>(&app, "run-cases").click();
+    until("all five results", || {
+        has_test_id(&app, "cases-summary") && text_of(&app, "cases-summary").starts_with("0 of 5")
+    })
+    .await;
+    assert!(text_of(&first, "case-summary").contains("Connection refused"));
+    assert!(!has_test_id(&app, "runs-in-ci"));
+    assert!(!app.text_content().unwrap().contains("t0ken"));
+}

@@ -1,0 +1,384 @@
+//! The Endpoints panel: describe a deployed model, draft smoke cases from the local one, and run
+//! them from the browser. Components only wire signals to [`crate::endpoints`]; requests go
+//! through [`crate::fetch`].
+
+use assay_engine::endpoint::SmokeCase;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::app::alert;
+use crate::endpoints::{
+    self, CaseResult, Credential, EndpointForm, Field, ProtocolChoice, Route, headers_to_send,
+    request_for, result_of,
+};
+use crate::fetch;
+use crate::session::{self, Authored};
+
+/// A change to one case, given the number of features; `Err` leaves the case as it was.
+type Edit = Box<dyn FnOnce(&mut SmokeCase, usize) -> Result<(), String>>;
+
+/// Whether `assay serve`'s relay can carry the cases blocked by CORS, once asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Relay {
+    Unasked,
+    Available,
+    Missing,
+}
+
+#[component]
+pub fn EndpointsPanel(
+    /// The endpoint being described; the export reads it too.
+    form: RwSignal<EndpointForm>,
+    /// The author's last run, which cases are drafted from.
+    outcome: ReadSignal<Option<Result<Authored, String>>>,
+    /// The sample's CSV text.
+    csv: Signal<&'static str>,
+) -> impl IntoView {
+    // Only in memory, for this tab: never in the form, the spec, or storage.
+    let credential = RwSignal::new(Credential::default());
+    let results = RwSignal::new(Vec::<CaseResult>::new());
+    let message = RwSignal::new(None::<String>);
+    let running = RwSignal::new(false);
+    let relay = RwSignal::new(Relay::Unasked);
+    let drafts = RwSignal::new(0u32);
+
+    let draft = move |_| {
+        let drafted = outcome.with_untracked(|o| match o {
+            Some(Ok(authored)) => {
+                endpoints::draft(&authored.spec, &authored.run, csv.get_untracked())
+            }
+            _ => Err("Press Run first: cases are drafted from the trained model.".into()),
+        });
+        match drafted {
+            Ok((features, cases)) => {
+                form.update(|f| {
+                    f.features = features;
+                    f.cases = cases;
+                });
+                results.set(Vec::new());
+                message.set(None);
+                drafts.update(|d| *d += 1);
+            }
+            Err(e) => message.set(Some(e)),
+        }
+    };
+    let run_cases = move |route: Route| {
+        let prepared = form
+            .with_untracked(EndpointForm::to_spec)
+            .and_then(|spec| Ok((headers_to_send(&spec, &credential.get_untracked())?, spec)));
+        let (headers, spec) = match prepared {
+            Ok(ready) => ready,
+            Err(e) => {
+                message.set(Some(e));
+                return;
+            }
+        };
+        message.set(None);
+        results.set(Vec::new());
+        relay.set(Relay::Unasked);
+        running.set(true);
+        spawn_local(async move {
+            // One case at a time, each judged on its own: a failure never stops the rest.
+            for case in &spec.cases {
+                let request = request_for(&spec, case, route);
+                let answer = fetch::send(&request, &headers, spec.timeout_ms).await;
+                let result = result_of(&spec, case, &answer);
+                if results.try_update(|r| r.push(result)).is_none() {
+                    return; // The panel is gone.
+                }
+            }
+            running.try_set(false);
+            let blocked = results.with_untracked(|r| r.iter().any(|x| x.runs_in_ci));
+            if route == Route::Direct && blocked {
+                let listed = fetch::relay_listing()
+                    .await
+                    .is_some_and(|body| endpoints::relay_lists(&body, &spec.name));
+                relay.try_set(if listed {
+                    Relay::Available
+                } else {
+                    Relay::Missing
+                });
+            }
+        });
+    };
+    let has_run = move || outcome.with(|o| matches!(o, Some(Ok(_))));
+    let case_count = Memo::new(move |_| form.with(|f| f.cases.len()));
+    let protocol = Memo::new(move |_| form.with(|f| f.protocol));
+
+    view! {
+        <section class="panel wide" aria-labelledby="endpoints-heading" data-testid="endpoints">
+            <h2 id="endpoints-heading">"4 · Endpoints"</h2>
+            <p class="muted">
+                "Smoke cases against the deployed model: the same requests and judgements as "
+                <code>"assay run"</code>
+                " in CI."
+            </p>
+            <div class="field-grid">
+                {text_field("Name", "endpoint-name", form, |f| f.name.clone(), |f, v| f.name = v)}
+                {text_field("Base URL", "endpoint-url", form, |f| f.base_url.clone(), |f, v| f.base_url = v)}
+                <label class="field">
+                    "Protocol"
+                    <select
+                        data-testid="endpoint-protocol"
+                        on:change=move |ev| {
+                            if let Some(p) = ProtocolChoice::from_id(&event_target_value(&ev)) {
+                                form.update(|f| f.protocol = p);
+                            }
+                        }
+                    >
+                        {ProtocolChoice::ALL
+                            .into_iter()
+                            .map(|p| {
+                                view! {
+                                    <option value=p.id() selected=move || protocol.get() == p>
+                                        {p.label()}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </label>
+                {move || {
+                    protocol
+                        .get()
+                        .names_models()
+                        .then(|| {
+                            view! {
+                                {text_field("Model name", "endpoint-model", form, |f| f.model.clone(), |f, v| f.model = v)}
+                                {text_field("Version (optional)", "endpoint-version", form, |f| f.version.clone(), |f, v| f.version = v)}
+                            }
+                        })
+                }}
+                {move || {
+                    (protocol.get() == ProtocolChoice::GenericJson)
+                        .then(|| {
+                            view! {
+                                {text_field("Path", "endpoint-path", form, |f| f.path.clone(), |f, v| f.path = v)}
+                                {text_field("Request template (JSON; \"{{row}}\" or \"{{record}}\")", "endpoint-template", form, |f| f.request_template.clone(), |f, v| f.request_template = v)}
+                                {text_field("Prediction at (JSON Pointer)", "endpoint-pointer", form, |f| f.prediction_pointer.clone(), |f, v| f.prediction_pointer = v)}
+                            }
+                        })
+                }}
+                {text_field("Timeout (ms)", "endpoint-timeout", form, |f| f.timeout_ms.clone(), |f, v| f.timeout_ms = v)}
+            </div>
+            <fieldset class="credential">
+                <legend>"Credential (optional)"</legend>
+                <div class="field-grid">
+                    {text_field("Header", "credential-header", form, |f| f.header_name.clone(), |f, v| f.header_name = v)}
+                    {text_field("In CI, from the environment variable", "credential-env", form, |f| f.env_name.clone(), |f, v| f.env_name = v)}
+                    <label class="field">
+                        "Value, for this tab only"
+                        <input
+                            type="password"
+                            autocomplete="off"
+                            data-testid="credential-value"
+                            on:input=move |ev| credential.set(Credential::new(&event_target_value(&ev)))
+                        />
+                    </label>
+                </div>
+                <p class="muted">
+                    "The value stays in this tab's memory. The spec says "
+                    <code>{move || form.with(|f| format!("${{env:{}}}", f.env_name.trim()))}</code>
+                    " instead; set that variable where the spec runs."
+                </p>
+            </fieldset>
+            <div class="actions">
+                <button data-testid="draft-cases" on:click=draft disabled=move || !has_run()>
+                    "Draft cases from the model"
+                </button>
+                <button
+                    class="primary"
+                    data-testid="run-cases"
+                    on:click=move |_| run_cases(Route::Direct)
+                    disabled=move || case_count.get() == 0 || running.get()
+                >
+                    "Run cases"
+                </button>
+            </div>
+            {move || message.get().map(|m| alert(&m, "endpoint-error").into_any())}
+            {move || {
+                (case_count.get() == 0)
+                    .then(|| {
+                        view! {
+                            <p class="muted">
+                                "Press Run, then draft cases: representative rows with the local model's answers, to adjust."
+                            </p>
+                        }
+                    })
+            }}
+            <div aria-live="polite">
+                {move || {
+                    let _ = drafts.get();
+                    (0..case_count.get()).map(|i| case_row(i, form, results)).collect_view()
+                }}
+                {move || {
+                    results
+                        .with(|r| (!r.is_empty()).then(|| endpoints::summary(r)))
+                        .map(|s| view! { <p data-testid="cases-summary">{s}</p> })
+                }}
+                {move || match relay.get() {
+                    Relay::Unasked => None,
+                    Relay::Available => {
+                        Some(
+                            view! {
+                                <p>
+                                    "This page is served by "<code>"assay serve"</code>
+                                    ", whose relay forwards to this endpoint from the same origin."
+                                </p>
+                                <button
+                                    data-testid="run-via-relay"
+                                    on:click=move |_| run_cases(Route::Relay)
+                                    disabled=move || running.get()
+                                >
+                                    "Run through the relay"
+                                </button>
+                            }
+                                .into_any(),
+                        )
+                    }
+                    Relay::Missing => {
+                        Some(
+                            view! {
+                                <p class="muted" data-testid="relay-hint">
+                                    "To run them from here, export the spec and open the app with "
+                                    <code>"assay serve --spec SPEC"</code>
+                                    ": its relay forwards them from the same origin."
+                                </p>
+                            }
+                                .into_any(),
+                        )
+                    }
+                }}
+            </div>
+        </section>
+    }
+}
+
+/// A labelled text input bound to one field of the form.
+fn text_field(
+    label: &'static str,
+    test_id: &'static str,
+    form: RwSignal<EndpointForm>,
+    get: fn(&EndpointForm) -> String,
+    set: fn(&mut EndpointForm, String),
+) -> impl IntoView {
+    view! {
+        <label class="field">
+            {label}
+            <input
+                type="text"
+                data-testid=test_id
+                prop:value=move || form.with(get)
+                on:input=move |ev| form.update(|f| set(f, event_target_value(&ev)))
+            />
+        </label>
+    }
+}
+
+/// Case `index`: its input and expectation, editable, and its last result.
+fn case_row(
+    index: usize,
+    form: RwSignal<EndpointForm>,
+    results: RwSignal<Vec<CaseResult>>,
+) -> impl IntoView {
+    let Some((name, feature_count, fields)) = form.with_untracked(|f| {
+        f.cases.get(index).map(|c| {
+            (
+                c.name.clone(),
+                f.features.len(),
+                endpoints::fields(&c.expect),
+            )
+        })
+    }) else {
+        return ().into_any();
+    };
+    let error = RwSignal::new(None::<String>);
+    let edit = move |change: Edit| {
+        let mut outcome = Ok(());
+        form.update(|f| {
+            let features = f.features.len();
+            if let Some(case) = f.cases.get_mut(index) {
+                outcome = change(case, features);
+            }
+        });
+        error.set(outcome.err());
+    };
+    let input_text = move || {
+        form.with(|f| {
+            f.cases
+                .get(index)
+                .map(endpoints::input_text)
+                .unwrap_or_default()
+        })
+    };
+    let result_name = name.clone();
+    let result = Memo::new(move |_| {
+        results.with(|r| r.iter().find(|x| x.outcome.case == result_name).cloned())
+    });
+    view! {
+        <article class="case" data-testid=format!("case-{index}")>
+            <header>
+                <h3>{name.clone()}</h3>
+                {move || result.get().map(result_badges)}
+            </header>
+            <label class="field wide">
+                {format!("Input ({feature_count} values, comma-separated)")}
+                <input
+                    type="text"
+                    data-testid="case-input"
+                    prop:value=input_text
+                    on:change=move |ev| {
+                        let text = event_target_value(&ev);
+                        edit(Box::new(move |case, features| endpoints::set_input(case, features, &text)));
+                    }
+                />
+            </label>
+            <div class="field-grid">
+                {fields
+                    .into_iter()
+                    .map(|(field, initial)| expectation_input(field, initial, edit))
+                    .collect_view()}
+            </div>
+            {move || error.get().map(|e| alert(&e, "case-error").into_any())}
+            {move || {
+                result
+                    .get()
+                    .map(|r| view! { <p class="case-summary" data-testid="case-summary">{r.outcome.summary}</p> })
+            }}
+        </article>
+    }
+    .into_any()
+}
+
+fn expectation_input(
+    field: Field,
+    initial: String,
+    edit: impl Fn(Edit) + Copy + 'static,
+) -> impl IntoView {
+    view! {
+        <label class="field">
+            {field.label()}
+            <input
+                type="text"
+                data-testid=format!("case-{}", field.id())
+                value=initial
+                on:change=move |ev| {
+                    let text = event_target_value(&ev);
+                    edit(Box::new(move |case, _| endpoints::set_field(&mut case.expect, field, &text)));
+                }
+            />
+        </label>
+    }
+}
+
+fn result_badges(result: CaseResult) -> impl IntoView {
+    let label = session::verdict_label(result.outcome.verdict);
+    let latency = result.outcome.latency_ms.map(|ms| format!("{ms:.0} ms"));
+    view! {
+        <span class=format!("verdict {}", label.to_lowercase()) data-testid="case-verdict">
+            {label}
+        </span>
+        {result.runs_in_ci.then(|| view! { <span class="badge" data-testid="runs-in-ci">"Runs in CI"</span> })}
+        {latency.map(|l| view! { <span class="muted" data-testid="case-latency">{l}</span> })}
+    }
+}
