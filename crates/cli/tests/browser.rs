@@ -5,27 +5,20 @@
 //! three, which is why the test is ignored under a bare `cargo test`.
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
+mod common;
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::{Guard, free_port};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
-
-/// Kills the process when the test ends, however it ends.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// chromedriver, asked to shut down (which also quits its browsers) before it is killed, so a
 /// failed test leaves no Chromium behind holding the profile.
@@ -42,14 +35,6 @@ impl Drop for Driver {
             let _ = std::io::Read::read_to_end(&mut stream, &mut Vec::new());
         }
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Polls `ready` every 100 ms until it gives a value or `limit` passes.
