@@ -338,6 +338,8 @@ fn answer_model(mut stream: TcpStream, cors: bool, labels: &HashMap<String, Stri
     let (status, text) = match (method, path) {
         ("OPTIONS", _) => (204, String::new()),
         ("GET", p) if p.ends_with("/ready") => (200, String::new()),
+        // Model metadata (Open Inference), for the CLI's contract check.
+        ("GET", "/v2/models/model") => (200, r#"{"name": "model", "inputs": [], "outputs": []}"#.to_owned()),
         ("POST", p) if p.ends_with("/infer") && key.as_deref() != Some("s3cret") => {
             (401, r#"{"error": "missing or wrong key"}"#.to_owned())
         }
