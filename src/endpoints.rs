@@ -405,14 +405,30 @@ pub fn headers_to_send(
     spec: &EndpointSpec,
     credential: &Credential,
 ) -> Result<Vec<(String, String)>, String> {
-    resolve_headers(&spec.headers, |_| {
+    let headers = resolve_headers(&spec.headers, |_| {
         (!credential.is_empty()).then(|| credential.0.clone())
     })
     .map_err(|_| {
         "Type the credential first: it is sent from this tab only, and the spec keeps the \
          ${env:NAME} reference instead."
             .to_owned()
-    })
+    })?;
+    // The browser throws (and would abort the run) on a header it cannot send; say so instead,
+    // without repeating the value.
+    for (name, value) in &headers {
+        let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+        if name.is_empty() || !name.chars().all(token) {
+            return Err(format!(
+                "The header name `{name}` is not valid in HTTP: use letters, digits and dashes."
+            ));
+        }
+        if value.chars().any(|c| c.is_control() || !c.is_ascii()) {
+            return Err(format!(
+                "The value for `{name}` has characters HTTP headers cannot carry (line breaks or non-ASCII)."
+            ));
+        }
+    }
+    Ok(headers)
 }
 
 /// Where the browser sends a case.
@@ -557,6 +573,20 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn headers_the_browser_cannot_send_are_refused_without_echoing_the_value() {
+        let spec = drafted_form().to_spec().unwrap();
+        let error = headers_to_send(&spec, &Credential::new("se\ncret")).unwrap_err();
+        assert!(
+            error.contains("cannot carry") && !error.contains("cret"),
+            "{error}"
+        );
+        let mut spaced = spec.clone();
+        spaced.headers[0].name = "X Api Key".into();
+        let error = headers_to_send(&spaced, &Credential::new("ok")).unwrap_err();
+        assert!(error.contains("not valid in HTTP"), "{error}");
     }
 
     #[test]

@@ -248,3 +248,28 @@ both! {
         }
     }
 }
+
+both! {
+    fn a_non_json_answer_with_non_ascii_text_is_judged_not_a_panic() {
+        let oip = endpoint(Protocol::OpenInference { output: None });
+        let page = ok("<html>Café — bientôt NaN</html>");
+        let outcome = judge(&oip, &case(Expectation::ClassLabel { label: json!(0) }), &page);
+        assert!(outcome.summary.starts_with("The answer is not valid JSON"), "{}", outcome.summary);
+    }
+
+    fn names_and_urls_cannot_reshape_the_request() {
+        let with = |f: &dyn Fn(&mut EndpointSpec)| {
+            let mut spec = endpoint(Protocol::OpenInference { output: None });
+            f(&mut spec);
+            spec.validate().map_err(|e| e.to_string())
+        };
+        assert!(with(&|_| {}).is_ok());
+        assert!(with(&|s| s.base_url = "https://user:pw@models.example".into()).unwrap_err().contains("user name or password"));
+        assert!(with(&|s| s.model = "../admin".into()).unwrap_err().contains("endpoints.iris.model"));
+        assert!(with(&|s| s.version = Some("1?x=2".into())).unwrap_err().contains("endpoints.iris.version"));
+        assert!(with(&|s| s.name = "..".into()).unwrap_err().contains("cannot be a URL path segment"));
+        let generic = |path: &str| Protocol::GenericJson { path: path.into(), request: json!({}), prediction_pointer: "/0".into() };
+        assert!(with(&|s| s.protocol = generic("/api/predict")).is_ok());
+        assert!(with(&|s| s.protocol = generic("/api/../admin")).unwrap_err().contains("dot segments"));
+    }
+}

@@ -81,6 +81,10 @@ fn first_lines(body: &str) -> String {
 
 /// Bare `NaN`/`Infinity` tokens outside strings: valid to TF Serving, invalid JSON.
 fn has_non_finite_token(body: &str) -> bool {
+    // Only an answer shaped like JSON; an HTML page may say "NaN" in its text.
+    if !body.trim_start().starts_with(['{', '[']) {
+        return false;
+    }
     let mut in_string = false;
     let mut escaped = false;
     let bytes = body.as_bytes();
@@ -94,7 +98,7 @@ fn has_non_finite_token(body: &str) -> bool {
             }
         } else if b == b'"' {
             in_string = true;
-        } else if body[i..].starts_with("NaN") || body[i..].starts_with("Infinity") {
+        } else if bytes[i..].starts_with(b"NaN") || bytes[i..].starts_with(b"Infinity") {
             return true;
         }
     }

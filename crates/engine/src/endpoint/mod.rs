@@ -145,6 +145,54 @@ impl EndpointSpec {
                 ),
             );
         }
+        // Userinfo in the URL would be a credential written into the spec.
+        let authority = self
+            .base_url
+            .split("://")
+            .nth(1)
+            .unwrap_or_default()
+            .split('/')
+            .next()
+            .unwrap_or_default();
+        if authority.contains('@') {
+            return err(
+                "base_url",
+                "must not hold a user name or password; use a header with ${env:NAME}".into(),
+            );
+        }
+        // Names and versions become URL path segments: nothing that changes the path or query.
+        let segment_ok = |s: &str| {
+            !s.is_empty() && s != "." && s != ".." && !s.contains(['/', '\\', '?', '#', '%'])
+        };
+        if !self.model.is_empty() && !segment_ok(&self.model) {
+            return err(
+                "model",
+                format!("`{}` cannot be a URL path segment", self.model),
+            );
+        }
+        if let Some(version) = &self.version
+            && !segment_ok(version)
+        {
+            return err(
+                "version",
+                format!("`{version}` cannot be a URL path segment"),
+            );
+        }
+        if !segment_ok(&self.name) {
+            return err(
+                "name",
+                format!("`{}` cannot be a URL path segment", self.name),
+            );
+        }
+        if let Protocol::GenericJson { path, .. } = &self.protocol
+            && (path.contains(['?', '#', '\\', '%'])
+                || path.split('/').any(|p| p == "." || p == ".."))
+        {
+            return err(
+                "path",
+                format!("`{path}` must be a plain path without dot segments, query or fragment"),
+            );
+        }
         if self.cases.len() > MAX_CASES {
             return err("cases", format!("at most {MAX_CASES}"));
         }
