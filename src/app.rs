@@ -40,15 +40,12 @@ pub fn App() -> impl IntoView {
     let (last_export, set_last_export) = signal(None::<Spec>);
     let export = move |_| {
         let revised = outcome.with_untracked(|o| match o {
-            Some(Ok(authored)) => {
-                let mut spec = authored.spec.clone();
-                // The endpoint goes in once it has cases; the credential's value never does.
-                spec.endpoints = endpoint.with_untracked(EndpointForm::exported)?;
-                Ok(spec.revise(
+            Some(Ok(authored)) => Ok(endpoint
+                .with_untracked(|form| with_endpoints(authored, form))?
+                .revise(
                     last_export.get_untracked().as_ref(),
                     &session::now_rfc3339(),
-                ))
-            }
+                )),
             _ => Err("Run the checks before exporting.".to_owned()),
         });
         let saved = revised.and_then(|spec| {
@@ -73,9 +70,11 @@ pub fn App() -> impl IntoView {
             return None;
         }
         outcome.with(|o| match o {
-            Some(Ok(authored)) => {
-                Some(review::share_link(&browser::page_address(), &authored.spec))
-            }
+            Some(Ok(authored)) => Some(
+                endpoint
+                    .with(|form| with_endpoints(authored, form))
+                    .and_then(|spec| review::share_link(&browser::page_address(), &spec)),
+            ),
             _ => None,
         })
     });
@@ -330,4 +329,12 @@ fn check_card(spec: &CheckSpec, outcome: &CheckOutcome) -> impl IntoView {
             </details>
         </article>
     }
+}
+
+/// What export and the share link both carry: the authored spec with the endpoint, once it has
+/// cases. The credential's value is never part of the form, so it cannot come along.
+fn with_endpoints(authored: &Authored, form: &EndpointForm) -> Result<Spec, String> {
+    let mut spec = authored.spec.clone();
+    spec.endpoints = form.exported()?;
+    Ok(spec)
 }
