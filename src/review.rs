@@ -51,7 +51,13 @@ pub fn open_file(file_name: &str, text: &str) -> Result<Opened, String> {
 /// Whether a page's `location.hash` carries a spec (of this or another format version), as
 /// opposed to no fragment or an ordinary anchor.
 pub fn is_share_link(hash: &str) -> bool {
-    hash.trim_start_matches('#').starts_with("spec")
+    // `spec<digits>.`: the version tag of any format, never an ordinary anchor like `#specs`.
+    hash.trim_start_matches('#')
+        .strip_prefix("spec")
+        .and_then(|rest| rest.split_once('.'))
+        .is_some_and(|(version, _)| {
+            !version.is_empty() && version.bytes().all(|b| b.is_ascii_digit())
+        })
 }
 
 /// Opens the spec in a share link's fragment (`#spec1.…`).
@@ -580,6 +586,11 @@ mod tests {
         assert_eq!(page, "http://127.0.0.1:8080/");
         assert!(is_share_link(&format!("#{hash}")));
         assert!(!is_share_link("#results") && !is_share_link(""));
+        assert!(!is_share_link("#specifications") && !is_share_link("#spec.x"));
+        assert!(
+            is_share_link("#spec2.abc"),
+            "a newer format is still a link, refused with its own message"
+        );
         let reopened = open_link(&format!("#{hash}")).unwrap();
         assert_eq!(reopened.spec, opened.spec);
         assert_eq!(reopened.source, "a share link");
