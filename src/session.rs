@@ -61,11 +61,6 @@ pub fn verdict_label(verdict: Verdict) -> &'static str {
     }
 }
 
-/// A short form of a fingerprint for display; the full value stays available as a tooltip.
-pub fn short_fingerprint(fingerprint: &str) -> &str {
-    fingerprint.get(..16).unwrap_or(fingerprint)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
