@@ -1,13 +1,13 @@
 //! Running a spec and comparing the run with what its author recorded.
 
 use crate::EngineError;
-use crate::checks::{CheckOutcome, Context, Verdict};
+use crate::checks::{CheckOutcome, CheckSpec, Context, Verdict};
 use crate::data::{Prepared, Table, prepare};
 use crate::fingerprint;
 use crate::metrics::{Evaluation, evaluate};
-use crate::model::Network;
+use crate::model::{Head, Network};
 use crate::spec::{Recorded, Spec};
-use crate::train::{TrainedModel, train};
+use crate::train::{TrainedModel, Trainer};
 
 /// Everything a spec's run produced.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,6 +16,8 @@ pub struct Run {
     pub parameter_fingerprint: String,
     /// The trained model on the validation split.
     pub evaluation: Evaluation,
+    /// Regression: (actual, predicted) for each validation row, to plot; empty otherwise.
+    pub validation_predictions: Vec<(f64, f64)>,
     pub checks: Vec<CheckOutcome>,
 }
 
@@ -58,36 +60,172 @@ pub fn load(spec: &Spec, csv: &str) -> Result<(Table, Prepared), EngineError> {
 
 /// Trains the spec's model and runs its checks.
 pub fn run(spec: &Spec, csv: &str) -> Result<Run, EngineError> {
-    spec.validate()?;
-    let (table, prepared) = load(spec, csv)?;
-    let (x, y) = (prepared.train.features.view(), prepared.train.target.view());
-    let network = Network::new(&spec.model, x.ncols(), prepared.train.classes.len())?;
-    let model = train(&network, x, y, &spec.training)?;
-    let parameter_fingerprint = fingerprint::of_values(&model.params);
-    let evaluation = evaluate(&network, &model.params, &prepared.validation);
-    let context = Context {
-        model: &spec.model,
-        network: &network,
-        config: &spec.training,
-        table: &table,
-        preprocessing: &spec.preprocessing,
-        prepared: &prepared,
-        train: &prepared.train,
-        validation: &prepared.validation,
-        trained: &model,
-        previous: spec.history.last().map_or(&[], |r| r.metrics.as_slice()),
-    };
-    let checks = spec
-        .checks
-        .iter()
-        .map(|check| check.run(&context))
-        .collect();
-    Ok(Run {
-        model,
-        parameter_fingerprint,
-        evaluation,
-        checks,
-    })
+    Ok(Stepper::new(spec, csv)?.finish())
+}
+
+/// A spec's run cut into small steps (one training epoch, or one check), so that a caller can
+/// show progress, yield to a user interface between steps, and stop early. Stepping to the end
+/// is exactly [`run`]: `run` is built on it, so the two cannot drift apart.
+#[derive(Debug, Clone)]
+pub struct Stepper {
+    spec: Spec,
+    table: Table,
+    prepared: Prepared,
+    network: Network,
+    model: ModelState,
+    checks: Vec<CheckOutcome>,
+}
+
+#[derive(Debug, Clone)]
+enum ModelState {
+    Training(Trainer),
+    Trained(TrainedModel),
+}
+
+/// How far a [`Stepper`] has come, in steps: epochs, then checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub done: u32,
+    pub total: u32,
+}
+
+impl Stepper {
+    /// Validates the spec, reads its data and prepares training; no epoch has run yet.
+    pub fn new(spec: &Spec, csv: &str) -> Result<Self, EngineError> {
+        spec.validate()?;
+        let (table, prepared) = load(spec, csv)?;
+        let network = Network::new(
+            &spec.model,
+            prepared.train.features.ncols(),
+            prepared.train.classes.len(),
+        )?;
+        let trainer = Trainer::new(
+            &network,
+            prepared.train.features.view(),
+            prepared.train.target.view(),
+            &spec.training,
+        )?;
+        Ok(Self {
+            spec: spec.clone(),
+            table,
+            prepared,
+            network,
+            model: ModelState::Training(trainer),
+            checks: Vec::new(),
+        })
+    }
+
+    /// Runs the next epoch or check; returns whether steps remain.
+    pub fn step(&mut self) -> bool {
+        if let ModelState::Training(trainer) = &mut self.model {
+            if !trainer.run_epoch() {
+                self.train_to_end();
+            }
+            return true;
+        }
+        let Some(check) = self.spec.checks.get(self.checks.len()).cloned() else {
+            return false;
+        };
+        let outcome = self.run_check(&check);
+        self.checks.push(outcome);
+        self.checks.len() < self.spec.checks.len()
+    }
+
+    /// Steps done and planned. Training counts its planned epochs even if it diverges early.
+    pub fn progress(&self) -> Progress {
+        let epochs = self.spec.training.epochs;
+        let epochs_done = match &self.model {
+            ModelState::Training(trainer) => trainer.epochs_done(),
+            ModelState::Trained(_) => epochs,
+        };
+        Progress {
+            done: epochs_done + self.checks.len() as u32,
+            total: epochs + self.spec.checks.len() as u32,
+        }
+    }
+
+    /// Whether training has ended (completed or diverged).
+    pub fn is_trained(&self) -> bool {
+        matches!(self.model, ModelState::Trained(_))
+    }
+
+    /// Training loss so far: before training, then after each finished epoch.
+    pub fn loss_curve(&self) -> &[f64] {
+        match &self.model {
+            ModelState::Training(trainer) => trainer.loss_curve(),
+            ModelState::Trained(model) => &model.loss_curve,
+        }
+    }
+
+    /// The data as split and encoded for this run.
+    pub fn prepared(&self) -> &Prepared {
+        &self.prepared
+    }
+
+    /// Runs one check against the trained model (training to the end first if needed), without
+    /// recording it: for a single check re-run after its thresholds change.
+    pub fn run_check(&mut self, check: &CheckSpec) -> CheckOutcome {
+        self.train_to_end();
+        let ModelState::Trained(trained) = &self.model else {
+            unreachable!("trained to the end just above")
+        };
+        let context = Context {
+            model: &self.spec.model,
+            network: &self.network,
+            config: &self.spec.training,
+            table: &self.table,
+            preprocessing: &self.spec.preprocessing,
+            prepared: &self.prepared,
+            train: &self.prepared.train,
+            validation: &self.prepared.validation,
+            trained,
+            previous: self
+                .spec
+                .history
+                .last()
+                .map_or(&[], |r| r.metrics.as_slice()),
+        };
+        check.run(&context)
+    }
+
+    fn train_to_end(&mut self) {
+        if let ModelState::Training(trainer) = &mut self.model {
+            self.model = ModelState::Trained(trainer.train_to_end());
+        }
+    }
+
+    /// Runs the remaining steps and returns the whole run.
+    pub fn finish(mut self) -> Run {
+        while self.step() {}
+        self.train_to_end();
+        let ModelState::Trained(model) = self.model else {
+            unreachable!("trained to the end just above")
+        };
+        let parameter_fingerprint = fingerprint::of_values(&model.params);
+        let evaluation = evaluate(&self.network, &model.params, &self.prepared.validation);
+        let validation_predictions = match self.network.head() {
+            Head::Identity => {
+                let predicted = self
+                    .network
+                    .predict(&model.params, self.prepared.validation.features.view());
+                self.prepared
+                    .validation
+                    .target
+                    .iter()
+                    .zip(predicted.column(0))
+                    .map(|(&actual, &predicted)| (actual, predicted))
+                    .collect()
+            }
+            Head::Sigmoid | Head::Softmax => Vec::new(),
+        };
+        Run {
+            model,
+            parameter_fingerprint,
+            evaluation,
+            validation_predictions,
+            checks: self.checks,
+        }
+    }
 }
 
 /// One way a replay differs from the recording.

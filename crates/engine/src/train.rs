@@ -3,7 +3,7 @@
 //! Randomness is drawn in this order from one [`SeededRng`]: the initial parameters
 //! ([`Network::init`]), then one shuffle of the row order at the start of every epoch.
 
-use ndarray::{ArrayView1, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
 use crate::EngineError;
@@ -96,11 +96,14 @@ pub struct TrainedModel {
 }
 
 /// Training in progress; call [`Trainer::run_epoch`] until it returns `false`.
-#[derive(Debug)]
-pub struct Trainer<'a> {
-    network: &'a Network,
-    x: ArrayView2<'a, f64>,
-    y: ArrayView1<'a, f64>,
+///
+/// It owns a copy of its network and rows (small next to the epochs it runs), so a caller can
+/// keep it between slices of work, as the browser does to stay responsive.
+#[derive(Debug, Clone)]
+pub struct Trainer {
+    network: Network,
+    x: Array2<f64>,
+    y: Array1<f64>,
     config: TrainConfig,
     rng: SeededRng,
     params: Vec<f64>,
@@ -110,11 +113,11 @@ pub struct Trainer<'a> {
     ending: Option<Ending>,
 }
 
-impl<'a> Trainer<'a> {
+impl Trainer {
     pub fn new(
-        network: &'a Network,
-        x: ArrayView2<'a, f64>,
-        y: ArrayView1<'a, f64>,
+        network: &Network,
+        x: ArrayView2<f64>,
+        y: ArrayView1<f64>,
         config: &TrainConfig,
     ) -> Result<Self, EngineError> {
         config.validate()?;
@@ -142,10 +145,10 @@ impl<'a> Trainer<'a> {
         let params = network.init(&mut rng);
         let initial_loss = network.loss(&params, x, y, config.l2);
         Ok(Self {
-            network,
+            network: network.clone(),
             optimizer: OptimizerState::new(&config.optimizer, params.len()),
-            x,
-            y,
+            x: x.to_owned(),
+            y: y.to_owned(),
             config: config.clone(),
             rng,
             params,
@@ -153,6 +156,11 @@ impl<'a> Trainer<'a> {
             loss_curve: vec![initial_loss],
             ending: None,
         })
+    }
+
+    /// Epochs the settings ask for.
+    pub fn epochs_planned(&self) -> u32 {
+        self.config.epochs
     }
 
     /// Epochs finished so far.
@@ -186,7 +194,7 @@ impl<'a> Trainer<'a> {
         }
         let loss = self
             .network
-            .loss(&self.params, self.x, self.y, self.config.l2);
+            .loss(&self.params, self.x.view(), self.y.view(), self.config.l2);
         self.loss_curve.push(loss);
         let epoch = self.epochs_done();
         if !loss.is_finite() || self.params.iter().any(|p| !p.is_finite()) {
@@ -195,6 +203,16 @@ impl<'a> Trainer<'a> {
             self.ending = Some(Ending::Completed);
         }
         self.ending.is_none()
+    }
+
+    /// Runs the remaining epochs and returns a copy of the result, keeping the trainer.
+    pub fn train_to_end(&mut self) -> TrainedModel {
+        while self.run_epoch() {}
+        TrainedModel {
+            params: self.params.clone(),
+            loss_curve: self.loss_curve.clone(),
+            ending: self.ending.unwrap_or(Ending::Completed),
+        }
     }
 
     pub fn finish(mut self) -> TrainedModel {

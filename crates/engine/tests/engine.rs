@@ -6,8 +6,9 @@ mod common;
 
 use assay_engine::checks::{CheckSpec, Verdict};
 use assay_engine::data::{Dataset, Table, Task};
+use assay_engine::metrics::MetricName;
 use assay_engine::model::{Activation, ModelSpec, Network};
-use assay_engine::replay;
+use assay_engine::replay::{self, Progress, Stepper};
 use assay_engine::rng::SeededRng;
 use assay_engine::spec::Spec;
 use assay_engine::train::{Ending, TrainConfig, train};
@@ -324,5 +325,51 @@ both! {
         assert_eq!(second.history[0].revision, 1);
         assert_eq!(second.history[0].metrics, first.recorded.as_ref().unwrap().metrics);
         assert_eq!(Spec::from_json(&second.to_json()).unwrap(), second);
+    }
+}
+
+both! {
+    fn stepping_through_a_run_reports_progress_and_ends_exactly_where_run_does() {
+        let spec = sample_spec(LOGISTIC, common::default_checks(&LOGISTIC));
+        let csv = spec.dataset.csv.clone().unwrap();
+        let mut stepper = Stepper::new(&spec, &csv).unwrap();
+        let total = spec.training.epochs + spec.checks.len() as u32;
+        assert_eq!(stepper.progress(), Progress { done: 0, total });
+        assert_eq!(stepper.loss_curve().len(), 1, "the loss before training");
+        let mut seen = vec![stepper.progress().done];
+        while stepper.step() {
+            seen.push(stepper.progress().done);
+        }
+        seen.push(stepper.progress().done);
+        assert_eq!(seen.first(), Some(&0));
+        assert_eq!(seen.last(), Some(&total));
+        assert!(seen.windows(2).all(|w| w[1] >= w[0]), "progress never goes back: {seen:?}");
+        assert!(stepper.is_trained());
+        assert_eq!(stepper.loss_curve().len(), spec.training.epochs as usize + 1);
+        assert_eq!(stepper.finish(), replay::run(&spec, &csv).unwrap());
+    }
+
+    fn one_check_re_runs_against_the_trained_model_with_new_thresholds() {
+        let spec = sample_spec(LOGISTIC, vec![]);
+        let csv = spec.dataset.csv.clone().unwrap();
+        let mut stepper = Stepper::new(&spec, &csv).unwrap();
+        let bar = |threshold| CheckSpec::MetricThreshold { metric: MetricName::Accuracy, threshold };
+        assert_eq!(stepper.run_check(&bar(0.5)).verdict, Verdict::Pass);
+        assert_eq!(stepper.run_check(&bar(1.01)).verdict, Verdict::Fail);
+        let run = stepper.finish();
+        assert!(run.checks.is_empty(), "a re-run check is not part of the spec's run");
+        assert_eq!(run, replay::run(&spec, &csv).unwrap());
+    }
+
+    fn regression_runs_carry_actual_and_predicted_values_for_each_validation_row() {
+        let spec = sample_spec(LINEAR, vec![]);
+        let csv = spec.dataset.csv.clone().unwrap();
+        let stepper = Stepper::new(&spec, &csv).unwrap();
+        let validation_rows = stepper.prepared().validation_rows.len();
+        let run = stepper.finish();
+        assert_eq!(run.validation_predictions.len(), validation_rows);
+        assert!(run.validation_predictions.iter().all(|(a, p)| a.is_finite() && p.is_finite()));
+        let classifier = sample_spec(LOGISTIC, vec![]);
+        assert!(replay::run(&classifier, classifier.dataset.csv.as_deref().unwrap()).unwrap().validation_predictions.is_empty());
     }
 }
