@@ -12,6 +12,7 @@ use assay_engine::endpoint::{
 use assay_engine::model::Network;
 use assay_engine::replay::{self, Run};
 use assay_engine::spec::Spec;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// Cases drafted from the model: a handful, as smoke tests should be.
@@ -20,23 +21,28 @@ pub const DRAFT_COUNT: usize = 5;
 pub const DRAFT_TOLERANCE: f64 = 0.05;
 
 /// The protocols the form offers, each with the settings it fixes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ProtocolChoice {
     OpenInference,
     TfServingRows,
     TfServingColumns,
     MlflowSplit,
     MlflowRecords,
+    MlflowInstances,
+    MlflowInputs,
     GenericJson,
 }
 
 impl ProtocolChoice {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 8] = [
         Self::OpenInference,
         Self::TfServingRows,
         Self::TfServingColumns,
         Self::MlflowSplit,
         Self::MlflowRecords,
+        Self::MlflowInstances,
+        Self::MlflowInputs,
         Self::GenericJson,
     ];
 
@@ -47,6 +53,8 @@ impl ProtocolChoice {
             Self::TfServingColumns => "tf_serving_columns",
             Self::MlflowSplit => "mlflow_split",
             Self::MlflowRecords => "mlflow_records",
+            Self::MlflowInstances => "mlflow_instances",
+            Self::MlflowInputs => "mlflow_inputs",
             Self::GenericJson => "generic_json",
         }
     }
@@ -58,6 +66,8 @@ impl ProtocolChoice {
             Self::TfServingColumns => "TF Serving, columns (inputs)",
             Self::MlflowSplit => "MLflow, dataframe_split",
             Self::MlflowRecords => "MLflow, dataframe_records",
+            Self::MlflowInstances => "MLflow, instances",
+            Self::MlflowInputs => "MLflow, inputs",
             Self::GenericJson => "Generic JSON",
         }
     }
@@ -70,13 +80,17 @@ impl ProtocolChoice {
     pub fn names_models(self) -> bool {
         !matches!(
             self,
-            Self::MlflowSplit | Self::MlflowRecords | Self::GenericJson
+            Self::MlflowSplit
+                | Self::MlflowRecords
+                | Self::MlflowInstances
+                | Self::MlflowInputs
+                | Self::GenericJson
         )
     }
 }
 
 /// What the user typed about an endpoint. Never holds the credential's value: see [`Credential`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EndpointForm {
     pub name: String,
     pub base_url: String,
@@ -143,6 +157,12 @@ impl EndpointForm {
             },
             ProtocolChoice::MlflowRecords => Protocol::Mlflow {
                 format: MlflowFormat::DataframeRecords,
+            },
+            ProtocolChoice::MlflowInstances => Protocol::Mlflow {
+                format: MlflowFormat::Instances,
+            },
+            ProtocolChoice::MlflowInputs => Protocol::Mlflow {
+                format: MlflowFormat::Inputs,
             },
             ProtocolChoice::GenericJson => Protocol::GenericJson {
                 path: self.path.trim().to_owned(),
@@ -212,6 +232,53 @@ impl EndpointForm {
         self.to_spec()
             .map(|spec| vec![spec])
             .map_err(|e| format!("The endpoint cannot be exported: {e}"))
+    }
+
+    /// The form showing `spec`, or `None` when the form cannot hold it (a picked output, more
+    /// than one header, a load plan): such an endpoint is kept as it is instead.
+    pub fn from_spec(spec: &EndpointSpec) -> Option<Self> {
+        let mut form = Self {
+            name: spec.name.clone(),
+            base_url: spec.base_url.clone(),
+            model: spec.model.clone(),
+            version: spec.version.clone().unwrap_or_default(),
+            timeout_ms: spec.timeout_ms.to_string(),
+            features: spec.features.clone(),
+            cases: spec.cases.clone(),
+            ..Self::default()
+        };
+        form.protocol = match &spec.protocol {
+            Protocol::OpenInference { output: None } => ProtocolChoice::OpenInference,
+            Protocol::OpenInference { output: Some(_) } => return None,
+            Protocol::TfServing { columnar: false } => ProtocolChoice::TfServingRows,
+            Protocol::TfServing { columnar: true } => ProtocolChoice::TfServingColumns,
+            Protocol::Mlflow { format } => match format {
+                MlflowFormat::DataframeSplit => ProtocolChoice::MlflowSplit,
+                MlflowFormat::DataframeRecords => ProtocolChoice::MlflowRecords,
+                MlflowFormat::Instances => ProtocolChoice::MlflowInstances,
+                MlflowFormat::Inputs => ProtocolChoice::MlflowInputs,
+            },
+            Protocol::GenericJson {
+                path,
+                request,
+                prediction_pointer,
+            } => {
+                form.path.clone_from(path);
+                form.request_template = request.to_string();
+                form.prediction_pointer.clone_from(prediction_pointer);
+                ProtocolChoice::GenericJson
+            }
+        };
+        match spec.headers.as_slice() {
+            [] => {}
+            [header] => {
+                let env = header.value.strip_prefix("${env:")?.strip_suffix('}')?;
+                form.header_name.clone_from(&header.name);
+                form.env_name = env.to_owned();
+            }
+            _ => return None,
+        }
+        (spec.load.is_none() && form.to_spec().ok().as_ref() == Some(spec)).then_some(form)
     }
 
     /// Cases belong to one dataset's features: another dataset starts over.
@@ -645,6 +712,12 @@ mod tests {
                 .to_spec()
                 .unwrap();
                 assert_eq!(ProtocolChoice::from_id(protocol.id()), Some(protocol));
+                let reopened = EndpointForm::from_spec(&spec).unwrap();
+                assert_eq!(
+                    reopened.to_spec().unwrap(),
+                    spec,
+                    "{protocol:?} reopens as it was"
+                );
                 request_for(&spec, &spec.cases[0], Route::Direct).url
             })
             .collect();
@@ -654,6 +727,8 @@ mod tests {
                 "http://127.0.0.1:8080/v2/models/model/versions/3/infer",
                 "http://127.0.0.1:8080/v1/models/model/versions/3:predict",
                 "http://127.0.0.1:8080/v1/models/model/versions/3:predict",
+                "http://127.0.0.1:8080/invocations",
+                "http://127.0.0.1:8080/invocations",
                 "http://127.0.0.1:8080/invocations",
                 "http://127.0.0.1:8080/invocations",
                 "http://127.0.0.1:8080/predict",

@@ -8,6 +8,7 @@ mod app;
 mod browser;
 pub mod chart;
 mod download;
+pub mod draft;
 pub mod endpoints;
 mod endpoints_panel;
 mod fetch;

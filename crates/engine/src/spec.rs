@@ -223,7 +223,7 @@ impl Spec {
     }
 
     /// Same name, description, data, preprocessing, model, training and checks.
-    fn tests_the_same_as(&self, other: &Spec) -> bool {
+    pub fn tests_the_same_as(&self, other: &Spec) -> bool {
         self.name == other.name
             && self.description == other.description
             && self.dataset == other.dataset

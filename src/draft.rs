@@ -1,0 +1,491 @@
+//! The working draft: everything the author has chosen so far, saved in the browser on every
+//! change. It turns into the spec that runs ([`Draft::to_spec`]) and into the file that is
+//! exported ([`Draft::export`]).
+
+use assay_engine::checks::CheckSpec;
+use assay_engine::data::{
+    ColumnKind, ColumnSchema, Preprocessing, Table, Task, effective_schema, infer_schema,
+    infer_task,
+};
+use assay_engine::endpoint::EndpointSpec;
+use assay_engine::model::{Activation, ModelSpec};
+use assay_engine::replay::Run;
+use assay_engine::spec::{DatasetSpec, Revision, Spec};
+use assay_engine::train::TrainConfig;
+use serde::{Deserialize, Serialize};
+
+use crate::endpoints::EndpointForm;
+use crate::samples::{self, SAMPLES, Sample};
+
+/// Bumped when a stored draft can no longer be read as this type.
+pub const DRAFT_FORMAT: u32 = 1;
+/// Largest CSV the page accepts: bigger files belong in CI, and the draft must fit the
+/// browser's storage (about 5 MB per site).
+pub const MAX_UPLOAD_BYTES: usize = 2 * 1024 * 1024;
+
+/// Where the data comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "source", rename_all = "snake_case")]
+pub enum DataSource {
+    /// A built-in sample, by id: the draft stays small.
+    Sample { id: String },
+    /// A file the user chose; its text is kept so a reload restores it.
+    Upload { file_name: String, csv: String },
+}
+
+/// A check in the draft: switched off checks keep their settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DraftCheck {
+    pub enabled: bool,
+    pub spec: CheckSpec,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Draft {
+    pub format: u32,
+    pub name: String,
+    pub data: DataSource,
+    pub preprocessing: Preprocessing,
+    pub model: ModelSpec,
+    pub training: TrainConfig,
+    pub checks: Vec<DraftCheck>,
+    pub endpoint: EndpointForm,
+    /// Endpoints of an imported spec that the form cannot show; exported as they came.
+    #[serde(default)]
+    pub kept_endpoints: Vec<EndpointSpec>,
+    /// The last file exported or imported: the next export is its next revision, and "no
+    /// worse than before" compares with it.
+    #[serde(default)]
+    pub previous: Option<Spec>,
+}
+
+impl Default for Draft {
+    fn default() -> Self {
+        Self::from_sample(&SAMPLES[0])
+    }
+}
+
+impl Draft {
+    pub fn from_sample(sample: &Sample) -> Self {
+        let mut draft = Self {
+            format: DRAFT_FORMAT,
+            name: sample.title.to_owned(),
+            data: DataSource::Sample {
+                id: sample.id.to_owned(),
+            },
+            preprocessing: Preprocessing::new(sample.target, sample.task),
+            model: sample.model.clone(),
+            training: TrainConfig::default(),
+            checks: Vec::new(),
+            endpoint: EndpointForm::default(),
+            kept_endpoints: Vec::new(),
+            previous: None,
+        };
+        draft.reset_checks();
+        draft
+    }
+
+    /// A draft on an uploaded CSV: its last column is the target until the user picks another.
+    pub fn from_upload(file_name: &str, csv: &str) -> Result<Self, String> {
+        if csv.len() > MAX_UPLOAD_BYTES {
+            return Err(format!(
+                "`{file_name}` is {:.1} MB; the page takes CSV files up to {} MB. Use a sample \
+                 of the rows here, and the full file with `assay run` in CI.",
+                csv.len() as f64 / 1e6,
+                MAX_UPLOAD_BYTES / (1024 * 1024)
+            ));
+        }
+        let table = Table::parse_csv(csv).map_err(|e| format!("`{file_name}`: {e}"))?;
+        let Some(target) = table.headers.last().cloned() else {
+            return Err(format!("`{file_name}` has no columns."));
+        };
+        let mut draft = Self {
+            name: file_name.trim_end_matches(".csv").to_owned(),
+            data: DataSource::Upload {
+                file_name: file_name.to_owned(),
+                csv: csv.to_owned(),
+            },
+            ..Self::default()
+        };
+        draft.preprocessing = Preprocessing::new(&target, Task::Regression);
+        draft.set_target(&table, &target);
+        Ok(draft)
+    }
+
+    /// A draft that continues an exported spec: its data must be inside it.
+    pub fn from_spec(spec: &Spec) -> Result<Self, String> {
+        let Some(csv) = &spec.dataset.csv else {
+            return Err(format!(
+                "This spec reads its data from `{}` next to it, which the page cannot open. \
+                 Upload that CSV instead, or replay the spec with `assay run`.",
+                spec.dataset.path.as_deref().unwrap_or(&spec.dataset.name)
+            ));
+        };
+        let sample = SAMPLES
+            .iter()
+            .find(|s| s.file_name == spec.dataset.name && s.csv == csv.as_str());
+        let data = match sample {
+            Some(sample) => DataSource::Sample {
+                id: sample.id.to_owned(),
+            },
+            None => DataSource::Upload {
+                file_name: spec.dataset.name.clone(),
+                csv: csv.clone(),
+            },
+        };
+        let mut endpoints = spec.endpoints.iter();
+        let (endpoint, kept_endpoints) = match endpoints.next().map(EndpointForm::from_spec) {
+            Some(Some(form)) => (form, endpoints.cloned().collect()),
+            Some(None) => (EndpointForm::default(), spec.endpoints.clone()),
+            None => (EndpointForm::default(), Vec::new()),
+        };
+        Ok(Self {
+            format: DRAFT_FORMAT,
+            name: spec.name.clone(),
+            data,
+            preprocessing: spec.preprocessing.clone(),
+            model: spec.model.clone(),
+            training: spec.training.clone(),
+            checks: spec
+                .checks
+                .iter()
+                .map(|c| DraftCheck {
+                    enabled: true,
+                    spec: c.clone(),
+                })
+                .collect(),
+            endpoint,
+            kept_endpoints,
+            previous: Some(spec.clone()),
+        })
+    }
+
+    pub fn sample(&self) -> Option<&'static Sample> {
+        match &self.data {
+            DataSource::Sample { id } => samples::by_id(id),
+            DataSource::Upload { .. } => None,
+        }
+    }
+
+    pub fn file_name(&self) -> &str {
+        match &self.data {
+            DataSource::Sample { id } => samples::by_id(id).map_or("sample.csv", |s| s.file_name),
+            DataSource::Upload { file_name, .. } => file_name,
+        }
+    }
+
+    /// The data's text; an unknown sample id (from an older app) reads as the first sample.
+    pub fn csv(&self) -> &str {
+        match &self.data {
+            DataSource::Sample { id } => samples::by_id(id).unwrap_or(&SAMPLES[0]).csv,
+            DataSource::Upload { csv, .. } => csv,
+        }
+    }
+
+    /// Makes `target` the column to predict. A different task brings that task's model and
+    /// checks; the same task keeps the user's settings.
+    pub fn set_target(&mut self, table: &Table, target: &str) {
+        let task = infer_task(table, target).unwrap_or(Task::Regression);
+        let task_changed = task != self.preprocessing.task;
+        self.preprocessing.target = target.to_owned();
+        self.preprocessing.task = task;
+        if task_changed {
+            self.set_task(table, task);
+        } else {
+            self.sync_schema_check(table);
+        }
+    }
+
+    /// Chooses the task by hand (a few whole numbers may be classes or amounts).
+    pub fn set_task(&mut self, table: &Table, task: Task) {
+        self.preprocessing.task = task;
+        if !model_choices(task).contains(&self.model) {
+            self.model = model_choices(task).swap_remove(0);
+        }
+        self.checks = CheckSpec::defaults(task, &self.schema(table))
+            .into_iter()
+            .map(|spec| DraftCheck {
+                enabled: true,
+                spec,
+            })
+            .collect();
+    }
+
+    /// Overrides how one column is read; choosing the inferred kind removes the override.
+    pub fn set_column_kind(&mut self, table: &Table, column: &str, kind: ColumnKind) {
+        let overrides = &mut self.preprocessing.column_kinds;
+        overrides.retain(|c| c.name != column);
+        let inferred = infer_schema(table)
+            .into_iter()
+            .find(|c| c.name == column)
+            .map(|c| c.kind);
+        if inferred != Some(kind) {
+            overrides.push(ColumnSchema {
+                name: column.to_owned(),
+                kind,
+            });
+        }
+        self.sync_schema_check(table);
+    }
+
+    /// Every check back to its default settings for the current task and columns.
+    pub fn reset_checks(&mut self) {
+        if let Ok(table) = Table::parse_csv(self.csv()) {
+            let task = self.preprocessing.task;
+            self.set_task(&table, task);
+        }
+    }
+
+    /// The columns as the model will read them.
+    pub fn schema(&self, table: &Table) -> Vec<ColumnSchema> {
+        effective_schema(table, &self.preprocessing.column_kinds)
+            .unwrap_or_else(|_| infer_schema(table))
+    }
+
+    /// The schema check records the columns as the author set them.
+    fn sync_schema_check(&mut self, table: &Table) {
+        let schema = self.schema(table);
+        for check in &mut self.checks {
+            if let CheckSpec::SchemaMatches { expected } = &mut check.spec {
+                expected.clone_from(&schema);
+            }
+        }
+    }
+
+    /// The spec this draft runs: enabled checks only, no endpoints (they do not change a
+    /// run), and the history the next export will carry, so "no worse than before" is judged
+    /// against the revision it replaces both here and in CI.
+    pub fn to_spec(&self) -> Spec {
+        let csv = self.csv();
+        let rows = Table::parse_csv(csv).map_or(0, |t| t.rows.len());
+        let mut spec = Spec::new(
+            &self.name,
+            DatasetSpec::from_csv(self.file_name(), csv, rows),
+            self.preprocessing.clone(),
+            self.model.clone(),
+            self.training.clone(),
+            self.checks
+                .iter()
+                .filter(|c| c.enabled)
+                .map(|c| c.spec.clone())
+                .collect(),
+        );
+        if let Some(previous) = &self.previous {
+            spec.history.clone_from(&previous.history);
+            if let Some(recorded) = &previous.recorded {
+                spec.history.push(Revision {
+                    revision: previous.revision,
+                    metrics: recorded.metrics.clone(),
+                });
+            }
+        }
+        spec
+    }
+
+    /// The file to export, given a run of [`Draft::to_spec`]. When nothing tested changed
+    /// since the previous file, that file comes back byte for byte.
+    pub fn export(&self, run_spec: &Spec, run: &Run, now: &str) -> Result<Spec, String> {
+        let mut spec = run_spec.clone();
+        spec.endpoints = self.endpoint.exported()?;
+        spec.endpoints.extend(self.kept_endpoints.iter().cloned());
+        if let Some(previous) = &self.previous
+            && previous.tests_the_same_as(&spec)
+        {
+            return Ok(previous.clone());
+        }
+        spec.recorded = Some(run.to_recorded());
+        let spec = spec.revise(self.previous.as_ref(), now);
+        // The same rules the CLI applies: among them, no literal credential in a header.
+        spec.validate()
+            .map_err(|e| format!("This spec cannot be exported: {e}"))?;
+        Ok(spec)
+    }
+}
+
+/// The models that suit a task, the default first.
+pub fn model_choices(task: Task) -> Vec<ModelSpec> {
+    let linear = match task {
+        Task::Regression => ModelSpec::LinearRegression,
+        Task::BinaryClassification => ModelSpec::LogisticRegression,
+        Task::MulticlassClassification => ModelSpec::SoftmaxRegression,
+    };
+    vec![
+        linear,
+        ModelSpec::Mlp {
+            hidden_layers: vec![16],
+            activation: Activation::Relu,
+        },
+    ]
+}
+
+/// A task in words, for the page.
+pub fn task_label(task: Task) -> &'static str {
+    match task {
+        Task::Regression => "Regression (predict a number)",
+        Task::BinaryClassification => "Binary classification (two classes)",
+        Task::MulticlassClassification => "Multiclass classification (three or more classes)",
+    }
+}
+
+pub const TASKS: [Task; 3] = [
+    Task::BinaryClassification,
+    Task::MulticlassClassification,
+    Task::Regression,
+];
+
+/// A column kind in words, for the page.
+pub fn kind_label(kind: ColumnKind) -> &'static str {
+    match kind {
+        ColumnKind::Numeric => "Number",
+        ColumnKind::Categorical => "Category",
+        ColumnKind::Boolean => "Yes/no",
+        ColumnKind::Identifier => "Identifier (not a feature)",
+    }
+}
+
+pub const KINDS: [ColumnKind; 4] = [
+    ColumnKind::Numeric,
+    ColumnKind::Categorical,
+    ColumnKind::Boolean,
+    ColumnKind::Identifier,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use assay_engine::replay;
+
+    const CSV: &str =
+        "id,age,colour,label\n1,30.5,red,yes\n2,40.1,blue,no\n3,50.2,red,yes\n4,20.7,blue,no\n";
+
+    #[test]
+    fn an_upload_targets_its_last_column_with_the_task_and_model_that_fit() {
+        let draft = Draft::from_upload("people.csv", CSV).unwrap();
+        assert_eq!(draft.name, "people");
+        assert_eq!(draft.preprocessing.target, "label");
+        assert_eq!(draft.preprocessing.task, Task::BinaryClassification);
+        assert_eq!(draft.model, ModelSpec::LogisticRegression);
+        assert!(
+            draft
+                .checks
+                .iter()
+                .any(|c| matches!(c.spec, CheckSpec::ClassBalance { .. }))
+        );
+    }
+
+    #[test]
+    fn a_broken_upload_is_refused_with_its_file_and_line() {
+        let error = Draft::from_upload("bad.csv", "a,b\n1,2\n3\n").unwrap_err();
+        assert!(error.starts_with("`bad.csv`: "), "{error}");
+        assert!(error.contains("line 3"), "{error}");
+        let big = "a\n".repeat(MAX_UPLOAD_BYTES);
+        assert!(
+            Draft::from_upload("big.csv", &big)
+                .unwrap_err()
+                .contains("up to 2 MB")
+        );
+    }
+
+    #[test]
+    fn choosing_a_numeric_target_switches_to_regression_and_its_checks() {
+        let mut draft = Draft::from_upload("people.csv", CSV).unwrap();
+        let table = Table::parse_csv(CSV).unwrap();
+        draft.set_target(&table, "age");
+        assert_eq!(draft.preprocessing.task, Task::Regression);
+        assert_eq!(draft.model, ModelSpec::LinearRegression);
+        assert!(
+            !draft
+                .checks
+                .iter()
+                .any(|c| matches!(c.spec, CheckSpec::ClassBalance { .. }))
+        );
+    }
+
+    #[test]
+    fn a_column_kind_override_is_recorded_once_and_followed_by_the_schema_check() {
+        let mut draft = Draft::from_upload("people.csv", CSV).unwrap();
+        let table = Table::parse_csv(CSV).unwrap();
+        draft.set_column_kind(&table, "age", ColumnKind::Categorical);
+        draft.set_column_kind(&table, "age", ColumnKind::Categorical);
+        assert_eq!(draft.preprocessing.column_kinds.len(), 1);
+        let expected = draft.checks.iter().find_map(|c| match &c.spec {
+            CheckSpec::SchemaMatches { expected } => Some(expected.clone()),
+            _ => None,
+        });
+        let age = expected.unwrap().into_iter().find(|c| c.name == "age");
+        assert_eq!(age.map(|c| c.kind), Some(ColumnKind::Categorical));
+        draft.set_column_kind(&table, "age", ColumnKind::Numeric);
+        assert!(
+            draft.preprocessing.column_kinds.is_empty(),
+            "back to inferred"
+        );
+    }
+
+    #[test]
+    fn switched_off_checks_stay_in_the_draft_but_not_in_the_spec() {
+        let mut draft = Draft::default();
+        let all = draft.checks.len();
+        draft.checks[0].enabled = false;
+        assert_eq!(draft.to_spec().checks.len(), all - 1);
+        assert_eq!(draft.checks.len(), all);
+    }
+
+    #[test]
+    fn the_draft_survives_storage_as_json() {
+        let draft = Draft::from_upload("people.csv", CSV).unwrap();
+        let text = serde_json::to_string(&draft).unwrap();
+        assert_eq!(serde_json::from_str::<Draft>(&text).unwrap(), draft);
+    }
+
+    /// Export, re-export unchanged, change, export again: the second file repeats the first
+    /// byte for byte, and each file replays as recorded, "no worse than before" included.
+    #[test]
+    fn exports_revise_the_previous_file_and_replay_as_recorded() {
+        let mut draft = Draft::default();
+        draft.training.epochs = 5;
+        let export = |draft: &Draft, now: &str| {
+            let spec = draft.to_spec();
+            let run = replay::run(&spec, draft.csv()).unwrap();
+            draft.export(&spec, &run, now).unwrap()
+        };
+        let first = export(&draft, "2026-11-22T10:00:00Z");
+        assert_eq!(first.revision, 1);
+        draft.previous = Some(first.clone());
+        assert_eq!(
+            export(&draft, "2026-11-22T11:00:00Z").to_json(),
+            first.to_json()
+        );
+
+        draft.training.epochs = 6;
+        let second = export(&draft, "2026-11-22T12:00:00Z");
+        assert_eq!(second.revision, 2);
+        assert_eq!(second.history.len(), 1);
+        for spec in [&first, &second] {
+            let replayed = replay::run(spec, draft.csv()).unwrap();
+            assert_eq!(
+                replay::compare(spec.recorded.as_ref().unwrap(), &replayed),
+                vec![]
+            );
+        }
+    }
+
+    #[test]
+    fn an_imported_spec_continues_as_the_previous_revision_with_its_sample() {
+        let draft = Draft::default();
+        let spec = draft.to_spec();
+        let run = replay::run(&spec, draft.csv()).unwrap();
+        let exported = draft.export(&spec, &run, "2026-11-22T10:00:00Z").unwrap();
+        let imported = Draft::from_spec(&exported).unwrap();
+        assert_eq!(imported.data, draft.data);
+        assert_eq!(imported.previous.as_ref(), Some(&exported));
+        assert_eq!(imported.to_spec().checks, exported.checks);
+        let mut by_path = exported.clone();
+        by_path.dataset.csv = None;
+        by_path.dataset.path = Some("big.csv".into());
+        assert!(
+            Draft::from_spec(&by_path)
+                .unwrap_err()
+                .contains("`big.csv`")
+        );
+    }
+}
