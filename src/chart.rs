@@ -143,9 +143,113 @@ pub fn Histogram(counts: Vec<u32>, edges: Vec<f64>, #[prop(into)] label: String)
     }
 }
 
+/// Each cell's share of its row (the true class), so rows of any size shade alike.
+/// An empty row gives zeros rather than NaN.
+pub fn row_shares(matrix: &[Vec<u64>]) -> Vec<Vec<f64>> {
+    matrix
+        .iter()
+        .map(|row| {
+            let total: u64 = row.iter().sum();
+            row.iter()
+                .map(|&c| {
+                    if total == 0 {
+                        0.0
+                    } else {
+                        c as f64 / total as f64
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Share at and above which a cell is dark and its text white.
+const STRONG_SHARE: f64 = 0.6;
+
+/// Accent opacity for a cell with `share` of its row, and whether its text should be white.
+/// The opacity jumps at the switch so both text colours keep at least 4.5:1 contrast (WCAG AA):
+/// dark ink stays readable up to 0.6 opacity of the accent, white text from 0.85.
+pub fn cell_shade(share: f64) -> (f64, bool) {
+    let share = if share.is_finite() {
+        share.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    if share < STRONG_SHARE {
+        (share, false)
+    } else {
+        (
+            0.85 + (share - STRONG_SHARE) / (1.0 - STRONG_SHARE) * 0.15,
+            true,
+        )
+    }
+}
+
+/// Counts of predictions per true class (rows) and predicted class (columns).
+#[component]
+pub fn ConfusionMatrix(matrix: Vec<Vec<u64>>, labels: Vec<String>) -> impl IntoView {
+    let n = matrix.len();
+    let name = move |i: usize| {
+        labels
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| format!("class {i}"))
+    };
+    let shares = row_shares(&matrix);
+    let header = (0..n)
+        .map(|j| view! { <th scope="col">{name(j)}</th> })
+        .collect_view();
+    let rows = (0..n)
+        .map(|i| {
+            let total: u64 = matrix[i].iter().sum();
+            let cells = (0..n)
+                .map(|j| {
+                    let count = matrix[i].get(j).copied().unwrap_or(0);
+                    let share = shares[i].get(j).copied().unwrap_or(0.0);
+                    let (alpha, strong) = cell_shade(share);
+                    let class = match (i == j, strong) {
+                        (true, true) => "diagonal strong",
+                        (true, false) => "diagonal",
+                        (false, true) => "strong",
+                        (false, false) => "",
+                    };
+                    // Mixed with white, not transparent, so contrast does not depend on the page.
+                    let style = format!(
+                        "background: color-mix(in srgb, var(--accent) {:.0}%, white)",
+                        alpha * 100.0
+                    );
+                    let title = format!(
+                        "{count} of {total} true {} predicted as {} ({:.0}%)",
+                        name(i),
+                        name(j),
+                        share * 100.0
+                    );
+                    let class = (!class.is_empty()).then_some(class);
+                    view! { <td class=class style=style title=title>{count}</td> }
+                })
+                .collect_view();
+            view! { <tr><th scope="row">{name(i)}</th>{cells}</tr> }
+        })
+        .collect_view();
+    view! {
+        <div class="table-scroll confusion-scroll">
+            <table class="confusion" data-testid="confusion-matrix">
+                <caption>
+                    "Confusion matrix. Rows: true class; columns: predicted class. "
+                    "Shading: share of the row; outlined cells are correct."
+                </caption>
+                <thead>
+                    <tr><th scope="col" class="corner">"true ↓ / predicted →"</th>{header}</tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{bar_heights, polyline_points, short};
+    use super::{bar_heights, cell_shade, polyline_points, row_shares, short};
 
     #[test]
     fn scales_into_the_box_with_high_values_at_the_top() {
@@ -178,5 +282,26 @@ mod tests {
         assert_eq!(bar_heights(&[7], 36.0), vec![36.0]);
         assert_eq!(bar_heights(&[0, 0], 36.0), vec![0.0, 0.0]);
         assert!(bar_heights(&[], 36.0).is_empty());
+    }
+
+    #[test]
+    fn row_shares_divide_by_the_row_total_and_empty_rows_are_zero() {
+        let shares = row_shares(&[vec![3, 1], vec![0, 0], vec![0, 5]]);
+        assert_eq!(
+            shares,
+            vec![vec![0.75, 0.25], vec![0.0, 0.0], vec![0.0, 1.0]]
+        );
+        assert!(shares.iter().flatten().all(|s| s.is_finite()));
+        assert!(row_shares(&[]).is_empty());
+    }
+
+    #[test]
+    fn cell_shade_switches_to_white_text_on_a_dark_enough_background() {
+        assert_eq!(cell_shade(0.0), (0.0, false));
+        assert_eq!(cell_shade(0.5), (0.5, false));
+        let (alpha, white) = cell_shade(0.6);
+        assert!(white && (alpha - 0.85).abs() < 1e-12);
+        assert_eq!(cell_shade(1.0), (1.0, true));
+        assert_eq!(cell_shade(f64::NAN), (0.0, false));
     }
 }
