@@ -247,9 +247,112 @@ pub fn ConfusionMatrix(matrix: Vec<Vec<u64>>, labels: Vec<String>) -> impl IntoV
     }
 }
 
+/// Smallest and largest finite value over both coordinates: one scale for both axes.
+fn common_range(points: &[(f64, f64)]) -> Option<(f64, f64)> {
+    let values = points
+        .iter()
+        .filter(|(a, p)| a.is_finite() && p.is_finite())
+        .flat_map(|&(a, p)| [a, p]);
+    values.fold(None, |range, v| match range {
+        None => Some((v, v)),
+        Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
+    })
+}
+
+/// SVG positions of the finite (actual, predicted) points in a `size` square, both axes on one
+/// scale so the diagonal means "predicted = actual" (y grows down). If every value is equal the
+/// points sit in the middle, on the diagonal.
+pub fn scatter_coords(points: &[(f64, f64)], size: f64) -> Vec<(f64, f64)> {
+    let Some((lo, hi)) = common_range(points) else {
+        return Vec::new();
+    };
+    let span = hi - lo;
+    points
+        .iter()
+        .filter(|(a, p)| a.is_finite() && p.is_finite())
+        .map(|&(a, p)| {
+            if span > 0.0 {
+                ((a - lo) / span * size, size - (p - lo) / span * size)
+            } else {
+                (size / 2.0, size / 2.0)
+            }
+        })
+        .collect()
+}
+
+/// At most this many points are drawn: beyond it the scatter is a solid blob anyway and each
+/// `<circle>` costs DOM.
+pub const MAX_SCATTER_POINTS: usize = 2000;
+
+/// At most `max` items, evenly spaced through `items` (first one included).
+pub fn evenly_spaced<T: Copy>(items: &[T], max: usize) -> Vec<T> {
+    if items.len() <= max {
+        return items.to_vec();
+    }
+    (0..max).map(|i| items[i * items.len() / max]).collect()
+}
+
+/// A regression model's predictions against the truth on validation rows.
+#[component]
+pub fn PredictedVsActual(points: Vec<(f64, f64)>) -> impl IntoView {
+    const S: f64 = 240.0;
+    let coords = scatter_coords(&points, S);
+    let shown = evenly_spaced(&coords, MAX_SCATTER_POINTS);
+    let skipped = points.len() - coords.len();
+    let description = match common_range(&points) {
+        None => "Predicted against actual: no finite points".to_owned(),
+        Some((lo, hi)) => {
+            let mut text = format!(
+                "Predicted against actual for {}, values from {} to {}",
+                plural(coords.len(), "validation row", "validation rows"),
+                short(lo),
+                short(hi)
+            );
+            if shown.len() < coords.len() {
+                text += &format!(", {} of them drawn", shown.len());
+            }
+            if skipped > 0 {
+                text += &format!(
+                    ", {} skipped",
+                    plural(skipped, "non-finite row", "non-finite rows")
+                );
+            }
+            text + "; points on the dashed diagonal are perfect predictions"
+        }
+    };
+    let (lo, hi) = common_range(&points).map_or((String::new(), String::new()), |(lo, hi)| {
+        (short(lo), short(hi))
+    });
+    let circles = shown
+        .into_iter()
+        .map(|(x, y)| view! { <circle class="point" cx={round2(x)} cy={round2(y)} r="2" /> })
+        .collect_view();
+    view! {
+        <figure class="chart scatter" data-testid="predicted-vs-actual">
+            <svg viewBox=format!("-62 -8 {} {}", S + 70.0, S + 38.0) role="img" aria-label=description>
+                <line class="axis" x1="0" y1=S x2=S y2=S />
+                <line class="axis" x1="0" y1="0" x2="0" y2=S />
+                <line class="reference" data-testid="perfect-line" x1="0" y1=S x2=S y2="0" />
+                {circles}
+                <text class="tick" x="0" y={S + 12.0} text-anchor="start">{lo.clone()}</text>
+                <text class="tick" x=S y={S + 12.0} text-anchor="end">{hi.clone()}</text>
+                <text class="tick" x="-4" y=S text-anchor="end">{lo}</text>
+                <text class="tick" x="-4" y="8" text-anchor="end">{hi}</text>
+                <text class="axis-label" x={S / 2.0} y={S + 26.0} text-anchor="middle">"actual"</text>
+                <text class="axis-label" x={-S / 2.0} y="-50" text-anchor="middle"
+                    transform="rotate(-90)">"predicted"</text>
+            </svg>
+            <figcaption>"Predicted against actual; dashed line: perfect predictions"</figcaption>
+        </figure>
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{bar_heights, cell_shade, polyline_points, row_shares, short};
+    use super::{
+        MAX_SCATTER_POINTS, bar_heights, cell_shade, evenly_spaced, polyline_points, row_shares,
+        scatter_coords, short,
+    };
 
     #[test]
     fn scales_into_the_box_with_high_values_at_the_top() {
@@ -303,5 +406,39 @@ mod tests {
         assert!(white && (alpha - 0.85).abs() < 1e-12);
         assert_eq!(cell_shade(1.0), (1.0, true));
         assert_eq!(cell_shade(f64::NAN), (0.0, false));
+    }
+
+    #[test]
+    fn scatter_puts_both_axes_on_one_scale_with_y_growing_down() {
+        // Common range is 0..10 over both coordinates.
+        let coords = scatter_coords(&[(0.0, 10.0), (5.0, 5.0), (10.0, 2.5)], 100.0);
+        assert_eq!(coords, vec![(0.0, 0.0), (50.0, 50.0), (100.0, 75.0)]);
+    }
+
+    #[test]
+    fn scatter_skips_non_finite_points_and_centres_equal_values() {
+        let coords = scatter_coords(
+            &[
+                (3.0, 3.0),
+                (f64::NAN, 1.0),
+                (3.0, f64::INFINITY),
+                (3.0, 3.0),
+            ],
+            240.0,
+        );
+        assert_eq!(coords, vec![(120.0, 120.0), (120.0, 120.0)]);
+        assert!(scatter_coords(&[], 240.0).is_empty());
+        assert!(scatter_coords(&[(f64::NAN, f64::NAN)], 240.0).is_empty());
+    }
+
+    #[test]
+    fn evenly_spaced_caps_the_count_and_spreads_over_the_whole_range() {
+        let items: Vec<usize> = (0..10).collect();
+        assert_eq!(evenly_spaced(&items, 5), vec![0, 2, 4, 6, 8]);
+        assert_eq!(evenly_spaced(&items, 20), items);
+        let many: Vec<usize> = (0..5000).collect();
+        let capped = evenly_spaced(&many, MAX_SCATTER_POINTS);
+        assert_eq!(capped.len(), MAX_SCATTER_POINTS);
+        assert!(capped.last().is_some_and(|&last| last > 4990));
     }
 }
