@@ -347,6 +347,24 @@ pub fn PredictedVsActual(points: Vec<(f64, f64)>) -> impl IntoView {
     }
 }
 
+/// How far a long job has got, as a native `<progress>` plus the same in words.
+#[component]
+pub fn ProgressBar(
+    #[prop(into)] done: Signal<u32>,
+    #[prop(into)] total: Signal<u32>,
+    #[prop(into)] label: String,
+) -> impl IntoView {
+    view! {
+        <div class="progress-bar">
+            // `max` must be positive; "0 of 0" shows as an empty bar rather than a default one.
+            <progress data-testid="progress" aria-label=label
+                max={move || total.get().max(1)} value={move || done.get().min(total.get())}>
+            </progress>
+            <span class="progress-text">{move || format!("{} of {}", done.get(), total.get())}</span>
+        </div>
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{
