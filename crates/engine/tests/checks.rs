@@ -147,10 +147,33 @@ both! {
 
     fn every_check_explains_why_it_matters_and_cites_its_source() {
         let all = default_checks(&ModelSpec::LogisticRegression);
-        for check in all.into_iter().chain([CheckSpec::ConvergesToOptimum { max_loss_gap: 0.01 }]) {
+        let all: Vec<CheckSpec> = all.into_iter().chain([CheckSpec::ConvergesToOptimum { max_loss_gap: 0.01 }]).collect();
+        let mut ids: Vec<&str> = all.iter().map(CheckSpec::id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 16, "every check, once: {ids:?}");
+        for check in &all {
             let guide = check.guide();
             assert!(guide.why.len() > 80 && guide.when_it_fails.len() > 60, "{}", check.id());
             assert!(guide.source.contains("Google") || guide.source.contains("Equal Experts"), "{}", check.id());
+        }
+    }
+
+    /// Each card teaches what the check does, what a failure means and how to fix it: three
+    /// different texts, none left empty.
+    fn every_check_says_what_it_does_and_how_to_fix_a_failure() {
+        let all = default_checks(&ModelSpec::LogisticRegression);
+        for check in all.into_iter().chain([CheckSpec::ConvergesToOptimum { max_loss_gap: 0.01 }]) {
+            let guide = check.guide();
+            let id = check.id();
+            assert!(!guide.does.trim().is_empty() && !guide.fix.trim().is_empty(), "{id}");
+            assert!(guide.does.len() > 80 && guide.fix.len() > 80, "{id}");
+            assert_ne!(guide.fix, guide.when_it_fails, "{id}");
+            assert_ne!(guide.does, guide.why, "{id}");
+            // Every field is a sentence or more, ending as one.
+            for text in [guide.why, guide.does, guide.when_it_fails, guide.fix] {
+                assert!(text.ends_with('.'), "{id}: {text}");
+            }
         }
     }
 }

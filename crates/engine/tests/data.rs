@@ -520,6 +520,7 @@ both! {
             &data_checks::CLASS_BALANCE_GUIDE,
         ] {
             assert!(!guide.title.is_empty() && !guide.why.is_empty() && !guide.when_it_fails.is_empty());
+            assert!(!guide.does.is_empty() && !guide.fix.is_empty() && guide.fix != guide.when_it_fails);
             assert!(guide.source.starts_with("Google") || guide.source.starts_with("Equal Experts"));
         }
     }

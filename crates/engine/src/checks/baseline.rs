@@ -12,9 +12,21 @@ pub(super) static GUIDE: Guide = Guide {
     why: "A score means little on its own: when 99% of mail is not spam, a model that always says \
           \"not spam\" is 99% accurate and useless. Comparing with the best constant prediction \
           shows what the model adds.",
-    when_it_fails: "The model learned nothing useful: the features may not carry the signal, the \
-                    target may be mislabelled or leaked into a constant, or training stopped too \
-                    early. For imbalanced classes, judge by balanced accuracy or F1.",
+    does: "Scores the model on the validation split and compares it with a predictor that ignores \
+           the features: for classification, one that gives every row the class shares seen in the \
+           training split, so it always picks the most common class; for regression, one that \
+           always predicts the training split's mean. The score is accuracy, or RMSE (the typical \
+           size of an error) for regression, unless another metric is chosen, and the model must \
+           be better by more than margin (0 by default).",
+    when_it_fails: "The model adds nothing over a guess that never looks at the data. The features \
+                    may not carry the signal, the target may be mislabelled or be the wrong \
+                    column, training may have stopped far too early, or one class is so common \
+                    that always naming it is hard to beat on accuracy.",
+    fix: "Look at the loss and tiny-batch checks first: if they fail, fix training before judging \
+          the model. Make sure the target column and its values are right. With imbalanced \
+          classes, choose a metric that weighs every class equally, such as balanced_accuracy or \
+          macro_f1. If the model still cannot beat the baseline, the features need work before the \
+          model does.",
     source: "Google, Machine Learning Crash Course, \"Testing for Deploying Machine Learning \
              Models\": know the baseline a trivial model reaches; Equal Experts, MLOps playbook, \
              \"Testing through the ML pipeline\".",

@@ -20,9 +20,19 @@ pub static MISSING_VALUES_GUIDE: Guide = Guide {
     why: "A model cannot learn from a blank cell or an infinite number. Rows quietly dropped or \
           filled in change what the model sees, so it is better to know how many there are \
           before training than to find out from a strange result.",
-    when_it_fails: "Some cells are empty, hold a marker such as NA or null, or hold a number too \
-                    large to use. Fix the export that produced the file, drop the affected rows \
-                    on purpose, or raise the allowed share if a few gaps are expected.",
+    does: "Looks at every cell of the table as read, before any row is dropped. A cell counts as \
+           missing when it is empty or says NA, N/A, nan or null, in upper or lower case. The \
+           check fails if a cell in a numeric column is neither missing nor a finite number (inf, \
+           or stray text), or if any column has a larger share of missing cells than max_fraction \
+           (0 by default: none allowed).",
+    when_it_fails: "The data has gaps or broken numbers. Typical causes are an export that writes \
+                    blanks or NA for unknown values, a join that found no match for some rows, a \
+                    unit or a word typed into a number column, or a number too large to store.",
+    fix: "The summary names the first bad cell and its line: start there, and fix the export or \
+          join that made it if you can. If some gaps are expected, decide what happens to them on \
+          purpose: fill them before loading the file, or accept them by raising max_fraction to \
+          the share you allow (Assay then leaves those rows out and lists their lines). Text or \
+          inf in a number column has to be corrected; a larger share does not allow it.",
     source: "Equal Experts, MLOps playbook, \"Testing through the ML pipeline\": test the data \
              preparation steps on their own, before they feed training.",
 };
@@ -32,9 +42,18 @@ pub static SCHEMA_GUIDE: Guide = Guide {
     why: "A test only means something if it runs on the kind of data it was written for. A \
           renamed, reordered or retyped column can make the same code train on something else \
           without any error.",
-    when_it_fails: "The file now has different columns, in another order, or a column reads as \
-                    another kind (for example numbers that became text because of one stray \
-                    value). Restore the expected file, or record the new schema deliberately.",
+    does: "Works out each column's kind (number, category, yes/no or identifier) from the data as \
+           it is now, applies the kinds chosen by hand in the spec, and compares the result with \
+           the columns recorded in the spec. It fails if a recorded column is gone, a new one \
+           appeared, a column's kind changed, or the columns come in another order.",
+    when_it_fails: "The file is not shaped like the one the spec was written for: it came from a \
+                    different export, a column was renamed, added or dropped, or a column now \
+                    reads as another kind, often because one stray value turned a column of \
+                    numbers into text.",
+    fix: "The summary names the first difference. If the file changed by mistake, go back to the \
+          expected file or fix the export. If one odd value changed a column's kind, correct that \
+          value, or set the column's kind by hand. If the change is intended, record the new \
+          columns in a new revision, so reviewers see it and agree to it.",
     source: "Google, Machine Learning Crash Course, \"Testing for Deploying Machine Learning \
              Models\": check that what goes into the pipeline has the shape and types it \
              expects, as a contract test does for a served model.",
@@ -44,8 +63,17 @@ pub static DUPLICATE_ROWS_GUIDE: Guide = Guide {
     title: "No repeated rows",
     why: "A row that appears twice counts twice in training, and can land in both training and \
           validation, which makes the model look better than it is.",
-    when_it_fails: "The file was appended to twice, or joined in a way that copied rows. Remove \
-                    the repeats, or allow a small share if identical records are genuine.",
+    does: "Compares every row with the rows before it, cell for cell as written in the file and \
+           target included (so 1 and 1.0 differ), and counts the rows that repeat an earlier one \
+           exactly. It fails when those repeats are a larger share of all rows than max_fraction \
+           (0 by default: no repeat allowed).",
+    when_it_fails: "The same records got into the file more than once, usually because data was \
+                    appended twice or a join matched one row to several. Now and then identical \
+                    records are real, such as two people who gave the same answers.",
+    fix: "The summary names one repeated pair of lines: find the step that copied it and fix that \
+          step, or remove the repeats before loading. If identical records are genuine, allow \
+          their share with max_fraction, and keep the overlap check on, since genuine copies can \
+          still land in both training and validation.",
     source: "Equal Experts, MLOps playbook, \"Testing through the ML pipeline\": unit-test the \
              data transformations that build the training set.",
 };
@@ -55,9 +83,19 @@ pub static OVERLAP_GUIDE: Guide = Guide {
     why: "The validation split stands in for data the model has never seen. A validation row \
           identical to a training row tests memory, not learning, and inflates every score \
           measured on it.",
-    when_it_fails: "The data holds repeated rows that the split put on both sides. Remove the \
-                    duplicates before splitting, or split by a grouping key so copies stay \
-                    together.",
+    does: "Encodes both splits exactly as the model sees them (numbers rescaled, categories turned \
+           into 0/1 columns) and looks for validation rows whose features are identical to a \
+           training row's. The target is not compared, and identifier columns are not features. A \
+           single such row fails the check.",
+    when_it_fails: "Some rows the model is scored on are, as far as it can tell, rows it trained \
+                    on, so validation scores partly measure memory and look better than they \
+                    should. Usually the data holds repeated rows that the random split put on both \
+                    sides; sometimes distinct records share every feature value.",
+    fix: "Remove repeated rows before splitting (see the repeated rows check). If several rows \
+          describe the same thing, such as one patient or one customer, keep one row each so \
+          copies cannot end up on both sides. If distinct records collide because the features are \
+          coarse, add a feature that tells them apart, or switch the check off in review with a \
+          note saying why.",
     source: "Google, Machine Learning Crash Course, \"Testing for Deploying Machine Learning \
              Models\": hold every version to a fixed bar on a validation set, which only works \
              if that set is kept apart from training.",
@@ -67,8 +105,16 @@ pub static CONSTANT_COLUMNS_GUIDE: Guide = Guide {
     title: "No constant feature columns",
     why: "A column with the same value on every row carries no information. It often means a \
           broken export or a filter that removed all variation, and it cannot be standardised.",
-    when_it_fails: "A feature has a single value. Check where the column comes from; if it is \
-                    constant by design, leave it out of the features.",
+    does: "Looks at every feature column (not the target, not identifier columns), leaving out \
+           missing cells. A column fails if all its remaining cells hold the same value, or none \
+           is left; numbers are compared by value, so 1 and 1.0 are the same.",
+    when_it_fails: "A column carries no information: every row says the same thing. That often \
+                    points to a broken export, a filter that kept only one kind of row, or a field \
+                    that is only filled in somewhere else.",
+    fix: "Check where the column comes from and whether the data was filtered more than intended; \
+          fix the source if values went missing. If the column is constant by design (one country, \
+          one product), leave it out: remove it from the file, or set its kind to identifier so it \
+          is not used as a feature.",
     source: "Equal Experts, MLOps playbook, \"Testing through the ML pipeline\": test each \
              data transformation, so broken inputs are caught before training.",
 };
@@ -78,9 +124,19 @@ pub static CLASS_BALANCE_GUIDE: Guide = Guide {
     why: "When one class is rare, a model can score high accuracy by never predicting it. Knowing \
           the balance up front says which metrics can be trusted and what a trivial model would \
           score.",
-    when_it_fails: "The rarest class is below the share asked for. Collect more examples of it, \
-                    judge the model with per-class metrics rather than accuracy, or lower the \
-                    threshold if the imbalance is real and understood.",
+    does: "For classification, counts the labels in the target column over the whole table, \
+           leaving out missing cells, and finds the rarest class. It fails when that class is less \
+           than min_fraction of the labelled rows (5% by default). Regression has no classes, so \
+           it passes.",
+    when_it_fails: "One class is rare. The model sees few examples of it and can score high \
+                    accuracy while never predicting it, so accuracy stops being a fair measure. \
+                    Sometimes the rare class is a typo: a misspelt label that forms a class of its \
+                    own.",
+    fix: "Check the rare label is spelt like the class it belongs to. If the imbalance is real, \
+          collect more examples of the rare class if you can, and judge the model with \
+          balanced_accuracy or macro_f1 rather than accuracy, in the baseline and threshold checks \
+          too. Lower min_fraction only when the imbalance is understood and the metrics allow for \
+          it.",
     source: "Google, Machine Learning Crash Course, \"Testing for Deploying Machine Learning \
              Models\": accuracy alone misleads when one class dominates; compare with the \
              baseline a trivial model reaches.",

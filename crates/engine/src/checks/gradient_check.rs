@@ -10,9 +10,22 @@ pub(super) static GUIDE: Guide = Guide {
     why: "A model trained with a wrong gradient can still improve a little, so accuracy alone \
           hides the bug. Comparing each derivative with a numerical estimate tests the maths \
           itself, separately from how well training goes.",
-    when_it_fails: "A sign error, a missing term (often the regulariser or the bias), or a \
-                    derivative taken with respect to the wrong variable. The largest error points \
-                    at the parameter involved.",
+    does: "Takes freshly initialised parameters and the first 8 training rows. For every parameter \
+           (a seeded sample of 256 in a large model) it compares the derivative the model computes \
+           with a numerical one, found by nudging that parameter up and down by 0.00001 and \
+           watching the loss. The worst relative error (the gap between the two, divided by their \
+           combined size) must be at most max_relative_error, one in a million by default.",
+    when_it_fails: "The formula for the gradient (how the loss changes as each parameter moves, \
+                    which training follows downhill) is wrong for at least one parameter: often a \
+                    flipped sign, a forgotten term such as the L2 penalty or the bias, or a \
+                    derivative taken with respect to the wrong variable. A small miss just above \
+                    the bar in a network with ReLU units can instead come from a unit sitting \
+                    exactly at its kink, where the slope jumps.",
+    fix: "Start from the derivative the summary names and work out its formula again by hand, term \
+          by term. Run once with training.l2 at 0 and once above 0: if only the second fails, the \
+          penalty's gradient is wrong. If a ReLU network misses only slightly, try another seed; a \
+          real bug fails on every seed. On Assay's built-in models a clear failure is a bug: \
+          please report it with the spec file.",
     source: "Google, Machine Learning Crash Course, \"Testing for Deploying Machine Learning \
              Models\": test sub-computations of the algorithm separately.",
 };

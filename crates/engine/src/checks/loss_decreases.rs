@@ -7,9 +7,20 @@ pub(super) static GUIDE: Guide = Guide {
     title: "Training lowers the loss",
     why: "The first sign that learning works at all: after some iterations the loss on the \
           training data should be clearly lower than where it started.",
-    when_it_fails: "The learning rate is too high (the loss jumps or explodes) or too low (it \
-                    barely moves), the data and labels are misaligned, or the gradient is wrong \
-                    (see the gradient check).",
+    does: "Reads the training loss of the spec's own training run (the average error on the \
+           training split, plus the L2 penalty) before the first epoch and after the last. It \
+           passes when the loss fell by at least min_relative_drop of its starting value (5% by \
+           default) and ended as a finite number. It also counts the epochs in which the loss went \
+           up.",
+    when_it_fails: "Training is not learning. Most often the step size is wrong: too large and the \
+                    loss jumps about or explodes, too small and it barely moves. Otherwise the \
+                    gradient is wrong (see the gradient check), or the targets do not belong to \
+                    the rows they sit on.",
+    fix: "Look at the loss curve. If it jumps or ends in NaN, lower the learning rate (a tenth is \
+          a good first try) or switch to Adam. If it creeps down slowly, raise the learning rate \
+          or the number of epochs. If it stays flat whatever you do, run the gradient check, and \
+          make sure the target column is the one you meant and its values were not shuffled apart \
+          from their rows.",
     source: "Google, Machine Learning Crash Course, \"Testing for Deploying Machine Learning \
              Models\": train a few iterations and verify that the loss decreases.",
 };

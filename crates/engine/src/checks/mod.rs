@@ -434,14 +434,19 @@ pub enum CheckFamily {
     Training,
 }
 
-/// Plain-words teaching text shown next to a check's result.
+/// Plain-words teaching text shown next to a check's result: what the check does, why it
+/// matters, what a failure usually means and how to fix it.
 #[derive(Debug)]
 pub struct Guide {
     pub title: &'static str,
     /// One or two sentences: why a team runs this before shipping.
     pub why: &'static str,
-    /// What a failure usually means and what to try.
+    /// What the check computes, concretely: on which data, with which numbers and defaults.
+    pub does: &'static str,
+    /// What a failure usually means: its likely causes, not what to do about them.
     pub when_it_fails: &'static str,
+    /// What to try when it fails, as concrete steps.
+    pub fix: &'static str,
     /// The public guidance the check comes from.
     pub source: &'static str,
 }

@@ -9,9 +9,19 @@ pub(super) static GUIDE: Guide = Guide {
     why: "A sudden drop between two versions on the same validation data is the clearest sign a \
           change broke something. The spec keeps the previous revision's metrics, so the old \
           model is not needed to compare.",
-    when_it_fails: "Something in the data, features, settings or code changed for the worse. \
-                    Compare the two revisions' settings; if the drop is intended (a fairer metric, \
-                    a harder validation set), raise the tolerance in review.",
+    does: "Scores the trained model on the validation split and compares the score with the same \
+           metric recorded by the spec's previous revision. It fails when the new score is worse \
+           by more than the tolerance (0 by default), read as an absolute amount, or as a fraction \
+           of the previous score when relative is set. With no earlier score recorded it passes, \
+           and this run becomes the reference.",
+    when_it_fails: "Something that changed between the two revisions made the model worse on the \
+                    validation data: the data, the features, the settings or the code. A drop can \
+                    also be on purpose, for example after moving to a harder or fairer validation \
+                    set.",
+    fix: "Put the two revisions side by side and undo their differences one at a time until the \
+          score comes back. If the drop is intended and agreed, say why in the revision and raise \
+          the tolerance in review. To judge a fair tolerance, see how much the score moves between \
+          seeds (extra seeds in the reproducible training check).",
     source: "Google, Machine Learning Crash Course, \"Testing for Deploying Machine Learning \
              Models\": check for sudden degradation against the previous version.",
 };

@@ -11,9 +11,22 @@ pub(super) static GUIDE: Guide = Guide {
     why: "Linear regression has a closed-form best fit. When gradient descent ends far from it, \
           the optimiser, not the model, is the problem, and a check that knows the right answer \
           says so directly.",
-    when_it_fails: "Too few epochs or too small a learning rate (the loss is still falling), a \
-                    learning rate so large it bounces around the minimum, or strongly correlated \
-                    features that make the valley long and flat: standardise, or train longer.",
+    does: "Applies only to linear regression trained without L2. It solves least squares exactly \
+           on the training split to find the best possible parameters, then compares their \
+           training loss with the loss the trained model reached, which may be at most \
+           max_loss_gap above it (1% by default). It also reports how far the trained parameters \
+           are from the best ones, and a condition estimate, which grows large when some features \
+           nearly repeat each other.",
+    when_it_fails: "Gradient descent stopped short of the best fit the data allows. Most often \
+                    training was too short or its steps too small, so the loss was still falling; \
+                    sometimes the steps are so large they keep overshooting the bottom; or some \
+                    features nearly duplicate each other (a large condition estimate), which turns \
+                    the bottom into a long, flat valley that is slow to cross.",
+    fix: "If the loss curve is still going down at the end, raise the epochs or the learning rate, \
+          or add momentum or switch to Adam. If it zig-zags, lower the learning rate. If the \
+          condition estimate is large, drop or merge features that say the same thing. An Error \
+          verdict means the check does not apply: it needs linear regression with training.l2 set \
+          to 0.",
     source: "Google, Machine Learning Crash Course, \"Testing for Deploying Machine Learning \
              Models\": test algorithmic correctness, not only final quality.",
 };

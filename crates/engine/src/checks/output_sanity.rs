@@ -9,8 +9,18 @@ pub(super) static GUIDE: Guide = Guide {
     why: "Whatever consumes the model (a threshold, a ranking, an API contract) assumes finite \
           numbers, and for classifiers probabilities between 0 and 1 that add up to 1. Checking \
           the shape and range of outputs is the model-side half of a contract test.",
-    when_it_fails: "Overflow in the output layer, a missing softmax or sigmoid, or NaN that crept \
-                    in during training (see the loss curve).",
+    does: "Runs the trained model on every validation row and inspects the raw predictions. Every \
+           value must be a finite number. For classifiers every probability must lie between 0 and \
+           1, and where the model gives one probability per class, each row's probabilities must \
+           add up to 1 (within a billionth).",
+    when_it_fails: "The last step of the model is off: numbers overflowed, the function that turns \
+                    scores into probabilities (sigmoid or softmax) is missing or wrong, or a NaN \
+                    crept into the parameters during training and now spreads to every prediction.",
+    fix: "Look at the loss curve first: if it ends in NaN or shoots up, training diverged, so \
+          lower the learning rate and run again. Otherwise, in a model you wrote yourself, compute \
+          softmax the stable way (subtract each row's largest score before taking exponentials) \
+          and make sure the output goes through it. Clipping the outputs afterwards only hides the \
+          fault.",
     source: "Equal Experts, MLOps playbook, \"Testing through the ML pipeline\": contract tests \
              validate outputs against inputs; Google, Machine Learning Crash Course.",
 };

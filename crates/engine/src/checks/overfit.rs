@@ -14,10 +14,23 @@ pub(super) static GUIDE: Guide = Guide {
     why: "A handful of examples is easy to learn by heart. A model that cannot drive its training \
           loss close to zero on them, with regularisation off, has a bug or too little capacity, \
           and more data will not fix either.",
-    when_it_fails: "Too few epochs or a learning rate too small for the tiny batch; labels that \
-                    contradict each other (identical rows with different targets); or a model too \
-                    small for the features (a linear model cannot memorise rows that no line \
-                    separates).",
+    does: "Takes the first rows of the training split (8 by default) and trains a fresh copy of \
+           the model on them alone (500 epochs by default), every row in every step, with the L2 \
+           penalty switched off. For classification every row must end up classified correctly, \
+           with a log loss (a score that punishes confident wrong answers; 0 is perfect) of at \
+           most max_loss, 0.05 by default. For regression the final loss must be at most max_loss \
+           times the loss of always predicting those rows' mean, so 5% of it by default.",
+    when_it_fails: "The model cannot learn even a handful of examples by heart, which it should \
+                    manage long before it has to do well on new data. Usually training is too \
+                    short or the steps too small for the tiny batch. Otherwise two of the rows \
+                    have the same features but different targets, so no model can get both right, \
+                    or the model is too simple for them (a linear model cannot separate points \
+                    that no straight line separates).",
+    fix: "Look at the loss curve: if it is still falling at the end, raise the check's epochs or \
+          the spec's learning rate. Look at the tiny batch for rows with equal features and \
+          different labels. If a linear model still fails, try fewer rows, or an MLP with a hidden \
+          layer, which can bend around the points: if the larger model passes, the training code \
+          is fine and the linear model simply lacks capacity.",
     source: "Google, Machine Learning Crash Course, \"Testing for Deploying Machine Learning \
              Models\": train without regularisation on a small set until the loss nears zero.",
 };

@@ -9,12 +9,22 @@ use crate::rng::{SeededRng, Stream};
 
 pub(super) static GUIDE: Guide = Guide {
     title: "One step on random data runs clean",
-    why: "Before spending minutes on real training, a single update on made-up rows of the right \
-          shape shows the training code runs end to end: no crash, no NaN, and the parameters \
-          actually move.",
-    when_it_fails: "A shape mismatch between data and model, a division by zero, a loss that \
-                    overflows, or a learning rate of zero. NaN here means the maths breaks before \
-                    any real data is involved.",
+    why: "Before spending minutes on real training, one update on made-up data shows in a fraction \
+          of a second whether the training code runs at all, so a broken change is caught cheaply.",
+    does: "Makes up 16 rows of random numbers with as many columns as the training features, with \
+           random valid labels (random targets for regression). From freshly initialised \
+           parameters it takes one training step with the spec's optimiser, learning rate and L2 \
+           penalty. It passes when the loss before and after the step, the gradient and the new \
+           parameters are all finite numbers, and at least one parameter changed.",
+    when_it_fails: "A NaN (not a number) or an infinity means the maths breaks before any real \
+                    data is involved: a division by zero, an exponential that overflows, or a step \
+                    so large it throws the parameters far off. If the step ran but no parameter \
+                    moved, the learning rate is zero or the gradient never reaches the parameters.",
+    fix: "Look at the two losses it reports. If the loss before the step is already not finite, \
+          the fault is in how the model computes its predictions or its loss; if only the loss \
+          after is, lower the learning rate. Make sure the learning rate is above zero. After any \
+          change to the training code, run this check first: it catches a crash in a fraction of a \
+          second instead of after a long run.",
     source: "Google, Machine Learning Crash Course, \"Testing for Deploying Machine Learning \
              Models\": test changes to the training code with random input and a single step.",
 };

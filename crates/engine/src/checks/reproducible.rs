@@ -11,10 +11,21 @@ pub(super) static GUIDE: Guide = Guide {
     title: "Same seed, same model",
     why: "If two runs with the same seed disagree, no result can be traced back to what made it: \
           a failing test cannot be replayed, and a passing one proves nothing about the next run.",
-    when_it_fails: "Something random is not drawn from the seeded generator (an unseeded shuffle, \
-                    a clock, thread timing), or the maths differs between runs. If only the \
-                    other-seed part fails, the seed is ignored: look for a generator created \
-                    without it.",
+    does: "Trains the model a second time with the spec's seed and compares every parameter, and \
+           the loss after every epoch, with the first run bit for bit. It then trains once with \
+           the seed plus one, which must change at least one parameter, or the seed is not really \
+           used. With extra seeds above 0 it trains that many more seeds and reports the mean and \
+           spread of the validation accuracy (R² for regression), for information only: the spread \
+           does not change the verdict.",
+    when_it_fails: "Some randomness does not come from the seeded generator (an unseeded shuffle, \
+                    the clock, the timing of threads), or the arithmetic is done in a different \
+                    order from one run to the next. If only the other-seed part fails, the seed \
+                    never reaches the code that draws the random numbers.",
+    fix: "Draw every random number (starting weights, shuffles, the split) from generators made \
+          from the one seed, created in a fixed order, and add numbers up in a fixed order rather \
+          than as threads finish. If another seed gives the same model, look for a generator made \
+          with a fixed or default seed. Assay's own models are built to pass this check, so a \
+          failure on them is a bug: please report it with the spec file.",
     source: "Google, Machine Learning Crash Course, \"Testing for Deploying Machine Learning \
              Models\": reproducible training.",
 };

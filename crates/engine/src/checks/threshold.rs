@@ -9,9 +9,18 @@ pub(super) static GUIDE: Guide = Guide {
     why: "Comparing each version only with the last lets quality slide a little at a time. A fixed \
           bar on a held-out set catches the slow decline that many small, individually \
           acceptable drops add up to.",
-    when_it_fails: "The model is not good enough for the bar, or the validation data has drifted \
-                    from what the model learned. Refresh the validation set when live data moves, \
-                    but keep the bar.",
+    does: "Scores the trained model on the validation split with the chosen metric and compares \
+           the score with a fixed number. For metrics where higher is better (accuracy, R², F1 and \
+           so on) the score must be at least the bar; for error measures (MSE, RMSE, MAE, log \
+           loss) at most the bar. New specs start at accuracy 0.8 for classification and R² 0.3 \
+           for regression (R² is the share of the target's variation the model explains).",
+    when_it_fails: "The model is not as good as the bar the team agreed on. If it used to pass and \
+                    the model did not change, the validation data has probably drifted from what \
+                    the model learned from.",
+    fix: "Compare with the baseline check to see how much the model adds at all. Improve the \
+          features, train longer or try a larger model, then run again. If live data has moved, \
+          refresh the validation set so it looks like today's data, but keep the bar where it is: \
+          lowering it to pass hides exactly the slow decline this check is there to catch.",
     source: "Google, Machine Learning Crash Course, \"Testing for Deploying Machine Learning \
              Models\": validate model quality against a fixed threshold to catch slow degradation.",
 };
