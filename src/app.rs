@@ -1,94 +1,45 @@
-//! The page: data, model, checks, export. Components only wire signals to [`crate::session`].
+//! The page: a path of five panels (Data → Model → Checks → Endpoints → Export) over one
+//! [`Workbench`], a "Run all" with one progress bar, and the reviewer's panel.
 
-use assay_engine::checks::{CheckOutcome, CheckSpec};
-use assay_engine::data::Table;
-use assay_engine::spec::Spec;
 use leptos::prelude::*;
 
-use crate::chart::LossCurve;
-use crate::endpoints::EndpointForm;
+use crate::chart::ProgressBar;
+use crate::checks_panel::ChecksPanel;
+use crate::data_panel::DataPanel;
 use crate::endpoints_panel::EndpointsPanel;
+use crate::export_panel::ExportPanel;
+use crate::model_panel::ModelPanel;
 use crate::review_panel::ReviewPanel;
-use crate::samples::{self, SAMPLES, Sample};
-use crate::session::{self, Authored};
-use crate::{browser, download, review};
-
-/// Rows shown in the data preview.
-const PREVIEW_ROWS: usize = 8;
+use crate::session::Authored;
+use crate::workbench::{JobKind, Status, Workbench};
+use crate::{browser, review};
 
 #[component]
 pub fn App() -> impl IntoView {
-    let (sample_id, set_sample_id) = signal(SAMPLES[0].id.to_owned());
-    let sample = move || samples::by_id(&sample_id.get()).unwrap_or(&SAMPLES[0]);
-    let (seed_text, set_seed_text) = signal("42".to_owned());
-    let seed = move || session::parse_seed(&seed_text.get());
-    let (outcome, set_outcome) = signal(None::<Result<Authored, String>>);
-    let (export_error, set_export_error) = signal(None::<String>);
-    let (copy_status, set_copy_status) = signal(None::<String>);
-    let endpoint = RwSignal::new(EndpointForm::default());
+    let wb = Workbench::new();
+    provide_context(wb);
 
-    let run = move |_| {
-        if let Ok(seed) = seed() {
-            set_copy_status.set(None);
-            set_outcome.set(Some(
-                session::author(sample(), seed).map_err(|e| e.to_string()),
-            ));
+    // The endpoint form lives in the draft; the panel edits a copy kept in step both ways.
+    let endpoint = RwSignal::new(wb.draft.with_untracked(|d| d.endpoint.clone()));
+    Effect::new(move |_| {
+        let form = endpoint.get();
+        if wb.draft.with_untracked(|d| d.endpoint != form) {
+            wb.draft.update(|d| d.endpoint = form);
         }
-    };
-    // The last file exported, so an unchanged re-export gives the same bytes and a changed one
-    // the next revision.
-    let (last_export, set_last_export) = signal(None::<Spec>);
-    let export = move |_| {
-        let revised = outcome.with_untracked(|o| match o {
-            Some(Ok(authored)) => Ok(endpoint
-                .with_untracked(|form| with_endpoints(authored, form))?
-                .revise(
-                    last_export.get_untracked().as_ref(),
-                    &session::now_rfc3339(),
-                )),
-            _ => Err("Run the checks before exporting.".to_owned()),
-        });
-        let saved = revised.and_then(|spec| {
-            // The same rules the CLI applies: among them, no literal credential in a header.
-            spec.validate()
-                .map_err(|e| format!("This spec cannot be exported: {e}"))?;
-            download::save_text(
-                &format!("{}.assay.json", sample_id.get_untracked()),
-                "application/json",
-                &spec.to_json(),
-            )?;
-            set_last_export.set(Some(spec));
-            Ok(())
-        });
-        set_export_error.set(saved.err());
-    };
-    let has_result = move || outcome.with(|o| matches!(o, Some(Ok(_))));
-    // Packing the spec costs a deflate, so only once asked; afterwards it follows every run.
-    let (share_asked, set_share_asked) = signal(false);
-    let share_link = Memo::new(move |_| {
-        if !share_asked.get() {
-            return None;
+    });
+    Effect::new(move |_| {
+        let form = wb.draft.with(|d| d.endpoint.clone());
+        if endpoint.with_untracked(|f| *f != form) {
+            endpoint.set(form);
         }
-        outcome.with(|o| match o {
-            Some(Ok(authored)) => Some(
-                endpoint
-                    .with(|form| with_endpoints(authored, form))
-                    .and_then(|spec| review::share_link(&browser::page_address(), &spec)),
-            ),
-            _ => None,
+    });
+    let authored = Signal::derive(move || {
+        wb.current_run().map(|last| Authored {
+            spec: last.spec,
+            run: last.run,
         })
     });
-    let copy_link = move |_| {
-        set_share_asked.set(true);
-        if let Some(Ok(link)) = share_link.get_untracked() {
-            leptos::task::spawn_local(async move {
-                set_copy_status.set(Some(match browser::copy_text(&link).await {
-                    Ok(()) => "Link copied to the clipboard.".to_owned(),
-                    Err(e) => format!("Not copied ({e}): select the link below and copy it."),
-                }));
-            });
-        }
-    };
+    let csv = Signal::derive(move || wb.draft.with(|d| d.csv().to_owned()));
 
     // Opened from a share link, the page is the reviewer's first; otherwise the author's.
     let initial_hash = browser::location_hash();
@@ -100,134 +51,124 @@ pub fn App() -> impl IntoView {
         (None, Some(review))
     };
 
+    let endpoints_status = Signal::derive(move || {
+        if endpoint.with(|f| f.cases.is_empty()) {
+            Status::Optional
+        } else {
+            Status::Done
+        }
+    });
+    let export_status = Signal::derive(move || {
+        if wb.exportable_run().is_some() {
+            Status::Done
+        } else {
+            Status::NeedsAttention
+        }
+    });
+
     view! {
         <header class="masthead">
-            <h1>"Assay"</h1>
-            <p>"Tests for machine-learning models: prove them here, replay them in CI, bit for bit."</p>
+            <div class="masthead-row">
+                <div>
+                    <h1>"Assay"</h1>
+                    <p>"Tests for machine-learning models: prove them here, replay them in CI, bit for bit."</p>
+                </div>
+                <button
+                    class="quiet"
+                    data-testid="new-draft"
+                    on:click=move |_| {
+                        if browser::confirm(
+                            "Start a new draft? The current one (data, settings and checks) will be discarded. Export it first to keep it.",
+                        ) {
+                            wb.start_new();
+                        }
+                    }
+                >
+                    "New draft"
+                </button>
+            </div>
+            <nav class="path" aria-label="Steps">
+                <ol>
+                    <PathStep href="#data" label="Data" status=Signal::derive(move || wb.data_status()) />
+                    <PathStep href="#model" label="Model" status=Signal::derive(move || wb.model_status()) />
+                    <PathStep href="#checks" label="Checks" status=Signal::derive(move || wb.checks_status()) />
+                    <PathStep href="#endpoints" label="Endpoints" status=endpoints_status />
+                    <PathStep href="#export" label="Export" status=export_status />
+                </ol>
+            </nav>
+            <RunAllBar />
         </header>
+        {move || {
+            wb.storage_notice
+                .get()
+                .map(|n| view! { <p class="notice" role="status" data-testid="storage-notice">{n}</p> })
+        }}
         <main>
             {review_first}
-            <section class="panel" aria-labelledby="data-heading">
-                <h2 id="data-heading">"1 · Data"</h2>
-                <label class="field">
-                    "Sample dataset"
-                    <select
-                        data-testid="sample"
-                        on:change=move |ev| {
-                            set_sample_id.set(event_target_value(&ev));
-                            set_outcome.set(None);
-                            endpoint.update(EndpointForm::clear_cases);
-                        }
-                    >
-                        {SAMPLES
-                            .iter()
-                            .map(|s| {
-                                view! {
-                                    <option value=s.id selected=move || sample_id.get() == s.id>
-                                        {s.title}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
-                </label>
-                <p class="muted">{move || sample().description}</p>
-                {move || data_preview(sample())}
-            </section>
-
-            <section class="panel" aria-labelledby="model-heading">
-                <h2 id="model-heading">"2 · Model"</h2>
-                <p>
-                    <strong>{move || sample().model.label()}</strong>
-                    {move || format!(" predicting `{}`, trained by seeded mini-batch gradient descent.", sample().target)}
-                </p>
-                <label class="field">
-                    "Seed"
-                    <input
-                        data-testid="seed"
-                        type="text"
-                        inputmode="numeric"
-                        prop:value=seed_text
-                        on:input=move |ev| {
-                            set_seed_text.set(event_target_value(&ev));
-                            set_outcome.set(None);
-                        }
-                    />
-                </label>
-                {move || seed().err().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
-                <button
-                    class="primary"
-                    data-testid="run"
-                    on:click=run
-                    disabled=move || seed().is_err()
-                >
-                    "Run"
-                </button>
-            </section>
-
-            <section class="panel" aria-labelledby="checks-heading" aria-live="polite">
-                <h2 id="checks-heading">"3 · Checks"</h2>
-                {move || {
-                    outcome
-                        .with(|o| match o {
-                            None => {
-                                view! {
-                                    <p class="muted">
-                                        "Press Run to train the model and run the checks."
-                                    </p>
-                                }
-                                    .into_any()
-                            }
-                            Some(Err(message)) => alert(message, "error").into_any(),
-                            Some(Ok(authored)) => results(authored).into_any(),
-                        })
-                }}
-            </section>
-
-            <EndpointsPanel form=endpoint outcome=outcome csv=Signal::derive(move || sample().csv) />
-
-            <section class="panel" aria-labelledby="export-heading">
-                <h2 id="export-heading">"5 · Export"</h2>
-                <p class="muted">
-                    "The spec holds the data, the settings and the recorded results. In CI, "
-                    <code>"assay run spec.json"</code>
-                    " replays it and fails if anything differs."
-                </p>
-                <button data-testid="export" on:click=export disabled=move || !has_result()>
-                    "Export spec"
-                </button>
-                {move || export_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-                <p class="muted">
-                    "Or send a link: it holds the whole spec after its #, so the spec never reaches a server."
-                </p>
-                <button data-testid="copy-share-link" on:click=copy_link disabled=move || !has_result()>
-                    "Copy share link"
-                </button>
-                {move || {
-                    share_link
-                        .get()
-                        .map(|link| match link {
-                            Ok(link) => {
-                                view! {
-                                    <label class="field share">
-                                        "Share link"
-                                        <input type="text" readonly data-testid="share-link" prop:value=link />
-                                    </label>
-                                    {move || copy_status.get().map(|s| view! { <p role="status">{s}</p> })}
-                                }
-                                    .into_any()
-                            }
-                            Err(e) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
-                        })
-                }}
-            </section>
+            <DataPanel />
+            <ModelPanel />
+            <ChecksPanel />
+            <EndpointsPanel form=endpoint outcome=authored csv=csv />
+            <ExportPanel />
             {review_last}
         </main>
     }
 }
 
+/// One step of the path, with its status in words (not colour alone).
+#[component]
+fn PathStep(href: &'static str, label: &'static str, status: Signal<Status>) -> impl IntoView {
+    view! {
+        <li>
+            <a href=href data-testid=format!("path-{}", label.to_lowercase())>
+                {label}
+                <span class=move || status.get().class()>{move || status.get().label()}</span>
+            </a>
+        </li>
+    }
+}
+
+/// "Run all": train, then every enabled check, with one progress bar and a Cancel.
+#[component]
+fn RunAllBar() -> impl IntoView {
+    let wb = expect_context::<Workbench>();
+    let running = move || wb.job.with(|j| j.as_ref().map(|j| j.kind));
+    let done = Signal::derive(move || wb.job.with(|j| j.as_ref().map_or(0, |j| j.progress.done)));
+    let total = Signal::derive(move || wb.job.with(|j| j.as_ref().map_or(0, |j| j.progress.total)));
+    view! {
+        <div class="run-all" aria-live="polite">
+            <button
+                class="primary"
+                data-testid="run-all"
+                on:click=move |_| wb.run_all()
+                disabled=move || running().is_some() || wb.table.with(Result::is_err)
+            >
+                "Run all"
+            </button>
+            {move || {
+                running()
+                    .map(|kind| {
+                        view! {
+                            <span class="job-label">{kind.label()}</span>
+                            <ProgressBar done=done total=total label=kind.label().to_owned() />
+                            <button data-testid="cancel" on:click=move |_| wb.cancel()>
+                                "Cancel"
+                            </button>
+                        }
+                    })
+            }}
+            {move || {
+                (running() != Some(JobKind::Train))
+                    .then(|| wb.cancelled.get())
+                    .flatten()
+                    .map(|m| view! { <span class="muted" data-testid="cancelled">{m}</span> })
+            }}
+        </div>
+    }
+}
+
 /// An error in words, announced to screen readers; `test_id` lets tests find it.
-pub(crate) fn alert(message: &str, test_id: &'static str) -> impl IntoView {
+pub(crate) fn alert(message: &str, test_id: &'static str) -> impl IntoView + use<> {
     view! {
         <p class="error" role="alert" data-testid=test_id>
             {message.to_owned()}
@@ -235,106 +176,16 @@ pub(crate) fn alert(message: &str, test_id: &'static str) -> impl IntoView {
     }
 }
 
-fn data_preview(sample: &'static Sample) -> impl IntoView {
-    match Table::parse_csv(sample.csv) {
-        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
-        Ok(table) => {
-            let shape = format!(
-                "{} rows × {} columns",
-                table.rows.len(),
-                table.headers.len()
-            );
-            view! {
-                <p class="muted" data-testid="data-shape">{shape}</p>
-                <div class="table-scroll" tabindex="0" aria-label="Data preview">
-                    <table data-testid="data-table">
-                        <thead>
-                            <tr>
-                                {table
-                                    .headers
-                                    .iter()
-                                    .map(|h| {
-                                        let class = (h == sample.target).then_some("target");
-                                        view! { <th class=class>{h.clone()}</th> }
-                                    })
-                                    .collect_view()}
-                            </tr>
-                        </thead>
-                        <tbody>
-                            {table
-                                .rows
-                                .iter()
-                                .take(PREVIEW_ROWS)
-                                .map(|row| {
-                                    view! {
-                                        <tr>
-                                            {row
-                                                .iter()
-                                                .map(|cell| view! { <td>{cell.clone()}</td> })
-                                                .collect_view()}
-                                        </tr>
-                                    }
-                                })
-                                .collect_view()}
-                        </tbody>
-                    </table>
-                </div>
-            }
-            .into_any()
-        }
-    }
-}
-
-fn results(authored: &Authored) -> impl IntoView {
-    let fingerprint = authored.run.parameter_fingerprint.clone();
+/// A panel's heading with its status in words, so the state is clear at a glance.
+pub(crate) fn panel_heading(
+    id: &'static str,
+    title: &'static str,
+    status: Signal<Status>,
+) -> impl IntoView {
     view! {
-        <p>
-            "Model parameter fingerprint (SHA-256 of every parameter's bits): "
-            <code class="fingerprint" data-testid="fingerprint">{fingerprint}</code>
-        </p>
-        {authored
-            .spec
-            .checks
-            .iter()
-            .zip(&authored.run.checks)
-            .map(|(spec, outcome)| check_card(spec, outcome))
-            .collect_view()}
+        <h2 id=id>
+            {title}
+            <span class=move || status.get().class() data-testid="panel-status">{move || status.get().label()}</span>
+        </h2>
     }
-}
-
-fn check_card(spec: &CheckSpec, outcome: &CheckOutcome) -> impl IntoView {
-    let guide = spec.guide();
-    let label = session::verdict_label(outcome.verdict);
-    let class = format!("verdict {}", label.to_lowercase());
-    view! {
-        <article class="check" data-testid=format!("check-{}", outcome.check)>
-            <header>
-                <span class=class data-testid="verdict">{label}</span>
-                <h3>{guide.title}</h3>
-            </header>
-            <p>{outcome.summary.clone()}</p>
-            <dl class="metrics">
-                {outcome
-                    .metrics
-                    .iter()
-                    .map(|m| view! { <dt>{m.name.replace('_', " ")}</dt> <dd>{format!("{:.6}", m.value)}</dd> })
-                    .collect_view()}
-            </dl>
-            {(!outcome.loss_curve.is_empty()).then(|| view! { <LossCurve values=outcome.loss_curve.clone() /> })}
-            <details>
-                <summary>"Why this matters"</summary>
-                <p>{guide.why}</p>
-                <p><strong>"If it fails: "</strong>{guide.when_it_fails}</p>
-                <p class="muted">"Source: " {guide.source}</p>
-            </details>
-        </article>
-    }
-}
-
-/// What export and the share link both carry: the authored spec with the endpoint, once it has
-/// cases. The credential's value is never part of the form, so it cannot come along.
-fn with_endpoints(authored: &Authored, form: &EndpointForm) -> Result<Spec, String> {
-    let mut spec = authored.spec.clone();
-    spec.endpoints = form.exported()?;
-    Ok(spec)
 }

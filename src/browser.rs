@@ -35,6 +35,20 @@ pub async fn copy_text(text: &str) -> Result<(), String> {
     .map_err(|e| describe(&e))
 }
 
+/// Asks the user a yes/no question; `false` if the browser will not ask.
+pub fn confirm(question: &str) -> bool {
+    leptos::prelude::window()
+        .confirm_with_message(question)
+        .unwrap_or(false)
+}
+
+/// Brings the element with `id` into view.
+pub fn scroll_to(id: &str) {
+    if let Some(element) = leptos::prelude::document().get_element_by_id(id) {
+        element.scroll_into_view();
+    }
+}
+
 /// The page's address without its fragment.
 pub fn page_address() -> String {
     let href = leptos::prelude::location().href().unwrap_or_default();

@@ -33,6 +33,16 @@ pub enum DataSource {
     Upload { file_name: String, csv: String },
 }
 
+impl DataSource {
+    /// The data's text; an unknown sample id (from an older app) reads as the first sample.
+    pub fn csv(&self) -> &str {
+        match self {
+            DataSource::Sample { id } => samples::by_id(id).unwrap_or(&SAMPLES[0]).csv,
+            DataSource::Upload { csv, .. } => csv,
+        }
+    }
+}
+
 /// A check in the draft: switched off checks keep their settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DraftCheck {
@@ -174,12 +184,8 @@ impl Draft {
         }
     }
 
-    /// The data's text; an unknown sample id (from an older app) reads as the first sample.
     pub fn csv(&self) -> &str {
-        match &self.data {
-            DataSource::Sample { id } => samples::by_id(id).unwrap_or(&SAMPLES[0]).csv,
-            DataSource::Upload { csv, .. } => csv,
-        }
+        self.data.csv()
     }
 
     /// Makes `target` the column to predict. A different task brings that task's model and
@@ -256,8 +262,13 @@ impl Draft {
     /// run), and the history the next export will carry, so "no worse than before" is judged
     /// against the revision it replaces both here and in CI.
     pub fn to_spec(&self) -> Spec {
+        let rows = Table::parse_csv(self.csv()).map_or(0, |t| t.rows.len());
+        self.to_spec_for(rows)
+    }
+
+    /// [`Draft::to_spec`] when the caller already knows the data's row count.
+    pub fn to_spec_for(&self, rows: usize) -> Spec {
         let csv = self.csv();
-        let rows = Table::parse_csv(csv).map_or(0, |t| t.rows.len());
         let mut spec = Spec::new(
             &self.name,
             DatasetSpec::from_csv(self.file_name(), csv, rows),

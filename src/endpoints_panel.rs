@@ -30,9 +30,9 @@ pub fn EndpointsPanel(
     /// The endpoint being described; the export reads it too.
     form: RwSignal<EndpointForm>,
     /// The author's last run, which cases are drafted from.
-    outcome: ReadSignal<Option<Result<Authored, String>>>,
+    outcome: Signal<Option<Authored>>,
     /// The sample's CSV text.
-    csv: Signal<&'static str>,
+    csv: Signal<String>,
 ) -> impl IntoView {
     // Only in memory, for this tab: never in the form, the spec, or storage.
     let credential = RwSignal::new(Credential::default());
@@ -44,10 +44,10 @@ pub fn EndpointsPanel(
 
     let draft = move |_| {
         let drafted = outcome.with_untracked(|o| match o {
-            Some(Ok(authored)) => {
-                endpoints::draft(&authored.spec, &authored.run, csv.get_untracked())
+            Some(authored) => {
+                csv.with_untracked(|csv| endpoints::draft(&authored.spec, &authored.run, csv))
             }
-            _ => Err("Press Run first: cases are drafted from the trained model.".into()),
+            None => Err("Train the model first: cases are drafted from it.".into()),
         });
         match drafted {
             Ok((features, cases)) => {
@@ -101,12 +101,12 @@ pub fn EndpointsPanel(
             }
         });
     };
-    let has_run = move || outcome.with(|o| matches!(o, Some(Ok(_))));
+    let has_run = move || outcome.with(Option::is_some);
     let case_count = Memo::new(move |_| form.with(|f| f.cases.len()));
     let protocol = Memo::new(move |_| form.with(|f| f.protocol));
 
     view! {
-        <section class="panel wide" aria-labelledby="endpoints-heading" data-testid="endpoints">
+        <section class="panel wide" id="endpoints" aria-labelledby="endpoints-heading" data-testid="endpoints">
             <h2 id="endpoints-heading">"4 · Endpoints"</h2>
             <p class="muted">
                 "Smoke cases against the deployed model: the same requests and judgements as "

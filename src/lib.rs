@@ -7,14 +7,21 @@
 mod app;
 mod browser;
 pub mod chart;
+mod checks_panel;
+mod data_panel;
 mod download;
 pub mod draft;
 pub mod endpoints;
 mod endpoints_panel;
+mod export_panel;
 mod fetch;
+pub mod job;
+mod model_panel;
 pub mod review;
 mod review_panel;
 pub mod samples;
 pub mod session;
+mod storage;
+pub mod workbench;
 
 pub use app::App;

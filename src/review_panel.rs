@@ -8,7 +8,10 @@ use web_sys::HtmlInputElement;
 
 use crate::app::alert;
 use crate::browser;
+use crate::data_panel::confirm_replacing;
+use crate::draft::Draft;
 use crate::review::{self, Group, Opened, Report};
+use crate::workbench::Workbench;
 
 #[component]
 pub fn ReviewPanel(
@@ -92,8 +95,26 @@ pub fn ReviewPanel(
         });
     };
 
+    // The spec becomes the draft, and the next export its next revision.
+    let edit = move |_| {
+        let draft = opened.with_untracked(|o| match o {
+            Some(Ok(opened)) => Draft::from_spec(&opened.spec),
+            _ => Err("Open a spec first.".into()),
+        });
+        match draft {
+            Ok(draft) => {
+                let wb = expect_context::<Workbench>();
+                if confirm_replacing(&wb) {
+                    wb.replace_draft(draft);
+                    browser::scroll_to("data");
+                }
+            }
+            Err(e) => report.set(Some(Err(e))),
+        }
+    };
+
     view! {
-            <section class="panel wide" aria-labelledby="review-heading">
+            <section class="panel wide" id="review" aria-labelledby="review-heading">
                 <h2 id="review-heading">"Review a spec"</h2>
                 <p class="muted">
                     "Open a spec someone sent you, replay it here and see whether it reproduces. "
@@ -145,6 +166,9 @@ pub fn ReviewPanel(
                                         disabled=move || disabled || replaying.get()
                                     >
                                         {move || if replaying.get() { "Replaying…" } else { "Replay" }}
+                                    </button>
+                                    <button data-testid="edit-in-workbench" on:click=edit>
+                                        "Continue editing in the workbench"
                                     </button>
                                 }
                                     .into_any()

@@ -17,7 +17,7 @@ pub struct Sample {
     pub csv: &'static str,
 }
 
-pub static SAMPLES: [Sample; 2] = [
+pub static SAMPLES: [Sample; 3] = [
     Sample {
         id: "breast_cancer",
         title: "Breast cancer (binary)",
@@ -28,6 +28,17 @@ pub static SAMPLES: [Sample; 2] = [
         task: Task::BinaryClassification,
         model: ModelSpec::LogisticRegression,
         csv: include_str!("../public/samples/breast_cancer.csv"),
+    },
+    Sample {
+        id: "iris",
+        title: "Iris species (multiclass)",
+        file_name: "iris.csv",
+        description: "150 iris flowers, 4 measurements each; which of three species is it? \
+                      R. A. Fisher, 1936, UCI, CC BY 4.0.",
+        target: "species",
+        task: Task::MulticlassClassification,
+        model: ModelSpec::SoftmaxRegression,
+        csv: include_str!("../public/samples/iris.csv"),
     },
     Sample {
         id: "diabetes",

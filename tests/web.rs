@@ -18,8 +18,20 @@ use web_sys::{DataTransfer, Element, HtmlElement, HtmlInputElement, HtmlSelectEl
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// Mounts the app in its own wrapper so tests do not see each other's DOM.
+/// Mounts the app in its own wrapper so tests do not see each other's DOM, on a fresh draft.
 fn mount_app() -> Element {
+    web_sys::window()
+        .unwrap()
+        .local_storage()
+        .unwrap()
+        .unwrap()
+        .clear()
+        .unwrap();
+    mount_again()
+}
+
+/// Mounts another app on whatever the browser has saved, as a reload does.
+fn mount_again() -> Element {
     let document = leptos::prelude::document();
     let wrapper = document.create_element("section").unwrap();
     document.body().unwrap().append_child(&wrapper).unwrap();
@@ -53,76 +65,200 @@ fn golden(name: &str) -> String {
 }
 
 #[wasm_bindgen_test]
-async fn run_shows_a_passing_check_with_the_golden_fingerprint_and_enables_export() {
+async fn run_all_shows_passing_checks_with_the_golden_fingerprint_and_enables_export() {
     let app = mount_app();
     let export: HtmlElement = by_test_id(&app, "export");
     assert!(export.has_attribute("disabled"));
-    assert!(
-        by_test_id::<Element>(&app, "data-shape")
-            .text_content()
-            .unwrap()
-            .contains("569 rows")
-    );
+    assert!(text_of(&app, "data-shape").contains("569 rows"));
 
-    by_test_id::<HtmlElement>(&app, "run").click();
-    tick().await;
-
+    click(&app, "run-all");
+    until("the fingerprint", || has_test_id(&app, "fingerprint")).await;
     let card: Element = by_test_id(&app, "check-reproducible_training");
-    assert_eq!(
-        by_test_id::<Element>(&card, "verdict")
-            .text_content()
-            .unwrap(),
-        "Pass"
-    );
+    until("the verdict", || text_of(&card, "verdict") == "Pass").await;
     assert!(has_test_id(&card, "loss-curve"));
-    let fingerprint = by_test_id::<Element>(&app, "fingerprint")
-        .text_content()
-        .unwrap();
     assert_eq!(
-        fingerprint,
+        text_of(&app, "fingerprint"),
         golden("spec/logistic_regression/breast_cancer")
     );
-    assert!(!export.has_attribute("disabled"));
+    // Classification: the confusion matrix of the validation split.
+    assert!(has_test_id(&app, "confusion-matrix"));
+    until("export", || !export.has_attribute("disabled")).await;
+    assert!(text_of(&app, "spec-preview").contains("\"parameter_fingerprint\""));
+    assert!(text_of(&app, "path-export").contains("Done"));
 }
 
 #[wasm_bindgen_test]
-async fn an_invalid_seed_is_explained_and_blocks_run() {
+async fn a_seed_that_is_not_a_number_is_explained_where_it_is_typed() {
     let app = mount_app();
-    let seed: HtmlInputElement = by_test_id(&app, "seed");
-    seed.set_value("forty-two");
-    seed.dispatch_event(&web_sys::Event::new("input").unwrap())
-        .unwrap();
+    type_into(&app, "seed", "forty-two", "input");
     tick().await;
-    assert!(
-        app.text_content()
-            .unwrap()
-            .contains("The seed must be a whole number")
+    let error = text_of(&app, "seed-error");
+    assert!(error.contains("`forty-two` is not a number"), "{error}");
+    // What the user typed stays in the box; the draft keeps the last valid seed.
+    assert_eq!(
+        by_test_id::<HtmlInputElement>(&app, "seed").value(),
+        "forty-two"
     );
-    assert!(by_test_id::<HtmlElement>(&app, "run").has_attribute("disabled"));
 }
 
 #[wasm_bindgen_test]
 async fn another_sample_shows_its_own_data_and_trains_its_own_model() {
     let app = mount_app();
-    let select: HtmlSelectElement = by_test_id(&app, "sample");
-    select.set_value("diabetes");
+    choose(&app, "sample", "diabetes");
+    tick().await;
+    assert!(text_of(&app, "data-shape").contains("442 rows"));
+
+    click(&app, "train");
+    until("the fingerprint", || has_test_id(&app, "fingerprint")).await;
+    assert_eq!(
+        text_of(&app, "fingerprint"),
+        golden("spec/linear_regression/diabetes")
+    );
+    // Regression: predictions against the truth.
+    assert!(has_test_id(&app, "predicted-vs-actual"));
+}
+
+#[wasm_bindgen_test]
+async fn an_uploaded_csv_is_profiled_and_a_broken_one_is_refused_with_its_line() {
+    let app = mount_app();
+    upload(&app, "upload", "broken.csv", "a,b,c\n1,2,3\n4,5\n");
+    until("the error", || has_test_id(&app, "upload-error")).await;
+    let error = text_of(&app, "upload-error");
+    assert!(error.contains("`broken.csv`"), "{error}");
+    assert!(error.contains("line 3"), "{error}");
+    assert!(
+        text_of(&app, "data-shape").contains("569 rows"),
+        "the sample is kept"
+    );
+
+    let csv =
+        "id,height,colour,size\n1,1.5,red,10.5\n2,2.5,blue,20.25\n3,,red,30.75\n4,4.5,blue,41.5\n";
+    upload(&app, "upload", "things.csv", csv);
+    until("the new data", || {
+        text_of(&app, "data-shape").contains("4 rows")
+    })
+    .await;
+    assert!(!has_test_id(&app, "upload-error"));
+    assert_eq!(
+        by_test_id::<HtmlSelectElement>(&app, "target").value(),
+        "size"
+    );
+    assert_eq!(
+        by_test_id::<HtmlSelectElement>(&app, "task").value(),
+        "regression"
+    );
+    let height: Element = by_test_id(&app, "profile-height");
+    assert!(
+        height.text_content().unwrap().contains('1'),
+        "one missing value"
+    );
+    assert!(has_test_id(&height, "histogram"));
+    assert_eq!(
+        by_test_id::<HtmlSelectElement>(&app, "kind-id").value(),
+        "identifier"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_threshold_out_of_reach_makes_its_check_fail_and_a_bad_one_is_refused() {
+    let app = mount_app();
+    let card: Element = by_test_id(&app, "check-metric_threshold");
+    type_into(&card, "param-threshold", "1.5", "input");
+    tick().await;
+    click(&card, "run-check");
+    until("the verdict", || text_of(&card, "verdict") == "Fail").await;
+    assert!(text_of(&card, "check-summary").contains("1.5"));
+
+    let tiny: Element = by_test_id(&app, "check-overfit_tiny_batch");
+    type_into(&tiny, "param-rows", "2.5", "input");
+    tick().await;
+    assert!(text_of(&tiny, "param-rows-error").contains("whole number"));
+}
+
+#[wasm_bindgen_test]
+async fn training_can_be_cancelled_and_run_again() {
+    let app = mount_app();
+    type_into(&app, "epochs", "5000", "input");
+    click(&app, "train");
+    until("progress", || has_test_id(&app, "training-progress")).await;
+    click(&app, "cancel-training");
+    until("the cancellation", || {
+        has_test_id(&app, "training-cancelled")
+    })
+    .await;
+    assert!(text_of(&app, "training-cancelled").contains("Cancelled after"));
+    assert!(!has_test_id(&app, "fingerprint"));
+
+    type_into(&app, "epochs", "3", "input");
+    click(&app, "train");
+    until("the fingerprint", || has_test_id(&app, "fingerprint")).await;
+    assert!(!has_test_id(&app, "training-cancelled"));
+}
+
+#[wasm_bindgen_test]
+async fn the_draft_is_restored_after_a_reload() {
+    let app = mount_app();
+    choose(&app, "sample", "iris");
+    type_into(&app, "seed", "7", "input");
+    let card: Element = by_test_id(&app, "check-no_duplicate_rows");
+    by_test_id::<HtmlInputElement>(&card, "check-enabled").click();
+    tick().await;
+
+    let reloaded = mount_again();
+    // Reactive properties such as an input's value are set once the page has ticked.
+    tick().await;
+    assert!(text_of(&reloaded, "data-shape").contains("150 rows"));
+    assert_eq!(
+        by_test_id::<HtmlInputElement>(&reloaded, "seed").value(),
+        "7"
+    );
+    let card: Element = by_test_id(&reloaded, "check-no_duplicate_rows");
+    assert!(!by_test_id::<HtmlInputElement>(&card, "check-enabled").checked());
+    assert_eq!(text_of(&card, "verdict"), "Off");
+}
+
+#[wasm_bindgen_test]
+async fn every_control_has_a_label() {
+    let app = mount_app();
+    click(&app, "run-all");
+    until("the fingerprint", || has_test_id(&app, "fingerprint")).await;
+    let controls = app.query_selector_all("input, select").unwrap();
+    assert!(controls.length() > 20);
+    for i in 0..controls.length() {
+        let control: Element = controls.item(i).unwrap().unchecked_into();
+        let labelled = control.has_attribute("aria-label")
+            || match control.dyn_ref::<HtmlInputElement>() {
+                Some(input) => input.labels().is_some_and(|l| l.length() > 0),
+                None => {
+                    control
+                        .unchecked_ref::<HtmlSelectElement>()
+                        .labels()
+                        .length()
+                        > 0
+                }
+            };
+        assert!(labelled, "no label: {}", control.outer_html());
+    }
+}
+
+fn click(root: &Element, id: &str) {
+    by_test_id::<HtmlElement>(root, id).click();
+}
+
+fn choose(root: &Element, id: &str, value: &str) {
+    let select: HtmlSelectElement = by_test_id(root, id);
+    select.set_value(value);
     select
         .dispatch_event(&web_sys::Event::new("change").unwrap())
         .unwrap();
-    tick().await;
-    assert!(
-        by_test_id::<Element>(&app, "data-shape")
-            .text_content()
-            .unwrap()
-            .contains("442 rows")
-    );
+}
 
-    by_test_id::<HtmlElement>(&app, "run").click();
-    tick().await;
-    let fingerprint = by_test_id::<Element>(&app, "fingerprint")
-        .text_content()
+fn upload(root: &Element, id: &str, name: &str, text: &str) {
+    let input: HtmlInputElement = by_test_id(root, id);
+    input.set_files(Some(&file_transfer(name, text).files().unwrap()));
+    input
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
         .unwrap();
-    assert_eq!(fingerprint, golden("spec/linear_regression/diabetes"));
 }
 
 /// Waits (up to 30 s) for `ready`, letting the browser run timers, file reads and repaints.
@@ -301,8 +437,8 @@ async fn endpoint_cases_are_drafted_edited_and_a_dead_server_is_told_apart() {
     let draft: HtmlElement = by_test_id(&app, "draft-cases");
     assert!(draft.has_attribute("disabled"));
     assert!(by_test_id::<HtmlElement>(&app, "run-cases").has_attribute("disabled"));
-    by_test_id::<HtmlElement>(&app, "run").click();
-    tick().await;
+    click(&app, "train");
+    until("the trained model", || !draft.has_attribute("disabled")).await;
     by_test_id::<HtmlElement>(&app, "draft-cases").click();
     tick().await;
     for i in 0..5 {

@@ -137,10 +137,10 @@ fn save_screenshot(name: &str, png: &[u8]) {
     std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
 }
 
-/// Opens the app, presses Run, and returns the model fingerprint it shows once training is done.
+/// Opens the app, presses Run all, and returns the model fingerprint it shows once done.
 async fn author_run(client: &Client, url: &str) -> String {
     client.goto(url).await.unwrap();
-    click(client, "run").await;
+    click(client, "run-all").await;
     let fingerprint = text(client, "fingerprint").await;
     assert_eq!(fingerprint.len(), 64, "{fingerprint}");
     fingerprint
@@ -172,7 +172,8 @@ async fn scroll_to(client: &Client, test_id: &str) {
 /// Presses Export and returns the downloaded spec's path and text once it is complete.
 async fn export_spec(client: &Client, downloads: &Path) -> (PathBuf, String) {
     click(client, "export").await;
-    let spec_path = downloads.join("breast_cancer.assay.json");
+    // Named after the spec, which is named after the sample.
+    let spec_path = downloads.join("breast-cancer-binary.assay.json");
     let spec_text = wait_for("the exported spec", Duration::from_secs(30), || {
         let text = std::fs::read_to_string(&spec_path).ok()?;
         // Chromium writes a `.crdownload` first and renames it when complete.

@@ -16,6 +16,8 @@ pub struct Run {
     pub parameter_fingerprint: String,
     /// The trained model on the validation split.
     pub evaluation: Evaluation,
+    /// Class labels in the order of the confusion matrix; empty for regression.
+    pub classes: Vec<String>,
     /// Regression: (actual, predicted) for each validation row, to plot; empty otherwise.
     pub validation_predictions: Vec<(f64, f64)>,
     pub checks: Vec<CheckOutcome>,
@@ -78,7 +80,8 @@ pub struct Stepper {
 
 #[derive(Debug, Clone)]
 enum ModelState {
-    Training(Trainer),
+    // Boxed: a trainer holds its data, and the finished state is small.
+    Training(Box<Trainer>),
     Trained(TrainedModel),
 }
 
@@ -110,7 +113,7 @@ impl Stepper {
             table,
             prepared,
             network,
-            model: ModelState::Training(trainer),
+            model: ModelState::Training(Box::new(trainer)),
             checks: Vec::new(),
         })
     }
@@ -142,6 +145,11 @@ impl Stepper {
             done: epochs_done + self.checks.len() as u32,
             total: epochs + self.spec.checks.len() as u32,
         }
+    }
+
+    /// The spec being run.
+    pub fn spec(&self) -> &Spec {
+        &self.spec
     }
 
     /// Whether training has ended (completed or diverged).
@@ -222,6 +230,7 @@ impl Stepper {
             model,
             parameter_fingerprint,
             evaluation,
+            classes: self.prepared.classes.clone(),
             validation_predictions,
             checks: self.checks,
         }

@@ -1,0 +1,339 @@
+//! The Checks panel: every engine check as a card that can be switched off, tuned, run on its
+//! own, and opened to learn what it does, what a failure means and how to fix it.
+
+use assay_engine::checks::{CheckFamily, CheckOutcome, CheckSpec, Verdict};
+use assay_engine::data::Task;
+use assay_engine::metrics::MetricName;
+use leptos::prelude::*;
+use serde_json::Value;
+
+use crate::app::panel_heading;
+use crate::chart::LossCurve;
+use crate::session;
+use crate::workbench::{JobKind, Workbench};
+
+#[component]
+pub fn ChecksPanel() -> impl IntoView {
+    let wb = expect_context::<Workbench>();
+    // Cards are rebuilt when the list of check kinds changes, not when a threshold does.
+    let kinds = Memo::new(move |_| {
+        wb.draft.with(|d| {
+            d.checks
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (i, c.spec.id(), c.spec.family()))
+                .collect::<Vec<_>>()
+        })
+    });
+    let family = move |family: CheckFamily| {
+        view! {
+            <For
+                each=move || kinds.get().into_iter().filter(move |k| k.2 == family)
+                key=|k| (k.0, k.1)
+                children=move |(index, _, _)| view! { <CheckCard index=index /> }
+            />
+        }
+    };
+    view! {
+        <section class="panel wide" id="checks" aria-labelledby="checks-heading">
+            {panel_heading("checks-heading", "3 · Checks", Signal::derive(move || wb.checks_status()))}
+            <p class="muted">
+                "Each check is a test your CI will replay. Switch off what does not apply, tune the thresholds, and open a card to learn what it guards against."
+            </p>
+            <h3>"The data"</h3>
+            <div class="cards">{family(CheckFamily::Data)}</div>
+            <h3>"The model and its training"</h3>
+            <div class="cards">{family(CheckFamily::Training)}</div>
+        </section>
+    }
+}
+
+#[component]
+fn CheckCard(index: usize) -> impl IntoView {
+    let wb = expect_context::<Workbench>();
+    let spec = Memo::new(move |_| {
+        wb.draft
+            .with(|d| d.checks.get(index).map(|c| c.spec.clone()))
+    });
+    let enabled = move || {
+        wb.draft
+            .with(|d| d.checks.get(index).is_some_and(|c| c.enabled))
+    };
+    let Some(initial) = spec.get_untracked() else {
+        return ().into_any();
+    };
+    let guide = initial.guide();
+    let id = initial.id();
+    let outcome = move || spec.get().and_then(|s| wb.outcome(&s));
+    let running =
+        move || wb.job.with(|j| j.as_ref().map(|j| j.kind)) == Some(JobKind::Check(index));
+    let verdict = move || match (enabled(), outcome()) {
+        (false, _) => ("Off", "verdict off"),
+        (true, None) if running() => ("Running…", "verdict pending"),
+        (true, None) => ("Not run", "verdict pending"),
+        (true, Some(o)) => (
+            session::verdict_label(o.verdict),
+            match o.verdict {
+                Verdict::Pass => "verdict pass",
+                Verdict::Fail => "verdict fail",
+                Verdict::Error => "verdict error",
+            },
+        ),
+    };
+    let fields = initial_fields(&initial);
+    view! {
+        <article class="check" class:off=move || !enabled() data-testid=format!("check-{id}")>
+            <header>
+                <h4>
+                <label>
+                <input
+                    type="checkbox"
+                    data-testid="check-enabled"
+                    prop:checked=enabled
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        wb.draft.update(|d| {
+                            if let Some(c) = d.checks.get_mut(index) {
+                                c.enabled = on;
+                            }
+                        });
+                    }
+                />
+                {guide.title}
+                </label>
+                </h4>
+                <span class=move || verdict().1 data-testid="verdict">{move || verdict().0}</span>
+            </header>
+            <p class="why"><strong>"Why it matters: "</strong>{guide.why}</p>
+            {(!fields.is_empty()).then(|| view! {
+                <div class="field-row">
+                    {fields.into_iter().map(|(name, value)| view! { <ParamField index=index name=name initial=value /> }).collect_view()}
+                </div>
+            })}
+            <button
+                data-testid="run-check"
+                on:click=move |_| wb.run_check(index)
+                disabled=move || !enabled() || wb.is_busy() || wb.table.with(Result::is_err)
+            >
+                "Run this check"
+            </button>
+            {move || outcome().map(|o| view! { <Evidence outcome=o /> })}
+            <details class="learn">
+                <summary>"Learn more"</summary>
+                <dl>
+                    <dt>"What it does"</dt>
+                    <dd>{guide.does}</dd>
+                    <dt>"What a failure usually means"</dt>
+                    <dd>{guide.when_it_fails}</dd>
+                    <dt>"How to fix it"</dt>
+                    <dd>{guide.fix}</dd>
+                    <dt>"Where the practice comes from"</dt>
+                    <dd>{guide.source}</dd>
+                </dl>
+            </details>
+        </article>
+    }
+    .into_any()
+}
+
+/// The numbers behind a verdict.
+#[component]
+fn Evidence(outcome: CheckOutcome) -> impl IntoView {
+    view! {
+        <p class="summary" data-testid="check-summary">{outcome.summary.clone()}</p>
+        {(!outcome.metrics.is_empty()).then(|| view! {
+            <dl class="metrics">
+                {outcome
+                    .metrics
+                    .iter()
+                    .map(|m| view! { <dt>{m.name.replace('_', " ")}</dt> <dd>{format_value(m.value)}</dd> })
+                    .collect_view()}
+            </dl>
+        })}
+        {(!outcome.loss_curve.is_empty()).then(|| view! { <LossCurve values=outcome.loss_curve.clone() /> })}
+    }
+}
+
+fn format_value(v: f64) -> String {
+    if v != 0.0 && (v.abs() < 1e-3 || v.abs() >= 1e6) {
+        format!("{v:.3e}")
+    } else {
+        format!("{v:.4}")
+    }
+}
+
+/// A check's settings as name and JSON value, in the order the spec writes them.
+fn initial_fields(check: &CheckSpec) -> Vec<(String, Value)> {
+    match serde_json::to_value(check) {
+        Ok(Value::Object(map)) => map.into_iter().filter(|(k, _)| k != "check").collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Sets one field of check `index`; the draft only takes a check the engine accepts.
+fn set_field(wb: &Workbench, index: usize, name: &str, value: Value) -> Result<(), String> {
+    let current = wb
+        .draft
+        .with_untracked(|d| d.checks.get(index).map(|c| c.spec.clone()))
+        .ok_or("This check is no longer in the draft.")?;
+    let Ok(Value::Object(mut map)) = serde_json::to_value(&current) else {
+        return Err("This check cannot be edited here.".to_owned());
+    };
+    map.insert(name.to_owned(), value);
+    let check: CheckSpec =
+        serde_json::from_value(Value::Object(map)).map_err(|e| plain_serde_error(&e))?;
+    check.validate().map_err(|e| e.to_string())?;
+    wb.draft.update(|d| {
+        if let Some(c) = d.checks.get_mut(index) {
+            c.spec = check;
+        }
+    });
+    Ok(())
+}
+
+fn plain_serde_error(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    if text.contains("invalid type: floating point") {
+        "must be a whole number".to_owned()
+    } else {
+        text
+    }
+}
+
+fn current_value(wb: &Workbench, index: usize, name: &str) -> Option<Value> {
+    wb.draft.with(|d| {
+        let check = d.checks.get(index)?;
+        match serde_json::to_value(&check.spec).ok()? {
+            Value::Object(map) => map.get(name).cloned(),
+            _ => None,
+        }
+    })
+}
+
+/// One setting of a check: a number, a switch, a metric, or (the schema) a note.
+#[component]
+fn ParamField(index: usize, name: String, initial: Value) -> impl IntoView {
+    let wb = expect_context::<Workbench>();
+    let label = name.replace('_', " ");
+    let error = RwSignal::new(None::<String>);
+    let test_id = format!("param-{name}");
+    let field = match initial {
+        Value::Number(number) => {
+            let whole = number.is_u64();
+            let text = RwSignal::new(number.to_string());
+            let name_for_sync = name.clone();
+            // Another draft, or a reset, brings its own value.
+            Effect::new(move |first: Option<()>| {
+                let value = current_value(&wb, index, &name_for_sync).and_then(|v| v.as_f64());
+                let shown = text.with_untracked(|t| t.trim().parse::<f64>().ok());
+                // The first run only subscribes: the box already shows the draft's value.
+                if first.is_some() && value.is_some() && shown != value {
+                    text.set(value.map(|v| v.to_string()).unwrap_or_default());
+                    error.set(None);
+                }
+            });
+            let name = name.clone();
+            let on_input = move |ev: leptos::ev::Event| {
+                let typed = event_target_value(&ev);
+                text.set(typed.clone());
+                let parsed = typed.trim().parse::<f64>().ok().filter(|v| v.is_finite());
+                let value = match parsed {
+                    Some(v) if whole && v >= 0.0 && v.fract() == 0.0 => Ok(Value::from(v as u64)),
+                    Some(_) if whole => Err("must be a whole number".to_owned()),
+                    Some(v) => Ok(Value::from(v)),
+                    None => Err(format!("`{typed}` is not a number")),
+                };
+                error.set(value.and_then(|v| set_field(&wb, index, &name, v)).err());
+            };
+            view! {
+                <input type="text" inputmode="decimal" data-testid=test_id.clone() prop:value=text on:input=on_input
+                    aria-invalid=move || error.with(Option::is_some).to_string() />
+            }
+            .into_any()
+        }
+        Value::Bool(_) => {
+            let name = name.clone();
+            let checked_name = name.clone();
+            view! {
+                <input
+                    type="checkbox"
+                    data-testid=test_id.clone()
+                    prop:checked=move || current_value(&wb, index, &checked_name) == Some(Value::Bool(true))
+                    on:change=move |ev| error.set(set_field(&wb, index, &name, Value::Bool(event_target_checked(&ev))).err())
+                />
+            }
+            .into_any()
+        }
+        Value::String(_) | Value::Null if name == "metric" => {
+            let optional = initial.is_null();
+            let task = wb.draft.with_untracked(|d| d.preprocessing.task);
+            let name = name.clone();
+            let selected_name = name.clone();
+            let selected_name = StoredValue::new(selected_name);
+            let selected = move || {
+                selected_name
+                    .with_value(|n| current_value(&wb, index, n))
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            };
+            view! {
+                <select
+                    data-testid=test_id.clone()
+                    on:change=move |ev| {
+                        let id = event_target_value(&ev);
+                        let value = if id.is_empty() { Value::Null } else { Value::String(id) };
+                        error.set(set_field(&wb, index, &name, value).err());
+                    }
+                >
+                    {optional.then(|| view! { <option value="" selected=move || selected().is_empty()>"the task's main metric"</option> })}
+                    {metrics_for(task)
+                        .into_iter()
+                        .map(|m| {
+                            view! { <option value=m.id() selected=move || selected() == m.id()>{m.id().replace('_', " ")}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            }
+            .into_any()
+        }
+        Value::Array(list) => view! {
+            <span class="muted" data-testid=test_id.clone()>
+                {format!("{} columns, as set in the Data panel", list.len())}
+            </span>
+        }
+        .into_any(),
+        other => view! { <code>{other.to_string()}</code> }.into_any(),
+    };
+    view! {
+        <label class="field">
+            {label}
+            {field}
+            {move || error.get().map(|e| view! { <span class="field-error" role="alert" data-testid=format!("{test_id}-error")>{e}</span> })}
+        </label>
+    }
+}
+
+/// The metrics that make sense for a task.
+fn metrics_for(task: Task) -> Vec<MetricName> {
+    use MetricName::*;
+    match task {
+        Task::Regression => vec![R2, Rmse, Mse, Mae],
+        Task::BinaryClassification => vec![
+            Accuracy,
+            BalancedAccuracy,
+            MacroF1,
+            MacroPrecision,
+            MacroRecall,
+            RocAuc,
+            LogLoss,
+        ],
+        Task::MulticlassClassification => vec![
+            Accuracy,
+            BalancedAccuracy,
+            MacroF1,
+            MacroPrecision,
+            MacroRecall,
+            LogLoss,
+        ],
+    }
+}

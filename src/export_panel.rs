@@ -1,0 +1,151 @@
+//! The Export panel: the spec's name, the file to download, a share link, and a preview of the
+//! file as it will be written.
+
+use assay_engine::spec::Spec;
+use leptos::prelude::*;
+
+use crate::app::{alert, panel_heading};
+use crate::workbench::{Status, Workbench};
+use crate::{browser, download, review, session};
+
+#[component]
+pub fn ExportPanel() -> impl IntoView {
+    let wb = expect_context::<Workbench>();
+    let message = RwSignal::new(None::<Result<String, String>>);
+    let share = RwSignal::new(None::<Result<String, String>>);
+    let copy_status = RwSignal::new(None::<String>);
+
+    // The file export would write now, or why there is none yet.
+    let file = Memo::new(move |_| {
+        let Some(last) = wb.exportable_run() else {
+            return Err(
+                if wb.last.with(Option::is_some) || wb.outcomes.with(|o| !o.by_check.is_empty()) {
+                    "The settings changed since the last Run all: run everything again to record results for this spec.".to_owned()
+                } else {
+                    "Press Run all: the spec records the results a replay must reproduce."
+                        .to_owned()
+                },
+            );
+        };
+        wb.draft
+            .with(|d| d.export(&last.spec, &last.run, &session::now_rfc3339()))
+    });
+    let status = Signal::derive(move || match file.with(Result::is_ok) {
+        true => Status::Done,
+        false => Status::NeedsAttention,
+    });
+    let export = move |_| {
+        let Ok(spec) = file.get_untracked() else {
+            return;
+        };
+        let name = format!("{}.assay.json", file_stem(&spec.name));
+        let saved = download::save_text(&name, "application/json", &spec.to_json());
+        message.set(Some(saved.map(|()| {
+            format!("Saved `{name}`, revision {}. Commit it next to your code; CI replays it with `assay run {name}`.", spec.revision)
+        })));
+        if message.with_untracked(|m| matches!(m, Some(Ok(_)))) {
+            wb.draft.update(|d| d.previous = Some(spec));
+        }
+    };
+    let copy_link = move |_| {
+        let link = file
+            .get_untracked()
+            .and_then(|spec| review::share_link(&browser::page_address(), &spec));
+        share.set(Some(link.clone()));
+        if let Ok(link) = link {
+            leptos::task::spawn_local(async move {
+                copy_status.set(Some(match browser::copy_text(&link).await {
+                    Ok(()) => "Link copied to the clipboard.".to_owned(),
+                    Err(e) => format!("Not copied ({e}): select the link below and copy it."),
+                }));
+            });
+        }
+    };
+
+    view! {
+        <section class="panel wide" id="export" aria-labelledby="export-heading">
+            {panel_heading("export-heading", "5 · Export", status)}
+            <label class="field">
+                "Spec name"
+                <input
+                    type="text"
+                    data-testid="spec-name"
+                    prop:value=move || wb.draft.with(|d| d.name.clone())
+                    on:input=move |ev| {
+                        let name = event_target_value(&ev);
+                        wb.draft.update(|d| d.name = name);
+                    }
+                />
+            </label>
+            <p class="muted">
+                "The spec holds the data, the settings and the recorded results. In CI, "
+                <code>"assay run spec.assay.json"</code>
+                " replays it and fails if anything differs. To continue a spec exported earlier, open it under Review a spec and choose Continue editing."
+            </p>
+            {move || file.with(|f| f.as_ref().err().map(|e| view! { <p class="note" data-testid="export-blocked">{e.clone()}</p> }))}
+            <div class="actions">
+                <button class="primary" data-testid="export" on:click=export disabled=move || file.with(Result::is_err)>
+                    "Export spec"
+                </button>
+                <button data-testid="copy-share-link" on:click=copy_link disabled=move || file.with(Result::is_err)>
+                    "Copy share link"
+                </button>
+            </div>
+            {move || message.get().map(|m| match m {
+                Ok(m) => view! { <p role="status" data-testid="export-status">{m}</p> }.into_any(),
+                Err(e) => alert(&e, "export-error").into_any(),
+            })}
+            {move || share.get().map(|link| match link {
+                Ok(link) => view! {
+                    <label class="field share">
+                        "Share link (the spec travels after the #, never to a server)"
+                        <input type="text" readonly data-testid="share-link" prop:value=link />
+                    </label>
+                    {move || copy_status.get().map(|s| view! { <p role="status">{s}</p> })}
+                }.into_any(),
+                Err(e) => alert(&e, "share-error").into_any(),
+            })}
+            {move || file.with(|f| f.as_ref().ok().map(|spec| view! {
+                <details class="preview" open>
+                    <summary>{format!("Preview: revision {}", spec.revision)}</summary>
+                    <pre data-testid="spec-preview">{preview(spec)}</pre>
+                </details>
+            }))}
+        </section>
+    }
+}
+
+/// The file's text with the embedded CSV shortened, so the preview shows what matters.
+fn preview(spec: &Spec) -> String {
+    let mut shown = spec.clone();
+    if let Some(csv) = &mut shown.dataset.csv {
+        *csv = format!(
+            "… {} rows of `{}`, embedded …",
+            spec.dataset.rows, spec.dataset.name
+        );
+    }
+    shown.to_json()
+}
+
+/// A file name from the spec's name: letters, digits, `-` and `_`.
+fn file_stem(name: &str) -> String {
+    let stem: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect::<String>()
+        .split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    if stem.is_empty() {
+        "spec".to_owned()
+    } else {
+        stem
+    }
+}

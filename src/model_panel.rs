@@ -1,0 +1,353 @@
+//! The Model panel: kind, hyperparameters and seed; Train with a progress bar, a live loss
+//! curve and Cancel; then the metrics and a confusion matrix or a predicted-vs-actual plot.
+
+use std::str::FromStr;
+
+use assay_engine::model::{Activation, ModelSpec};
+use assay_engine::optim::Optimizer;
+use assay_engine::train::{Ending, TrainConfig};
+use leptos::prelude::*;
+
+use crate::app::{alert, panel_heading};
+use crate::chart::{ConfusionMatrix, LossCurve, PredictedVsActual, ProgressBar};
+use crate::draft::model_choices;
+use crate::workbench::{LastRun, Workbench};
+
+#[component]
+pub fn ModelPanel() -> impl IntoView {
+    let wb = expect_context::<Workbench>();
+    let task = move || wb.draft.with(|d| d.preprocessing.task);
+    let set_model = move |ev: leptos::ev::Event| {
+        let index: usize = event_target_value(&ev).parse().unwrap_or(0);
+        if let Some(model) = model_choices(task()).into_iter().nth(index) {
+            wb.draft.update(|d| d.model = model);
+        }
+    };
+    let is_mlp = move || wb.draft.with(|d| matches!(d.model, ModelSpec::Mlp { .. }));
+    // Every job trains first, so its progress and loss show here whichever button started it.
+    let training_job = move || wb.job.get();
+
+    view! {
+        <section class="panel" id="model" aria-labelledby="model-heading">
+            {panel_heading("model-heading", "2 · Model", Signal::derive(move || wb.model_status()))}
+            <div class="field-row">
+                <label class="field">
+                    "Model"
+                    <select data-testid="model-kind" on:change=set_model>
+                        {move || {
+                            let current = wb.draft.with(|d| d.model.clone());
+                            model_choices(task())
+                                .into_iter()
+                                .enumerate()
+                                .map(|(i, m)| {
+                                    let same_kind = std::mem::discriminant(&m) == std::mem::discriminant(&current);
+                                    view! { <option value=i.to_string() selected=same_kind>{m.label()}</option> }
+                                })
+                                .collect_view()
+                        }}
+                    </select>
+                </label>
+                <NumberField
+                    label="Seed"
+                    test_id="seed"
+                    read=move |t: &TrainConfig| t.seed
+                    write=|t: &mut TrainConfig, v| t.seed = v
+                    check=|_| Ok(())
+                />
+            </div>
+            {move || is_mlp().then(|| view! { <MlpFields /> })}
+            <details class="hyperparameters">
+                <summary>"Training settings"</summary>
+                <div class="field-row">
+                    <NumberField
+                        label="Epochs"
+                        test_id="epochs"
+                        read=move |t: &TrainConfig| t.epochs
+                        write=|t: &mut TrainConfig, v| t.epochs = v
+                        check=|v: u32| in_range(f64::from(v), 1.0, f64::from(assay_engine::train::MAX_EPOCHS))
+                    />
+                    <NumberField
+                        label="Batch size"
+                        test_id="batch-size"
+                        read=move |t: &TrainConfig| t.batch_size
+                        write=|t: &mut TrainConfig, v| t.batch_size = v
+                        check=|v: u32| in_range(f64::from(v), 1.0, f64::from(u32::MAX))
+                    />
+                    <NumberField
+                        label="Learning rate"
+                        test_id="learning-rate"
+                        read=move |t: &TrainConfig| t.learning_rate
+                        write=|t: &mut TrainConfig, v| t.learning_rate = v
+                        check=positive
+                    />
+                    <NumberField
+                        label="L2 penalty"
+                        test_id="l2"
+                        read=move |t: &TrainConfig| t.l2
+                        write=|t: &mut TrainConfig, v| t.l2 = v
+                        check=|v: f64| in_range(v, 0.0, f64::MAX)
+                    />
+                    <label class="field">
+                        "Optimiser"
+                        <select
+                            data-testid="optimizer"
+                            on:change=move |ev| {
+                                let adam = event_target_value(&ev) == "adam";
+                                wb.draft
+                                    .update(|d| {
+                                        d.training.optimizer = if adam {
+                                            Optimizer::adam()
+                                        } else {
+                                            Optimizer::default()
+                                        };
+                                    });
+                            }
+                        >
+                            <option value="sgd" selected=move || wb.draft.with(|d| matches!(d.training.optimizer, Optimizer::Sgd { .. }))>
+                                "SGD with momentum"
+                            </option>
+                            <option value="adam" selected=move || wb.draft.with(|d| matches!(d.training.optimizer, Optimizer::Adam { .. }))>
+                                "Adam"
+                            </option>
+                        </select>
+                    </label>
+                </div>
+            </details>
+            <div class="actions">
+                <button
+                    class="primary"
+                    data-testid="train"
+                    on:click=move |_| wb.train()
+                    disabled=move || wb.is_busy() || wb.table.with(Result::is_err)
+                >
+                    "Train"
+                </button>
+                {move || {
+                    training_job()
+                        .map(|_| view! { <button data-testid="cancel-training" on:click=move |_| wb.cancel()>"Cancel"</button> })
+                }}
+            </div>
+            {move || wb.job_error.get().map(|e| alert(&e, "job-error"))}
+            {move || wb.cancelled.get().map(|m| view! { <p class="muted" role="status" data-testid="training-cancelled">{m}</p> })}
+            {move || {
+                training_job()
+                    .map(|job| {
+                        let epochs = wb.spec.with_untracked(|s| s.training.epochs);
+                        let done = (job.loss_curve.len().saturating_sub(1)) as u32;
+                        view! {
+                            <div class="live" data-testid="training-progress">
+                                <ProgressBar done=Signal::derive(move || done) total=Signal::derive(move || epochs) label="Epochs trained".to_owned() />
+                                <LossCurve values=job.loss_curve />
+                            </div>
+                        }
+                    })
+            }}
+            {move || match (wb.job.with(Option::is_some), wb.current_run(), wb.last.with(Option::is_some)) {
+                (true, _, _) => None,
+                (false, Some(last), _) => Some(view! { <TrainedModel last=last /> }.into_any()),
+                (false, None, true) => Some(view! {
+                    <p class="note" data-testid="model-stale">
+                        "The settings changed since the last training. Train again to see this model."
+                    </p>
+                }.into_any()),
+                (false, None, false) => Some(view! {
+                    <p class="muted">"Press Train to fit the model with this seed, or Run all to train and run every check."</p>
+                }.into_any()),
+            }}
+        </section>
+    }
+}
+
+/// Hidden units and activation for an MLP.
+#[component]
+fn MlpFields() -> impl IntoView {
+    let wb = expect_context::<Workbench>();
+    let text = RwSignal::new(wb.draft.with_untracked(|d| {
+        match &d.model {
+            ModelSpec::Mlp { hidden_layers, .. } => hidden_layers
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            _ => String::new(),
+        }
+    }));
+    let error = RwSignal::new(None::<String>);
+    let on_input = move |ev: leptos::ev::Event| {
+        let value = event_target_value(&ev);
+        text.set(value.clone());
+        let parsed: Result<Vec<u32>, _> =
+            value.split(',').map(|p| p.trim().parse::<u32>()).collect();
+        let candidate = parsed.ok().map(|hidden_layers| ModelSpec::Mlp {
+            hidden_layers,
+            activation: activation(&wb),
+        });
+        match candidate.map(|m| m.validate().map(|()| m)) {
+            Some(Ok(model)) => {
+                error.set(None);
+                wb.draft.update(|d| d.model = model);
+            }
+            Some(Err(e)) => error.set(Some(e.to_string())),
+            None => error.set(Some(
+                "Give one or two whole numbers of units, separated by a comma, e.g. 16 or 32, 16."
+                    .to_owned(),
+            )),
+        }
+    };
+    view! {
+        <div class="field-row">
+            <label class="field">
+                "Hidden units per layer"
+                <input type="text" data-testid="hidden-layers" prop:value=text on:input=on_input />
+            </label>
+            <label class="field">
+                "Activation"
+                <select
+                    data-testid="activation"
+                    on:change=move |ev| {
+                        let tanh = event_target_value(&ev) == "tanh";
+                        wb.draft.update(|d| {
+                            if let ModelSpec::Mlp { activation, .. } = &mut d.model {
+                                *activation = if tanh { Activation::Tanh } else { Activation::Relu };
+                            }
+                        });
+                    }
+                >
+                    <option value="relu" selected=move || activation(&wb) == Activation::Relu>"ReLU"</option>
+                    <option value="tanh" selected=move || activation(&wb) == Activation::Tanh>"tanh"</option>
+                </select>
+            </label>
+        </div>
+        {move || error.get().map(|e| view! { <p class="field-error" role="alert" data-testid="hidden-layers-error">{e}</p> })}
+    }
+}
+
+fn activation(wb: &Workbench) -> Activation {
+    wb.draft.with(|d| match &d.model {
+        ModelSpec::Mlp { activation, .. } => *activation,
+        _ => Activation::Relu,
+    })
+}
+
+fn positive(v: f64) -> Result<(), String> {
+    if v > 0.0 && v.is_finite() {
+        Ok(())
+    } else {
+        Err("must be a positive number".to_owned())
+    }
+}
+
+fn in_range(v: f64, min: f64, max: f64) -> Result<(), String> {
+    if (min..=max).contains(&v) {
+        Ok(())
+    } else if max == f64::MAX {
+        Err(format!("must be at least {min}"))
+    } else {
+        Err(format!("must be between {min} and {max}"))
+    }
+}
+
+/// A number in the training settings. What the user types stays in the box even while it is
+/// not a valid number; the draft takes it once it is, and the error says what is wrong.
+#[component]
+fn NumberField<T, R, W, C>(
+    label: &'static str,
+    test_id: &'static str,
+    read: R,
+    write: W,
+    check: C,
+) -> impl IntoView
+where
+    T: FromStr + ToString + Copy + PartialEq + Send + Sync + 'static,
+    R: Fn(&TrainConfig) -> T + Copy + Send + Sync + 'static,
+    W: Fn(&mut TrainConfig, T) + Copy + Send + Sync + 'static,
+    C: Fn(T) -> Result<(), String> + Copy + Send + Sync + 'static,
+{
+    let wb = expect_context::<Workbench>();
+    let text = RwSignal::new(wb.draft.with_untracked(|d| read(&d.training).to_string()));
+    let error = RwSignal::new(None::<String>);
+    // A new draft (another sample, an import) brings its own value.
+    Effect::new(move |first: Option<()>| {
+        let value = wb.draft.with(|d| read(&d.training));
+        let shown = text.with_untracked(|t| t.trim().parse::<T>().ok());
+        // The first run only subscribes: the box already shows the draft's value.
+        if first.is_some() && shown != Some(value) {
+            text.set(value.to_string());
+            error.set(None);
+        }
+    });
+    let on_input = move |ev: leptos::ev::Event| {
+        let typed = event_target_value(&ev);
+        text.set(typed.clone());
+        match typed.trim().parse::<T>() {
+            Ok(value) => match check(value) {
+                Ok(()) => {
+                    error.set(None);
+                    wb.draft.update(|d| write(&mut d.training, value));
+                }
+                Err(e) => error.set(Some(format!("{label} {e}."))),
+            },
+            Err(_) => error.set(Some(format!("{label}: `{typed}` is not a number."))),
+        }
+    };
+    view! {
+        <label class="field">
+            {label}
+            <input
+                type="text"
+                inputmode="decimal"
+                data-testid=test_id
+                prop:value=text
+                on:input=on_input
+                aria-invalid=move || error.with(Option::is_some).to_string()
+            />
+            {move || error.get().map(|e| view! { <span class="field-error" role="alert" data-testid=format!("{test_id}-error")>{e}</span> })}
+        </label>
+    }
+}
+
+/// The trained model's numbers and plots.
+#[component]
+fn TrainedModel(last: LastRun) -> impl IntoView {
+    let run = last.run;
+    let ending = match run.model.ending {
+        Ending::Completed => None,
+        Ending::Diverged { epoch } => Some(format!(
+            "Training diverged at epoch {epoch}: the loss or a parameter stopped being a \
+             finite number. Lower the learning rate, or standardise the features."
+        )),
+    };
+    let plot = match last.spec.preprocessing.task.is_classification() {
+        true if !run.evaluation.confusion.is_empty() => {
+            view! { <ConfusionMatrix matrix=run.evaluation.confusion.clone() labels=run.classes.clone() /> }.into_any()
+        }
+        _ if !run.validation_predictions.is_empty() => {
+            view! { <PredictedVsActual points=run.validation_predictions.clone() /> }.into_any()
+        }
+        _ => ().into_any(),
+    };
+    view! {
+        <div data-testid="trained-model">
+            {ending.map(|e| alert(&e, "diverged"))}
+            <p>
+                "Parameter fingerprint (SHA-256 of every parameter's bits): "
+                <code class="fingerprint" data-testid="fingerprint">{run.parameter_fingerprint.clone()}</code>
+            </p>
+            <div class="model-results">
+                <table class="metrics-table" data-testid="metrics">
+                    <caption>"Validation metrics"</caption>
+                    <tbody>
+                        {run
+                            .evaluation
+                            .metrics
+                            .iter()
+                            .map(|m| view! { <tr><th scope="row">{m.name.replace('_', " ")}</th><td>{format!("{:.4}", m.value)}</td></tr> })
+                            .collect_view()}
+                    </tbody>
+                </table>
+                <LossCurve values=run.model.loss_curve.clone() />
+                {plot}
+            </div>
+        </div>
+    }
+}
