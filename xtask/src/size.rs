@@ -1,7 +1,8 @@
 //! `cargo xtask size`: what the browser downloads from a release build, raw and gzipped.
 //!
-//! Every file in the dist directory is measured. Files under `samples/` are fetched only on
-//! demand, so they are listed apart and left out of the total that loads at start. The gzip
+//! Every file in the dist directory is measured. Files under `samples/` are served but not
+//! fetched at start (the page compiles in the samples it offers), so they are listed apart, as
+//! "on demand", and left out of the total that loads at start. The gzip
 //! figure is DEFLATE at level 9 (miniz_oxide, the engine's own compressor) plus the 18 bytes of
 //! a gzip header and trailer with no file name. miniz_oxide searches a little less than zlib,
 //! so the figure runs up to 1% above `gzip -9n`'s. Servers may use Brotli or a lower level;
@@ -52,7 +53,7 @@ pub enum Group {
     Css,
     /// Anything else the page loads at start: index.html, icons.
     Other,
-    /// Fetched only when the user asks for it: the samples.
+    /// Served, but not fetched at start: the samples.
     OnDemand,
 }
 
@@ -236,7 +237,7 @@ pub fn markdown(files: &[File]) -> String {
     let mut out = String::from(
         "# Bundle size\n\n\
          What the browser downloads from the release build; gzip at level 9. \
-         Files marked *on demand* load only when the user asks for them.\n\n\
+         Files marked *on demand* are served but not fetched at start.\n\n\
          | group | file | raw bytes | gzip bytes |\n\
          |---|---|--:|--:|\n",
     );
