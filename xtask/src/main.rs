@@ -3,18 +3,23 @@
 //! * `serve`: install what is missing, then serve the app on http://127.0.0.1:8080.
 //! * `test`: install what is missing, then run every test: native, wasm in headless Chromium,
 //!   and end to end through the built app and the CLI.
+//! * `size [DIST]`: the size of what the browser downloads from a release build, raw and
+//!   gzipped; also written to `target/bundle-size.md`.
 //! * `setup`: only install what is missing.
 
 use std::process::ExitCode;
 
 mod setup;
 mod shell;
+mod size;
 mod tasks;
 
-const USAGE: &str = "usage: cargo xtask <serve|test|setup>
+const USAGE: &str = "usage: cargo xtask <serve|test|size [DIST]|setup>
 
   serve   install missing tools, then serve the app on http://127.0.0.1:8080
   test    install missing tools, then run every test (native, wasm, browser, CLI)
+  size    raw and gzip bytes of what the browser downloads from the release build in DIST
+          (default target/dist-release, which `test` builds); also writes target/bundle-size.md
   setup   only install missing tools";
 
 fn main() -> ExitCode {
@@ -22,6 +27,7 @@ fn main() -> ExitCode {
     let result = match task.as_str() {
         "serve" => tasks::serve(),
         "test" => tasks::test(),
+        "size" => size::run(std::env::args_os().nth(2).map(std::path::PathBuf::from)),
         "setup" => setup::ensure_all(setup::Need::Everything),
         _ => {
             eprintln!("{USAGE}");

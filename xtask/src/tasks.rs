@@ -4,6 +4,7 @@ use std::process::Command;
 
 use crate::setup::{self, Need};
 use crate::shell::{root, run, step};
+use crate::size;
 
 /// Serves the app with Trunk on http://127.0.0.1:8080 (release build: the engine trains fast).
 pub fn serve() -> anyhow::Result<()> {
@@ -19,7 +20,7 @@ pub fn test() -> anyhow::Result<()> {
     setup::ensure_all(Need::Everything)?;
     let root = root();
 
-    step("1/6 formatting and lints");
+    step("1/7 formatting and lints");
     run(Command::new("cargo").args(["fmt", "--all", "--check"]))?;
     run(Command::new("cargo").args([
         "clippy",
@@ -31,10 +32,10 @@ pub fn test() -> anyhow::Result<()> {
         "warnings",
     ]))?;
 
-    step("2/6 native tests (engine, app logic, CLI)");
+    step("2/7 native tests (engine, app logic, CLI)");
     run(Command::new("cargo").args(["test", "--workspace", "--locked"]))?;
 
-    step("3/6 wasm tests in headless Chromium (engine and app components)");
+    step("3/7 wasm tests in headless Chromium (engine and app components)");
     let chromedriver =
         std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
     run(Command::new("cargo")
@@ -55,19 +56,22 @@ pub fn test() -> anyhow::Result<()> {
         )
         .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
 
-    step("4/6 release build of the app");
-    let dist = root.join("target").join("dist-release");
+    step("4/7 release build of the app");
+    let dist = size::default_dist();
     run(Command::new("trunk")
         .args(["build", "--release", "--dist"])
         .arg(&dist)
         .env("PATH", setup::tool_path()))?;
 
-    step("5/6 end to end: browser → exported spec → CLI");
+    step("5/7 size of what the browser downloads");
+    size::run(Some(dist.clone()))?;
+
+    step("6/7 end to end: browser → exported spec → CLI");
     run(ignored_cli_test("browser")
         .env("ASSAY_DIST", &dist)
         .env("CHROMEDRIVER", &chromedriver))?;
 
-    step("6/6 endpoint cases against a real MLServer on 127.0.0.1");
+    step("7/7 endpoint cases against a real MLServer on 127.0.0.1");
     run(ignored_cli_test("mlserver").env("ASSAY_MLSERVER_VENV", setup::mlserver_venv()))?;
 
     step("all tests passed");
