@@ -177,10 +177,9 @@ fn DataDetails(table: Table) -> impl IntoView {
     );
     let headers = table.headers.clone();
     let table = StoredValue::new(table);
-    let profiles = Memo::new(move |_| {
-        let schema = table.with_value(|t| wb.draft.with(|d| d.schema(t)));
-        table.with_value(|t| profile(t, &schema))
-    });
+    // Profiling reads every cell: only a change of column kinds calls for it again.
+    let schema = Memo::new(move |_| table.with_value(|t| wb.draft.with(|d| d.schema(t))));
+    let profiles = Memo::new(move |_| schema.with(|s| table.with_value(|t| profile(t, s))));
     let target = move || wb.draft.with(|d| d.preprocessing.target.clone());
     let set_target = move |ev: leptos::ev::Event| {
         let name = event_target_value(&ev);

@@ -304,6 +304,12 @@ impl Draft {
         {
             return Ok(previous.clone());
         }
+        // "No worse than before" must have run against the revision this file replaces.
+        if spec.history != self.to_spec_for(spec.dataset.rows).history {
+            return Err(
+                "The previous revision changed since this run: press Run all again.".to_owned(),
+            );
+        }
         spec.recorded = Some(run.to_recorded());
         let spec = spec.revise(self.previous.as_ref(), now);
         // The same rules the CLI applies: among them, no literal credential in a header.
@@ -468,6 +474,14 @@ mod tests {
         );
 
         draft.training.epochs = 6;
+        // A run made before the first export judged "no worse" against nothing: refused.
+        let mut stale = draft.clone();
+        stale.previous = None;
+        let stale_spec = stale.to_spec();
+        let stale_run = replay::run(&stale_spec, draft.csv()).unwrap();
+        let refused = draft.export(&stale_spec, &stale_run, "2026-11-22T11:30:00Z");
+        assert!(refused.unwrap_err().contains("Run all again"));
+
         let second = export(&draft, "2026-11-22T12:00:00Z");
         assert_eq!(second.revision, 2);
         assert_eq!(second.history.len(), 1);

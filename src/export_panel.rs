@@ -35,8 +35,19 @@ pub fn ExportPanel() -> impl IntoView {
         false => Status::NeedsAttention,
     });
     let export = move |_| {
-        let Ok(spec) = file.get_untracked() else {
+        // Built again now, so the file carries the time it was exported.
+        let Some(last) = wb.exportable_run() else {
             return;
+        };
+        let built = wb
+            .draft
+            .with_untracked(|d| d.export(&last.spec, &last.run, &session::now_rfc3339()));
+        let spec = match built {
+            Ok(spec) => spec,
+            Err(e) => {
+                message.set(Some(Err(e)));
+                return;
+            }
         };
         let name = format!("{}.assay.json", file_stem(&spec.name));
         let saved = download::save_text(&name, "application/json", &spec.to_json());

@@ -96,6 +96,7 @@ pub fn ReviewPanel(
     };
 
     // The spec becomes the draft, and the next export its next revision.
+    let wb = expect_context::<Workbench>();
     let edit = move |_| {
         let draft = opened.with_untracked(|o| match o {
             Some(Ok(opened)) => Draft::from_spec(&opened.spec),
@@ -103,7 +104,6 @@ pub fn ReviewPanel(
         });
         match draft {
             Ok(draft) => {
-                let wb = expect_context::<Workbench>();
                 if confirm_replacing(&wb) {
                     wb.replace_draft(draft);
                     browser::scroll_to("data");

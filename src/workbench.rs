@@ -185,11 +185,19 @@ impl Workbench {
     }
 
     /// The full run that export can record, if it ran exactly the current spec.
+    ///
+    /// The history is left out of the comparison: exporting makes that file the previous
+    /// revision, which changes the draft's history but not what the run recorded, and
+    /// [`crate::draft::Draft::export`] then gives the same file back.
     pub fn exportable_run(&self) -> Option<LastRun> {
-        let spec = self.spec.get();
+        let without_history = |spec: &Spec| Spec {
+            history: Vec::new(),
+            ..spec.clone()
+        };
+        let spec = self.spec.with(without_history);
         self.last
             .get()
-            .filter(|last| last.full && last.spec == spec)
+            .filter(|last| last.full && without_history(&last.spec) == spec)
     }
 
     pub fn train(&self) {
