@@ -281,6 +281,24 @@ impl EndpointForm {
         (spec.load.is_none() && form.to_spec().ok().as_ref() == Some(spec)).then_some(form)
     }
 
+    /// Adds a case to edit, starting from a copy of the last one (inputs and expectation have
+    /// the right shape that way); `None` before any case was drafted, as the features are unknown.
+    pub fn add_case(&mut self) -> Option<usize> {
+        let mut case = self.cases.last()?.clone();
+        case.name = (self.cases.len() + 1..)
+            .map(|n| format!("case-{n}"))
+            .find(|name| self.cases.iter().all(|c| &c.name != name))?;
+        self.cases.push(case);
+        Some(self.cases.len() - 1)
+    }
+
+    /// Removes case `index`; the features stay, so cases can be added again.
+    pub fn remove_case(&mut self, index: usize) {
+        if index < self.cases.len() {
+            self.cases.remove(index);
+        }
+    }
+
     /// Cases belong to one dataset's features: another dataset starts over.
     pub fn clear_cases(&mut self) {
         self.features.clear();
@@ -696,6 +714,24 @@ mod tests {
             })
             .contains("not JSON")
         );
+    }
+
+    #[test]
+    fn cases_are_added_from_the_last_one_with_a_new_name_and_removed() {
+        let mut form = EndpointForm::default();
+        assert_eq!(form.add_case(), None, "no features before drafting");
+        let mut form = drafted_form();
+        let drafted = form.cases.len();
+        assert_eq!(form.add_case(), Some(drafted));
+        let added = form.cases[drafted].clone();
+        assert_eq!(added.name, format!("case-{}", drafted + 1));
+        assert_eq!(added.input, form.cases[drafted - 1].input);
+        form.add_case();
+        assert_ne!(form.cases[drafted + 1].name, added.name);
+        form.remove_case(0);
+        form.remove_case(99);
+        assert_eq!(form.cases.len(), drafted + 1);
+        assert!(form.to_spec().is_ok());
     }
 
     #[test]

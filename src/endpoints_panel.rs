@@ -187,6 +187,15 @@ pub fn EndpointsPanel(
                     "Draft cases from the model"
                 </button>
                 <button
+                    data-testid="add-case"
+                    on:click=move |_| form.update(|f| {
+                        f.add_case();
+                    })
+                    disabled=move || case_count.get() == 0
+                >
+                    "Add a case"
+                </button>
+                <button
                     class="primary"
                     data-testid="run-cases"
                     on:click=move |_| run_cases(Route::Direct)
@@ -320,6 +329,14 @@ fn case_row(
             <header>
                 <h3>{name.clone()}</h3>
                 {move || result.get().map(result_badges)}
+                <button
+                    class="quiet-small"
+                    data-testid="remove-case"
+                    aria-label=format!("Remove case {name}")
+                    on:click=move |_| form.update(|f| f.remove_case(index))
+                >
+                    "Remove"
+                </button>
             </header>
             <label class="field wide">
                 {format!("Input ({feature_count} values, comma-separated)")}

@@ -474,4 +474,12 @@ async fn endpoint_cases_are_drafted_edited_and_a_dead_server_is_told_apart() {
     assert!(text_of(&first, "case-summary").contains("Connection refused"));
     assert!(!has_test_id(&app, "runs-in-ci"));
     assert!(!app.text_content().unwrap().contains("t0ken"));
+
+    // A case can be added (shaped like the last one) and removed.
+    click(&app, "add-case");
+    tick().await;
+    assert!(has_test_id(&app, "case-5"));
+    click(&by_test_id(&app, "case-0"), "remove-case");
+    tick().await;
+    assert!(has_test_id(&app, "case-4") && !has_test_id(&app, "case-5"));
 }
