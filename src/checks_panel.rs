@@ -214,7 +214,7 @@ fn current_value(wb: &Workbench, index: usize, name: &str) -> Option<Value> {
 #[component]
 fn ParamField(index: usize, name: String, initial: Value) -> impl IntoView {
     let wb = expect_context::<Workbench>();
-    let label = name.replace('_', " ");
+    let label = sentence_case(&name.replace('_', " "));
     let error = RwSignal::new(None::<String>);
     let test_id = format!("param-{name}");
     let field = match initial {
@@ -311,6 +311,15 @@ fn ParamField(index: usize, name: String, initial: Value) -> impl IntoView {
             {move || error.get().map(|e| view! { <span class="field-error" role="alert" data-testid=format!("{test_id}-error")>{e}</span> })}
         </label>
     }
+}
+
+/// "max fraction" → "Max fraction".
+fn sentence_case(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// The metrics that make sense for a task.

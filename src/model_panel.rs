@@ -28,7 +28,7 @@ pub fn ModelPanel() -> impl IntoView {
     let training_job = move || wb.job.get();
 
     view! {
-        <section class="panel" id="model" aria-labelledby="model-heading">
+        <section class="panel wide" id="model" aria-labelledby="model-heading">
             {panel_heading("model-heading", "2 · Model", Signal::derive(move || wb.model_status()))}
             <div class="field-row">
                 <label class="field">
