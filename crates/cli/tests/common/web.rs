@@ -38,7 +38,14 @@ impl Drop for Driver {
     fn drop(&mut self) {
         use std::io::Write;
         if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
-            let _ = stream.write_all(b"GET /shutdown HTTP/1.0\r\n\r\n");
+            // HTTP/1.1 with a Host: chromedriver refuses HTTP/1.0 ("Cannot handle request with
+            // protocol") and would be killed with its Chromium still running.
+            let request = format!(
+                "GET /shutdown HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
+                self.port
+            );
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+            let _ = stream.write_all(request.as_bytes());
             let _ = std::io::Read::read_to_end(&mut stream, &mut Vec::new());
         }
     }
