@@ -43,9 +43,13 @@ pub fn DataPanel() -> impl IntoView {
                         wb.replace_draft(draft);
                     }
                 }
-                Err(e) => upload_error.set(Some(format!(
-                    "{e} Nothing was changed: fix the file and open it again."
-                ))),
+                Err(e) => {
+                    // The engine's CSV errors end without a full stop.
+                    let stop = if e.ends_with('.') { "" } else { "." };
+                    upload_error.set(Some(format!(
+                        "{e}{stop} Nothing was changed: fix the file and open it again."
+                    )));
+                }
             }
         });
     };

@@ -66,10 +66,12 @@ pub fn test() -> anyhow::Result<()> {
     step("5/7 size of what the browser downloads");
     size::run(Some(dist.clone()))?;
 
-    step("6/7 end to end: browser → exported spec → CLI");
-    run(ignored_cli_test("browser")
-        .env("ASSAY_DIST", &dist)
-        .env("CHROMEDRIVER", &chromedriver))?;
+    step("6/7 end to end: browser → exported spec → CLI, and the authoring workbench");
+    for file in ["browser", "workbench"] {
+        run(ignored_cli_test(file)
+            .env("ASSAY_DIST", &dist)
+            .env("CHROMEDRIVER", &chromedriver))?;
+    }
 
     step("7/7 endpoint cases against a real MLServer on 127.0.0.1");
     run(ignored_cli_test("mlserver").env("ASSAY_MLSERVER_VENV", setup::mlserver_venv()))?;

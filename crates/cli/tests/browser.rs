@@ -10,132 +10,14 @@ mod common;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{Guard, free_port};
-use fantoccini::elements::Element;
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
-
-/// chromedriver, asked to shut down (which also quits its browsers) before it is killed, so a
-/// failed test leaves no Chromium behind holding the profile.
-struct Driver {
-    port: u16,
-    _process: Guard,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        use std::io::Write;
-        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
-            let _ = stream.write_all(b"GET /shutdown HTTP/1.0\r\n\r\n");
-            let _ = std::io::Read::read_to_end(&mut stream, &mut Vec::new());
-        }
-    }
-}
-
-/// Polls `ready` every 100 ms until it gives a value or `limit` passes.
-async fn wait_for<T>(what: &str, limit: Duration, mut ready: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(value) = ready() {
-            return value;
-        }
-        assert!(
-            start.elapsed() < limit,
-            "timed out after {limit:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Starts `assay serve` on a free port, relaying to the endpoints of `specs`, and returns its
-/// base URL.
-fn serve_app(dist: &Path, specs: &[&Path]) -> (Guard, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_assay"));
-    command.args(["serve", "--port", "0", "--dist"]).arg(dist);
-    for spec in specs {
-        command.arg("--spec").arg(spec);
-    }
-    let mut child = command.stdout(Stdio::piped()).spawn().unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line.trim().rsplit(' ').next().unwrap().to_owned();
-    assert!(
-        url.starts_with("http://127.0.0.1:"),
-        "unexpected serve banner {line:?}"
-    );
-    (Guard(child), url)
-}
-
-/// Starts chromedriver and connects a headless Chromium session with a fresh profile of its own
-/// (`profile` names it, so tests running side by side do not share one) that downloads into
-/// `downloads`.
-async fn browser(downloads: &Path, profile: &str) -> (Driver, Client) {
-    let driver_bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
-    let chromium = std::env::var("CHROME_BIN").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    let port = free_port();
-    let driver = Driver {
-        port,
-        _process: Guard(
-            Command::new(&driver_bin)
-                .arg(format!("--port={port}"))
-                .stdout(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|e| panic!("cannot start {driver_bin}: {e}")),
-        ),
-    };
-    wait_for("chromedriver to listen", Duration::from_secs(20), || {
-        std::net::TcpStream::connect(("127.0.0.1", port)).ok()
-    })
-    .await;
-    let profile = scratch(profile);
-    let capabilities = serde_json::json!({
-        "goog:chromeOptions": {
-            "binary": chromium,
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", "--window-size=1280,1000",
-                format!("--user-data-dir={}", profile.display()),
-            ],
-            "prefs": {
-                "download.default_directory": downloads,
-                "download.prompt_for_download": false,
-            },
-        }
-    });
-    let serde_json::Value::Object(capabilities) = capabilities else {
-        unreachable!()
-    };
-    let client = ClientBuilder::new(HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("a WebDriver session");
-    (driver, client)
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("browser")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Screenshots for people to look at, kept with the build output.
-fn save_screenshot(name: &str, png: &[u8]) {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
-}
+use common::web::{
+    assay, browser, by_test_id, click, dist, export_spec, save_screenshot, scratch, scroll_to,
+    serve_app, text, text_until, type_into,
+};
+use fantoccini::Client;
 
 /// Opens the app, presses Run all, and returns the model fingerprint it shows once done.
 async fn author_run(client: &Client, url: &str) -> String {
@@ -146,59 +28,12 @@ async fn author_run(client: &Client, url: &str) -> String {
     fingerprint
 }
 
-/// The element with `test_id`, once it exists.
-async fn by_test_id(client: &Client, test_id: &str) -> Element {
-    client
-        .wait()
-        .for_element(Locator::Css(&format!("[data-testid='{test_id}']")))
-        .await
-        .unwrap()
-}
-
-async fn click(client: &Client, test_id: &str) {
-    by_test_id(client, test_id).await.click().await.unwrap();
-}
-
-async fn text(client: &Client, test_id: &str) -> String {
-    by_test_id(client, test_id).await.text().await.unwrap()
-}
-
-/// Scrolls the element with `test_id` to the top of the window, for a screenshot of it.
-async fn scroll_to(client: &Client, test_id: &str) {
-    let script = format!("document.querySelector(\"[data-testid='{test_id}']\").scrollIntoView()");
-    client.execute(&script, Vec::new()).await.unwrap();
-}
-
-/// Presses Export and returns the downloaded spec's path and text once it is complete.
-async fn export_spec(client: &Client, downloads: &Path) -> (PathBuf, String) {
-    click(client, "export").await;
-    // Named after the spec, which is named after the sample.
-    let spec_path = downloads.join("breast-cancer-binary.assay.json");
-    let spec_text = wait_for("the exported spec", Duration::from_secs(30), || {
-        let text = std::fs::read_to_string(&spec_path).ok()?;
-        // Chromium writes a `.crdownload` first and renames it when complete.
-        serde_json::from_str::<serde_json::Value>(&text)
-            .ok()
-            .map(|_| text)
-    })
-    .await;
-    (spec_path, spec_text)
-}
-
-fn assay(args: &[&std::ffi::OsStr]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_assay"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
 #[tokio::test(flavor = "current_thread")]
 #[ignore = "needs the built app, Chromium and chromedriver: run it with `cargo xtask test`"]
 async fn a_spec_exported_in_the_browser_replays_bit_identically_in_the_cli() {
-    let dist = std::env::var("ASSAY_DIST")
-        .expect("ASSAY_DIST names the built app (cargo xtask test sets it)");
+    let dist = dist();
     let downloads = scratch("downloads");
-    let (_server, url) = serve_app(Path::new(&dist), &[]);
+    let (_server, url) = serve_app(&dist, &[]);
     let (_driver, client) = browser(&downloads, "profile").await;
 
     let fingerprint = author_run(&client, &url).await;
@@ -206,6 +41,11 @@ async fn a_spec_exported_in_the_browser_replays_bit_identically_in_the_cli() {
     save_screenshot("after-run", &client.screenshot().await.unwrap());
 
     let (spec_path, spec_text) = export_spec(&client, &downloads).await;
+    // Named after the spec, which is named after the sample.
+    assert_eq!(
+        spec_path.file_name().unwrap(),
+        "breast-cancer-binary.assay.json"
+    );
     // The browser stays open until the CLI has read the file: Chromium may still count the
     // download as in progress after the rename, and closing then cancels it and deletes it.
 
@@ -248,9 +88,8 @@ async fn a_spec_exported_in_the_browser_replays_bit_identically_in_the_cli() {
 #[tokio::test(flavor = "current_thread")]
 #[ignore = "needs the built app, Chromium and chromedriver: run it with `cargo xtask test`"]
 async fn a_share_link_opened_in_a_fresh_browser_replays_bit_identically() {
-    let dist = std::env::var("ASSAY_DIST")
-        .expect("ASSAY_DIST names the built app (cargo xtask test sets it)");
-    let (_server, url) = serve_app(Path::new(&dist), &[]);
+    let dist = dist();
+    let (_server, url) = serve_app(&dist, &[]);
 
     // The author: run, then ask for a link. The test reads it from the page, since a headless
     // browser may not grant clipboard access.
@@ -401,29 +240,6 @@ fn drafted_labels() -> HashMap<String, String> {
         .collect()
 }
 
-/// Replaces the text of the input with `test_id`, as typing does.
-async fn type_into(client: &Client, test_id: &str, text: &str) {
-    let input = by_test_id(client, test_id).await;
-    input.clear().await.unwrap();
-    input.send_keys(text).await.unwrap();
-}
-
-/// Polls the text of `test_id` until `done` holds or 30 s pass, and returns it.
-async fn text_until(client: &Client, test_id: &str, done: impl Fn(&str) -> bool) -> String {
-    let start = Instant::now();
-    loop {
-        let now = text(client, test_id).await;
-        if done(&now) {
-            return now;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "timed out waiting on {test_id}: {now}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// Run, draft the cases, and point them at `base_url` with the key typed in.
 async fn draft_against(client: &Client, url: &str, base_url: &str) {
     author_run(client, url).await;
@@ -437,15 +253,14 @@ async fn draft_against(client: &Client, url: &str, base_url: &str) {
 #[tokio::test(flavor = "current_thread")]
 #[ignore = "needs the built app, Chromium and chromedriver: run it with `cargo xtask test`"]
 async fn endpoint_cases_run_from_the_browser_and_through_the_relay_when_cors_blocks_them() {
-    let dist = std::env::var("ASSAY_DIST")
-        .expect("ASSAY_DIST names the built app (cargo xtask test sets it)");
+    let dist = dist();
     let labels = drafted_labels();
     let with_cors = start_model_server(true, labels.clone());
     let without_cors = start_model_server(false, labels);
     let downloads = scratch("endpoint-downloads");
 
     // (a) A server that sends CORS headers: the page runs the drafted cases itself.
-    let (_server, url) = serve_app(Path::new(&dist), &[]);
+    let (_server, url) = serve_app(&dist, &[]);
     let (_driver, client) = browser(&downloads, "endpoint-profile").await;
     draft_against(&client, &url, &with_cors).await;
     click(&client, "run-cases").await;
@@ -493,7 +308,7 @@ async fn endpoint_cases_run_from_the_browser_and_through_the_relay_when_cors_blo
     client.close().await.unwrap();
 
     // (c) Served with that spec, `assay serve` relays the same cases from the same origin.
-    let (_relaying, relay_url) = serve_app(Path::new(&dist), &[&spec_path]);
+    let (_relaying, relay_url) = serve_app(&dist, &[&spec_path]);
     let (_driver, client) = browser(&scratch("relay-downloads"), "relay-profile").await;
     draft_against(&client, &relay_url, &without_cors).await;
     click(&client, "run-cases").await;

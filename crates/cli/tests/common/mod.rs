@@ -1,6 +1,8 @@
 //! Helpers shared by the CLI's test files (each file is its own crate, so not all use all).
 #![allow(dead_code)]
 
+pub mod web;
+
 use std::net::TcpListener;
 use std::process::Child;
 
