@@ -11,7 +11,7 @@ use crate::export_panel::ExportPanel;
 use crate::model_panel::ModelPanel;
 use crate::review_panel::ReviewPanel;
 use crate::session::Authored;
-use crate::workbench::{JobKind, Status, Workbench};
+use crate::workbench::{Status, Workbench};
 use crate::{browser, review};
 
 #[component]
@@ -156,12 +156,6 @@ fn RunAllBar() -> impl IntoView {
                             </button>
                         }
                     })
-            }}
-            {move || {
-                (running() != Some(JobKind::Train))
-                    .then(|| wb.cancelled.get())
-                    .flatten()
-                    .map(|m| view! { <span class="muted" data-testid="cancelled">{m}</span> })
             }}
         </div>
     }

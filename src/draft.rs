@@ -149,6 +149,28 @@ impl Draft {
             Some(None) => (EndpointForm::default(), spec.endpoints.clone()),
             None => (EndpointForm::default(), Vec::new()),
         };
+        // A spec holds only the checks that were on; the others come back switched off, so
+        // they can be turned on again.
+        let mut checks: Vec<DraftCheck> = spec
+            .checks
+            .iter()
+            .map(|c| DraftCheck {
+                enabled: true,
+                spec: c.clone(),
+            })
+            .collect();
+        if let Ok(table) = Table::parse_csv(csv) {
+            let schema = effective_schema(&table, &spec.preprocessing.column_kinds)
+                .unwrap_or_else(|_| infer_schema(&table));
+            for default in CheckSpec::defaults(spec.preprocessing.task, &schema) {
+                if spec.checks.iter().all(|c| c.id() != default.id()) {
+                    checks.push(DraftCheck {
+                        enabled: false,
+                        spec: default,
+                    });
+                }
+            }
+        }
         Ok(Self {
             format: DRAFT_FORMAT,
             name: spec.name.clone(),
@@ -156,14 +178,7 @@ impl Draft {
             preprocessing: spec.preprocessing.clone(),
             model: spec.model.clone(),
             training: spec.training.clone(),
-            checks: spec
-                .checks
-                .iter()
-                .map(|c| DraftCheck {
-                    enabled: true,
-                    spec: c.clone(),
-                })
-                .collect(),
+            checks,
             endpoint,
             kept_endpoints,
             previous: Some(spec.clone()),
@@ -504,6 +519,18 @@ mod tests {
         assert_eq!(imported.data, draft.data);
         assert_eq!(imported.previous.as_ref(), Some(&exported));
         assert_eq!(imported.to_spec().checks, exported.checks);
+        assert!(imported.checks.iter().all(|c| c.enabled));
+
+        // A check switched off before export comes back switched off, not gone.
+        let mut partial = draft.clone();
+        partial.checks[0].enabled = false;
+        let spec = partial.to_spec();
+        let run = replay::run(&spec, draft.csv()).unwrap();
+        let exported = partial.export(&spec, &run, "2026-11-22T10:00:00Z").unwrap();
+        let imported = Draft::from_spec(&exported).unwrap();
+        assert_eq!(imported.checks.len(), draft.checks.len());
+        let off = imported.checks.iter().find(|c| !c.enabled).unwrap();
+        assert_eq!(off.spec, draft.checks[0].spec);
         let mut by_path = exported.clone();
         by_path.dataset.csv = None;
         by_path.dataset.path = Some("big.csv".into());
