@@ -58,13 +58,7 @@ pub fn App() -> impl IntoView {
             Status::Done
         }
     });
-    let export_status = Signal::derive(move || {
-        if wb.exportable_run().is_some() {
-            Status::Done
-        } else {
-            Status::NeedsAttention
-        }
-    });
+    let export_status = Signal::derive(move || wb.export_status());
 
     view! {
         <header class="masthead">
@@ -99,8 +93,9 @@ pub fn App() -> impl IntoView {
             <RunAllBar />
         </header>
         {move || {
-            wb.storage_notice
+            wb.restore_notice
                 .get()
+                .or_else(|| wb.save_error.get())
                 .map(|n| view! { <p class="notice" role="status" data-testid="storage-notice">{n}</p> })
         }}
         <main>
@@ -136,7 +131,7 @@ fn RunAllBar() -> impl IntoView {
     let done = Signal::derive(move || wb.job.with(|j| j.as_ref().map_or(0, |j| j.progress.done)));
     let total = Signal::derive(move || wb.job.with(|j| j.as_ref().map_or(0, |j| j.progress.total)));
     view! {
-        <div class="run-all" aria-live="polite">
+        <div class="run-all">
             <button
                 class="primary"
                 data-testid="run-all"
@@ -145,11 +140,12 @@ fn RunAllBar() -> impl IntoView {
             >
                 "Run all"
             </button>
+            {move || wb.job_error.get().map(|e| view! { <span class="bar-error" role="alert" data-testid="run-all-error">{e}</span> })}
             {move || {
                 running()
                     .map(|kind| {
                         view! {
-                            <span class="job-label">{kind.label()}</span>
+                            <span class="job-label" role="status">{kind.label()}</span>
                             <ProgressBar done=done total=total label=kind.label().to_owned() />
                             <button data-testid="cancel" on:click=move |_| wb.cancel()>
                                 "Cancel"

@@ -8,20 +8,23 @@ use leptos::prelude::*;
 use serde_json::Value;
 
 use crate::app::panel_heading;
+use crate::browser;
 use crate::chart::LossCurve;
+use crate::draft::Draft;
 use crate::session;
 use crate::workbench::{JobKind, Workbench};
 
 #[component]
 pub fn ChecksPanel() -> impl IntoView {
     let wb = expect_context::<Workbench>();
-    // Cards are rebuilt when the list of check kinds changes, not when a threshold does.
+    // Cards are rebuilt when the list of check kinds or the task changes (a card offers the
+    // task's metrics), not when a threshold does.
     let kinds = Memo::new(move |_| {
         wb.draft.with(|d| {
             d.checks
                 .iter()
                 .enumerate()
-                .map(|(i, c)| (i, c.spec.id(), c.spec.family()))
+                .map(|(i, c)| (i, c.spec.id(), c.spec.family(), d.preprocessing.task))
                 .collect::<Vec<_>>()
         })
     });
@@ -29,8 +32,8 @@ pub fn ChecksPanel() -> impl IntoView {
         view! {
             <For
                 each=move || kinds.get().into_iter().filter(move |k| k.2 == family)
-                key=|k| (k.0, k.1)
-                children=move |(index, _, _)| view! { <CheckCard index=index /> }
+                key=|k| (k.0, k.1, k.3)
+                children=move |(index, ..)| view! { <CheckCard index=index /> }
             />
         }
     };
@@ -40,6 +43,19 @@ pub fn ChecksPanel() -> impl IntoView {
             <p class="muted">
                 "Each check is a test your CI will replay. Switch off what does not apply, tune the thresholds, and open a card to learn what it guards against."
             </p>
+            <button
+                class="quiet-small"
+                data-testid="reset-checks"
+                on:click=move |_| {
+                    if browser::confirm(
+                        "Put every check back to its default settings, all switched on? Your thresholds and switches will be lost.",
+                    ) {
+                        wb.draft.update(Draft::reset_checks);
+                    }
+                }
+            >
+                "Reset checks to defaults"
+            </button>
             <h3>"The data"</h3>
             <div class="cards">{family(CheckFamily::Data)}</div>
             <h3>"The model and its training"</h3>
@@ -112,6 +128,7 @@ fn CheckCard(index: usize) -> impl IntoView {
             })}
             <button
                 data-testid="run-check"
+                aria-label=format!("Run this check: {}", guide.title)
                 on:click=move |_| wb.run_check(index)
                 disabled=move || !enabled() || wb.is_busy() || wb.table.with(Result::is_err)
             >
@@ -222,9 +239,12 @@ fn ParamField(index: usize, name: String, initial: Value) -> impl IntoView {
             let whole = number.is_u64();
             let text = RwSignal::new(number.to_string());
             let name_for_sync = name.clone();
-            // Another draft, or a reset, brings its own value.
+            let value = Memo::new(move |_| {
+                current_value(&wb, index, &name_for_sync).and_then(|v| v.as_f64())
+            });
+            // Another draft, or a reset, brings its own value; other edits leave the box alone.
             Effect::new(move |first: Option<()>| {
-                let value = current_value(&wb, index, &name_for_sync).and_then(|v| v.as_f64());
+                let value = value.get();
                 let shown = text.with_untracked(|t| t.trim().parse::<f64>().ok());
                 // The first run only subscribes: the box already shows the draft's value.
                 if first.is_some() && value.is_some() && shown != value {

@@ -2,7 +2,7 @@
 //! change. It turns into the spec that runs ([`Draft::to_spec`]) and into the file that is
 //! exported ([`Draft::export`]).
 
-use assay_engine::checks::CheckSpec;
+use assay_engine::checks::{CheckSpec, DEFAULT_MAX_LOSS_GAP};
 use assay_engine::data::{
     ColumnKind, ColumnSchema, Preprocessing, Table, Task, effective_schema, infer_schema,
     infer_task,
@@ -10,7 +10,7 @@ use assay_engine::data::{
 use assay_engine::endpoint::EndpointSpec;
 use assay_engine::model::{Activation, ModelSpec};
 use assay_engine::replay::Run;
-use assay_engine::spec::{DatasetSpec, Revision, Spec};
+use assay_engine::spec::{DatasetSpec, MAX_EMBEDDED_BYTES, Spec};
 use assay_engine::train::TrainConfig;
 use serde::{Deserialize, Serialize};
 
@@ -19,9 +19,9 @@ use crate::samples::{self, SAMPLES, Sample};
 
 /// Bumped when a stored draft can no longer be read as this type.
 pub const DRAFT_FORMAT: u32 = 1;
-/// Largest CSV the page accepts: bigger files belong in CI, and the draft must fit the
-/// browser's storage (about 5 MB per site).
-pub const MAX_UPLOAD_BYTES: usize = 2 * 1024 * 1024;
+/// Largest CSV the page accepts: what a spec embeds, so the exported file carries its data;
+/// bigger files belong in CI, next to a spec that names them.
+pub const MAX_UPLOAD_BYTES: usize = MAX_EMBEDDED_BYTES;
 
 /// Where the data comes from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,6 +54,8 @@ pub struct DraftCheck {
 pub struct Draft {
     pub format: u32,
     pub name: String,
+    #[serde(default)]
+    pub description: String,
     pub data: DataSource,
     pub preprocessing: Preprocessing,
     pub model: ModelSpec,
@@ -80,6 +82,7 @@ impl Draft {
         let mut draft = Self {
             format: DRAFT_FORMAT,
             name: sample.title.to_owned(),
+            description: String::new(),
             data: DataSource::Sample {
                 id: sample.id.to_owned(),
             },
@@ -99,10 +102,10 @@ impl Draft {
     pub fn from_upload(file_name: &str, csv: &str) -> Result<Self, String> {
         if csv.len() > MAX_UPLOAD_BYTES {
             return Err(format!(
-                "`{file_name}` is {:.1} MB; the page takes CSV files up to {} MB. Use a sample \
-                 of the rows here, and the full file with `assay run` in CI.",
+                "`{file_name}` is {:.1} MB; the page takes CSV files up to {:.1} MB. Use a \
+                 sample of the rows here, and the full file with `assay run` in CI.",
                 csv.len() as f64 / 1e6,
-                MAX_UPLOAD_BYTES / (1024 * 1024)
+                MAX_UPLOAD_BYTES as f64 / 1e6
             ));
         }
         let table = Table::parse_csv(csv).map_err(|e| format!("`{file_name}`: {e}"))?;
@@ -117,8 +120,10 @@ impl Draft {
             },
             ..Self::default()
         };
-        draft.preprocessing = Preprocessing::new(&target, Task::Regression);
-        draft.set_target(&table, &target);
+        let task = infer_task(&table, &target).unwrap_or(Task::Regression);
+        draft.preprocessing = Preprocessing::new(&target, task);
+        draft.model = model_choices(task).swap_remove(0);
+        draft.set_task(&table, task);
         Ok(draft)
     }
 
@@ -174,6 +179,7 @@ impl Draft {
         Ok(Self {
             format: DRAFT_FORMAT,
             name: spec.name.clone(),
+            description: spec.description.clone(),
             data,
             preprocessing: spec.preprocessing.clone(),
             model: spec.model.clone(),
@@ -217,19 +223,53 @@ impl Draft {
         }
     }
 
-    /// Chooses the task by hand (a few whole numbers may be classes or amounts).
+    /// Chooses the task by hand (a few whole numbers may be classes or amounts). An MLP stays
+    /// (its head follows the task); checks take the task's defaults, except that a check the
+    /// draft already has keeps its settings and switch when they do not name a metric.
     pub fn set_task(&mut self, table: &Table, task: Task) {
         self.preprocessing.task = task;
-        if !model_choices(task).contains(&self.model) {
+        if !matches!(self.model, ModelSpec::Mlp { .. }) {
             self.model = model_choices(task).swap_remove(0);
         }
-        self.checks = CheckSpec::defaults(task, &self.schema(table))
+        let mut defaults = CheckSpec::defaults(task, &self.schema(table));
+        if task == Task::Regression {
+            // Only linear regression has an exact optimum to reach: offered, on for that model.
+            defaults.push(CheckSpec::ConvergesToOptimum {
+                max_loss_gap: DEFAULT_MAX_LOSS_GAP,
+            });
+        }
+        let previous = std::mem::take(&mut self.checks);
+        self.checks = defaults
             .into_iter()
-            .map(|spec| DraftCheck {
-                enabled: true,
-                spec,
+            .map(|spec| {
+                let kept = previous
+                    .iter()
+                    .find(|c| c.spec.id() == spec.id() && !names_a_metric(&c.spec))
+                    .filter(|_| !matches!(spec, CheckSpec::SchemaMatches { .. }));
+                match kept {
+                    Some(kept) => kept.clone(),
+                    None => DraftCheck {
+                        enabled: self.suits_model(&spec),
+                        spec,
+                    },
+                }
             })
             .collect();
+    }
+
+    /// Chooses the model; a check only one kind of model can pass follows the choice.
+    pub fn set_model(&mut self, model: ModelSpec) {
+        self.model = model;
+        for check in &mut self.checks {
+            if matches!(check.spec, CheckSpec::ConvergesToOptimum { .. }) {
+                check.enabled = self.model == ModelSpec::LinearRegression;
+            }
+        }
+    }
+
+    fn suits_model(&self, check: &CheckSpec) -> bool {
+        !matches!(check, CheckSpec::ConvergesToOptimum { .. })
+            || self.model == ModelSpec::LinearRegression
     }
 
     /// Overrides how one column is read; choosing the inferred kind removes the override.
@@ -296,15 +336,12 @@ impl Draft {
                 .map(|c| c.spec.clone())
                 .collect(),
         );
-        if let Some(previous) = &self.previous {
-            spec.history.clone_from(&previous.history);
-            if let Some(recorded) = &previous.recorded {
-                spec.history.push(Revision {
-                    revision: previous.revision,
-                    metrics: recorded.metrics.clone(),
-                });
-            }
-        }
+        spec.description.clone_from(&self.description);
+        spec.history = self
+            .previous
+            .as_ref()
+            .map(Spec::next_history)
+            .unwrap_or_default();
         spec
     }
 
@@ -313,25 +350,62 @@ impl Draft {
     pub fn export(&self, run_spec: &Spec, run: &Run, now: &str) -> Result<Spec, String> {
         let mut spec = run_spec.clone();
         spec.endpoints = self.endpoint.exported()?;
+        if !self.endpoint.cases.is_empty() && self.endpoint.features != run.feature_columns {
+            return Err(format!(
+                "The endpoint cases send the columns {}, but the model now reads {}: draft the \
+                 cases again in Endpoints, or remove them.",
+                self.endpoint.features.join(", "),
+                run.feature_columns.join(", ")
+            ));
+        }
         spec.endpoints.extend(self.kept_endpoints.iter().cloned());
+        let recorded = run.to_recorded();
+        // Same tests and the same trained model: the previous file still holds. (Its "no worse
+        // than before" was judged against its own predecessor, so whole recordings differ.)
         if let Some(previous) = &self.previous
             && previous.tests_the_same_as(&spec)
+            && previous.recorded.as_ref().is_some_and(|r| {
+                r.parameter_fingerprint == recorded.parameter_fingerprint
+                    && same_json(&r.metrics, &recorded.metrics)
+            })
         {
             return Ok(previous.clone());
         }
         // "No worse than before" must have run against the revision this file replaces.
-        if spec.history != self.to_spec_for(spec.dataset.rows).history {
+        let expected = self
+            .previous
+            .as_ref()
+            .map(Spec::next_history)
+            .unwrap_or_default();
+        if !same_json(&spec.history, &expected) {
             return Err(
-                "The previous revision changed since this run: press Run all again.".to_owned(),
+                "This run judged \"no worse than before\" against an earlier revision than \
+                 the one this export replaces: press Run all again."
+                    .to_owned(),
             );
         }
-        spec.recorded = Some(run.to_recorded());
+        spec.recorded = Some(recorded);
         let spec = spec.revise(self.previous.as_ref(), now);
         // The same rules the CLI applies: among them, no literal credential in a header.
         spec.validate()
             .map_err(|e| format!("This spec cannot be exported: {e}"))?;
         Ok(spec)
     }
+}
+
+/// Equality as the spec file writes it, so NaN metrics (a diverged model) compare equal.
+fn same_json<T: Serialize>(a: &T, b: &T) -> bool {
+    serde_json::to_string(a).ok() == serde_json::to_string(b).ok()
+}
+
+/// Whether a check's settings name a metric, which another task may not have.
+fn names_a_metric(check: &CheckSpec) -> bool {
+    matches!(
+        check,
+        CheckSpec::BeatsBaseline { .. }
+            | CheckSpec::MetricThreshold { .. }
+            | CheckSpec::NoRegression { .. }
+    )
 }
 
 /// The models that suit a task, the default first.
@@ -406,6 +480,60 @@ mod tests {
     }
 
     #[test]
+    fn an_upload_with_a_numeric_target_gets_a_regression_model_and_checks() {
+        let csv = "a,b,price\n1,2,10.5\n2,3,20.25\n3,5,30.75\n4,4,41.5\n5,1,12.5\n";
+        let draft = Draft::from_upload("houses.csv", csv).unwrap();
+        assert_eq!(draft.preprocessing.task, Task::Regression);
+        assert_eq!(draft.model, ModelSpec::LinearRegression);
+        let kinds: Vec<&str> = draft.checks.iter().map(|c| c.spec.id()).collect();
+        assert!(!kinds.contains(&"class_balance"), "{kinds:?}");
+        let optimum = draft
+            .checks
+            .iter()
+            .find(|c| matches!(c.spec, CheckSpec::ConvergesToOptimum { .. }))
+            .unwrap();
+        assert!(optimum.enabled, "linear regression has an optimum to reach");
+    }
+
+    #[test]
+    fn another_task_keeps_an_mlp_and_the_settings_of_checks_that_name_no_metric() {
+        let mut draft = Draft::from_upload("people.csv", CSV).unwrap();
+        let table = Table::parse_csv(CSV).unwrap();
+        let mlp = model_choices(Task::BinaryClassification).swap_remove(1);
+        draft.set_model(mlp.clone());
+        for check in &mut draft.checks {
+            if let CheckSpec::LossDecreases { min_relative_drop } = &mut check.spec {
+                *min_relative_drop = 0.5;
+                check.enabled = false;
+            }
+        }
+        draft.set_task(&table, Task::MulticlassClassification);
+        assert_eq!(draft.model, mlp);
+        let kept = draft
+            .checks
+            .iter()
+            .find(|c| matches!(c.spec, CheckSpec::LossDecreases { .. }))
+            .unwrap();
+        assert_eq!(
+            kept.spec,
+            CheckSpec::LossDecreases {
+                min_relative_drop: 0.5
+            }
+        );
+        assert!(!kept.enabled);
+        draft.set_task(&table, Task::Regression);
+        let optimum = draft
+            .checks
+            .iter()
+            .find(|c| matches!(c.spec, CheckSpec::ConvergesToOptimum { .. }))
+            .unwrap();
+        assert!(
+            !optimum.enabled,
+            "an MLP has no exact optimum to compare with"
+        );
+    }
+
+    #[test]
     fn a_broken_upload_is_refused_with_its_file_and_line() {
         let error = Draft::from_upload("bad.csv", "a,b\n1,2\n3\n").unwrap_err();
         assert!(error.starts_with("`bad.csv`: "), "{error}");
@@ -414,7 +542,7 @@ mod tests {
         assert!(
             Draft::from_upload("big.csv", &big)
                 .unwrap_err()
-                .contains("up to 2 MB")
+                .contains("up to 1.0 MB")
         );
     }
 
@@ -531,6 +659,22 @@ mod tests {
         assert_eq!(imported.checks.len(), draft.checks.len());
         let off = imported.checks.iter().find(|c| !c.enabled).unwrap();
         assert_eq!(off.spec, draft.checks[0].spec);
+        // Endpoint cases drafted for other columns would send the wrong inputs: refused.
+        let mut stale = Draft::from_spec(&exported).unwrap();
+        stale.endpoint.features = vec!["mean_radius".into()];
+        stale.endpoint.cases = vec![assay_engine::endpoint::SmokeCase {
+            name: "one".into(),
+            input: vec![serde_json::json!(1.0)],
+            expect: assay_engine::endpoint::Expectation::ClassLabel {
+                label: serde_json::json!("benign"),
+            },
+            max_latency_ms: None,
+        }];
+        let error = stale
+            .export(&spec, &run, "2026-11-22T11:00:00Z")
+            .unwrap_err();
+        assert!(error.contains("draft the cases again"), "{error}");
+
         let mut by_path = exported.clone();
         by_path.dataset.csv = None;
         by_path.dataset.path = Some("big.csv".into());

@@ -298,12 +298,6 @@ impl EndpointForm {
             self.cases.remove(index);
         }
     }
-
-    /// Cases belong to one dataset's features: another dataset starts over.
-    pub fn clear_cases(&mut self) {
-        self.features.clear();
-        self.cases.clear();
-    }
 }
 
 /// Cases drafted from the locally trained model: representative validation rows with the

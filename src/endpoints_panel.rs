@@ -103,6 +103,14 @@ pub fn EndpointsPanel(
     };
     let has_run = move || outcome.with(Option::is_some);
     let case_count = Memo::new(move |_| form.with(|f| f.cases.len()));
+    let case_identity = Memo::new(move |_| {
+        form.with(|f| {
+            (
+                f.features.clone(),
+                f.cases.iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
+            )
+        })
+    });
     let protocol = Memo::new(move |_| form.with(|f| f.protocol));
 
     view! {
@@ -217,7 +225,10 @@ pub fn EndpointsPanel(
             }}
             <div aria-live="polite">
                 {move || {
+                    // Rows read their case once, so they are rebuilt whenever the cases are
+                    // other ones: drafted again, added, removed, or another draft's.
                     let _ = drafts.get();
+                    let _ = case_identity.get();
                     (0..case_count.get()).map(|i| case_row(i, form, results)).collect_view()
                 }}
                 {move || {

@@ -5,8 +5,8 @@ use assay_engine::spec::Spec;
 use leptos::prelude::*;
 
 use crate::app::{alert, panel_heading};
-use crate::workbench::{Status, Workbench};
-use crate::{browser, download, review, session};
+use crate::workbench::Workbench;
+use crate::{browser, download, review};
 
 #[component]
 pub fn ExportPanel() -> impl IntoView {
@@ -15,34 +15,11 @@ pub fn ExportPanel() -> impl IntoView {
     let share = RwSignal::new(None::<Result<String, String>>);
     let copy_status = RwSignal::new(None::<String>);
 
-    // The file export would write now, or why there is none yet.
-    let file = Memo::new(move |_| {
-        let Some(last) = wb.exportable_run() else {
-            return Err(
-                if wb.last.with(Option::is_some) || wb.outcomes.with(|o| !o.by_check.is_empty()) {
-                    "The settings changed since the last Run all: run everything again to record results for this spec.".to_owned()
-                } else {
-                    "Press Run all: the spec records the results a replay must reproduce."
-                        .to_owned()
-                },
-            );
-        };
-        wb.draft
-            .with(|d| d.export(&last.spec, &last.run, &session::now_rfc3339()))
-    });
-    let status = Signal::derive(move || match file.with(Result::is_ok) {
-        true => Status::Done,
-        false => Status::NeedsAttention,
-    });
+    let file = wb.export_file;
+    let status = Signal::derive(move || wb.export_status());
     let export = move |_| {
         // Built again now, so the file carries the time it was exported.
-        let Some(last) = wb.exportable_run() else {
-            return;
-        };
-        let built = wb
-            .draft
-            .with_untracked(|d| d.export(&last.spec, &last.run, &session::now_rfc3339()));
-        let spec = match built {
+        let spec = match wb.export_now() {
             Ok(spec) => spec,
             Err(e) => {
                 message.set(Some(Err(e)));
@@ -87,6 +64,18 @@ pub fn ExportPanel() -> impl IntoView {
                         wb.draft.update(|d| d.name = name);
                     }
                 />
+            </label>
+            <label class="field wide">
+                "Description (optional: what this spec guards, for reviewers)"
+                <textarea
+                    data-testid="spec-description"
+                    rows="2"
+                    prop:value=move || wb.draft.with(|d| d.description.clone())
+                    on:input=move |ev| {
+                        let text = event_target_value(&ev);
+                        wb.draft.update(|d| d.description = text);
+                    }
+                ></textarea>
             </label>
             <p class="muted">
                 "The spec holds the data, the settings and the recorded results. In CI, "

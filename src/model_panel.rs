@@ -20,7 +20,7 @@ pub fn ModelPanel() -> impl IntoView {
     let set_model = move |ev: leptos::ev::Event| {
         let index: usize = event_target_value(&ev).parse().unwrap_or(0);
         if let Some(model) = model_choices(task()).into_iter().nth(index) {
-            wb.draft.update(|d| d.model = model);
+            wb.draft.update(|d| d.set_model(model));
         }
     };
     let is_mlp = move || wb.draft.with(|d| matches!(d.model, ModelSpec::Mlp { .. }));
@@ -132,7 +132,7 @@ pub fn ModelPanel() -> impl IntoView {
             {move || {
                 training_job()
                     .map(|job| {
-                        let epochs = wb.spec.with_untracked(|s| s.training.epochs);
+                        let epochs = job.epochs;
                         let done = (job.loss_curve.len().saturating_sub(1)) as u32;
                         view! {
                             <div class="live" data-testid="training-progress">
@@ -162,17 +162,31 @@ pub fn ModelPanel() -> impl IntoView {
 #[component]
 fn MlpFields() -> impl IntoView {
     let wb = expect_context::<Workbench>();
-    let text = RwSignal::new(wb.draft.with_untracked(|d| {
-        match &d.model {
-            ModelSpec::Mlp { hidden_layers, .. } => hidden_layers
-                .iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
-            _ => String::new(),
-        }
-    }));
+    let layers = Memo::new(move |_| {
+        wb.draft.with(|d| match &d.model {
+            ModelSpec::Mlp { hidden_layers, .. } => hidden_layers.clone(),
+            _ => Vec::new(),
+        })
+    });
+    let as_text = |layers: &[u32]| {
+        layers
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let text = RwSignal::new(layers.with_untracked(|l| as_text(l)));
     let error = RwSignal::new(None::<String>);
+    // An imported or reset model brings its own layers.
+    Effect::new(move |first: Option<()>| {
+        let layers = layers.get();
+        let shown: Option<Vec<u32>> =
+            text.with_untracked(|t| t.split(',').map(|p| p.trim().parse().ok()).collect());
+        if first.is_some() && shown.as_ref() != Some(&layers) {
+            text.set(as_text(&layers));
+            error.set(None);
+        }
+    });
     let on_input = move |ev: leptos::ev::Event| {
         let value = event_target_value(&ev);
         text.set(value.clone());
@@ -185,7 +199,7 @@ fn MlpFields() -> impl IntoView {
         match candidate.map(|m| m.validate().map(|()| m)) {
             Some(Ok(model)) => {
                 error.set(None);
-                wb.draft.update(|d| d.model = model);
+                wb.draft.update(|d| d.set_model(model));
             }
             Some(Err(e)) => error.set(Some(e.to_string())),
             None => error.set(Some(
@@ -266,9 +280,10 @@ where
     let wb = expect_context::<Workbench>();
     let text = RwSignal::new(wb.draft.with_untracked(|d| read(&d.training).to_string()));
     let error = RwSignal::new(None::<String>);
-    // A new draft (another sample, an import) brings its own value.
+    // A new draft (another sample, an import) brings its own value; other edits leave it be.
+    let value = Memo::new(move |_| wb.draft.with(|d| read(&d.training)));
     Effect::new(move |first: Option<()>| {
-        let value = wb.draft.with(|d| read(&d.training));
+        let value = value.get();
         let shown = text.with_untracked(|t| t.trim().parse::<T>().ok());
         // The first run only subscribes: the box already shows the draft's value.
         if first.is_some() && shown != Some(value) {

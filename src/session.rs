@@ -1,4 +1,5 @@
-//! What the user is working on, and the one call that turns it into a recorded spec.
+//! A finished run (`Authored`), the one-call path from a sample to a recorded spec (what the
+//! workbench does step by step; tests use it as the reference), the clock, verdict labels.
 
 use assay_engine::EngineError;
 use assay_engine::checks::{CheckSpec, Verdict};
@@ -45,13 +46,6 @@ pub fn now_rfc3339() -> String {
         .unwrap_or_default()
 }
 
-/// Reads a seed typed by the user.
-pub fn parse_seed(text: &str) -> Result<u64, String> {
-    text.trim()
-        .parse::<u64>()
-        .map_err(|_| format!("The seed must be a whole number from 0 to {}.", u64::MAX))
-}
-
 /// A check's verdict in words, as the page shows it.
 pub fn verdict_label(verdict: Verdict) -> &'static str {
     match verdict {
@@ -79,12 +73,5 @@ mod tests {
             let replayed = replay::run(&reread, sample.csv).unwrap();
             assert!(replay::compare(recorded, &replayed).is_empty());
         }
-    }
-
-    #[test]
-    fn seeds_are_whole_numbers() {
-        assert_eq!(parse_seed(" 42 "), Ok(42));
-        assert!(parse_seed("-1").unwrap_err().contains("whole number"));
-        assert!(parse_seed("4.2").is_err());
     }
 }

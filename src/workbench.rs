@@ -7,11 +7,13 @@ use assay_engine::checks::{CheckOutcome, CheckSpec, Verdict};
 use assay_engine::data::Table;
 use assay_engine::replay::{Progress, Run, Stepper};
 use assay_engine::spec::Spec;
+use assay_engine::train::Ending;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::draft::{DataSource, Draft};
 use crate::job::{Cancel, Ended, run_in_slices};
+use crate::session;
 use crate::storage::{self, Restored};
 
 /// What is running now.
@@ -37,6 +39,8 @@ impl JobKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobView {
     pub kind: JobKind,
+    /// The epochs this job trains (the draft may change while it runs).
+    pub epochs: u32,
     pub progress: Progress,
     pub loss_curve: Vec<f64>,
 }
@@ -50,10 +54,10 @@ pub struct LastRun {
     pub full: bool,
 }
 
-/// Check outcomes by the check's settings, for one model (data, preprocessing, model, training).
+/// Check outcomes by the check's settings, for one [`run_key`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Outcomes {
-    pub model_key: Option<Spec>,
+    pub run_key: Option<Spec>,
     pub by_check: HashMap<String, CheckOutcome>,
 }
 
@@ -86,15 +90,25 @@ impl Status {
     }
 }
 
-/// The part of a spec that fixes the trained model: without checks, name or endpoints.
+/// What a check's outcome depends on besides the check itself: the data, preprocessing, model,
+/// training, and the history "no worse than before" compares with.
+pub fn run_key(spec: &Spec) -> Spec {
+    Spec {
+        checks: Vec::new(),
+        endpoints: Vec::new(),
+        recorded: None,
+        name: String::new(),
+        description: String::new(),
+        ..spec.clone()
+    }
+}
+
+/// What fixes the trained model: [`run_key`] without the history.
 pub fn model_key(spec: &Spec) -> Spec {
-    let mut key = spec.clone();
-    key.checks.clear();
-    key.endpoints.clear();
-    key.history.clear();
-    key.recorded = None;
-    key.name.clear();
-    key
+    Spec {
+        history: Vec::new(),
+        ..run_key(spec)
+    }
 }
 
 /// A check's settings as text: the key its outcome is kept under.
@@ -109,18 +123,23 @@ pub struct Workbench {
     /// The spec the draft runs now.
     pub spec: Memo<Spec>,
     pub model_key: Memo<Spec>,
+    pub run_key: Memo<Spec>,
     pub job: RwSignal<Option<JobView>>,
     pub last: RwSignal<Option<LastRun>>,
     pub outcomes: RwSignal<Outcomes>,
+    /// The file Export would write now, or why there is none yet.
+    pub export_file: Memo<Result<Spec, String>>,
     /// Why the last job could not run, in words.
     pub job_error: RwSignal<Option<String>>,
     /// Set when a job was cancelled, to say so until the next one.
     pub cancelled: RwSignal<Option<String>>,
-    /// Problems keeping the draft (storage full, an unreadable saved draft).
-    pub storage_notice: RwSignal<Option<String>>,
+    /// What happened to the saved draft at start (it could not be read, and where it went).
+    pub restore_notice: RwSignal<Option<String>>,
+    /// Why the draft is not being saved now, if it is not.
+    pub save_error: RwSignal<Option<String>>,
     cancel: StoredValue<Cancel, LocalStorage>,
-    /// The last trained model, ready for single checks.
-    trained: StoredValue<Option<Stepper>, LocalStorage>,
+    /// Counts draft replacements, so a job started on an older draft leaves no result behind.
+    generation: StoredValue<u64>,
 }
 
 impl Workbench {
@@ -139,10 +158,16 @@ impl Workbench {
             draft.with(|d| d.to_spec_for(rows))
         });
         let model_key = Memo::new(move |_| spec.with(model_key));
-        let storage_notice = RwSignal::new(notice);
+        let run_key = Memo::new(move |_| spec.with(run_key));
+        let last = RwSignal::new(None::<LastRun>);
+        let export_file = Memo::new(move |_| {
+            let last = spec.with(|spec| last.with(|last| exportable(spec, last)))?;
+            draft.with(|d| d.export(&last.spec, &last.run, &session::now_rfc3339()))
+        });
+        let save_error = RwSignal::new(None);
         Effect::new(move |_| {
             let saved = draft.with(storage::save_draft);
-            storage_notice.set(
+            save_error.set(
                 saved
                     .err()
                     .map(|e| format!("Your draft is not being saved in this browser: {e}.")),
@@ -153,14 +178,17 @@ impl Workbench {
             table,
             spec,
             model_key,
+            run_key,
             job: RwSignal::new(None),
-            last: RwSignal::new(None),
+            last,
             outcomes: RwSignal::new(Outcomes::default()),
+            export_file,
             job_error: RwSignal::new(None),
             cancelled: RwSignal::new(None),
-            storage_notice,
+            restore_notice: RwSignal::new(notice),
+            save_error,
             cancel: StoredValue::new_local(Cancel::default()),
-            trained: StoredValue::new_local(None),
+            generation: StoredValue::new(0),
         }
     }
 
@@ -170,34 +198,24 @@ impl Workbench {
 
     /// The latest run, if it trained the model the draft describes now.
     pub fn current_run(&self) -> Option<LastRun> {
-        let key = self.model_key.get();
-        self.last.get().filter(|last| model_key(&last.spec) == key)
-    }
-
-    /// The outcome of draft check `index` with its current settings, if it has run.
-    pub fn outcome(&self, check: &CheckSpec) -> Option<CheckOutcome> {
-        let key = self.model_key.get();
-        self.outcomes.with(|o| {
-            (o.model_key.as_ref() == Some(&key))
-                .then(|| o.by_check.get(&check_key(check)).cloned())
-                .flatten()
+        self.model_key.with(|key| {
+            self.last.with(|last| {
+                last.as_ref()
+                    .filter(|last| model_key(&last.spec) == *key)
+                    .cloned()
+            })
         })
     }
 
-    /// The full run that export can record, if it ran exactly the current spec.
-    ///
-    /// The history is left out of the comparison: exporting makes that file the previous
-    /// revision, which changes the draft's history but not what the run recorded, and
-    /// [`crate::draft::Draft::export`] then gives the same file back.
-    pub fn exportable_run(&self) -> Option<LastRun> {
-        let without_history = |spec: &Spec| Spec {
-            history: Vec::new(),
-            ..spec.clone()
-        };
-        let spec = self.spec.with(without_history);
-        self.last
-            .get()
-            .filter(|last| last.full && without_history(&last.spec) == spec)
+    /// The outcome of `check` with the draft's current settings, if it has run.
+    pub fn outcome(&self, check: &CheckSpec) -> Option<CheckOutcome> {
+        self.run_key.with(|key| {
+            self.outcomes.with(|o| {
+                (o.run_key.as_ref() == Some(key))
+                    .then(|| o.by_check.get(&check_key(check)).cloned())
+                    .flatten()
+            })
+        })
     }
 
     pub fn train(&self) {
@@ -210,8 +228,8 @@ impl Workbench {
         self.start(JobKind::RunAll, self.spec.get_untracked());
     }
 
-    /// Runs draft check `index`: at once on the trained model when it is current, otherwise
-    /// after training it.
+    /// Runs draft check `index` as a job of its own: training (quick) and then the check, so
+    /// even a check that retrains shows progress and can be cancelled.
     pub fn run_check(&self, index: usize) {
         let Some(check) = self
             .draft
@@ -219,21 +237,9 @@ impl Workbench {
         else {
             return;
         };
-        let key = self.model_key.get_untracked();
-        let outcome = self.trained.try_update_value(|trained| {
-            trained
-                .as_mut()
-                .filter(|stepper| model_key(stepper.spec()) == key)
-                .map(|stepper| stepper.run_check(&check))
-        });
-        match outcome.flatten() {
-            Some(outcome) => self.record(&key, [(&check, outcome)]),
-            None => {
-                let mut spec = self.spec.get_untracked();
-                spec.checks = vec![check];
-                self.start(JobKind::Check(index), spec);
-            }
-        }
+        let mut spec = self.spec.get_untracked();
+        spec.checks = vec![check];
+        self.start(JobKind::Check(index), spec);
     }
 
     pub fn cancel(&self) {
@@ -246,33 +252,40 @@ impl Workbench {
         }
         self.job_error.set(None);
         self.cancelled.set(None);
-        let stepper = match Stepper::new(&spec, spec.dataset.csv.as_deref().unwrap_or_default()) {
+        let started = self
+            .draft
+            .with_untracked(|d| Stepper::new(&spec, d.csv()))
+            .map_err(|e| e.to_string());
+        let stepper = match started {
             Ok(stepper) => stepper,
             Err(e) => {
-                self.job_error.set(Some(e.to_string()));
+                self.job_error.set(Some(e));
                 return;
             }
         };
         let cancel = Cancel::default();
         self.cancel.set_value(cancel.clone());
+        let generation = self.generation.get_value();
+        let epochs = spec.training.epochs;
         let job = self.job;
-        job.set(Some(JobView {
+        let view = move |progress, loss_curve: &[f64]| JobView {
             kind,
-            progress: stepper.progress(),
-            loss_curve: stepper.loss_curve().to_vec(),
-        }));
+            epochs,
+            progress,
+            loss_curve: loss_curve.to_vec(),
+        };
+        job.set(Some(view(stepper.progress(), stepper.loss_curve())));
         let this = *self;
         spawn_local(async move {
             let ended = run_in_slices(stepper, &cancel, |progress, loss_curve| {
-                job.set(Some(JobView {
-                    kind,
-                    progress,
-                    loss_curve: loss_curve.to_vec(),
-                }));
+                job.set(Some(view(progress, loss_curve)));
             })
             .await;
             let last_progress = job.get_untracked().map(|j| j.progress);
             job.set(None);
+            if this.generation.get_value() != generation {
+                return; // The draft was replaced while this ran: its results belong to no one.
+            }
             match ended {
                 Ended::Cancelled => this.cancelled.set(Some(match last_progress {
                     Some(p) => format!(
@@ -287,48 +300,43 @@ impl Workbench {
     }
 
     fn finished(&self, kind: JobKind, spec: Spec, stepper: Stepper) {
-        let key = model_key(&spec);
-        self.trained.set_value(Some(stepper.clone()));
         let run = stepper.finish();
-        let outcomes: Vec<(&CheckSpec, CheckOutcome)> =
-            spec.checks.iter().zip(run.checks.iter().cloned()).collect();
-        self.record(&key, outcomes);
-        // A single check's run trains the same model, but only training and "Run all" are
-        // results to show in the Model panel and to export.
-        if !matches!(kind, JobKind::Check(_)) {
-            self.last.set(Some(LastRun {
-                full: kind == JobKind::RunAll,
-                spec,
-                run,
-            }));
-        }
-    }
-
-    fn record<'a>(
-        &self,
-        key: &Spec,
-        outcomes: impl IntoIterator<Item = (&'a CheckSpec, CheckOutcome)>,
-    ) {
         self.outcomes.update(|o| {
-            if o.model_key.as_ref() != Some(key) {
+            let key = run_key(&spec);
+            if o.run_key.as_ref() != Some(&key) {
                 *o = Outcomes {
-                    model_key: Some(key.clone()),
+                    run_key: Some(key),
                     by_check: HashMap::new(),
                 };
             }
-            for (check, outcome) in outcomes {
-                o.by_check.insert(check_key(check), outcome);
+            for (check, outcome) in spec.checks.iter().zip(&run.checks) {
+                o.by_check.insert(check_key(check), outcome.clone());
             }
         });
+        // Only training and "Run all" are results for the Model panel and export; training
+        // alone does not replace a full run of the same model, which export still needs.
+        let keeps_full_run = self.last.with_untracked(|last| {
+            last.as_ref()
+                .is_some_and(|l| l.full && run_key(&l.spec) == run_key(&spec))
+        });
+        match kind {
+            JobKind::Check(_) => {}
+            JobKind::Train if keeps_full_run => {}
+            JobKind::Train | JobKind::RunAll => self.last.set(Some(LastRun {
+                full: kind == JobKind::RunAll,
+                spec,
+                run,
+            })),
+        }
     }
 
     /// Replaces the draft (after the user confirmed) and forgets results.
     pub fn replace_draft(&self, draft: Draft) {
         self.cancel();
+        self.generation.update_value(|g| *g += 1);
         self.draft.set(draft);
         self.last.set(None);
         self.outcomes.set(Outcomes::default());
-        self.trained.set_value(None);
         self.job_error.set(None);
         self.cancelled.set(None);
     }
@@ -339,7 +347,7 @@ impl Workbench {
         self.replace_draft(Draft::default());
     }
 
-    /// Data, model, checks: how each stands now.
+    /// Data, model, checks, export: how each stands now.
     pub fn data_status(&self) -> Status {
         match self.table.with(Result::is_ok) {
             true => Status::Done,
@@ -349,20 +357,19 @@ impl Workbench {
 
     pub fn model_status(&self) -> Status {
         match self.current_run() {
-            Some(last) if last.run.model.ending == assay_engine::train::Ending::Completed => {
-                Status::Done
-            }
+            Some(last) if last.run.model.ending == Ending::Completed => Status::Done,
             Some(_) => Status::Failing,
             None => Status::NeedsAttention,
         }
     }
 
     pub fn checks_status(&self) -> Status {
-        let checks: Vec<CheckSpec> = self.spec.with(|s| s.checks.clone());
-        let verdicts: Vec<Option<Verdict>> = checks
-            .iter()
-            .map(|c| self.outcome(c).map(|o| o.verdict))
-            .collect();
+        let verdicts: Vec<Option<Verdict>> = self.spec.with(|s| {
+            s.checks
+                .iter()
+                .map(|c| self.outcome(c).map(|o| o.verdict))
+                .collect()
+        });
         if verdicts
             .iter()
             .any(|v| matches!(v, Some(Verdict::Fail | Verdict::Error)))
@@ -374,11 +381,49 @@ impl Workbench {
             Status::NeedsAttention
         }
     }
+
+    /// The file to download now: [`Workbench::export_file`] stamped with this moment.
+    pub fn export_now(&self) -> Result<Spec, String> {
+        let last = self
+            .spec
+            .with_untracked(|spec| self.last.with_untracked(|last| exportable(spec, last)))?;
+        self.draft
+            .with_untracked(|d| d.export(&last.spec, &last.run, &session::now_rfc3339()))
+    }
+
+    pub fn export_status(&self) -> Status {
+        match self.export_file.with(Result::is_ok) {
+            true => Status::Done,
+            false => Status::NeedsAttention,
+        }
+    }
 }
 
 impl Default for Workbench {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// The last run, if it was a Run all of `spec`. The history is left out of the comparison:
+/// exporting makes that file the previous revision, which changes the draft's history but not
+/// what the run recorded, and [`Draft::export`] then gives the same file back.
+fn exportable(spec: &Spec, last: &Option<LastRun>) -> Result<LastRun, String> {
+    let without_history = |spec: &Spec| Spec {
+        history: Vec::new(),
+        ..spec.clone()
+    };
+    let current = without_history(spec);
+    match last {
+        Some(last) if last.full && without_history(&last.spec) == current => Ok(last.clone()),
+        Some(_) => Err(
+            "The settings changed since the last Run all: run everything again to \
+                        record results for this spec."
+                .to_owned(),
+        ),
+        None => {
+            Err("Press Run all: the spec records the results a replay must reproduce.".to_owned())
+        }
     }
 }
 

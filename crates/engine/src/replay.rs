@@ -18,6 +18,8 @@ pub struct Run {
     pub evaluation: Evaluation,
     /// Class labels in the order of the confusion matrix; empty for regression.
     pub classes: Vec<String>,
+    /// The table's columns the model reads, in the order endpoint cases send them.
+    pub feature_columns: Vec<String>,
     /// Regression: (actual, predicted) for each validation row, to plot; empty otherwise.
     pub validation_predictions: Vec<(f64, f64)>,
     pub checks: Vec<CheckOutcome>,
@@ -231,6 +233,13 @@ impl Stepper {
             parameter_fingerprint,
             evaluation,
             classes: self.prepared.classes.clone(),
+            feature_columns: self
+                .prepared
+                .encoder
+                .features
+                .iter()
+                .map(|f| f.column().to_owned())
+                .collect(),
             validation_predictions,
             checks: self.checks,
         }

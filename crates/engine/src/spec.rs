@@ -212,14 +212,22 @@ impl Spec {
         self.revision = previous.revision.saturating_add(1);
         self.created = previous.created.clone().or_else(|| Some(now.to_owned()));
         self.modified = Some(now.to_owned());
-        self.history = previous.history.clone();
-        if let Some(recorded) = &previous.recorded {
-            self.history.push(Revision {
-                revision: previous.revision,
+        self.history = previous.next_history();
+        self
+    }
+
+    /// The history of the revision after this one: this one's history and its recorded metrics.
+    /// A run meant to become that revision must use it, so "no worse than before" judges the
+    /// same way in CI.
+    pub fn next_history(&self) -> Vec<Revision> {
+        let mut history = self.history.clone();
+        if let Some(recorded) = &self.recorded {
+            history.push(Revision {
+                revision: self.revision,
                 metrics: recorded.metrics.clone(),
             });
         }
-        self
+        history
     }
 
     /// Same name, description, data, preprocessing, model, training and checks.

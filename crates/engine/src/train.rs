@@ -158,11 +158,6 @@ impl Trainer {
         })
     }
 
-    /// Epochs the settings ask for.
-    pub fn epochs_planned(&self) -> u32 {
-        self.config.epochs
-    }
-
     /// Epochs finished so far.
     pub fn epochs_done(&self) -> u32 {
         (self.loss_curve.len() - 1) as u32

@@ -265,6 +265,7 @@ both! {
         };
         assert!(with(&|_| {}).is_ok());
         assert!(with(&|s| s.base_url = "https://user:pw@models.example".into()).unwrap_err().contains("user name or password"));
+        assert!(with(&|s| s.base_url = "https://models.example/?key=s3cret".into()).unwrap_err().contains("query string"));
         assert!(with(&|s| s.model = "../admin".into()).unwrap_err().contains("endpoints.iris.model"));
         assert!(with(&|s| s.version = Some("1?x=2".into())).unwrap_err().contains("endpoints.iris.version"));
         assert!(with(&|s| s.name = "..".into()).unwrap_err().contains("cannot be a URL path segment"));

@@ -127,8 +127,11 @@ fn default_tiny_epochs() -> u32 {
 fn default_tiny_loss() -> f64 {
     0.05
 }
+/// The default largest gap between the trained and the least-squares loss, as a fraction.
+pub const DEFAULT_MAX_LOSS_GAP: f64 = 0.01;
+
 fn default_loss_gap() -> f64 {
-    0.01
+    DEFAULT_MAX_LOSS_GAP
 }
 
 impl CheckSpec {

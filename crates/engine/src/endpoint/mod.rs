@@ -160,6 +160,15 @@ impl EndpointSpec {
                 "must not hold a user name or password; use a header with ${env:NAME}".into(),
             );
         }
+        // A query string is where API keys hide (`?key=…`); requests add their own paths.
+        if self.base_url.contains(['?', '#']) {
+            return err(
+                "base_url",
+                "must not hold a query string or fragment (an API key there would be written \
+                 into the spec); use a header with ${env:NAME}"
+                    .into(),
+            );
+        }
         // Names and versions become URL path segments: nothing that changes the path or query.
         let segment_ok = |s: &str| {
             !s.is_empty() && s != "." && s != ".." && !s.contains(['/', '\\', '?', '#', '%'])
