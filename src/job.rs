@@ -66,14 +66,30 @@ fn now_ms() -> f64 {
         .map_or(0.0, |p| p.now())
 }
 
-/// Resolves on the browser's next macrotask, after it has painted and handled input.
+/// Resolves on the browser's next task, after it has had the chance to paint and handle input.
+///
+/// A `MessageChannel` message rather than `setTimeout(0)`: timers are clamped to 4 ms once
+/// nested and slowed to about once a second in a background tab, messages are not, so a run
+/// keeps going while the author reads another tab.
 pub async fn yield_to_browser() {
+    thread_local! {
+        // One channel for the page, held here so it cannot be collected with a message in
+        // flight; jobs run one at a time, so each wait sets its own handler.
+        static CHANNEL: Option<web_sys::MessageChannel> = web_sys::MessageChannel::new().ok();
+    }
     let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let scheduled = web_sys::window()
-            .map(|w| w.set_timeout_with_callback(&resolve).is_ok())
-            .unwrap_or(false);
+        let posted = CHANNEL.with(|channel| {
+            channel.as_ref().is_some_and(|channel| {
+                channel.port1().set_onmessage(Some(&resolve));
+                channel.port2().post_message(&JsValue::NULL).is_ok()
+            })
+        });
+        let scheduled = posted
+            || web_sys::window()
+                .map(|w| w.set_timeout_with_callback(&resolve).is_ok())
+                .unwrap_or(false);
         if !scheduled {
-            // No window (cannot happen in the page): go on at once rather than hang.
+            // No way to wait (not a page): go on at once rather than hang.
             let _ = resolve.call0(&JsValue::NULL);
         }
     });
