@@ -1,7 +1,5 @@
 //! What the app asks of the browser besides the page itself: reading a chosen file, the
-//! clipboard, the page's address, and yielding so the page can paint.
-
-use std::time::Duration;
+//! clipboard, questions to the user, and the page's address.
 
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -61,14 +59,6 @@ pub fn page_address() -> String {
 /// The page's fragment, with its `#`, or empty.
 pub fn location_hash() -> String {
     leptos::prelude::location().hash().unwrap_or_default()
-}
-
-/// Runs `f` once the browser has painted, so a "working…" message shows before `f` holds the
-/// thread.
-pub fn after_paint(f: impl FnOnce() + 'static) {
-    leptos::prelude::request_animation_frame(move || {
-        leptos::prelude::set_timeout(f, Duration::ZERO);
-    });
 }
 
 fn describe(error: &JsValue) -> String {

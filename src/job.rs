@@ -3,11 +3,13 @@
 //! run ends or is cancelled. Slices rather than a Web Worker keep one wasm module and one
 //! build; a single epoch or check is the longest the page can stall.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use assay_engine::replay::{Progress, Stepper};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 /// Milliseconds of engine work between two yields: a frame is about 16 ms.
@@ -72,15 +74,10 @@ fn now_ms() -> f64 {
 /// nested and slowed to about once a second in a background tab, messages are not, so a run
 /// keeps going while the author reads another tab.
 pub async fn yield_to_browser() {
-    thread_local! {
-        // One channel for the page, held here so it cannot be collected with a message in
-        // flight; jobs run one at a time, so each wait sets its own handler.
-        static CHANNEL: Option<web_sys::MessageChannel> = web_sys::MessageChannel::new().ok();
-    }
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         let posted = CHANNEL.with(|channel| {
             channel.as_ref().is_some_and(|channel| {
-                channel.port1().set_onmessage(Some(&resolve));
+                WAITING.with(|waiting| waiting.borrow_mut().push_back(resolve.clone()));
                 channel.port2().post_message(&JsValue::NULL).is_ok()
             })
         });
@@ -94,4 +91,23 @@ pub async fn yield_to_browser() {
         }
     });
     let _ = JsFuture::from(promise).await;
+}
+
+thread_local! {
+    /// Resolvers of the waits in flight, first posted first woken: the page's jobs and the
+    /// reviewer's replay may wait at the same time.
+    static WAITING: RefCell<VecDeque<js_sys::Function>> = RefCell::default();
+    /// One channel for the page, kept here so it lives as long as the page.
+    static CHANNEL: Option<web_sys::MessageChannel> = {
+        let channel = web_sys::MessageChannel::new().ok()?;
+        let wake = Closure::<dyn FnMut()>::new(|| {
+            if let Some(resolve) = WAITING.with(|waiting| waiting.borrow_mut().pop_front()) {
+                let _ = resolve.call0(&JsValue::NULL);
+            }
+        });
+        channel.port1().set_onmessage(Some(wake.as_ref().unchecked_ref()));
+        // Handlers for the page's whole life: leaked once, on purpose.
+        wake.forget();
+        Some(channel)
+    };
 }

@@ -6,7 +6,7 @@
 
 use assay_engine::EngineError;
 use assay_engine::checks::{CheckOutcome, Verdict};
-use assay_engine::replay::{self, Difference, Run};
+use assay_engine::replay::{self, Difference, Run, Stepper};
 use assay_engine::share;
 use assay_engine::spec::{MAX_SPEC_BYTES, Recorded, Spec};
 
@@ -146,16 +146,28 @@ impl Opened {
 
     /// Re-runs the spec on its embedded data and compares the run with the recording.
     pub fn replay(&self) -> Result<Report, String> {
+        let run = self.start_replay()?.finish();
+        self.report(&run)
+    }
+
+    /// The replay as steps, for the page to run in slices with progress and Cancel.
+    pub fn start_replay(&self) -> Result<Stepper, String> {
         if let Some(reason) = self.cannot_replay() {
             return Err(reason);
         }
-        let spec = &self.spec;
-        let (Some(recorded), Some(csv)) = (&spec.recorded, &spec.dataset.csv) else {
-            return Err("This spec cannot be replayed.".into());
-        };
-        let run = replay::run(spec, csv)
-            .map_err(|e| format!("The replay stopped: {}", clip(&e.to_string())))?;
-        Ok(Report::new(spec, recorded, &run))
+        let csv = self.spec.dataset.csv.as_deref().unwrap_or_default();
+        Stepper::new(&self.spec, csv)
+            .map_err(|e| format!("The replay stopped: {}", clip(&e.to_string())))
+    }
+
+    /// The finished replay compared with the recording.
+    pub fn report(&self, run: &Run) -> Result<Report, String> {
+        let recorded = self
+            .spec
+            .recorded
+            .as_ref()
+            .ok_or("This spec cannot be replayed: it records no results.")?;
+        Ok(Report::new(&self.spec, recorded, run))
     }
 }
 

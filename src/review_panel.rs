@@ -8,10 +8,13 @@ use web_sys::HtmlInputElement;
 
 use crate::app::alert;
 use crate::browser;
+use crate::chart::ProgressBar;
 use crate::data_panel::confirm_replacing;
 use crate::draft::Draft;
+use crate::job::{Cancel, Ended, run_in_slices};
 use crate::review::{self, Group, Opened, Report};
 use crate::workbench::Workbench;
+use assay_engine::replay::Progress;
 
 #[component]
 pub fn ReviewPanel(
@@ -83,15 +86,40 @@ pub fn ReviewPanel(
         ev.prevent_default();
         dragging.set(true);
     };
+    // The replay trains and checks like the author's run: in slices, with progress and Cancel.
+    let progress = RwSignal::new(None::<Progress>);
+    let cancel = StoredValue::new_local(Cancel::default());
     let replay = move |_| {
+        let started = opened.with_untracked(|o| match o {
+            Some(Ok(opened)) => opened.start_replay(),
+            _ => Err("Open a spec first.".into()),
+        });
+        let stepper = match started {
+            Ok(stepper) => stepper,
+            Err(e) => {
+                report.set(Some(Err(e)));
+                return;
+            }
+        };
+        let stop = Cancel::default();
+        cancel.set_value(stop.clone());
+        report.set(None);
         replaying.set(true);
-        browser::after_paint(move || {
-            let result = opened.with_untracked(|o| match o {
-                Some(Ok(opened)) => opened.replay(),
-                _ => Err("Open a spec first.".into()),
-            });
-            report.set(Some(result));
+        progress.set(Some(stepper.progress()));
+        spawn_local(async move {
+            let ended = run_in_slices(stepper, &stop, |p, _| progress.set(Some(p))).await;
             replaying.set(false);
+            progress.set(None);
+            report.set(Some(match ended {
+                Ended::Done(stepper) => {
+                    let run = stepper.finish();
+                    opened.with_untracked(|o| match o {
+                        Some(Ok(opened)) => opened.report(&run),
+                        _ => Err("The spec was closed during the replay.".into()),
+                    })
+                }
+                Ended::Cancelled => Err("Replay cancelled; press Replay to start again.".into()),
+            }));
         });
     };
 
@@ -167,6 +195,10 @@ pub fn ReviewPanel(
                                     >
                                         {move || if replaying.get() { "Replaying…" } else { "Replay" }}
                                     </button>
+                                    {move || progress.get().map(|p| view! {
+                                        <ProgressBar done=Signal::derive(move || p.done) total=Signal::derive(move || p.total) label="Replay".to_owned() />
+                                        <button data-testid="cancel-replay" on:click=move |_| cancel.with_value(Cancel::cancel)>"Cancel"</button>
+                                    })}
                                     <button data-testid="edit-in-workbench" on:click=edit>
                                         "Continue editing in the workbench"
                                     </button>

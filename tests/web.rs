@@ -422,6 +422,19 @@ async fn a_share_link_opens_the_spec_and_replay_reproduces_it() {
     assert!(!table.contains('✗'), "{table}");
 }
 
+#[wasm_bindgen_test]
+async fn a_replay_shows_progress_and_can_be_cancelled() {
+    let authored = session::author(&SAMPLES[0], 3).unwrap();
+    let app = mount_app_at(&share::to_fragment(&authored.spec));
+    click(&app, "replay");
+    tick().await;
+    assert!(has_test_id(&app, "progress"));
+    click(&app, "cancel-replay");
+    until("the cancellation", || has_test_id(&app, "review-error")).await;
+    assert!(text_of(&app, "review-error").contains("Replay cancelled"));
+    assert!(!has_test_id(&app, "replay-verdict"));
+}
+
 /// Sets the value of the input with `id` under `root` and fires `event` on it, as typing does.
 fn type_into(root: &Element, id: &str, text: &str, event: &str) {
     let input: HtmlInputElement = by_test_id(root, id);
