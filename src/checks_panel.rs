@@ -7,7 +7,7 @@ use assay_engine::metrics::MetricName;
 use leptos::prelude::*;
 use serde_json::Value;
 
-use crate::app::panel_heading;
+use crate::app::{choice, panel_heading};
 use crate::chart::LossCurve;
 use crate::session;
 use crate::workbench::{JobKind, Workbench};
@@ -285,12 +285,10 @@ fn ParamField(index: usize, name: String, initial: Value) -> impl IntoView {
                         error.set(set_field(&wb, index, &name, value).err());
                     }
                 >
-                    {optional.then(|| view! { <option value="" selected=move || selected().is_empty()>"the task's main metric"</option> })}
+                    {optional.then(|| choice("", "the task's main metric", Signal::derive(move || selected().is_empty())))}
                     {metrics_for(task)
                         .into_iter()
-                        .map(|m| {
-                            view! { <option value=m.id() selected=move || selected() == m.id()>{m.id().replace('_', " ")}</option> }
-                        })
+                        .map(|m| choice(m.id(), m.id().replace('_', " "), Signal::derive(move || selected() == m.id())))
                         .collect_view()}
                 </select>
             }

@@ -5,7 +5,7 @@ use assay_engine::data::{ColumnProfile, Table, profile};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::app::{alert, panel_heading};
+use crate::app::{alert, choice, panel_heading};
 use crate::browser;
 use crate::chart::Histogram;
 use crate::draft::{self, Draft, KINDS, MAX_UPLOAD_BYTES, TASKS};
@@ -100,20 +100,12 @@ pub fn DataPanel() -> impl IntoView {
                 <label class="field">
                     "Sample dataset"
                     <select data-testid="sample" on:change=choose_sample>
-                        <option value="" selected=move || wb.draft.with(|d| d.sample().is_none())>
-                            "(your file)"
-                        </option>
+                        {choice("", "(your file)", Signal::derive(move || wb.draft.with(|d| d.sample().is_none())))}
                         {SAMPLES
                             .iter()
                             .map(|s| {
-                                view! {
-                                    <option
-                                        value=s.id
-                                        selected=move || wb.draft.with(|d| d.sample().is_some_and(|x| x.id == s.id))
-                                    >
-                                        {s.title}
-                                    </option>
-                                }
+                                let selected = Signal::derive(move || wb.draft.with(|d| d.sample().is_some_and(|x| x.id == s.id)));
+                                choice(s.id, s.title, selected)
                             })
                             .collect_view()}
                     </select>
@@ -201,11 +193,7 @@ fn DataDetails(table: Table) -> impl IntoView {
                         .iter()
                         .map(|h| {
                             let name = h.clone();
-                            view! {
-                                <option value=h.clone() selected=move || target() == name>
-                                    {h.clone()}
-                                </option>
-                            }
+                            choice(h.clone(), h.clone(), Signal::derive(move || target() == name))
                         })
                         .collect_view()}
                 </select>
@@ -216,14 +204,8 @@ fn DataDetails(table: Table) -> impl IntoView {
                     {TASKS
                         .into_iter()
                         .map(|task| {
-                            view! {
-                                <option
-                                    value=task_id(task)
-                                    selected=move || wb.draft.with(|d| d.preprocessing.task == task)
-                                >
-                                    {draft::task_label(task)}
-                                </option>
-                            }
+                            let selected = Signal::derive(move || wb.draft.with(|d| d.preprocessing.task == task));
+                            choice(task_id(task), draft::task_label(task), selected)
                         })
                         .collect_view()}
                 </select>
@@ -340,7 +322,7 @@ fn ProfileRow(profile: ColumnProfile, table: StoredValue<Table>) -> impl IntoVie
                 >
                     {KINDS
                         .into_iter()
-                        .map(|k| view! { <option value=kind_id(k) selected=k == kind>{draft::kind_label(k)}</option> })
+                        .map(|k| choice(kind_id(k), draft::kind_label(k), (k == kind).into()))
                         .collect_view()}
                 </select>
             </td>

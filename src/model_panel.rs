@@ -8,7 +8,7 @@ use assay_engine::optim::Optimizer;
 use assay_engine::train::{Ending, TrainConfig};
 use leptos::prelude::*;
 
-use crate::app::{alert, panel_heading};
+use crate::app::{alert, choice, panel_heading};
 use crate::chart::{ConfusionMatrix, LossCurve, PredictedVsActual, ProgressBar};
 use crate::draft::model_choices;
 use crate::workbench::{LastRun, Workbench};
@@ -41,7 +41,7 @@ pub fn ModelPanel() -> impl IntoView {
                                 .enumerate()
                                 .map(|(i, m)| {
                                     let same_kind = std::mem::discriminant(&m) == std::mem::discriminant(&current);
-                                    view! { <option value=i.to_string() selected=same_kind>{m.label()}</option> }
+                                    choice(i.to_string(), m.label(), same_kind.into())
                                 })
                                 .collect_view()
                         }}
@@ -73,12 +73,8 @@ pub fn ModelPanel() -> impl IntoView {
                                     });
                             }
                         >
-                            <option value="sgd" selected=move || wb.draft.with(|d| matches!(d.training.optimizer, Optimizer::Sgd { .. }))>
-                                "SGD with momentum"
-                            </option>
-                            <option value="adam" selected=move || wb.draft.with(|d| matches!(d.training.optimizer, Optimizer::Adam { .. }))>
-                                "Adam"
-                            </option>
+                            {choice("sgd", "SGD with momentum", Signal::derive(move || wb.draft.with(|d| matches!(d.training.optimizer, Optimizer::Sgd { .. }))))}
+                            {choice("adam", "Adam", Signal::derive(move || wb.draft.with(|d| matches!(d.training.optimizer, Optimizer::Adam { .. }))))}
                         </select>
                     </label>
                 </div>
@@ -183,8 +179,8 @@ fn MlpFields() -> impl IntoView {
                         });
                     }
                 >
-                    <option value="relu" selected=move || activation(&wb) == Activation::Relu>"ReLU"</option>
-                    <option value="tanh" selected=move || activation(&wb) == Activation::Tanh>"tanh"</option>
+                    {choice("relu", "ReLU", Signal::derive(move || activation(&wb) == Activation::Relu))}
+                    {choice("tanh", "tanh", Signal::derive(move || activation(&wb) == Activation::Tanh))}
                 </select>
             </label>
         </div>
