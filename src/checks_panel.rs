@@ -162,9 +162,15 @@ fn format_value(v: f64) -> String {
     }
 }
 
+/// A check as a JSON value, by way of the pretty text a spec file is written in: the page then
+/// carries one JSON writer for checks, not a second one that builds values.
+fn settings(check: &CheckSpec) -> Result<Value, serde_json::Error> {
+    serde_json::from_str(&serde_json::to_string_pretty(check)?)
+}
+
 /// A check's settings as name and JSON value, in the order the spec writes them.
 fn initial_fields(check: &CheckSpec) -> Vec<(String, Value)> {
-    match serde_json::to_value(check) {
+    match settings(check) {
         Ok(Value::Object(map)) => map.into_iter().filter(|(k, _)| k != "check").collect(),
         _ => Vec::new(),
     }
@@ -176,7 +182,7 @@ fn set_field(wb: &Workbench, index: usize, name: &str, value: Value) -> Result<(
         .draft
         .with_untracked(|d| d.checks.get(index).map(|c| c.spec.clone()))
         .ok_or("This check is no longer in the draft.")?;
-    let Ok(Value::Object(mut map)) = serde_json::to_value(&current) else {
+    let Ok(Value::Object(mut map)) = settings(&current) else {
         return Err("This check cannot be edited here.".to_owned());
     };
     map.insert(name.to_owned(), value);
@@ -203,7 +209,7 @@ fn plain_serde_error(e: &serde_json::Error) -> String {
 fn current_value(wb: &Workbench, index: usize, name: &str) -> Option<Value> {
     wb.draft.with(|d| {
         let check = d.checks.get(index)?;
-        match serde_json::to_value(&check.spec).ok()? {
+        match settings(&check.spec).ok()? {
             Value::Object(map) => map.get(name).cloned(),
             _ => None,
         }
