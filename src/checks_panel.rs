@@ -4,6 +4,7 @@
 use assay_engine::checks::{CheckFamily, CheckOutcome, CheckSpec, Verdict};
 use assay_engine::data::Task;
 use assay_engine::metrics::MetricName;
+use leptos::either::EitherOf5;
 use leptos::prelude::*;
 use serde_json::Value;
 
@@ -48,6 +49,8 @@ pub fn ChecksPanel() -> impl IntoView {
     }
 }
 
+/// A card lives in a `<For>`, which never rebuilds it in place: it returns an `Option`, not an
+/// `AnyView`, which would compile a rebuild of the whole card that nothing calls.
 #[component]
 fn CheckCard(index: usize) -> impl IntoView {
     let wb = expect_context::<Workbench>();
@@ -59,9 +62,7 @@ fn CheckCard(index: usize) -> impl IntoView {
         wb.draft
             .with(|d| d.checks.get(index).is_some_and(|c| c.enabled))
     };
-    let Some(initial) = spec.get_untracked() else {
-        return ().into_any();
-    };
+    let initial = spec.get_untracked()?;
     let guide = initial.guide();
     let id = initial.id();
     let outcome = move || spec.get().and_then(|s| wb.outcome(&s));
@@ -81,7 +82,7 @@ fn CheckCard(index: usize) -> impl IntoView {
         ),
     };
     let fields = initial_fields(&initial);
-    view! {
+    Some(view! {
         <article class="check" class:off=move || !enabled() data-testid=format!("check-{id}")>
             <header>
                 <h4>
@@ -132,8 +133,7 @@ fn CheckCard(index: usize) -> impl IntoView {
                 </dl>
             </details>
         </article>
-    }
-    .into_any()
+    })
 }
 
 /// The numbers behind a verdict.
@@ -223,6 +223,7 @@ fn ParamField(index: usize, name: String, initial: Value) -> impl IntoView {
     let label = name.replace('_', " ");
     let error = RwSignal::new(None::<String>);
     let test_id = format!("param-{name}");
+    // Built once per card: `EitherOf5` rather than `AnyView`, which compiles a rebuild per kind.
     let field = match initial {
         Value::Number(number) => {
             let whole = number.is_u64();
@@ -251,24 +252,22 @@ fn ParamField(index: usize, name: String, initial: Value) -> impl IntoView {
                 };
                 error.set(value.and_then(|v| set_field(&wb, index, &name, v)).err());
             };
-            view! {
+            EitherOf5::A(view! {
                 <input type="text" inputmode="decimal" data-testid=test_id.clone() prop:value=text on:input=on_input
                     aria-invalid=move || error.with(Option::is_some).to_string() />
-            }
-            .into_any()
+            })
         }
         Value::Bool(_) => {
             let name = name.clone();
             let checked_name = name.clone();
-            view! {
+            EitherOf5::B(view! {
                 <input
                     type="checkbox"
                     data-testid=test_id.clone()
                     prop:checked=move || current_value(&wb, index, &checked_name) == Some(Value::Bool(true))
                     on:change=move |ev| error.set(set_field(&wb, index, &name, Value::Bool(event_target_checked(&ev))).err())
                 />
-            }
-            .into_any()
+            })
         }
         Value::String(_) | Value::Null if name == "metric" => {
             let optional = initial.is_null();
@@ -282,7 +281,7 @@ fn ParamField(index: usize, name: String, initial: Value) -> impl IntoView {
                     .and_then(|v| v.as_str().map(str::to_owned))
                     .unwrap_or_default()
             };
-            view! {
+            EitherOf5::C(view! {
                 <select
                     data-testid=test_id.clone()
                     on:change=move |ev| {
@@ -297,16 +296,14 @@ fn ParamField(index: usize, name: String, initial: Value) -> impl IntoView {
                         .map(|m| choice(m.id(), m.id().replace('_', " "), Signal::derive(move || selected() == m.id())))
                         .collect_view()}
                 </select>
-            }
-            .into_any()
+            })
         }
-        Value::Array(list) => view! {
+        Value::Array(list) => EitherOf5::D(view! {
             <span class="muted" data-testid=test_id.clone()>
                 {format!("{} columns, as set in the Data panel", list.len())}
             </span>
-        }
-        .into_any(),
-        other => view! { <code>{other.to_string()}</code> }.into_any(),
+        }),
+        other => EitherOf5::E(view! { <code>{other.to_string()}</code> }),
     };
     view! {
         <label class="field">

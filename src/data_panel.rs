@@ -2,6 +2,7 @@
 //! choice of target, task and column kinds.
 
 use assay_engine::data::{ColumnProfile, Table, profile};
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -292,6 +293,8 @@ fn ProfileRow(profile: ColumnProfile, table: StoredValue<Table>) -> impl IntoVie
         (Some(min), Some(mean), Some(max)) => format!("{min:.4} / {mean:.4} / {max:.4}"),
         _ => "–".to_owned(),
     };
+    // Rows live in a `<For>` and are never rebuilt: `Either`, unlike `AnyView`, compiles no
+    // rebuild for them.
     let distribution = if profile.histogram.is_empty() {
         let top: Vec<String> = profile
             .top_categories
@@ -299,12 +302,11 @@ fn ProfileRow(profile: ColumnProfile, table: StoredValue<Table>) -> impl IntoVie
             .take(3)
             .map(|c| format!("{} ({})", c.value, c.count))
             .collect();
-        view! { <span class="muted">{top.join(", ")}</span> }.into_any()
+        Either::Left(view! { <span class="muted">{top.join(", ")}</span> })
     } else {
-        view! {
+        Either::Right(view! {
             <Histogram counts=profile.histogram.clone() edges=profile.bin_edges.clone() label=name.clone() />
-        }
-        .into_any()
+        })
     };
     let kind = profile.kind;
     let has_missing = profile.missing > 0;
