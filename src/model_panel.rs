@@ -6,6 +6,7 @@ use std::str::FromStr;
 use assay_engine::model::{Activation, ModelSpec};
 use assay_engine::optim::Optimizer;
 use assay_engine::train::{Ending, TrainConfig};
+use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 
 use crate::app::{alert, choice, panel_heading};
@@ -108,17 +109,18 @@ pub fn ModelPanel() -> impl IntoView {
                         }
                     })
             }}
+            // Branches as `EitherOf3`, not `AnyView`: the same DOM for less code (see README, Bundle size).
             {move || match (wb.job.with(Option::is_some), wb.current_run(), wb.last.with(Option::is_some)) {
                 (true, _, _) => None,
-                (false, Some(last), _) => Some(view! { <TrainedModel last=last /> }.into_any()),
-                (false, None, true) => Some(view! {
+                (false, Some(last), _) => Some(EitherOf3::A(view! { <TrainedModel last=last /> })),
+                (false, None, true) => Some(EitherOf3::B(view! {
                     <p class="note" data-testid="model-stale">
                         "The settings changed since the last training. Train again to see this model."
                     </p>
-                }.into_any()),
-                (false, None, false) => Some(view! {
+                })),
+                (false, None, false) => Some(EitherOf3::C(view! {
                     <p class="muted">"Press Train to fit the model with this seed, or Run all to train and run every check."</p>
-                }.into_any()),
+                })),
             }}
         </section>
     }
@@ -366,13 +368,13 @@ fn TrainedModel(last: LastRun) -> impl IntoView {
         )),
     };
     let plot = match last.spec.preprocessing.task.is_classification() {
-        true if !run.evaluation.confusion.is_empty() => {
-            view! { <ConfusionMatrix matrix=run.evaluation.confusion.clone() labels=run.classes.clone() /> }.into_any()
-        }
-        _ if !run.validation_predictions.is_empty() => {
-            view! { <PredictedVsActual points=run.validation_predictions.clone() /> }.into_any()
-        }
-        _ => ().into_any(),
+        true if !run.evaluation.confusion.is_empty() => Some(Either::Left(
+            view! { <ConfusionMatrix matrix=run.evaluation.confusion.clone() labels=run.classes.clone() /> },
+        )),
+        _ if !run.validation_predictions.is_empty() => Some(Either::Right(
+            view! { <PredictedVsActual points=run.validation_predictions.clone() /> },
+        )),
+        _ => None,
     };
     view! {
         <div data-testid="trained-model">
