@@ -4,10 +4,11 @@
 use assay_engine::checks::{CheckFamily, CheckOutcome, CheckSpec, Verdict};
 use assay_engine::data::Task;
 use assay_engine::metrics::MetricName;
+use leptos::either::EitherOf5;
 use leptos::prelude::*;
 use serde_json::Value;
 
-use crate::app::panel_heading;
+use crate::app::{choice, panel_heading};
 use crate::browser;
 use crate::chart::LossCurve;
 use crate::draft::Draft;
@@ -64,6 +65,8 @@ pub fn ChecksPanel() -> impl IntoView {
     }
 }
 
+/// A card lives in a `<For>`, which never rebuilds it in place: it returns an `Option`, not an
+/// `AnyView`, which would compile a rebuild of the whole card that nothing calls.
 #[component]
 fn CheckCard(index: usize) -> impl IntoView {
     let wb = expect_context::<Workbench>();
@@ -75,9 +78,7 @@ fn CheckCard(index: usize) -> impl IntoView {
         wb.draft
             .with(|d| d.checks.get(index).is_some_and(|c| c.enabled))
     };
-    let Some(initial) = spec.get_untracked() else {
-        return ().into_any();
-    };
+    let initial = spec.get_untracked()?;
     let guide = initial.guide();
     let id = initial.id();
     let outcome = move || spec.get().and_then(|s| wb.outcome(&s));
@@ -97,7 +98,7 @@ fn CheckCard(index: usize) -> impl IntoView {
         ),
     };
     let fields = initial_fields(&initial);
-    view! {
+    Some(view! {
         <article class="check" class:off=move || !enabled() data-testid=format!("check-{id}")>
             <header>
                 <h4>
@@ -149,8 +150,7 @@ fn CheckCard(index: usize) -> impl IntoView {
                 </dl>
             </details>
         </article>
-    }
-    .into_any()
+    })
 }
 
 /// The numbers behind a verdict.
@@ -179,9 +179,15 @@ fn format_value(v: f64) -> String {
     }
 }
 
+/// A check as a JSON value, by way of the pretty text a spec file is written in: the page then
+/// carries one JSON writer for checks, not a second one that builds values.
+fn settings(check: &CheckSpec) -> Result<Value, serde_json::Error> {
+    serde_json::from_str(&serde_json::to_string_pretty(check)?)
+}
+
 /// A check's settings as name and JSON value, in the order the spec writes them.
 fn initial_fields(check: &CheckSpec) -> Vec<(String, Value)> {
-    match serde_json::to_value(check) {
+    match settings(check) {
         Ok(Value::Object(map)) => map.into_iter().filter(|(k, _)| k != "check").collect(),
         _ => Vec::new(),
     }
@@ -193,7 +199,7 @@ fn set_field(wb: &Workbench, index: usize, name: &str, value: Value) -> Result<(
         .draft
         .with_untracked(|d| d.checks.get(index).map(|c| c.spec.clone()))
         .ok_or("This check is no longer in the draft.")?;
-    let Ok(Value::Object(mut map)) = serde_json::to_value(&current) else {
+    let Ok(Value::Object(mut map)) = settings(&current) else {
         return Err("This check cannot be edited here.".to_owned());
     };
     map.insert(name.to_owned(), value);
@@ -220,7 +226,7 @@ fn plain_serde_error(e: &serde_json::Error) -> String {
 fn current_value(wb: &Workbench, index: usize, name: &str) -> Option<Value> {
     wb.draft.with(|d| {
         let check = d.checks.get(index)?;
-        match serde_json::to_value(&check.spec).ok()? {
+        match settings(&check.spec).ok()? {
             Value::Object(map) => map.get(name).cloned(),
             _ => None,
         }
@@ -234,6 +240,7 @@ fn ParamField(index: usize, name: String, initial: Value) -> impl IntoView {
     let label = sentence_case(&name.replace('_', " "));
     let error = RwSignal::new(None::<String>);
     let test_id = format!("param-{name}");
+    // Built once per card: `EitherOf5` rather than `AnyView`, which compiles a rebuild per kind.
     let field = match initial {
         Value::Number(number) => {
             let whole = number.is_u64();
@@ -265,24 +272,22 @@ fn ParamField(index: usize, name: String, initial: Value) -> impl IntoView {
                 };
                 error.set(value.and_then(|v| set_field(&wb, index, &name, v)).err());
             };
-            view! {
+            EitherOf5::A(view! {
                 <input type="text" inputmode="decimal" data-testid=test_id.clone() prop:value=text on:input=on_input
                     aria-invalid=move || error.with(Option::is_some).to_string() />
-            }
-            .into_any()
+            })
         }
         Value::Bool(_) => {
             let name = name.clone();
             let checked_name = name.clone();
-            view! {
+            EitherOf5::B(view! {
                 <input
                     type="checkbox"
                     data-testid=test_id.clone()
                     prop:checked=move || current_value(&wb, index, &checked_name) == Some(Value::Bool(true))
                     on:change=move |ev| error.set(set_field(&wb, index, &name, Value::Bool(event_target_checked(&ev))).err())
                 />
-            }
-            .into_any()
+            })
         }
         Value::String(_) | Value::Null if name == "metric" => {
             let optional = initial.is_null();
@@ -296,7 +301,7 @@ fn ParamField(index: usize, name: String, initial: Value) -> impl IntoView {
                     .and_then(|v| v.as_str().map(str::to_owned))
                     .unwrap_or_default()
             };
-            view! {
+            EitherOf5::C(view! {
                 <select
                     data-testid=test_id.clone()
                     on:change=move |ev| {
@@ -305,24 +310,20 @@ fn ParamField(index: usize, name: String, initial: Value) -> impl IntoView {
                         error.set(set_field(&wb, index, &name, value).err());
                     }
                 >
-                    {optional.then(|| view! { <option value="" selected=move || selected().is_empty()>"the task's main metric"</option> })}
+                    {optional.then(|| choice("", "the task's main metric", Signal::derive(move || selected().is_empty())))}
                     {metrics_for(task)
                         .into_iter()
-                        .map(|m| {
-                            view! { <option value=m.id() selected=move || selected() == m.id()>{m.id().replace('_', " ")}</option> }
-                        })
+                        .map(|m| choice(m.id(), m.id().replace('_', " "), Signal::derive(move || selected() == m.id())))
                         .collect_view()}
                 </select>
-            }
-            .into_any()
+            })
         }
-        Value::Array(list) => view! {
+        Value::Array(list) => EitherOf5::D(view! {
             <span class="muted" data-testid=test_id.clone()>
                 {format!("{} columns, as set in the Data panel", list.len())}
             </span>
-        }
-        .into_any(),
-        other => view! { <code>{other.to_string()}</code> }.into_any(),
+        }),
+        other => EitherOf5::E(view! { <code>{other.to_string()}</code> }),
     };
     view! {
         <label class="field">

@@ -2,10 +2,11 @@
 //! choice of target, task and column kinds.
 
 use assay_engine::data::{ColumnProfile, Table, profile};
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::app::{alert, panel_heading};
+use crate::app::{alert, choice, panel_heading};
 use crate::browser;
 use crate::chart::Histogram;
 use crate::draft::{self, Draft, KINDS, MAX_UPLOAD_BYTES, TASKS};
@@ -104,20 +105,12 @@ pub fn DataPanel() -> impl IntoView {
                 <label class="field">
                     "Sample dataset"
                     <select data-testid="sample" on:change=choose_sample>
-                        <option value="" selected=move || wb.draft.with(|d| d.sample().is_none())>
-                            "(your file)"
-                        </option>
+                        {choice("", "(your file)", Signal::derive(move || wb.draft.with(|d| d.sample().is_none())))}
                         {SAMPLES
                             .iter()
                             .map(|s| {
-                                view! {
-                                    <option
-                                        value=s.id
-                                        selected=move || wb.draft.with(|d| d.sample().is_some_and(|x| x.id == s.id))
-                                    >
-                                        {s.title}
-                                    </option>
-                                }
+                                let selected = Signal::derive(move || wb.draft.with(|d| d.sample().is_some_and(|x| x.id == s.id)));
+                                choice(s.id, s.title, selected)
                             })
                             .collect_view()}
                     </select>
@@ -137,11 +130,12 @@ pub fn DataPanel() -> impl IntoView {
                         })
                 }}
             </p>
+            // `Either`, not `AnyView`: the same DOM for less code (see README, Bundle size).
             {move || {
                 wb.table
                     .with(|table| match table {
-                        Err(e) => alert(e, "data-error").into_any(),
-                        Ok(table) => view! { <DataDetails table=table.clone() /> }.into_any(),
+                        Err(e) => Either::Left(alert(e, "data-error")),
+                        Ok(table) => Either::Right(view! { <DataDetails table=table.clone() /> }),
                     })
             }}
         </section>
@@ -205,11 +199,7 @@ fn DataDetails(table: Table) -> impl IntoView {
                         .iter()
                         .map(|h| {
                             let name = h.clone();
-                            view! {
-                                <option value=h.clone() selected=move || target() == name>
-                                    {h.clone()}
-                                </option>
-                            }
+                            choice(h.clone(), h.clone(), Signal::derive(move || target() == name))
                         })
                         .collect_view()}
                 </select>
@@ -220,14 +210,8 @@ fn DataDetails(table: Table) -> impl IntoView {
                     {TASKS
                         .into_iter()
                         .map(|task| {
-                            view! {
-                                <option
-                                    value=task_id(task)
-                                    selected=move || wb.draft.with(|d| d.preprocessing.task == task)
-                                >
-                                    {draft::task_label(task)}
-                                </option>
-                            }
+                            let selected = Signal::derive(move || wb.draft.with(|d| d.preprocessing.task == task));
+                            choice(task_id(task), draft::task_label(task), selected)
                         })
                         .collect_view()}
                 </select>
@@ -314,6 +298,8 @@ fn ProfileRow(profile: ColumnProfile, table: StoredValue<Table>) -> impl IntoVie
         (Some(min), Some(mean), Some(max)) => format!("{min:.4} / {mean:.4} / {max:.4}"),
         _ => "–".to_owned(),
     };
+    // Rows live in a `<For>` and are never rebuilt: `Either`, unlike `AnyView`, compiles no
+    // rebuild for them.
     let distribution = if profile.histogram.is_empty() {
         let top: Vec<String> = profile
             .top_categories
@@ -321,12 +307,11 @@ fn ProfileRow(profile: ColumnProfile, table: StoredValue<Table>) -> impl IntoVie
             .take(3)
             .map(|c| format!("{} ({})", c.value, c.count))
             .collect();
-        view! { <span class="muted">{top.join(", ")}</span> }.into_any()
+        Either::Left(view! { <span class="muted">{top.join(", ")}</span> })
     } else {
-        view! {
+        Either::Right(view! {
             <Histogram counts=profile.histogram.clone() edges=profile.bin_edges.clone() label=name.clone() />
-        }
-        .into_any()
+        })
     };
     let kind = profile.kind;
     let has_missing = profile.missing > 0;
@@ -344,7 +329,7 @@ fn ProfileRow(profile: ColumnProfile, table: StoredValue<Table>) -> impl IntoVie
                 >
                     {KINDS
                         .into_iter()
-                        .map(|k| view! { <option value=kind_id(k) selected=k == kind>{draft::kind_label(k)}</option> })
+                        .map(|k| choice(kind_id(k), draft::kind_label(k), (k == kind).into()))
                         .collect_view()}
                 </select>
             </td>

@@ -6,7 +6,7 @@ use assay_engine::endpoint::SmokeCase;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::app::alert;
+use crate::app::{alert, choice};
 use crate::endpoints::{
     self, CaseResult, Credential, EndpointForm, Field, ProtocolChoice, Route, headers_to_send,
     request_for, result_of,
@@ -136,13 +136,7 @@ pub fn EndpointsPanel(
                     >
                         {ProtocolChoice::ALL
                             .into_iter()
-                            .map(|p| {
-                                view! {
-                                    <option value=p.id() selected=move || protocol.get() == p>
-                                        {p.label()}
-                                    </option>
-                                }
-                            })
+                            .map(|p| choice(p.id(), p.label(), Signal::derive(move || protocol.get() == p)))
                             .collect_view()}
                     </select>
                 </label>

@@ -6,9 +6,10 @@ use std::str::FromStr;
 use assay_engine::model::{Activation, ModelSpec};
 use assay_engine::optim::Optimizer;
 use assay_engine::train::{Ending, TrainConfig};
+use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 
-use crate::app::{alert, panel_heading};
+use crate::app::{alert, choice, panel_heading};
 use crate::chart::{ConfusionMatrix, LossCurve, PredictedVsActual, ProgressBar};
 use crate::draft::model_choices;
 use crate::workbench::{LastRun, Workbench};
@@ -41,52 +42,22 @@ pub fn ModelPanel() -> impl IntoView {
                                 .enumerate()
                                 .map(|(i, m)| {
                                     let same_kind = std::mem::discriminant(&m) == std::mem::discriminant(&current);
-                                    view! { <option value=i.to_string() selected=same_kind>{m.label()}</option> }
+                                    choice(i.to_string(), m.label(), same_kind.into())
                                 })
                                 .collect_view()
                         }}
                     </select>
                 </label>
-                <NumberField
-                    label="Seed"
-                    test_id="seed"
-                    read=move |t: &TrainConfig| t.seed
-                    write=|t: &mut TrainConfig, v| t.seed = v
-                    check=|_| Ok(())
-                />
+                <NumberField setting=Setting::Seed />
             </div>
             {move || is_mlp().then(|| view! { <MlpFields /> })}
             <details class="hyperparameters">
                 <summary>"Training settings"</summary>
                 <div class="field-row">
-                    <NumberField
-                        label="Epochs"
-                        test_id="epochs"
-                        read=move |t: &TrainConfig| t.epochs
-                        write=|t: &mut TrainConfig, v| t.epochs = v
-                        check=|v: u32| in_range(f64::from(v), 1.0, f64::from(assay_engine::train::MAX_EPOCHS))
-                    />
-                    <NumberField
-                        label="Batch size"
-                        test_id="batch-size"
-                        read=move |t: &TrainConfig| t.batch_size
-                        write=|t: &mut TrainConfig, v| t.batch_size = v
-                        check=|v: u32| in_range(f64::from(v), 1.0, f64::from(u32::MAX))
-                    />
-                    <NumberField
-                        label="Learning rate"
-                        test_id="learning-rate"
-                        read=move |t: &TrainConfig| t.learning_rate
-                        write=|t: &mut TrainConfig, v| t.learning_rate = v
-                        check=positive
-                    />
-                    <NumberField
-                        label="L2 penalty"
-                        test_id="l2"
-                        read=move |t: &TrainConfig| t.l2
-                        write=|t: &mut TrainConfig, v| t.l2 = v
-                        check=|v: f64| in_range(v, 0.0, f64::MAX)
-                    />
+                    <NumberField setting=Setting::Epochs />
+                    <NumberField setting=Setting::BatchSize />
+                    <NumberField setting=Setting::LearningRate />
+                    <NumberField setting=Setting::L2 />
                     <label class="field">
                         "Optimiser"
                         <select
@@ -103,12 +74,8 @@ pub fn ModelPanel() -> impl IntoView {
                                     });
                             }
                         >
-                            <option value="sgd" selected=move || wb.draft.with(|d| matches!(d.training.optimizer, Optimizer::Sgd { .. }))>
-                                "SGD with momentum"
-                            </option>
-                            <option value="adam" selected=move || wb.draft.with(|d| matches!(d.training.optimizer, Optimizer::Adam { .. }))>
-                                "Adam"
-                            </option>
+                            {choice("sgd", "SGD with momentum", Signal::derive(move || wb.draft.with(|d| matches!(d.training.optimizer, Optimizer::Sgd { .. }))))}
+                            {choice("adam", "Adam", Signal::derive(move || wb.draft.with(|d| matches!(d.training.optimizer, Optimizer::Adam { .. }))))}
                         </select>
                     </label>
                 </div>
@@ -142,17 +109,18 @@ pub fn ModelPanel() -> impl IntoView {
                         }
                     })
             }}
+            // Branches as `EitherOf3`, not `AnyView`: the same DOM for less code (see README, Bundle size).
             {move || match (wb.job.with(Option::is_some), wb.current_run(), wb.last.with(Option::is_some)) {
                 (true, _, _) => None,
-                (false, Some(last), _) => Some(view! { <TrainedModel last=last /> }.into_any()),
-                (false, None, true) => Some(view! {
+                (false, Some(last), _) => Some(EitherOf3::A(view! { <TrainedModel last=last /> })),
+                (false, None, true) => Some(EitherOf3::B(view! {
                     <p class="note" data-testid="model-stale">
                         "The settings changed since the last training. Train again to see this model."
                     </p>
-                }.into_any()),
-                (false, None, false) => Some(view! {
+                })),
+                (false, None, false) => Some(EitherOf3::C(view! {
                     <p class="muted">"Press Train to fit the model with this seed, or Run all to train and run every check."</p>
-                }.into_any()),
+                })),
             }}
         </section>
     }
@@ -227,8 +195,8 @@ fn MlpFields() -> impl IntoView {
                         });
                     }
                 >
-                    <option value="relu" selected=move || activation(&wb) == Activation::Relu>"ReLU"</option>
-                    <option value="tanh" selected=move || activation(&wb) == Activation::Tanh>"tanh"</option>
+                    {choice("relu", "ReLU", Signal::derive(move || activation(&wb) == Activation::Relu))}
+                    {choice("tanh", "tanh", Signal::derive(move || activation(&wb) == Activation::Tanh))}
                 </select>
             </label>
         </div>
@@ -261,48 +229,131 @@ fn in_range(v: f64, min: f64, max: f64) -> Result<(), String> {
     }
 }
 
+/// A number in the training settings.
+#[derive(Debug, Clone, Copy)]
+enum Setting {
+    Seed,
+    Epochs,
+    BatchSize,
+    LearningRate,
+    L2,
+}
+
+/// Why typed text did not become a setting.
+enum Refused {
+    NotANumber,
+    Invalid(String),
+}
+
+impl Setting {
+    fn label(self) -> &'static str {
+        match self {
+            Setting::Seed => "Seed",
+            Setting::Epochs => "Epochs",
+            Setting::BatchSize => "Batch size",
+            Setting::LearningRate => "Learning rate",
+            Setting::L2 => "L2 penalty",
+        }
+    }
+
+    fn test_id(self) -> &'static str {
+        match self {
+            Setting::Seed => "seed",
+            Setting::Epochs => "epochs",
+            Setting::BatchSize => "batch-size",
+            Setting::LearningRate => "learning-rate",
+            Setting::L2 => "l2",
+        }
+    }
+
+    /// The setting's value as the box shows it.
+    fn show(self, t: &TrainConfig) -> String {
+        match self {
+            Setting::Seed => t.seed.to_string(),
+            Setting::Epochs => t.epochs.to_string(),
+            Setting::BatchSize => t.batch_size.to_string(),
+            Setting::LearningRate => t.learning_rate.to_string(),
+            Setting::L2 => t.l2.to_string(),
+        }
+    }
+
+    /// Whether `text` already reads as the setting's value.
+    fn shows(self, t: &TrainConfig, text: &str) -> bool {
+        fn same<T: FromStr + PartialEq>(text: &str, value: T) -> bool {
+            text.trim().parse::<T>().ok() == Some(value)
+        }
+        match self {
+            Setting::Seed => same(text, t.seed),
+            Setting::Epochs => same(text, t.epochs),
+            Setting::BatchSize => same(text, t.batch_size),
+            Setting::LearningRate => same(text, t.learning_rate),
+            Setting::L2 => same(text, t.l2),
+        }
+    }
+
+    /// Sets the setting from `text`, if it is a number the engine accepts.
+    fn write(self, t: &mut TrainConfig, text: &str) -> Result<(), Refused> {
+        fn set<T: FromStr + Copy>(
+            slot: &mut T,
+            text: &str,
+            check: impl Fn(T) -> Result<(), String>,
+        ) -> Result<(), Refused> {
+            let value = text.trim().parse::<T>().map_err(|_| Refused::NotANumber)?;
+            check(value).map_err(Refused::Invalid)?;
+            *slot = value;
+            Ok(())
+        }
+        let max_epochs = f64::from(assay_engine::train::MAX_EPOCHS);
+        match self {
+            Setting::Seed => set(&mut t.seed, text, |_| Ok(())),
+            Setting::Epochs => set(&mut t.epochs, text, |v| {
+                in_range(f64::from(v), 1.0, max_epochs)
+            }),
+            Setting::BatchSize => set(&mut t.batch_size, text, |v| {
+                in_range(f64::from(v), 1.0, f64::from(u32::MAX))
+            }),
+            Setting::LearningRate => set(&mut t.learning_rate, text, positive),
+            Setting::L2 => set(&mut t.l2, text, |v| in_range(v, 0.0, f64::MAX)),
+        }
+    }
+}
+
 /// A number in the training settings. What the user types stays in the box even while it is
 /// not a valid number; the draft takes it once it is, and the error says what is wrong.
+/// One component for every setting (not one per type of number) keeps the page small.
 #[component]
-fn NumberField<T, R, W, C>(
-    label: &'static str,
-    test_id: &'static str,
-    read: R,
-    write: W,
-    check: C,
-) -> impl IntoView
-where
-    T: FromStr + ToString + Copy + PartialEq + Send + Sync + 'static,
-    R: Fn(&TrainConfig) -> T + Copy + Send + Sync + 'static,
-    W: Fn(&mut TrainConfig, T) + Copy + Send + Sync + 'static,
-    C: Fn(T) -> Result<(), String> + Copy + Send + Sync + 'static,
-{
+fn NumberField(setting: Setting) -> impl IntoView {
     let wb = expect_context::<Workbench>();
-    let text = RwSignal::new(wb.draft.with_untracked(|d| read(&d.training).to_string()));
+    let label = setting.label();
+    let test_id = setting.test_id();
+    let text = RwSignal::new(wb.draft.with_untracked(|d| setting.show(&d.training)));
     let error = RwSignal::new(None::<String>);
     // A new draft (another sample, an import) brings its own value; other edits leave it be.
-    let value = Memo::new(move |_| wb.draft.with(|d| read(&d.training)));
+    let value = Memo::new(move |_| wb.draft.with(|d| setting.show(&d.training)));
     Effect::new(move |first: Option<()>| {
-        let value = value.get();
-        let shown = text.with_untracked(|t| t.trim().parse::<T>().ok());
+        value.track();
+        let shown = wb
+            .draft
+            .with_untracked(|d| text.with_untracked(|t| setting.shows(&d.training, t)));
         // The first run only subscribes: the box already shows the draft's value.
-        if first.is_some() && shown != Some(value) {
-            text.set(value.to_string());
+        if first.is_some() && !shown {
+            text.set(value.get_untracked());
             error.set(None);
         }
     });
     let on_input = move |ev: leptos::ev::Event| {
         let typed = event_target_value(&ev);
         text.set(typed.clone());
-        match typed.trim().parse::<T>() {
-            Ok(value) => match check(value) {
-                Ok(()) => {
-                    error.set(None);
-                    wb.draft.update(|d| write(&mut d.training, value));
-                }
-                Err(e) => error.set(Some(format!("{label} {e}."))),
-            },
-            Err(_) => error.set(Some(format!("{label}: `{typed}` is not a number."))),
+        let mut training = wb.draft.with_untracked(|d| d.training.clone());
+        match setting.write(&mut training, &typed) {
+            Ok(()) => {
+                error.set(None);
+                wb.draft.update(|d| d.training = training);
+            }
+            Err(Refused::Invalid(e)) => error.set(Some(format!("{label} {e}."))),
+            Err(Refused::NotANumber) => {
+                error.set(Some(format!("{label}: `{typed}` is not a number.")));
+            }
         }
     };
     view! {
@@ -333,13 +384,13 @@ fn TrainedModel(last: LastRun) -> impl IntoView {
         )),
     };
     let plot = match last.spec.preprocessing.task.is_classification() {
-        true if !run.evaluation.confusion.is_empty() => {
-            view! { <ConfusionMatrix matrix=run.evaluation.confusion.clone() labels=run.classes.clone() /> }.into_any()
-        }
-        _ if !run.validation_predictions.is_empty() => {
-            view! { <PredictedVsActual points=run.validation_predictions.clone() /> }.into_any()
-        }
-        _ => ().into_any(),
+        true if !run.evaluation.confusion.is_empty() => Some(Either::Left(
+            view! { <ConfusionMatrix matrix=run.evaluation.confusion.clone() labels=run.classes.clone() /> },
+        )),
+        _ if !run.validation_predictions.is_empty() => Some(Either::Right(
+            view! { <PredictedVsActual points=run.validation_predictions.clone() /> },
+        )),
+        _ => None,
     };
     view! {
         <div data-testid="trained-model">

@@ -1,6 +1,7 @@
 //! The reviewer's panel: open a spec (file, drop, share link), replay it, show the comparison.
 //! Components only wire signals to [`crate::review`]; every string is rendered as text.
 
+use leptos::either::EitherOf3;
 use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -171,14 +172,14 @@ pub fn ReviewPanel(
                 {move || {
                     opened
                         .with(|o| match o {
-                            None => ().into_any(),
+                            None => EitherOf3::A(()),
                             Some(Err(message)) => {
-    alert(message, "review-error").into_any()
+    EitherOf3::B(alert(message, "review-error"))
                             }
                             Some(Ok(opened)) => {
                                 let blocked = opened.cannot_replay();
                                 let disabled = blocked.is_some();
-                                view! {
+                                EitherOf3::C(view! {
                                     <dl class="facts" data-testid="review-spec">
                                         {opened
                                             .facts()
@@ -202,8 +203,7 @@ pub fn ReviewPanel(
                                     <button data-testid="edit-in-workbench" on:click=edit>
                                         "Continue editing in the workbench"
                                     </button>
-                                }
-                                    .into_any()
+                                })
                             }
                         })
                 }}
@@ -211,11 +211,11 @@ pub fn ReviewPanel(
                     {move || {
                         report
                             .with(|r| match r {
-                                None => ().into_any(),
+                                None => EitherOf3::A(()),
                                 Some(Err(message)) => {
-    alert(message, "review-error").into_any()
+    EitherOf3::B(alert(message, "review-error"))
                                 }
-                                Some(Ok(report)) => comparison(report).into_any(),
+                                Some(Ok(report)) => EitherOf3::C(comparison(report)),
                             })
                     }}
                 </div>
@@ -228,7 +228,7 @@ fn carries_files(ev: &ev::DragEvent) -> bool {
         .is_some_and(|d| d.types().includes(&"Files".into(), 0))
 }
 
-fn comparison(report: &Report) -> impl IntoView {
+fn comparison(report: &Report) -> impl IntoView + use<> {
     let reproduction = report.reproduction;
     let (passed, ran) = report.passed;
     view! {
@@ -276,7 +276,7 @@ fn comparison(report: &Report) -> impl IntoView {
     }
 }
 
-fn group_rows(group: &Group) -> impl IntoView {
+fn group_rows(group: &Group) -> impl IntoView + use<> {
     view! {
         <tbody>
             <tr class="group">

@@ -60,7 +60,9 @@ pub fn load_draft() -> Restored {
 /// Saves the draft; `Err` says why it could not be kept (private mode, storage full).
 pub fn save_draft(draft: &Draft) -> Result<(), String> {
     let storage = storage().ok_or("this browser does not let the page keep data")?;
-    let text = serde_json::to_string(&pack(draft)).map_err(|e| e.to_string())?;
+    // Pretty like a spec file, so the page carries one JSON writer for the types a draft
+    // shares with specs, not a second, compact one.
+    let text = serde_json::to_string_pretty(&pack(draft)).map_err(|e| e.to_string())?;
     storage.set_item(DRAFT_KEY, &text).map_err(|_| {
         format!(
             "the browser refused to keep {:.1} MB (its storage is full or disabled)",

@@ -111,9 +111,10 @@ pub fn model_key(spec: &Spec) -> Spec {
     }
 }
 
-/// A check's settings as text: the key its outcome is kept under.
+/// A check's settings as text: the key its outcome is kept under. Pretty, like a spec file,
+/// so the page needs no second, compact JSON writer.
 pub fn check_key(check: &CheckSpec) -> String {
-    serde_json::to_string(check).unwrap_or_default()
+    serde_json::to_string_pretty(check).unwrap_or_default()
 }
 
 #[derive(Debug, Clone, Copy)]
