@@ -331,13 +331,13 @@ fn NumberField(setting: Setting) -> impl IntoView {
     // A new draft (another sample, an import) brings its own value; other edits leave it be.
     let value = Memo::new(move |_| wb.draft.with(|d| setting.show(&d.training)));
     Effect::new(move |first: Option<()>| {
-        value.track();
+        let current = value.get();
         let shown = wb
             .draft
             .with_untracked(|d| text.with_untracked(|t| setting.shows(&d.training, t)));
         // The first run only subscribes: the box already shows the draft's value.
         if first.is_some() && !shown {
-            text.set(value.get_untracked());
+            text.set(current);
             error.set(None);
         }
     });

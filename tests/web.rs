@@ -218,6 +218,29 @@ async fn the_draft_is_restored_after_a_reload() {
 }
 
 #[wasm_bindgen_test]
+async fn a_new_draft_asks_first_and_then_shows_its_own_settings() {
+    let app = mount_app();
+    type_into(&app, "seed", "7", "input");
+    tick().await;
+    let window = web_sys::window().unwrap();
+    // The page asks before discarding: answer no, then yes.
+    let answer = |yes: bool| {
+        let answer =
+            js_sys::Function::new_no_args(if yes { "return true" } else { "return false" });
+        js_sys::Reflect::set(&window, &"confirm".into(), &answer).unwrap();
+    };
+    answer(false);
+    click(&app, "new-draft");
+    tick().await;
+    assert_eq!(by_test_id::<HtmlInputElement>(&app, "seed").value(), "7");
+    answer(true);
+    click(&app, "new-draft");
+    tick().await;
+    tick().await;
+    assert_eq!(by_test_id::<HtmlInputElement>(&app, "seed").value(), "42");
+}
+
+#[wasm_bindgen_test]
 async fn every_control_has_a_label() {
     let app = mount_app();
     click(&app, "run-all");
