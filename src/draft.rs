@@ -318,15 +318,15 @@ impl Draft {
     /// against the revision it replaces both here and in CI.
     pub fn to_spec(&self) -> Spec {
         let rows = Table::parse_csv(self.csv()).map_or(0, |t| t.rows.len());
-        self.to_spec_for(rows)
+        self.to_spec_on(DatasetSpec::from_csv(self.file_name(), self.csv(), rows))
     }
 
-    /// [`Draft::to_spec`] when the caller already knows the data's row count.
-    pub fn to_spec_for(&self, rows: usize) -> Spec {
-        let csv = self.csv();
+    /// [`Draft::to_spec`] with the data already described (hashed), which the page does once
+    /// per dataset rather than on every keystroke.
+    pub fn to_spec_on(&self, dataset: DatasetSpec) -> Spec {
         let mut spec = Spec::new(
             &self.name,
-            DatasetSpec::from_csv(self.file_name(), csv, rows),
+            dataset,
             self.preprocessing.clone(),
             self.model.clone(),
             self.training.clone(),

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use assay_engine::checks::{CheckOutcome, CheckSpec, Verdict};
 use assay_engine::data::Table;
 use assay_engine::replay::{Progress, Run, Stepper};
-use assay_engine::spec::Spec;
+use assay_engine::spec::{DatasetSpec, Spec};
 use assay_engine::train::Ending;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -154,10 +154,14 @@ impl Workbench {
         let draft = RwSignal::new(initial);
         let source = Memo::new(move |_| draft.with(|d| d.data.clone()));
         let table = Memo::new(move |_| source.with(parse));
-        let spec = Memo::new(move |_| {
+        // Hashing the data is the costly part of a spec: once per dataset, not per keystroke.
+        let dataset = Memo::new(move |_| {
             let rows = table.with(|t| t.as_ref().map_or(0, |t| t.rows.len()));
-            draft.with(|d| d.to_spec_for(rows))
+            draft.with_untracked(|d| {
+                source.with(|s| DatasetSpec::from_csv(d.file_name(), s.csv(), rows))
+            })
         });
+        let spec = Memo::new(move |_| draft.with(|d| d.to_spec_on(dataset.get())));
         let model_key = Memo::new(move |_| spec.with(model_key));
         let run_key = Memo::new(move |_| spec.with(run_key));
         let last = RwSignal::new(None::<LastRun>);
