@@ -49,7 +49,7 @@ pub fn ChecksPanel() -> impl IntoView {
                 data-testid="reset-checks"
                 on:click=move |_| {
                     if browser::confirm(
-                        "Put every check back to its default settings, all switched on? Your thresholds and switches will be lost.",
+                        "Put every check back to its default settings and switch on those that apply? Your thresholds and switches will be lost.",
                     ) {
                         wb.draft.update(Draft::reset_checks);
                     }

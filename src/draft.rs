@@ -292,6 +292,8 @@ impl Draft {
     /// Every check back to its default settings for the current task and columns.
     pub fn reset_checks(&mut self) {
         if let Ok(table) = Table::parse_csv(self.csv()) {
+            // Nothing to carry over: `set_task` would keep the current settings otherwise.
+            self.checks.clear();
             let task = self.preprocessing.task;
             self.set_task(&table, task);
         }
@@ -513,7 +515,8 @@ mod tests {
             .checks
             .iter()
             .find(|c| matches!(c.spec, CheckSpec::LossDecreases { .. }))
-            .unwrap();
+            .unwrap()
+            .clone();
         assert_eq!(
             kept.spec,
             CheckSpec::LossDecreases {
@@ -521,6 +524,16 @@ mod tests {
             }
         );
         assert!(!kept.enabled);
+        draft.reset_checks();
+        let reset = draft
+            .checks
+            .iter()
+            .find(|c| matches!(c.spec, CheckSpec::LossDecreases { .. }))
+            .unwrap();
+        assert!(
+            reset.enabled && reset.spec != kept.spec,
+            "reset means the defaults"
+        );
         draft.set_task(&table, Task::Regression);
         let optimum = draft
             .checks
