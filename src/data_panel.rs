@@ -9,7 +9,7 @@ use leptos::task::spawn_local;
 use crate::app::{alert, choice, panel_heading};
 use crate::browser;
 use crate::chart::Histogram;
-use crate::draft::{self, Draft, KINDS, MAX_UPLOAD_BYTES, TASKS};
+use crate::draft::{self, Draft, KINDS, TASKS};
 use crate::samples::SAMPLES;
 use crate::workbench::Workbench;
 
@@ -24,13 +24,9 @@ pub fn DataPanel() -> impl IntoView {
 
     let open_file = move |file: web_sys::File| {
         let name = file.name();
-        if file.size() > MAX_UPLOAD_BYTES as f64 {
-            upload_error.set(Some(format!(
-                "`{name}` is {:.1} MB; the page takes CSV files up to {} MB. Use a sample of \
-                 the rows here, and the full file with `assay run` in CI.",
-                file.size() / 1e6,
-                MAX_UPLOAD_BYTES / (1024 * 1024)
-            )));
+        // Refused before reading, so a huge file never reaches memory.
+        if let Some(refusal) = draft::too_large(&name, file.size()) {
+            upload_error.set(Some(refusal));
             return;
         }
         spawn_local(async move {

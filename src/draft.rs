@@ -100,13 +100,8 @@ impl Draft {
 
     /// A draft on an uploaded CSV: its last column is the target until the user picks another.
     pub fn from_upload(file_name: &str, csv: &str) -> Result<Self, String> {
-        if csv.len() > MAX_UPLOAD_BYTES {
-            return Err(format!(
-                "`{file_name}` is {:.1} MB; the page takes CSV files up to {:.1} MB. Use a \
-                 sample of the rows here, and the full file with `assay run` in CI.",
-                csv.len() as f64 / 1e6,
-                MAX_UPLOAD_BYTES as f64 / 1e6
-            ));
+        if let Some(refusal) = too_large(file_name, csv.len() as f64) {
+            return Err(refusal);
         }
         let table = Table::parse_csv(csv).map_err(|e| format!("`{file_name}`: {e}"))?;
         let Some(target) = table.headers.last().cloned() else {
@@ -393,6 +388,18 @@ impl Draft {
             .map_err(|e| format!("This spec cannot be exported: {e}"))?;
         Ok(spec)
     }
+}
+
+/// Why a file of `bytes` cannot be opened in the page, if it is too large.
+pub fn too_large(file_name: &str, bytes: f64) -> Option<String> {
+    (bytes > MAX_UPLOAD_BYTES as f64).then(|| {
+        format!(
+            "`{file_name}` is {:.1} MB; the page takes CSV files up to {:.1} MB. Use a sample of \
+             the rows here, and the full file with `assay run` in CI.",
+            bytes / 1e6,
+            MAX_UPLOAD_BYTES as f64 / 1e6
+        )
+    })
 }
 
 /// Equality as the spec file writes it, so NaN metrics (a diverged model) compare equal.
