@@ -51,12 +51,9 @@ pub fn App() -> impl IntoView {
         (None, Some(review))
     };
 
+    let endpoint_results = RwSignal::new(Vec::new());
     let endpoints_status = Signal::derive(move || {
-        if endpoint.with(|f| f.cases.is_empty()) {
-            Status::Optional
-        } else {
-            Status::Done
-        }
+        endpoint_results.with(|r| endpoint.with(|f| crate::endpoints::status(f, r)))
     });
     let export_status = Signal::derive(move || wb.export_status());
 
@@ -103,7 +100,7 @@ pub fn App() -> impl IntoView {
             <DataPanel />
             <ModelPanel />
             <ChecksPanel />
-            <EndpointsPanel form=endpoint outcome=authored csv=csv />
+            <EndpointsPanel form=endpoint results=endpoint_results outcome=authored csv=csv />
             <ExportPanel />
             {review_last}
         </main>

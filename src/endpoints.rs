@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use assay_engine::checks::Verdict;
 use assay_engine::endpoint::{
     CaseOutcome, EndpointSpec, Expectation, Header, MlflowFormat, Protocol, Request, SmokeCase,
     Transport, build_request, draft_cases, judge, judge_transport, resolve_headers,
@@ -14,6 +15,8 @@ use assay_engine::replay::{self, Run};
 use assay_engine::spec::Spec;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use crate::workbench::Status;
 
 /// Cases drafted from the model: a handful, as smoke tests should be.
 pub const DRAFT_COUNT: usize = 5;
@@ -576,11 +579,31 @@ pub fn result_of(
     }
 }
 
+/// How the Endpoints step stands: optional without cases; needing attention until every case
+/// has a result; failing when a case failed here (a CORS block is not a failure: it runs in CI).
+pub fn status(form: &EndpointForm, results: &[CaseResult]) -> Status {
+    if form.cases.is_empty() {
+        return Status::Optional;
+    }
+    let result = |case: &SmokeCase| results.iter().find(|r| r.outcome.case == case.name);
+    let mut status = Status::Done;
+    for case in &form.cases {
+        match result(case) {
+            None => status = Status::NeedsAttention,
+            Some(r) if r.outcome.verdict != Verdict::Pass && !r.runs_in_ci => {
+                return Status::Failing;
+            }
+            Some(_) => {}
+        }
+    }
+    status
+}
+
 /// A line summing the results up.
 pub fn summary(results: &[CaseResult]) -> String {
     let passed = results
         .iter()
-        .filter(|r| r.outcome.verdict == assay_engine::checks::Verdict::Pass)
+        .filter(|r| r.outcome.verdict == Verdict::Pass)
         .count();
     let blocked = results.iter().filter(|r| r.runs_in_ci).count();
     let mut line = format!("{passed} of {} cases pass.", results.len());
@@ -597,7 +620,6 @@ mod tests {
     use super::*;
     use crate::samples::SAMPLES;
     use crate::session;
-    use assay_engine::checks::Verdict;
     use assay_engine::endpoint::Response;
     use serde_json::json;
 
@@ -870,5 +892,14 @@ mod tests {
             summary(&results),
             "1 of 4 cases pass. 1 blocked by CORS in this browser: they run in CI."
         );
+        // The step fails on a real failure, waits on cases not run, and passes on CORS blocks.
+        let mut four = form.clone();
+        four.cases.truncate(4);
+        assert_eq!(status(&four, &results), Status::Failing);
+        let mut ran = four.clone();
+        ran.cases = vec![four.cases[0].clone(), four.cases[2].clone()];
+        assert_eq!(status(&ran, &results), Status::Done);
+        assert_eq!(status(&form, &results[..1]), Status::NeedsAttention);
+        assert_eq!(status(&EndpointForm::default(), &[]), Status::Optional);
     }
 }

@@ -6,7 +6,7 @@ use assay_engine::endpoint::SmokeCase;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::app::{alert, choice};
+use crate::app::{alert, choice, panel_heading};
 use crate::endpoints::{
     self, CaseResult, Credential, EndpointForm, Field, ProtocolChoice, Route, headers_to_send,
     request_for, result_of,
@@ -29,6 +29,8 @@ enum Relay {
 pub fn EndpointsPanel(
     /// The endpoint being described; the export reads it too.
     form: RwSignal<EndpointForm>,
+    /// The cases' last results in this browser; the path's status reads them too.
+    results: RwSignal<Vec<CaseResult>>,
     /// The author's last run, which cases are drafted from.
     outcome: Signal<Option<Authored>>,
     /// The sample's CSV text.
@@ -36,7 +38,6 @@ pub fn EndpointsPanel(
 ) -> impl IntoView {
     // Only in memory, for this tab: never in the form, the spec, or storage.
     let credential = RwSignal::new(Credential::default());
-    let results = RwSignal::new(Vec::<CaseResult>::new());
     let message = RwSignal::new(None::<String>);
     let running = RwSignal::new(false);
     let relay = RwSignal::new(Relay::Unasked);
@@ -115,7 +116,11 @@ pub fn EndpointsPanel(
 
     view! {
         <section class="panel wide" id="endpoints" aria-labelledby="endpoints-heading" data-testid="endpoints">
-            <h2 id="endpoints-heading">"4 · Endpoints"</h2>
+            {panel_heading(
+                "endpoints-heading",
+                "4 · Endpoints",
+                Signal::derive(move || results.with(|r| form.with(|f| endpoints::status(f, r)))),
+            )}
             <p class="muted">
                 "Smoke cases against the deployed model: the same requests and judgements as "
                 <code>"assay run"</code>

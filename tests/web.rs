@@ -480,6 +480,10 @@ async fn endpoint_cases_are_drafted_edited_and_a_dead_server_is_told_apart() {
     for i in 0..5 {
         assert!(has_test_id(&app, &format!("case-{i}")), "case {i}");
     }
+    assert!(
+        text_of(&app, "path-endpoints").contains("Needs attention"),
+        "not run yet"
+    );
     let first: Element = by_test_id(&app, "case-0");
     // Every control has a label.
     let unlabelled = app
@@ -508,6 +512,7 @@ async fn endpoint_cases_are_drafted_edited_and_a_dead_server_is_told_apart() {
     })
     .await;
     assert!(text_of(&first, "case-summary").contains("Connection refused"));
+    assert!(text_of(&app, "path-endpoints").contains("Failing"));
     assert!(!has_test_id(&app, "runs-in-ci"));
     assert!(!app.text_content().unwrap().contains("t0ken"));
 
