@@ -14,8 +14,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::web::{
-    assay, browser, by_test_id, click, dist, export_spec, save_screenshot, scratch, scroll_to,
-    serve_app, text, text_until, type_into,
+    assay, browser, by_test_id, click, dist, export_spec, replays_as_recorded, save_screenshot,
+    scratch, scroll_to, serve_app, text, text_until, type_into,
 };
 use fantoccini::Client;
 
@@ -49,18 +49,7 @@ async fn a_spec_exported_in_the_browser_replays_bit_identically_in_the_cli() {
     // The browser stays open until the CLI has read the file: Chromium may still count the
     // download as in progress after the rename, and closing then cancels it and deletes it.
 
-    let output = assay(&["run".as_ref(), spec_path.as_os_str()]);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        stdout.contains(&format!("model fingerprint {fingerprint}")),
-        "{stdout}"
-    );
+    let stdout = replays_as_recorded(&spec_path, &fingerprint);
     assert!(stdout.contains("reproduced bit-identically"), "{stdout}");
 
     // The same file with one recorded digit changed must be caught.

@@ -16,9 +16,9 @@ use std::time::{Duration, Instant};
 
 use common::Guard;
 use common::web::{
-    Driver, accept_confirm, all, assay, browser, by_test_id, click, dist, export_spec,
-    replace_text, save_screenshot, scratch, scroll_to, scroll_to_css, serve_app, test_id, text,
-    text_until, type_into, value,
+    Driver, accept_confirm, all, browser, by_test_id, click, dist, export_spec, replace_text,
+    replays_as_recorded, save_screenshot, scratch, scroll_to, scroll_to_css, serve_app, test_id,
+    text, text_until, type_into, value,
 };
 use fantoccini::elements::Element;
 use fantoccini::{Client, Locator};
@@ -335,17 +335,22 @@ async fn a_cancelled_training_keeps_nothing_and_the_next_one_trains() {
     page.close().await;
 }
 
+/// Clicks the on/off switch of the card for check `kind`.
+async fn switch_check(client: &Client, kind: &str) {
+    inside(&card(client, kind).await, "check-enabled")
+        .await
+        .click()
+        .await
+        .unwrap();
+}
+
 #[tokio::test(flavor = "current_thread")]
 #[ignore = "needs the built app, Chromium and chromedriver: run it with `cargo xtask test`"]
 async fn a_reload_restores_the_draft() {
     let page = Page::open("reload").await;
     let client = &page.client;
     type_into(client, "seed", "7").await;
-    inside(&card(client, "no_duplicate_rows").await, "check-enabled")
-        .await
-        .click()
-        .await
-        .unwrap();
+    switch_check(client, "no_duplicate_rows").await;
     assert_eq!(
         verdict_until(client, "no_duplicate_rows", |_| true).await,
         "Off"
@@ -371,11 +376,7 @@ async fn an_export_replays_in_the_cli_and_reimports_to_the_same_bytes() {
     let page = Page::open("export").await;
     let client = &page.client;
     type_into(client, "seed", "7").await;
-    inside(&card(client, "no_duplicate_rows").await, "check-enabled")
-        .await
-        .click()
-        .await
-        .unwrap();
+    switch_check(client, "no_duplicate_rows").await;
     let checks = enabled_checks(client).await;
     assert!(!checks.contains(&"no_duplicate_rows".to_owned()));
     let fingerprint = run_all(client).await;
@@ -394,18 +395,7 @@ async fn an_export_replays_in_the_cli_and_reimports_to_the_same_bytes() {
 
     // CI's view of the same file. The browser stays open meanwhile: Chromium may still count
     // the download as in progress, and closing it then deletes the file.
-    let output = assay(&["run".as_ref(), first_path.as_os_str()]);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        stdout.contains(&format!("model fingerprint {fingerprint}")),
-        "{stdout}"
-    );
+    replays_as_recorded(&first_path, &fingerprint);
 
     // Start anew on another sample, then continue the exported spec.
     click(client, "new-draft").await;

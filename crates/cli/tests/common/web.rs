@@ -283,6 +283,23 @@ pub async fn export_spec(client: &Client, downloads: &Path) -> (PathBuf, String)
     .await
 }
 
+/// Replays `spec` with `assay run`, which must exit 0 with the model `fingerprint`; its output.
+pub fn replays_as_recorded(spec: &Path, fingerprint: &str) -> String {
+    let output = assay(&["run".as_ref(), spec.as_os_str()]);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("model fingerprint {fingerprint}")),
+        "{stdout}"
+    );
+    stdout
+}
+
 /// Runs the CLI.
 pub fn assay(args: &[&std::ffi::OsStr]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_assay"))
