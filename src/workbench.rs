@@ -54,10 +54,11 @@ pub struct LastRun {
     pub full: bool,
 }
 
-/// Check outcomes by the check's settings, for one [`run_key`].
+/// Check outcomes by the check's settings, for the spec that ran them: they hold for any spec
+/// [`judged_the_same`] as it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Outcomes {
-    pub run_key: Option<Spec>,
+    pub judged_by: Option<Spec>,
     pub by_check: HashMap<String, CheckOutcome>,
 }
 
@@ -90,25 +91,19 @@ impl Status {
     }
 }
 
-/// What a check's outcome depends on besides the check itself: the data, preprocessing, model,
-/// training, and the history "no worse than before" compares with.
-pub fn run_key(spec: &Spec) -> Spec {
-    Spec {
-        checks: Vec::new(),
-        endpoints: Vec::new(),
-        recorded: None,
-        name: String::new(),
-        description: String::new(),
-        ..spec.clone()
-    }
+/// Whether two specs train the same model: same data, preprocessing, model and training.
+/// (Compared field by field rather than through copies: a spec carries its whole CSV.)
+pub fn trains_the_same(a: &Spec, b: &Spec) -> bool {
+    a.dataset == b.dataset
+        && a.preprocessing == b.preprocessing
+        && a.model == b.model
+        && a.training == b.training
 }
 
-/// What fixes the trained model: [`run_key`] without the history.
-pub fn model_key(spec: &Spec) -> Spec {
-    Spec {
-        history: Vec::new(),
-        ..run_key(spec)
-    }
+/// Whether a check judges two specs the same way: the same model, and the same history that
+/// "no worse than before" compares with.
+pub fn judged_the_same(a: &Spec, b: &Spec) -> bool {
+    trains_the_same(a, b) && a.history == b.history
 }
 
 /// A check's settings as text: the key its outcome is kept under. Pretty, like a spec file,
@@ -123,8 +118,6 @@ pub struct Workbench {
     pub table: Memo<Result<Table, String>>,
     /// The spec the draft runs now.
     pub spec: Memo<Spec>,
-    pub model_key: Memo<Spec>,
-    pub run_key: Memo<Spec>,
     pub job: RwSignal<Option<JobView>>,
     pub last: RwSignal<Option<LastRun>>,
     pub outcomes: RwSignal<Outcomes>,
@@ -162,12 +155,14 @@ impl Workbench {
             })
         });
         let spec = Memo::new(move |_| draft.with(|d| d.to_spec_on(dataset.get())));
-        let model_key = Memo::new(move |_| spec.with(model_key));
-        let run_key = Memo::new(move |_| spec.with(run_key));
         let last = RwSignal::new(None::<LastRun>);
         let export_file = Memo::new(move |_| {
-            let last = spec.with(|spec| last.with(|last| exportable(spec, last)))?;
-            draft.with(|d| d.export(&last.spec, &last.run, &session::now_rfc3339()))
+            spec.with(|spec| {
+                last.with(|last| {
+                    let last = exportable(spec, last)?;
+                    draft.with(|d| d.export(&last.spec, &last.run, &session::now_rfc3339()))
+                })
+            })
         });
         let save_error = RwSignal::new(None);
         Effect::new(move |_| {
@@ -182,8 +177,6 @@ impl Workbench {
             draft,
             table,
             spec,
-            model_key,
-            run_key,
             job: RwSignal::new(None),
             last,
             outcomes: RwSignal::new(Outcomes::default()),
@@ -203,20 +196,28 @@ impl Workbench {
 
     /// The latest run, if it trained the model the draft describes now.
     pub fn current_run(&self) -> Option<LastRun> {
-        self.model_key.with(|key| {
+        self.with_current_run(|last| last.cloned())
+    }
+
+    /// Reads the latest run, if it trained the model the draft describes now, without a copy.
+    pub fn with_current_run<R>(&self, read: impl FnOnce(Option<&LastRun>) -> R) -> R {
+        self.spec.with(|spec| {
             self.last.with(|last| {
-                last.as_ref()
-                    .filter(|last| model_key(&last.spec) == *key)
-                    .cloned()
+                read(
+                    last.as_ref()
+                        .filter(|last| trains_the_same(&last.spec, spec)),
+                )
             })
         })
     }
 
     /// The outcome of `check` with the draft's current settings, if it has run.
     pub fn outcome(&self, check: &CheckSpec) -> Option<CheckOutcome> {
-        self.run_key.with(|key| {
+        self.spec.with(|spec| {
             self.outcomes.with(|o| {
-                (o.run_key.as_ref() == Some(key))
+                o.judged_by
+                    .as_ref()
+                    .is_some_and(|ran| judged_the_same(ran, spec))
                     .then(|| o.by_check.get(&check_key(check)).cloned())
                     .flatten()
             })
@@ -307,10 +308,13 @@ impl Workbench {
     fn finished(&self, kind: JobKind, spec: Spec, stepper: Stepper) {
         let run = stepper.finish();
         self.outcomes.update(|o| {
-            let key = run_key(&spec);
-            if o.run_key.as_ref() != Some(&key) {
+            if !o
+                .judged_by
+                .as_ref()
+                .is_some_and(|ran| judged_the_same(ran, &spec))
+            {
                 *o = Outcomes {
-                    run_key: Some(key),
+                    judged_by: Some(spec.clone()),
                     by_check: HashMap::new(),
                 };
             }
@@ -322,7 +326,7 @@ impl Workbench {
         // alone does not replace a full run of the same model, which export still needs.
         let keeps_full_run = self.last.with_untracked(|last| {
             last.as_ref()
-                .is_some_and(|l| l.full && run_key(&l.spec) == run_key(&spec))
+                .is_some_and(|l| l.full && judged_the_same(&l.spec, &spec))
         });
         match kind {
             JobKind::Check(_) => {}
@@ -361,11 +365,11 @@ impl Workbench {
     }
 
     pub fn model_status(&self) -> Status {
-        match self.current_run() {
+        self.with_current_run(|last| match last {
             Some(last) if last.run.model.ending == Ending::Completed => Status::Done,
             Some(_) => Status::Failing,
             None => Status::NeedsAttention,
-        }
+        })
     }
 
     pub fn checks_status(&self) -> Status {
@@ -389,11 +393,13 @@ impl Workbench {
 
     /// The file to download now: [`Workbench::export_file`] stamped with this moment.
     pub fn export_now(&self) -> Result<Spec, String> {
-        let last = self
-            .spec
-            .with_untracked(|spec| self.last.with_untracked(|last| exportable(spec, last)))?;
-        self.draft
-            .with_untracked(|d| d.export(&last.spec, &last.run, &session::now_rfc3339()))
+        self.spec.with_untracked(|spec| {
+            self.last.with_untracked(|last| {
+                let last = exportable(spec, last)?;
+                self.draft
+                    .with_untracked(|d| d.export(&last.spec, &last.run, &session::now_rfc3339()))
+            })
+        })
     }
 
     pub fn export_status(&self) -> Status {
@@ -413,14 +419,10 @@ impl Default for Workbench {
 /// The last run, if it was a Run all of `spec`. The history is left out of the comparison:
 /// exporting makes that file the previous revision, which changes the draft's history but not
 /// what the run recorded, and [`Draft::export`] then gives the same file back.
-fn exportable(spec: &Spec, last: &Option<LastRun>) -> Result<LastRun, String> {
-    let without_history = |spec: &Spec| Spec {
-        history: Vec::new(),
-        ..spec.clone()
-    };
-    let current = without_history(spec);
+fn exportable<'a>(spec: &Spec, last: &'a Option<LastRun>) -> Result<&'a LastRun, String> {
     match last {
-        Some(last) if last.full && without_history(&last.spec) == current => Ok(last.clone()),
+        // Both specs come from the draft, so "tests the same" is "equal but for the history".
+        Some(last) if last.full && last.spec.tests_the_same_as(spec) => Ok(last),
         Some(_) => Err(
             "The settings changed since the last Run all: run everything again to \
                         record results for this spec."
