@@ -1,8 +1,11 @@
 //! `assay serve`: the built app over HTTP on the loopback interface only.
 
+use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::Context;
+
+use crate::relay::Relay;
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
@@ -18,6 +21,10 @@ pub struct ServeArgs {
     specs: Vec<PathBuf>,
 }
 
+/// Requests served at once. A request waits on a slow model server (up to its endpoint's
+/// `timeout_ms`) or a slow client (up to the relay's body deadline) in one worker only.
+const WORKERS: usize = 8;
+
 pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     let index = args.dist.join("index.html");
     anyhow::ensure!(
@@ -25,6 +32,14 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         "{} has no index.html: build the app first (`trunk build --release`)",
         args.dist.display()
     );
+    let mut endpoints = Vec::new();
+    for path in &args.specs {
+        let text = crate::replay::read_limited(path, assay_engine::spec::MAX_SPEC_BYTES)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let spec = assay_engine::spec::Spec::from_json(&text)
+            .with_context(|| format!("{}", path.display()))?;
+        endpoints.extend(spec.endpoints);
+    }
     let server = tiny_http::Server::http(("127.0.0.1", args.port))
         .map_err(|e| anyhow::anyhow!("cannot listen on 127.0.0.1:{}: {e}", args.port))?;
     let address = server
@@ -36,37 +51,72 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         "assay: serving {} on http://{address}/",
         args.dist.display()
     );
-    let mut endpoints = Vec::new();
-    for path in &args.specs {
-        let text = crate::replay::read_limited(path, assay_engine::spec::MAX_SPEC_BYTES)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let spec = assay_engine::spec::Spec::from_json(&text)
-            .with_context(|| format!("{}", path.display()))?;
-        endpoints.extend(spec.endpoints);
-    }
-    let relay = crate::relay::Relay::new(endpoints);
-    for mut request in server.incoming_requests() {
-        if let Some(response) = relay.handle(&mut request) {
-            if let Err(error) = request.respond(response) {
-                eprintln!("assay: warning: a relayed response was not sent: {error}");
-            }
-            continue;
+    let relay = crate::relay::Relay::new(endpoints, address.port());
+    let stopped = std::sync::Once::new();
+    // Workers over tiny_http's queue, as its documentation suggests for serving in parallel.
+    std::thread::scope(|scope| {
+        for _ in 0..WORKERS {
+            scope.spawn(|| {
+                loop {
+                    match server.recv() {
+                        Ok(request) if Relay::claims(request.url()) => relay.handle(request),
+                        Ok(request) => serve_file(&args.dist, request),
+                        Err(error) => {
+                            // The listener failed: stop every worker, saying so once.
+                            stopped.call_once(|| {
+                                eprintln!("assay: error: serving stopped: {error}");
+                                for _ in 1..WORKERS {
+                                    server.unblock();
+                                }
+                            });
+                            break;
+                        }
+                    }
+                }
+            });
         }
-        let response = match resolve(&args.dist, request.url()) {
-            Some(path) => file_response(&path),
-            None => None,
-        };
-        let result = match response {
-            Some(response) => request.respond(response),
-            None => {
-                request.respond(tiny_http::Response::from_string("not found").with_status_code(404))
-            }
-        };
-        if let Err(error) = result {
-            eprintln!("assay: warning: a response was not sent: {error}");
-        }
-    }
+    });
     Ok(())
+}
+
+fn serve_file(root: &Path, request: tiny_http::Request) {
+    match resolve(root, request.url()).and_then(|path| file_response(&path)) {
+        Some(response) => respond(request, response),
+        None => respond(
+            request,
+            tiny_http::Response::from_string("not found").with_status_code(404),
+        ),
+    }
+}
+
+/// Whether the client may still be sending a body: tiny_http reads what is left of it when the
+/// request is dropped, after the answer.
+pub fn has_body(request: &tiny_http::Request) -> bool {
+    request.body_length().is_some_and(|length| length > 0)
+        || request
+            .headers()
+            .iter()
+            .any(|h| h.field.equiv("Transfer-Encoding"))
+}
+
+/// Answers `request`; one that may still have a body coming is answered on a thread of its
+/// own, so a client that stalls sending it holds that thread and not a worker.
+pub fn respond<R: Read + Send + 'static>(
+    request: tiny_http::Request,
+    response: tiny_http::Response<R>,
+) {
+    if has_body(&request) {
+        std::thread::spawn(move || send(request, response));
+    } else {
+        send(request, response);
+    }
+}
+
+/// Answers `request` here and now.
+pub fn send<R: Read>(request: tiny_http::Request, response: tiny_http::Response<R>) {
+    if let Err(error) = request.respond(response) {
+        eprintln!("assay: warning: a response was not sent: {error}");
+    }
 }
 
 /// Maps a URL path to a file inside `root`, refusing anything that climbs out of it.
