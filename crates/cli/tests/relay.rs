@@ -424,6 +424,16 @@ fn the_relay_answers_only_its_own_page() {
         b"",
     );
     assert_eq!(rebound.refusal().0, 403, "nor is the listing read");
+    // A cross-site request without an Origin (a GET from another site's page), as the browser
+    // marks it.
+    let cross_site = raw(
+        port,
+        &format!(
+            "GET /relay/iris/v2/models/iris/ready HTTP/1.1\r\nHost: {own}\r\nSec-Fetch-Site: cross-site"
+        ),
+        b"",
+    );
+    assert_eq!(cross_site.refusal().0, 403);
 
     // The page itself, at either of its names.
     assert_eq!(post(&own, Some(&format!("http://{own}"))).status, 200);
