@@ -142,4 +142,10 @@ both! {
         let checks = serde_json::to_string(&with.checks).unwrap();
         assert!(!checks.contains("max_parameter_distance"), "{checks}");
     }
+
+    fn a_parameter_distance_out_of_range_is_refused_with_its_field() {
+        let check = CheckSpec::ConvergesToOptimum { max_loss_gap: 0.01, max_parameter_distance: -0.1 };
+        let error = check.validate().unwrap_err().to_string();
+        assert!(error.contains("checks.converges_to_optimum.max_parameter_distance"), "{error}");
+    }
 }
