@@ -2,7 +2,7 @@
 //! change. It turns into the spec that runs ([`Draft::to_spec`]) and into the file that is
 //! exported ([`Draft::export`]).
 
-use assay_engine::checks::{CheckSpec, DEFAULT_MAX_LOSS_GAP};
+use assay_engine::checks::{CheckSpec, DEFAULT_MAX_LOSS_GAP, DEFAULT_MAX_PARAMETER_DISTANCE};
 use assay_engine::data::{
     ColumnKind, ColumnSchema, Preprocessing, Table, Task, effective_schema, infer_schema,
     infer_task,
@@ -231,6 +231,7 @@ impl Draft {
             // Only linear regression has an exact optimum to reach: offered, on for that model.
             defaults.push(CheckSpec::ConvergesToOptimum {
                 max_loss_gap: DEFAULT_MAX_LOSS_GAP,
+                max_parameter_distance: DEFAULT_MAX_PARAMETER_DISTANCE,
             });
         }
         let previous = std::mem::take(&mut self.checks);

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use assay_engine::checks::CheckSpec;
+use assay_engine::checks::{CheckSpec, DEFAULT_MAX_PARAMETER_DISTANCE};
 use assay_engine::data::{Preprocessing, Table, infer_schema};
 use assay_engine::model::{Activation, ModelSpec};
 use assay_engine::optim::Optimizer;
@@ -73,9 +73,10 @@ fn golden_specs() -> Vec<(&'static str, Spec)> {
             ..TrainConfig::default()
         },
     );
-    linear
-        .checks
-        .push(CheckSpec::ConvergesToOptimum { max_loss_gap: 0.01 });
+    linear.checks.push(CheckSpec::ConvergesToOptimum {
+        max_loss_gap: 0.01,
+        max_parameter_distance: DEFAULT_MAX_PARAMETER_DISTANCE,
+    });
 
     let mut softmax = author(
         "iris, softmax regression",

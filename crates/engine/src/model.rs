@@ -201,6 +201,13 @@ impl Network {
         self.parameter_count
     }
 
+    /// Where the output layer's biases (the intercepts) sit in the flat parameters.
+    pub fn output_biases(&self) -> std::ops::Range<usize> {
+        self.layers
+            .last()
+            .map_or(0..0, |l| l.bias_offset()..l.bias_offset() + l.outputs)
+    }
+
     /// Columns of [`Network::predict`]'s output.
     pub fn outputs(&self) -> usize {
         self.layers.last().map_or(1, |l| l.outputs)

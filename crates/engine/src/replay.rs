@@ -2,7 +2,7 @@
 
 use crate::EngineError;
 use crate::checks::{CheckOutcome, CheckSpec, Context, Verdict};
-use crate::data::{Prepared, Table, prepare};
+use crate::data::{Prepared, Table, prepare_for_intercept};
 use crate::fingerprint;
 use crate::metrics::{Evaluation, evaluate};
 use crate::model::{Head, Network};
@@ -58,7 +58,12 @@ pub fn load(spec: &Spec, csv: &str) -> Result<(Table, Prepared), EngineError> {
         )));
     }
     let table = Table::parse_csv(csv)?;
-    let prepared = prepare(&table, &spec.preprocessing, spec.training.seed)?;
+    let prepared = prepare_for_intercept(
+        &table,
+        &spec.preprocessing,
+        spec.training.seed,
+        spec.training.fit_intercept,
+    )?;
     Ok((table, prepared))
 }
 

@@ -24,6 +24,19 @@ pub struct TrainConfig {
     pub l2: f64,
     #[serde(default)]
     pub optimizer: Optimizer,
+    /// Fit an intercept (the output layer's bias). `false` holds it at zero and scales the
+    /// numeric features without centring them, so the model goes through the origin of the
+    /// data as given (a regression without a constant term).
+    #[serde(default = "fits_intercept", skip_serializing_if = "is_true")]
+    pub fit_intercept: bool,
+}
+
+fn fits_intercept() -> bool {
+    true
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
 }
 
 impl Default for TrainConfig {
@@ -35,6 +48,7 @@ impl Default for TrainConfig {
             learning_rate: 0.1,
             l2: 0.0,
             optimizer: Optimizer::default(),
+            fit_intercept: true,
         }
     }
 }
@@ -181,9 +195,13 @@ impl Trainer {
         for batch in self.order.chunks(batch_size) {
             let xb = self.x.select(Axis(0), batch);
             let yb = self.y.select(Axis(0), batch);
-            let (_, gradient) =
+            let (_, mut gradient) =
                 self.network
                     .loss_and_gradient(&self.params, xb.view(), yb.view(), self.config.l2);
+            if !self.config.fit_intercept {
+                // A zero gradient keeps the bias at its initial zero under every optimiser.
+                gradient[self.network.output_biases()].fill(0.0);
+            }
             self.optimizer
                 .step(&mut self.params, &gradient, self.config.learning_rate);
         }

@@ -5,7 +5,7 @@
 mod common;
 
 use assay_engine::checks::Metric;
-use assay_engine::checks::{CheckOutcome, CheckSpec, Verdict};
+use assay_engine::checks::{CheckOutcome, CheckSpec, DEFAULT_MAX_PARAMETER_DISTANCE, Verdict};
 use assay_engine::metrics::MetricName;
 use assay_engine::model::{Activation, ModelSpec};
 use assay_engine::optim::Optimizer;
@@ -136,18 +136,18 @@ both! {
             learning_rate: 0.01,
             ..TrainConfig::default()
         };
-        let outcome = check(ModelSpec::LinearRegression, long, CheckSpec::ConvergesToOptimum { max_loss_gap: 0.01 });
+        let outcome = check(ModelSpec::LinearRegression, long, CheckSpec::ConvergesToOptimum { max_loss_gap: 0.01, max_parameter_distance: DEFAULT_MAX_PARAMETER_DISTANCE });
         assert_eq!(outcome.verdict, Verdict::Pass, "{}", outcome.summary);
         let short = TrainConfig { epochs: 1, learning_rate: 0.001, ..TrainConfig::default() };
-        let outcome = check(ModelSpec::LinearRegression, short, CheckSpec::ConvergesToOptimum { max_loss_gap: 0.01 });
+        let outcome = check(ModelSpec::LinearRegression, short, CheckSpec::ConvergesToOptimum { max_loss_gap: 0.01, max_parameter_distance: DEFAULT_MAX_PARAMETER_DISTANCE });
         assert_eq!(outcome.verdict, Verdict::Fail, "{}", outcome.summary);
-        let outcome = check(ModelSpec::LogisticRegression, TrainConfig::default(), CheckSpec::ConvergesToOptimum { max_loss_gap: 0.01 });
+        let outcome = check(ModelSpec::LogisticRegression, TrainConfig::default(), CheckSpec::ConvergesToOptimum { max_loss_gap: 0.01, max_parameter_distance: DEFAULT_MAX_PARAMETER_DISTANCE });
         assert_eq!(outcome.verdict, Verdict::Error, "{}", outcome.summary);
     }
 
     fn every_check_explains_why_it_matters_and_cites_its_source() {
         let all = default_checks(&ModelSpec::LogisticRegression);
-        let all: Vec<CheckSpec> = all.into_iter().chain([CheckSpec::ConvergesToOptimum { max_loss_gap: 0.01 }]).collect();
+        let all: Vec<CheckSpec> = all.into_iter().chain([CheckSpec::ConvergesToOptimum { max_loss_gap: 0.01, max_parameter_distance: DEFAULT_MAX_PARAMETER_DISTANCE }]).collect();
         let mut ids: Vec<&str> = all.iter().map(CheckSpec::id).collect();
         ids.sort_unstable();
         ids.dedup();
@@ -163,7 +163,7 @@ both! {
     /// different texts, none left empty.
     fn every_check_says_what_it_does_and_how_to_fix_a_failure() {
         let all = default_checks(&ModelSpec::LogisticRegression);
-        for check in all.into_iter().chain([CheckSpec::ConvergesToOptimum { max_loss_gap: 0.01 }]) {
+        for check in all.into_iter().chain([CheckSpec::ConvergesToOptimum { max_loss_gap: 0.01, max_parameter_distance: DEFAULT_MAX_PARAMETER_DISTANCE }]) {
             let guide = check.guide();
             let id = check.id();
             assert!(!guide.does.trim().is_empty() && !guide.fix.trim().is_empty(), "{id}");

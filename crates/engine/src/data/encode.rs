@@ -26,12 +26,12 @@ impl Standardizer {
     /// Fits every column: mean and population standard deviation, summed in row order. A
     /// constant column keeps scale 1 so it stays finite.
     pub fn fit(features: &Array2<f64>) -> Self {
-        Self::fit_columns(features, &vec![true; features.ncols()])
+        Self::fit_columns(features, &vec![true; features.ncols()], Centring::Mean)
     }
 
     /// Fits the columns marked `true`; the others get mean 0 and scale 1, which leaves them
     /// exactly as they are (one-hot columns stay 0 and 1).
-    pub fn fit_columns(features: &Array2<f64>, standardise: &[bool]) -> Self {
+    pub fn fit_columns(features: &Array2<f64>, standardise: &[bool], centring: Centring) -> Self {
         let mut mean = Vec::with_capacity(features.ncols());
         let mut scale = Vec::with_capacity(features.ncols());
         for (column, &fit) in features.columns().into_iter().zip(standardise) {
@@ -40,9 +40,12 @@ impl Standardizer {
                 scale.push(1.0);
                 continue;
             }
-            let (m, sd) = moments(column.iter());
+            let (m, s) = match centring {
+                Centring::Mean => moments(column.iter()),
+                Centring::None => (0.0, root_mean_square(column.iter())),
+            };
             mean.push(m);
-            scale.push(if sd > 0.0 { sd } else { 1.0 });
+            scale.push(if s > 0.0 { s } else { 1.0 });
         }
         Self { mean, scale }
     }
@@ -54,6 +57,26 @@ impl Standardizer {
             }
         }
     }
+}
+
+/// Whether standardising subtracts the mean. A model without an intercept must see its features
+/// uncentred, or "through the origin" would mean through the features' mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Centring {
+    /// `(x − mean) / standard deviation`.
+    Mean,
+    /// `x / root mean square`: scaled only, so zero stays zero.
+    None,
+}
+
+/// `√(Σ x² / n)`, a plain sum in the given order.
+fn root_mean_square<'a>(values: impl Iterator<Item = &'a f64>) -> f64 {
+    let (mut squares, mut n) = (0.0, 0usize);
+    for v in values {
+        squares += v * v;
+        n += 1;
+    }
+    libm::sqrt(squares / n as f64)
 }
 
 /// Mean and population standard deviation, each a plain sum in the given order so every target
@@ -120,6 +143,16 @@ impl FittedEncoder {
         columns: &[(usize, ColumnKind)],
         rows: &[usize],
     ) -> Result<Self, EngineError> {
+        Self::fit_centred(table, columns, rows, Centring::Mean)
+    }
+
+    /// [`FittedEncoder::fit`], with numeric features centred or only scaled.
+    pub fn fit_centred(
+        table: &Table,
+        columns: &[(usize, ColumnKind)],
+        rows: &[usize],
+        centring: Centring,
+    ) -> Result<Self, EngineError> {
         let mut features = Vec::new();
         for &(c, kind) in columns {
             let column = table.headers.get(c).cloned().unwrap_or_default();
@@ -167,7 +200,7 @@ impl FittedEncoder {
                 std::iter::repeat_n(numeric, f.width())
             })
             .collect();
-        encoder.standardizer = Standardizer::fit_columns(&raw, &standardise);
+        encoder.standardizer = Standardizer::fit_columns(&raw, &standardise, centring);
         let names = encoder.feature_names();
         let standardizer = &encoder.standardizer;
         for ((m, s), name) in standardizer
@@ -183,6 +216,20 @@ impl FittedEncoder {
             }
         }
         Ok(encoder)
+    }
+
+    /// The model feature columns of each one-hot encoded column, in feature order.
+    pub fn one_hot_groups(&self) -> Vec<std::ops::Range<usize>> {
+        let mut groups = Vec::new();
+        let mut start = 0;
+        for f in &self.features {
+            let end = start + f.width();
+            if matches!(f, FeatureEncoding::OneHot { .. }) {
+                groups.push(start..end);
+            }
+            start = end;
+        }
+        groups
     }
 
     /// Number of model features.

@@ -22,8 +22,8 @@ mod split;
 mod table;
 
 pub use dataset::Dataset;
-pub use encode::{FeatureEncoding, FittedEncoder, Standardizer};
-pub use prepare::{MissingValues, Prepared, Preprocessing, prepare};
+pub use encode::{Centring, FeatureEncoding, FittedEncoder, Standardizer};
+pub use prepare::{MissingValues, Prepared, Preprocessing, prepare, prepare_for_intercept};
 pub use profile::{CategoryCount, ColumnProfile, HISTOGRAM_BINS, TOP_CATEGORIES, profile};
 pub use schema::{
     ColumnKind, ColumnSchema, MAX_CLASSES, Task, effective_schema, infer_schema, infer_task,

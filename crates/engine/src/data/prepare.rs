@@ -9,8 +9,8 @@ use super::dataset::encode_target;
 use super::schema::target_index;
 use super::split::check_validation_fraction;
 use super::{
-    ColumnKind, ColumnSchema, Dataset, FittedEncoder, Table, Task, effective_schema, infer_task,
-    is_missing, split_rows,
+    Centring, ColumnKind, ColumnSchema, Dataset, FittedEncoder, Table, Task, effective_schema,
+    infer_task, is_missing, split_rows,
 };
 use crate::EngineError;
 
@@ -114,6 +114,17 @@ pub fn prepare(
     settings: &Preprocessing,
     seed: u64,
 ) -> Result<Prepared, EngineError> {
+    prepare_for_intercept(table, settings, seed, true)
+}
+
+/// [`prepare`] for a model that fits an intercept or not (`training.fit_intercept`): without
+/// one, numeric features are scaled but not centred, so zero stays zero.
+pub fn prepare_for_intercept(
+    table: &Table,
+    settings: &Preprocessing,
+    seed: u64,
+    fit_intercept: bool,
+) -> Result<Prepared, EngineError> {
     settings.validate()?;
     let target_column = target_index(table, &settings.target)?;
     let schema = effective_schema(table, &settings.column_kinds)?;
@@ -172,7 +183,12 @@ pub fn prepare(
         seed,
     )?;
 
-    let encoder = FittedEncoder::fit(table, &feature_columns, &split.train)?;
+    let centring = if fit_intercept {
+        Centring::Mean
+    } else {
+        Centring::None
+    };
+    let encoder = FittedEncoder::fit_centred(table, &feature_columns, &split.train, centring)?;
     let feature_names = encoder.feature_names();
     // Targets by table row, to pick out each split's in its own order.
     let mut target_by_row = vec![f64::NAN; table.rows.len()];
