@@ -274,3 +274,63 @@ both! {
         assert!(with(&|s| s.protocol = generic("/api/../admin")).unwrap_err().contains("dot segments"));
     }
 }
+
+both! {
+    fn an_answer_without_a_usable_prediction_never_passes_a_class_label() {
+        let zero = case(Expectation::ClassLabel { label: json!(0) });
+        let oip = endpoint(Protocol::OpenInference { output: None });
+        let oip_answer = |output: Value| ok(&json!({ "outputs": [output] }).to_string());
+        for (answer, says) in [
+            // The argmax of an empty list was 0.
+            (oip_answer(json!({"name": "p", "shape": [1, 0], "datatype": "FP64", "data": []})), "no values"),
+            // Strings were filtered out of the "probabilities", leaving none.
+            (oip_answer(json!({"name": "p", "shape": [1, 2], "datatype": "BYTES", "data": ["a", "b"]})), "not all numbers"),
+            // A shape whose product overflows panicked in debug builds and wrapped to 0 in release.
+            (oip_answer(json!({"name": "p", "shape": [1, 4_294_967_296_u64, 4_294_967_296_u64], "datatype": "FP64", "data": []})), "too large"),
+            // A negative or fractional dimension was silently dropped from the shape.
+            (oip_answer(json!({"name": "p", "shape": [1, -1], "datatype": "FP64", "data": [0]})), "whole numbers"),
+        ] {
+            let outcome = judge(&oip, &zero, &answer);
+            assert_eq!(outcome.verdict, Verdict::Fail, "{}", outcome.summary);
+            assert!(outcome.summary.contains(says), "{says}: {}", outcome.summary);
+        }
+
+        // The same holes in the other protocols' answers: empty and non-numeric lists.
+        let tf = endpoint(Protocol::TfServing { columnar: false });
+        let mlflow = endpoint(Protocol::Mlflow { format: MlflowFormat::DataframeSplit });
+        let generic = endpoint(Protocol::GenericJson { path: "/p".into(), request: json!({}), prediction_pointer: "/p".into() });
+        for (server, body) in [
+            (&tf, r#"{"predictions": [[]]}"#),
+            (&tf, r#"{"predictions": [[0.9, "x"]]}"#),
+            (&mlflow, r#"{"predictions": [[]]}"#),
+            (&mlflow, r#"{"predictions": [[null, null]]}"#),
+            (&generic, r#"{"p": []}"#),
+            (&generic, r#"{"p": [true, 0.2]}"#),
+        ] {
+            let outcome = judge(server, &zero, &ok(body));
+            assert_eq!(outcome.verdict, Verdict::Fail, "{body}: {}", outcome.summary);
+        }
+        let empty = judge(&generic, &zero, &ok(r#"{"p": []}"#));
+        assert!(empty.summary.contains("empty list"), "{}", empty.summary);
+        let mixed = judge(&tf, &zero, &ok(r#"{"predictions": [[0.9, "x"]]}"#));
+        assert!(mixed.summary.contains(r#"[0.9,"x"]"#), "says what it held: {}", mixed.summary);
+
+        // Probabilities must all be numbers too, not only the one asked about.
+        let probability = case(Expectation::ClassProbability { class: 0, at_least: 0.5 });
+        let outcome = judge(&tf, &probability, &ok(r#"{"predictions": [[0.9, "x"]]}"#));
+        assert_eq!(outcome.verdict, Verdict::Fail, "{}", outcome.summary);
+    }
+
+    fn a_one_element_answer_is_a_label_not_a_probability_vector() {
+        let tf = endpoint(Protocol::TfServing { columnar: false });
+        let two = case(Expectation::ClassLabel { label: json!(2) });
+        let outcome = judge(&tf, &two, &ok(r#"{"predictions": [[2]]}"#));
+        assert_eq!(outcome.verdict, Verdict::Pass, "{}", outcome.summary);
+        let zero = case(Expectation::ClassLabel { label: json!(0) });
+        let outcome = judge(&tf, &zero, &ok(r#"{"predictions": [[2]]}"#));
+        assert_eq!(outcome.summary, "Predicted class 2; expected 0.");
+        // A probability vector still reads its argmax.
+        let outcome = judge(&tf, &two, &ok(r#"{"predictions": [[0.1, 0.2, 0.7]]}"#));
+        assert_eq!(outcome.verdict, Verdict::Pass, "{}", outcome.summary);
+    }
+}

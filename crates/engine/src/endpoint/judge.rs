@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::protocol::extract_prediction;
+use super::protocol::{excerpt_json, extract_prediction};
 use super::{EndpointSpec, Expectation, SmokeCase};
 use crate::checks::Verdict;
 use crate::metrics::argmax;
@@ -236,11 +236,13 @@ fn expectation_holds(expect: &Expectation, prediction: &Value) -> (bool, String)
             .filter(|a| a.len() == 1)
             .and_then(|a| a[0].as_f64())
     });
-    let need_number = || (false, format!("Expected a number, got {prediction}."));
+    // What the server sent is shown cut short: it chooses the length.
+    let shown = excerpt_json(prediction);
+    let need_number = || (false, format!("Expected a number, got {shown}."));
     match expect {
         Expectation::Exact { value } => (
             prediction == value,
-            format!("Predicted {prediction}; expected exactly {value}."),
+            format!("Predicted {shown}; expected exactly {value}."),
         ),
         Expectation::Absolute { value, tolerance } => match number {
             Some(p) => (
@@ -267,26 +269,25 @@ fn expectation_holds(expect: &Expectation, prediction: &Value) -> (bool, String)
             None => need_number(),
         },
         Expectation::ClassLabel { label } => {
-            let predicted = match prediction.as_array() {
-                Some(probs) => {
-                    let p: Vec<f64> = probs.iter().filter_map(Value::as_f64).collect();
-                    Value::from(argmax(&p))
-                }
-                None => prediction.clone(),
+            let predicted = match predicted_class(prediction) {
+                Ok(class) => class,
+                Err(problem) => return (false, problem),
             };
             // 2 and 2.0 are the same class.
             let same = predicted == *label
                 || (predicted.as_f64().is_some() && predicted.as_f64() == label.as_f64());
             (
                 same,
-                format!("Predicted class {predicted}; expected {label}."),
+                format!(
+                    "Predicted class {}; expected {label}.",
+                    excerpt_json(&predicted)
+                ),
             )
         }
         Expectation::ClassProbability { class, at_least } => {
-            match prediction
-                .as_array()
-                .and_then(|p| p.get(*class))
-                .and_then(Value::as_f64)
+            match probabilities(prediction)
+                .ok()
+                .and_then(|p| p.get(*class).copied())
             {
                 Some(p) => (
                     p >= *at_least,
@@ -294,9 +295,40 @@ fn expectation_holds(expect: &Expectation, prediction: &Value) -> (bool, String)
                 ),
                 None => (
                     false,
-                    format!("Expected a probability list with class {class}, got {prediction}."),
+                    format!("Expected a probability list with class {class}, got {shown}."),
                 ),
             }
         }
     }
+}
+
+/// The class a prediction names: a label as it is, a one-element list's element (servers wrap
+/// labels so), or the most probable class of a probability vector.
+fn predicted_class(prediction: &Value) -> Result<Value, String> {
+    match prediction.as_array().map(Vec::as_slice) {
+        None => Ok(prediction.clone()),
+        Some([]) => Err("The answer holds an empty list, not a prediction.".into()),
+        Some([one]) => predicted_class(one),
+        Some(_) => probabilities(prediction).map(|p| Value::from(argmax(&p))),
+    }
+}
+
+/// A probability vector: a list of two or more numbers, every one of them a number (none
+/// silently dropped, which would shift the classes).
+fn probabilities(prediction: &Value) -> Result<Vec<f64>, String> {
+    let unusable = || {
+        format!(
+            "Expected a list of class probabilities; the values are not all numbers: {}.",
+            excerpt_json(prediction)
+        )
+    };
+    let items = prediction.as_array().ok_or_else(unusable)?;
+    if items.is_empty() {
+        return Err("The answer holds an empty list, not a prediction.".into());
+    }
+    items
+        .iter()
+        .map(|v| v.as_f64().filter(|p| p.is_finite()))
+        .collect::<Option<Vec<f64>>>()
+        .ok_or_else(unusable)
 }

@@ -159,17 +159,24 @@ pub(super) fn extract_prediction(protocol: &Protocol, answer: &Value) -> Result<
                 .get("data")
                 .and_then(Value::as_array)
                 .ok_or("the output has no `data`")?;
-            let shape: Vec<u64> = chosen
-                .get("shape")
-                .and_then(Value::as_array)
-                .map(|s| s.iter().filter_map(Value::as_u64).collect())
-                .unwrap_or_default();
+            let shape = output_shape(chosen)?;
             if shape.first() != Some(&1) {
                 return Err(format!(
                     "output shape {shape:?} does not start with the 1 row sent"
                 ));
             }
-            let per_row: u64 = shape[1..].iter().product();
+            // The server chooses these numbers: a product that overflows is an answer too
+            // large to hold, never a panic or a wrap to 0.
+            let per_row = shape[1..]
+                .iter()
+                .try_fold(1u64, |n, &d| n.checked_mul(d))
+                .ok_or_else(|| format!("output shape {shape:?} is too large to hold"))?;
+            if per_row == 0 {
+                return Err(format!(
+                    "the output holds no values (shape {shape:?}, `data` {})",
+                    excerpt_json(&Value::Array(data.clone()))
+                ));
+            }
             if data.len() as u64 != per_row {
                 return Err(format!(
                     "output `data` has {} values for shape {shape:?}",
@@ -207,5 +214,35 @@ pub(super) fn extract_prediction(protocol: &Protocol, answer: &Value) -> Result<
             .pointer(prediction_pointer)
             .cloned()
             .ok_or_else(|| format!("nothing at JSON Pointer `{prediction_pointer}`")),
+    }
+}
+
+/// An Open Inference output's `shape`: every dimension a whole number, none dropped.
+fn output_shape(output: &Value) -> Result<Vec<u64>, String> {
+    let dims = output
+        .get("shape")
+        .and_then(Value::as_array)
+        .ok_or("the output has no `shape` list")?;
+    dims.iter()
+        .map(Value::as_u64)
+        .collect::<Option<_>>()
+        .ok_or_else(|| {
+            format!(
+                "output shape {} is not a list of whole numbers",
+                excerpt_json(&Value::Array(dims.clone()))
+            )
+        })
+}
+
+/// A value as compact JSON, cut to a length a one-line message can carry.
+pub(super) fn excerpt_json(value: &Value) -> String {
+    const LIMIT: usize = 120;
+    let text = value.to_string();
+    if text.chars().count() <= LIMIT {
+        text
+    } else {
+        let mut cut: String = text.chars().take(LIMIT).collect();
+        cut.push('…');
+        cut
     }
 }
