@@ -565,15 +565,16 @@ pub struct CaseResult {
 pub fn result_of(
     spec: &EndpointSpec,
     case: &SmokeCase,
+    request: &Request,
     answer: &Result<assay_engine::endpoint::Response, Transport>,
 ) -> CaseResult {
     match answer {
         Ok(response) => CaseResult {
-            outcome: judge(spec, case, response),
+            outcome: judge(spec, case, request, response),
             runs_in_ci: false,
         },
         Err(failure) => CaseResult {
-            outcome: judge_transport(case, failure, spec),
+            outcome: judge_transport(spec, case, request, failure),
             runs_in_ci: *failure == Transport::Cors,
         },
     }
@@ -871,15 +872,20 @@ mod tests {
                 body: json!({"outputs": [{"name": "p", "shape": [1, 1], "datatype": "BYTES", "data": [label]}]})
                     .to_string(),
                 latency_ms: 3.0,
+                location: None,
             })
         };
         let cases = &spec.cases;
         let label = |i: usize| fields(&cases[i].expect)[0].1.clone();
+        let run = |i: usize, answer| {
+            let request = request_for(&spec, &cases[i], Route::Direct);
+            result_of(&spec, &cases[i], &request, &answer)
+        };
         let results = [
-            result_of(&spec, &cases[0], &answer(&label(0))),
-            result_of(&spec, &cases[1], &answer("nonsense")),
-            result_of(&spec, &cases[2], &Err(Transport::Cors)),
-            result_of(&spec, &cases[3], &Err(Transport::ConnectionRefused)),
+            run(0, answer(&label(0))),
+            run(1, answer("nonsense")),
+            run(2, Err(Transport::Cors)),
+            run(3, Err(Transport::ConnectionRefused)),
         ];
         let verdicts: Vec<_> = results.iter().map(|r| r.outcome.verdict).collect();
         assert_eq!(

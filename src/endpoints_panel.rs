@@ -83,7 +83,7 @@ pub fn EndpointsPanel(
             for case in &spec.cases {
                 let request = request_for(&spec, case, route);
                 let answer = fetch::send(&request, &headers, spec.timeout_ms).await;
-                let result = result_of(&spec, case, &answer);
+                let result = result_of(&spec, case, &request, &answer);
                 if results.try_update(|r| r.push(result)).is_none() {
                     return; // The panel is gone.
                 }

@@ -4,7 +4,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::protocol::{excerpt_json, extract_prediction};
+use super::excerpt::{error_excerpt, excerpt_json, excerpt_text};
+use super::protocol::{Request, extract_prediction};
 use super::{EndpointSpec, Expectation, SmokeCase};
 use crate::checks::Verdict;
 use crate::metrics::argmax;
@@ -16,6 +17,8 @@ pub struct Response {
     pub content_type: Option<String>,
     pub body: String,
     pub latency_ms: f64,
+    /// The `Location` header, which a redirect names its target in.
+    pub location: Option<String>,
 }
 
 /// Why no answer came back.
@@ -46,21 +49,43 @@ pub struct CaseOutcome {
     pub prediction: Option<Value>,
 }
 
-fn outcome(case: &SmokeCase, passed: bool, summary: String) -> CaseOutcome {
+/// A verdict on `request`. A failure names the request (method and URL), so a reader knows
+/// which of a spec's requests it was without the spec at hand.
+fn outcome(name: &str, request: &Request, passed: bool, summary: String) -> CaseOutcome {
     CaseOutcome {
-        case: case.name.clone(),
+        case: name.to_owned(),
         verdict: if passed { Verdict::Pass } else { Verdict::Fail },
-        summary,
+        summary: if passed {
+            summary
+        } else {
+            format!("{summary} ({} {})", request.method, request.url)
+        },
         status: None,
         latency_ms: None,
         prediction: None,
     }
 }
 
+/// A verdict on a `response` to `request`, carrying its status and latency.
+fn answered(
+    name: &str,
+    request: &Request,
+    response: &Response,
+    passed: bool,
+    summary: String,
+) -> CaseOutcome {
+    CaseOutcome {
+        status: Some(response.status),
+        latency_ms: Some(response.latency_ms),
+        ..outcome(name, request, passed, summary)
+    }
+}
+
 pub fn judge_transport(
-    case: &SmokeCase,
-    failure: &Transport,
     endpoint: &EndpointSpec,
+    case: &SmokeCase,
+    request: &Request,
+    failure: &Transport,
 ) -> CaseOutcome {
     let summary = match failure {
         Transport::ConnectionRefused => format!("Connection refused: nothing listens at {}.", endpoint.base_url),
@@ -70,13 +95,33 @@ pub fn judge_transport(
         Transport::Cors => "The browser blocked the answer: the server sends no CORS headers. This case runs in CI (`assay run`), or through `assay serve`'s relay.".into(),
         Transport::Other { message } => format!("The request failed: {message}."),
     };
-    outcome(case, false, summary)
+    outcome(&case.name, request, false, summary)
 }
 
-/// The first lines of a body, for error messages.
-fn first_lines(body: &str) -> String {
-    let text: String = body.lines().take(3).collect::<Vec<_>>().join(" / ");
-    text.chars().take(300).collect()
+/// Why a status that is not 2xx fails: a redirect is never followed (it may carry the request
+/// and its credentials to another server, whose answer would then be judged), so it says where
+/// it pointed; any other status says what the body says went wrong.
+fn status_failure(response: &Response) -> Option<String> {
+    match response.status {
+        200..=299 => None,
+        300..=399 => Some(format!(
+            "HTTP {} redirects {}; requests are not redirected, so set `base_url` to the \
+             address that answers itself.",
+            response.status,
+            match &response.location {
+                Some(location) => format!("to {}", excerpt_text(location)),
+                None => "without naming where".into(),
+            }
+        )),
+        status => {
+            let said = error_excerpt(&response.body);
+            Some(if said.is_empty() {
+                format!("HTTP {status} with an empty body.")
+            } else {
+                format!("HTTP {status}: {said}")
+            })
+        }
+    }
 }
 
 /// Bare `NaN`/`Infinity` tokens outside strings: valid to TF Serving, invalid JSON.
@@ -105,17 +150,30 @@ fn has_non_finite_token(body: &str) -> bool {
     false
 }
 
+/// The readiness check as a case of its own: any 2xx answer is ready.
+pub fn judge_health(
+    _endpoint: &EndpointSpec,
+    request: &Request,
+    response: &Response,
+) -> CaseOutcome {
+    let (passed, summary) = match status_failure(response) {
+        Some(failure) => (false, format!("Readiness check: {failure}")),
+        None => (
+            true,
+            format!("Readiness check answered HTTP {}.", response.status),
+        ),
+    };
+    answered("health", request, response, passed, summary)
+}
+
 /// The metadata contract: 200, JSON, naming the model, with `inputs` and `outputs` lists.
-pub fn judge_metadata(endpoint: &EndpointSpec, response: &Response) -> CaseOutcome {
-    let (passed, summary) = if !(200..300).contains(&response.status) {
-        (
-            false,
-            format!(
-                "Metadata answered HTTP {}: {}",
-                response.status,
-                first_lines(&response.body)
-            ),
-        )
+pub fn judge_metadata(
+    endpoint: &EndpointSpec,
+    request: &Request,
+    response: &Response,
+) -> CaseOutcome {
+    let (passed, summary) = if let Some(failure) = status_failure(response) {
+        (false, format!("Metadata: {failure}"))
     } else {
         match serde_json::from_str::<Value>(&response.body) {
             Err(e) => (false, format!("Metadata is not valid JSON ({e}).")),
@@ -128,7 +186,8 @@ pub fn judge_metadata(endpoint: &EndpointSpec, response: &Response) -> CaseOutco
                     (
                         false,
                         format!(
-                            "Metadata names the model `{name}`, not `{}`.",
+                            "Metadata names the model `{}`, not `{}`.",
+                            excerpt_text(name),
                             endpoint.model
                         ),
                     )
@@ -140,38 +199,21 @@ pub fn judge_metadata(endpoint: &EndpointSpec, response: &Response) -> CaseOutco
             }
         }
     };
-    CaseOutcome {
-        case: "metadata".into(),
-        verdict: if passed { Verdict::Pass } else { Verdict::Fail },
-        summary,
-        status: Some(response.status),
-        latency_ms: Some(response.latency_ms),
-        prediction: None,
-    }
+    answered("metadata", request, response, passed, summary)
 }
 
-pub fn judge(endpoint: &EndpointSpec, case: &SmokeCase, response: &Response) -> CaseOutcome {
+pub fn judge(
+    endpoint: &EndpointSpec,
+    case: &SmokeCase,
+    request: &Request,
+    response: &Response,
+) -> CaseOutcome {
     let result = |passed: bool, summary: String, prediction: Option<Value>| CaseOutcome {
-        status: Some(response.status),
-        latency_ms: Some(response.latency_ms),
         prediction,
-        ..outcome(case, passed, summary)
+        ..answered(&case.name, request, response, passed, summary)
     };
-    if !(200..300).contains(&response.status) {
-        let deviation = if response.status == 500 {
-            " (for a bad request the protocol says 400 with a JSON error)"
-        } else {
-            ""
-        };
-        return result(
-            false,
-            format!(
-                "HTTP {}{deviation}: {}",
-                response.status,
-                first_lines(&response.body)
-            ),
-            None,
-        );
+    if let Some(failure) = status_failure(response) {
+        return result(false, failure, None);
     }
     let json_type = response
         .content_type
@@ -191,7 +233,7 @@ pub fn judge(endpoint: &EndpointSpec, case: &SmokeCase, response: &Response) -> 
                 false,
                 format!(
                     "The answer is not valid JSON ({e}): {}",
-                    first_lines(&response.body)
+                    error_excerpt(&response.body)
                 ),
                 None,
             );
@@ -202,7 +244,7 @@ pub fn judge(endpoint: &EndpointSpec, case: &SmokeCase, response: &Response) -> 
             false,
             format!(
                 "Content type is {:?}, not JSON.",
-                response.content_type.as_deref().unwrap_or("missing")
+                excerpt_text(response.content_type.as_deref().unwrap_or("missing"))
             ),
             Some(answer),
         );

@@ -6,6 +6,7 @@
 //! Protocol (KServe V2: MLServer, KServe, Triton), TensorFlow Serving REST, the MLflow scoring
 //! server, and generic JSON with a request template and a JSON Pointer.
 
+mod excerpt;
 mod generate;
 mod judge;
 mod load;
@@ -15,7 +16,9 @@ mod secrets;
 use serde::{Deserialize, Serialize};
 
 pub use generate::{DraftCases, draft_cases};
-pub use judge::{CaseOutcome, Response, Transport, judge, judge_metadata, judge_transport};
+pub use judge::{
+    CaseOutcome, Response, Transport, judge, judge_health, judge_metadata, judge_transport,
+};
 pub use load::{LoadPlan, LoadSummary, Threshold, summarize};
 pub use protocol::{Request, build_request, health_request, metadata_request};
 pub use secrets::{refuse_literal_secrets, resolve_headers};

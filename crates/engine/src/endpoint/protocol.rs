@@ -2,6 +2,7 @@
 
 use serde_json::{Value, json};
 
+use super::excerpt::excerpt_json;
 use super::{EndpointSpec, MlflowFormat, Protocol, SmokeCase};
 
 /// An HTTP request, ready for any client. Credential headers are added by the caller after
@@ -232,17 +233,4 @@ fn output_shape(output: &Value) -> Result<Vec<u64>, String> {
                 excerpt_json(&Value::Array(dims.clone()))
             )
         })
-}
-
-/// A value as compact JSON, cut to a length a one-line message can carry.
-pub(super) fn excerpt_json(value: &Value) -> String {
-    const LIMIT: usize = 120;
-    let text = value.to_string();
-    if text.chars().count() <= LIMIT {
-        text
-    } else {
-        let mut cut: String = text.chars().take(LIMIT).collect();
-        cut.push('…');
-        cut
-    }
 }
