@@ -451,3 +451,26 @@ both! {
         assert_eq!(fine.verdict, Verdict::Pass);
     }
 }
+
+both! {
+    fn two_endpoints_with_one_name_are_refused() {
+        use assay_engine::data::{Preprocessing, Task};
+        use assay_engine::model::ModelSpec;
+        use assay_engine::spec::{DatasetSpec, Spec};
+        use assay_engine::train::TrainConfig;
+        let mut spec = Spec::new(
+            "two",
+            DatasetSpec::from_csv("diabetes.csv", common::DIABETES, 442),
+            Preprocessing::new("progression", Task::Regression),
+            ModelSpec::LinearRegression,
+            TrainConfig::default(),
+            vec![],
+        );
+        spec.endpoints = vec![endpoint(Protocol::OpenInference { output: None }), endpoint(Protocol::TfServing { columnar: false })];
+        // Reports, the relay's routes and JUnit test names are keyed by the endpoint's name.
+        let error = spec.validate().unwrap_err().to_string();
+        assert!(error.contains("endpoints") && error.contains("`iris`") && error.contains("more than one"), "{error}");
+        spec.endpoints[1].name = "iris-v1".into();
+        assert!(spec.validate().is_ok());
+    }
+}
