@@ -32,18 +32,22 @@ pub enum ProtocolChoice {
     TfServingColumns,
     MlflowSplit,
     MlflowRecords,
+    MlflowInstancesRecords,
+    MlflowInputsColumns,
     MlflowInstances,
     MlflowInputs,
     GenericJson,
 }
 
 impl ProtocolChoice {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 10] = [
         Self::OpenInference,
         Self::TfServingRows,
         Self::TfServingColumns,
         Self::MlflowSplit,
         Self::MlflowRecords,
+        Self::MlflowInstancesRecords,
+        Self::MlflowInputsColumns,
         Self::MlflowInstances,
         Self::MlflowInputs,
         Self::GenericJson,
@@ -56,6 +60,8 @@ impl ProtocolChoice {
             Self::TfServingColumns => "tf_serving_columns",
             Self::MlflowSplit => "mlflow_split",
             Self::MlflowRecords => "mlflow_records",
+            Self::MlflowInstancesRecords => "mlflow_instances_records",
+            Self::MlflowInputsColumns => "mlflow_inputs_columns",
             Self::MlflowInstances => "mlflow_instances",
             Self::MlflowInputs => "mlflow_inputs",
             Self::GenericJson => "generic_json",
@@ -67,10 +73,12 @@ impl ProtocolChoice {
             Self::OpenInference => "Open Inference (KServe V2: MLServer, KServe, Triton)",
             Self::TfServingRows => "TF Serving, rows (instances)",
             Self::TfServingColumns => "TF Serving, columns (inputs)",
-            Self::MlflowSplit => "MLflow, dataframe_split",
-            Self::MlflowRecords => "MLflow, dataframe_records",
-            Self::MlflowInstances => "MLflow, instances",
-            Self::MlflowInputs => "MLflow, inputs",
+            Self::MlflowSplit => "MLflow, dataframe_split (named columns)",
+            Self::MlflowRecords => "MLflow, dataframe_records (named columns)",
+            Self::MlflowInstancesRecords => "MLflow, instances as records (named columns)",
+            Self::MlflowInputsColumns => "MLflow, inputs as columns (named columns)",
+            Self::MlflowInstances => "MLflow, instances as rows (tensor signature)",
+            Self::MlflowInputs => "MLflow, inputs as rows (tensor signature)",
             Self::GenericJson => "Generic JSON",
         }
     }
@@ -79,15 +87,32 @@ impl ProtocolChoice {
         Self::ALL.into_iter().find(|p| p.id() == id)
     }
 
-    /// Whether the server addresses models by name (and version).
-    pub fn names_models(self) -> bool {
-        !matches!(
+    fn is_mlflow(self) -> bool {
+        matches!(
             self,
             Self::MlflowSplit
                 | Self::MlflowRecords
+                | Self::MlflowInstancesRecords
+                | Self::MlflowInputsColumns
                 | Self::MlflowInstances
                 | Self::MlflowInputs
-                | Self::GenericJson
+        )
+    }
+
+    /// Whether the server addresses models by name (and version).
+    pub fn names_models(self) -> bool {
+        !(self.is_mlflow() || self == Self::GenericJson)
+    }
+
+    /// What to know when choosing among this protocol's forms.
+    pub fn hint(self) -> Option<&'static str> {
+        // MLflow refuses the other kind with 400 SCHEMA_ENFORCEMENT_FAILED.
+        self.is_mlflow().then_some(
+            "MLflow checks the input against the model's signature. A model saved with a column \
+             signature (fitted on a DataFrame with named columns, the usual case) takes named \
+             columns: dataframe_split, dataframe_records, instances as records or inputs as \
+             columns. A model saved with a tensor signature takes rows: instances or inputs as \
+             rows.",
         )
     }
 }
@@ -160,6 +185,12 @@ impl EndpointForm {
             },
             ProtocolChoice::MlflowRecords => Protocol::Mlflow {
                 format: MlflowFormat::DataframeRecords,
+            },
+            ProtocolChoice::MlflowInstancesRecords => Protocol::Mlflow {
+                format: MlflowFormat::InstancesRecords,
+            },
+            ProtocolChoice::MlflowInputsColumns => Protocol::Mlflow {
+                format: MlflowFormat::InputsColumns,
             },
             ProtocolChoice::MlflowInstances => Protocol::Mlflow {
                 format: MlflowFormat::Instances,
@@ -260,6 +291,8 @@ impl EndpointForm {
                 MlflowFormat::DataframeRecords => ProtocolChoice::MlflowRecords,
                 MlflowFormat::Instances => ProtocolChoice::MlflowInstances,
                 MlflowFormat::Inputs => ProtocolChoice::MlflowInputs,
+                MlflowFormat::InstancesRecords => ProtocolChoice::MlflowInstancesRecords,
+                MlflowFormat::InputsColumns => ProtocolChoice::MlflowInputsColumns,
             },
             Protocol::GenericJson {
                 path,
@@ -784,9 +817,41 @@ mod tests {
                 "http://127.0.0.1:8080/invocations",
                 "http://127.0.0.1:8080/invocations",
                 "http://127.0.0.1:8080/invocations",
+                "http://127.0.0.1:8080/invocations",
+                "http://127.0.0.1:8080/invocations",
                 "http://127.0.0.1:8080/predict",
             ]
         );
+    }
+
+    #[test]
+    fn mlflow_choices_say_which_form_a_column_signature_needs() {
+        let named = [
+            ProtocolChoice::MlflowSplit,
+            ProtocolChoice::MlflowRecords,
+            ProtocolChoice::MlflowInstancesRecords,
+            ProtocolChoice::MlflowInputsColumns,
+        ];
+        let rows = [
+            ProtocolChoice::MlflowInstances,
+            ProtocolChoice::MlflowInputs,
+        ];
+        for choice in named {
+            assert!(
+                choice.label().contains("named columns"),
+                "{}",
+                choice.label()
+            );
+        }
+        for choice in rows {
+            assert!(choice.label().contains("rows"), "{}", choice.label());
+        }
+        let hint = ProtocolChoice::MlflowInstances.hint().unwrap();
+        assert!(
+            hint.contains("column signature") && hint.contains("tensor signature"),
+            "{hint}"
+        );
+        assert_eq!(ProtocolChoice::OpenInference.hint(), None);
     }
 
     #[test]

@@ -168,6 +168,12 @@ pub fn EndpointsPanel(
                 }}
                 {text_field("Timeout (ms)", "endpoint-timeout", form, |f| f.timeout_ms.clone(), |f, v| f.timeout_ms = v)}
             </div>
+            {move || {
+                protocol
+                    .get()
+                    .hint()
+                    .map(|hint| view! { <p class="muted" data-testid="protocol-hint">{hint}</p> })
+            }}
             <fieldset class="credential">
                 <legend>"Credential (optional)"</legend>
                 <div class="field-grid">

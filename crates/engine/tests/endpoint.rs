@@ -146,6 +146,9 @@ both! {
             (MlflowFormat::DataframeRecords, json!({"dataframe_records": [{"sepal_length":5.1,"sepal_width":3.5,"petal_length":1.4,"petal_width":0.2}]})),
             (MlflowFormat::Instances, json!({"instances": [[5.1,3.5,1.4,0.2]]})),
             (MlflowFormat::Inputs, json!({"inputs": [[5.1,3.5,1.4,0.2]]})),
+            // The named-column forms a model saved with a column signature accepts.
+            (MlflowFormat::InstancesRecords, json!({"instances": [{"sepal_length":5.1,"sepal_width":3.5,"petal_length":1.4,"petal_width":0.2}]})),
+            (MlflowFormat::InputsColumns, json!({"inputs": {"sepal_length":[5.1],"sepal_width":[3.5],"petal_length":[1.4],"petal_width":[0.2]}})),
         ] {
             let mlflow = endpoint(Protocol::Mlflow { format });
             let request = build_request(&mlflow, &case(expect.clone()));

@@ -92,10 +92,18 @@ pub enum Protocol {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MlflowFormat {
+    /// `{"dataframe_split": {"columns": [...], "data": [[...]]}}`: named columns.
     DataframeSplit,
+    /// `{"dataframe_records": [{col: v}]}`: named columns.
     DataframeRecords,
+    /// `{"instances": [[...]]}`: rows, for a model saved with a tensor signature.
     Instances,
+    /// `{"inputs": [[...]]}`: rows, for a model saved with a tensor signature.
     Inputs,
+    /// `{"instances": [{col: v}]}`: named columns.
+    InstancesRecords,
+    /// `{"inputs": {col: [v]}}`: named columns.
+    InputsColumns,
 }
 
 /// One known input and what the model must answer.

@@ -55,9 +55,7 @@ pub fn build_request(endpoint: &EndpointSpec, case: &SmokeCase) -> Request {
         }
         Protocol::TfServing { columnar } => {
             let body = if *columnar {
-                let columns: serde_json::Map<String, Value> =
-                    record.into_iter().map(|(k, v)| (k, json!([v]))).collect();
-                json!({ "inputs": columns })
+                json!({ "inputs": columns(record) })
             } else {
                 json!({ "instances": [row] })
             };
@@ -71,6 +69,8 @@ pub fn build_request(endpoint: &EndpointSpec, case: &SmokeCase) -> Request {
                 MlflowFormat::DataframeRecords => json!({ "dataframe_records": [record] }),
                 MlflowFormat::Instances => json!({ "instances": [row] }),
                 MlflowFormat::Inputs => json!({ "inputs": [row] }),
+                MlflowFormat::InstancesRecords => json!({ "instances": [record] }),
+                MlflowFormat::InputsColumns => json!({ "inputs": columns(record) }),
             };
             (format!("{}/invocations", base(endpoint)), body)
         }
@@ -84,6 +84,11 @@ pub fn build_request(endpoint: &EndpointSpec, case: &SmokeCase) -> Request {
         url,
         body: Some(body.to_string()),
     }
+}
+
+/// One row as columns: each feature's name with the list of its one value.
+fn columns(record: serde_json::Map<String, Value>) -> Value {
+    Value::Object(record.into_iter().map(|(k, v)| (k, json!([v]))).collect())
 }
 
 /// Replaces the strings `"{{row}}"` and `"{{record}}"` anywhere in `template`.
