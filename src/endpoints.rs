@@ -7,8 +7,8 @@ use std::fmt;
 
 use assay_engine::checks::Verdict;
 use assay_engine::endpoint::{
-    CaseOutcome, EndpointSpec, Expectation, Header, MlflowFormat, Protocol, Request, SmokeCase,
-    Transport, build_request, draft_cases, judge, judge_transport, resolve_headers,
+    CaseOutcome, DATATYPES, EndpointSpec, Expectation, Header, MlflowFormat, Protocol, Request,
+    SmokeCase, Transport, build_request, draft_cases, judge, judge_transport, resolve_headers,
 };
 use assay_engine::model::Network;
 use assay_engine::replay::{self, Run};
@@ -130,6 +130,15 @@ pub struct EndpointForm {
     pub path: String,
     pub request_template: String,
     pub prediction_pointer: String,
+    /// Generic JSON only: a readiness path to check first (blank: none).
+    #[serde(default)]
+    pub readiness_path: String,
+    /// Open Inference only: the input tensor's name and datatype (blank: `input-0`, and FP64
+    /// for numbers or BYTES for text).
+    #[serde(default)]
+    pub input_name: String,
+    #[serde(default)]
+    pub input_datatype: String,
     /// The credential header's name (empty: none) and the environment variable CI reads it from.
     pub header_name: String,
     pub env_name: String,
@@ -149,6 +158,9 @@ impl Default for EndpointForm {
             path: "/predict".into(),
             request_template: r#"{"rows": ["{{row}}"]}"#.into(),
             prediction_pointer: "/predictions/0".into(),
+            readiness_path: String::new(),
+            input_name: String::new(),
+            input_datatype: String::new(),
             header_name: String::new(),
             env_name: "MODEL_KEY".into(),
             features: Vec::new(),
@@ -174,10 +186,20 @@ fn valid_env_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// A form field's text, or `None` when left blank.
+fn given(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
 impl EndpointForm {
     fn protocol(&self) -> Result<Protocol, String> {
         Ok(match self.protocol {
-            ProtocolChoice::OpenInference => Protocol::OpenInference { output: None },
+            ProtocolChoice::OpenInference => Protocol::OpenInference {
+                output: None,
+                input_name: given(&self.input_name),
+                input_datatype: given(&self.input_datatype),
+            },
             ProtocolChoice::TfServingRows => Protocol::TfServing { columnar: false },
             ProtocolChoice::TfServingColumns => Protocol::TfServing { columnar: true },
             ProtocolChoice::MlflowSplit => Protocol::Mlflow {
@@ -203,8 +225,15 @@ impl EndpointForm {
                 request: serde_json::from_str(&self.request_template)
                     .map_err(|e| format!("The request template is not JSON: {e}."))?,
                 prediction_pointer: self.prediction_pointer.trim().to_owned(),
+                readiness_path: given(&self.readiness_path),
             },
         })
+    }
+
+    /// Sets the input tensor the server's metadata names (see [`input_tensor_from_metadata`]).
+    pub fn use_input_tensor(&mut self, name: String, datatype: String) {
+        self.input_name = name;
+        self.input_datatype = datatype;
     }
 
     /// The endpoint as the spec records it. The credential header's value is always
@@ -282,8 +311,18 @@ impl EndpointForm {
             ..Self::default()
         };
         form.protocol = match &spec.protocol {
-            Protocol::OpenInference { output: None } => ProtocolChoice::OpenInference,
-            Protocol::OpenInference { output: Some(_) } => return None,
+            Protocol::OpenInference {
+                output: None,
+                input_name,
+                input_datatype,
+            } => {
+                form.input_name = input_name.clone().unwrap_or_default();
+                form.input_datatype = input_datatype.clone().unwrap_or_default();
+                ProtocolChoice::OpenInference
+            }
+            Protocol::OpenInference {
+                output: Some(_), ..
+            } => return None,
             Protocol::TfServing { columnar: false } => ProtocolChoice::TfServingRows,
             Protocol::TfServing { columnar: true } => ProtocolChoice::TfServingColumns,
             Protocol::Mlflow { format } => match format {
@@ -298,7 +337,9 @@ impl EndpointForm {
                 path,
                 request,
                 prediction_pointer,
+                readiness_path,
             } => {
+                form.readiness_path = readiness_path.clone().unwrap_or_default();
                 form.path.clone_from(path);
                 form.request_template = request.to_string();
                 form.prediction_pointer.clone_from(prediction_pointer);
@@ -334,6 +375,17 @@ impl EndpointForm {
             self.cases.remove(index);
         }
     }
+}
+
+/// The first input tensor's name and datatype in an Open Inference metadata answer
+/// (`GET /v2/models/{name}`), if it lists one with a datatype of the protocol's.
+pub fn input_tensor_from_metadata(body: &str) -> Option<(String, String)> {
+    let meta: Value = serde_json::from_str(body).ok()?;
+    let input = meta.get("inputs")?.as_array()?.first()?;
+    let name = input.get("name")?.as_str()?;
+    let datatype = input.get("datatype")?.as_str()?;
+    (!name.trim().is_empty() && DATATYPES.contains(&datatype))
+        .then(|| (name.to_owned(), datatype.to_owned()))
 }
 
 /// Cases drafted from the locally trained model: representative validation rows with the
@@ -822,6 +874,82 @@ mod tests {
                 "http://127.0.0.1:8080/predict",
             ]
         );
+    }
+
+    #[test]
+    fn the_form_carries_the_input_tensor_and_the_readiness_path() {
+        let form = EndpointForm {
+            input_name: " float_input ".into(),
+            input_datatype: "FP32".into(),
+            ..drafted_form()
+        };
+        let spec = form.to_spec().unwrap();
+        assert_eq!(
+            spec.protocol,
+            Protocol::OpenInference {
+                output: None,
+                input_name: Some("float_input".into()),
+                input_datatype: Some("FP32".into()),
+            }
+        );
+        assert_eq!(
+            EndpointForm::from_spec(&spec).unwrap().to_spec().unwrap(),
+            spec
+        );
+        // Left blank, the spec says nothing and the defaults apply.
+        let plain = drafted_form().to_spec().unwrap();
+        assert!(!serde_json::to_string(&plain).unwrap().contains("input_"));
+
+        let generic = EndpointForm {
+            protocol: ProtocolChoice::GenericJson,
+            readiness_path: "/health".into(),
+            ..drafted_form()
+        };
+        let spec = generic.to_spec().unwrap();
+        let Protocol::GenericJson { readiness_path, .. } = &spec.protocol else {
+            panic!("{spec:?}")
+        };
+        assert_eq!(readiness_path.as_deref(), Some("/health"));
+        assert_eq!(
+            EndpointForm::from_spec(&spec).unwrap().to_spec().unwrap(),
+            spec
+        );
+
+        // A form saved before these fields existed still loads.
+        let mut saved = serde_json::to_value(EndpointForm::default()).unwrap();
+        for field in ["input_name", "input_datatype", "readiness_path"] {
+            saved.as_object_mut().unwrap().remove(field);
+        }
+        assert_eq!(
+            serde_json::from_value::<EndpointForm>(saved).unwrap(),
+            EndpointForm::default()
+        );
+    }
+
+    #[test]
+    fn the_input_tensor_is_read_from_the_servers_metadata() {
+        let triton = r#"{"name":"iris-onnxish","versions":["1"],"platform":"python","inputs":[{"name":"float_input","datatype":"FP32","shape":[-1,4]}],"outputs":[{"name":"label","datatype":"INT64","shape":[-1,1]}]}"#;
+        assert_eq!(
+            input_tensor_from_metadata(triton),
+            Some(("float_input".to_owned(), "FP32".to_owned()))
+        );
+        // MLServer lists no inputs; an answer that is no metadata fills nothing.
+        assert_eq!(
+            input_tensor_from_metadata(r#"{"name":"iris","inputs":[],"outputs":[]}"#),
+            None
+        );
+        assert_eq!(input_tensor_from_metadata("<html>"), None);
+        assert_eq!(
+            input_tensor_from_metadata(r#"{"inputs":[{"name":"x","datatype":"FLOAT"}]}"#),
+            None
+        );
+        let mut form = drafted_form();
+        form.use_input_tensor("float_input".into(), "FP32".into());
+        let spec = form.to_spec().unwrap();
+        let request = request_for(&spec, &spec.cases[0], Route::Direct);
+        let body: Value = serde_json::from_str(&request.body.unwrap()).unwrap();
+        assert_eq!(body["inputs"][0]["name"], json!("float_input"));
+        assert_eq!(body["inputs"][0]["datatype"], json!("FP32"));
     }
 
     #[test]

@@ -67,7 +67,11 @@ fn the_relay_forwards_only_to_the_specs_endpoints() {
     spec.endpoints = vec![EndpointSpec {
         name: "iris".into(),
         base_url: format!("http://127.0.0.1:{upstream}"),
-        protocol: Protocol::OpenInference { output: None },
+        protocol: Protocol::OpenInference {
+            output: None,
+            input_name: None,
+            input_datatype: None,
+        },
         model: "iris".into(),
         version: None,
         headers: vec![],

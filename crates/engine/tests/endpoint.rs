@@ -34,6 +34,15 @@ fn endpoint(protocol: Protocol) -> EndpointSpec {
     }
 }
 
+/// Open Inference, reading `output` (or the first), with the default input tensor.
+fn open_inference(output: Option<&str>) -> Protocol {
+    Protocol::OpenInference {
+        output: output.map(str::to_owned),
+        input_name: None,
+        input_datatype: None,
+    }
+}
+
 fn case(expect: Expectation) -> SmokeCase {
     SmokeCase {
         name: "smoke-1".into(),
@@ -68,7 +77,7 @@ fn body(request: &assay_engine::endpoint::Request) -> Value {
 
 both! {
     fn open_inference_requests_match_the_protocol() {
-        let oip = endpoint(Protocol::OpenInference { output: Some("predict_proba".into()) });
+        let oip = endpoint(open_inference(Some("predict_proba")));
         let request = build_request(&oip, &case(Expectation::ClassLabel { label: json!(0) }));
         assert_eq!(request.url, "http://127.0.0.1:8080/v2/models/iris-lr/infer");
         assert_eq!(
@@ -80,7 +89,7 @@ both! {
     }
 
     fn mlserver_and_kserve_answers_are_both_understood() {
-        let oip = endpoint(Protocol::OpenInference { output: None });
+        let oip = endpoint(open_inference(None));
         let label = case(Expectation::ClassLabel { label: json!(0) });
         // MLServer: outputs[{"name":"predict","shape":[1,1],"datatype":"INT64",...}].
         let mlserver = ok(r#"{"model_name":"iris-lr","model_version":"v0.1.0","id":"smoke-1","outputs":[{"name":"predict","shape":[1,1],"datatype":"INT64","parameters":{"content_type":"np"},"data":[0]}]}"#);
@@ -94,7 +103,7 @@ both! {
     }
 
     fn probabilities_are_judged_by_class() {
-        let oip = endpoint(Protocol::OpenInference { output: Some("predict_proba".into()) });
+        let oip = endpoint(open_inference(Some("predict_proba")));
         let answer = ok(r#"{"outputs":[{"name":"predict_proba","shape":[1,3],"datatype":"FP64","data":[0.97,0.02,0.01]}]}"#);
         let at_least = |p| case(Expectation::ClassProbability { class: 0, at_least: p });
         assert_eq!(judged(&oip, &at_least(0.9), &answer).verdict, Verdict::Pass);
@@ -105,7 +114,7 @@ both! {
     fn a_500_with_a_text_traceback_is_reported_with_its_last_line() {
         // MLServer answered a wrong feature count with 500 and a text/plain traceback whose
         // last line is the cause, well past the first 300 characters.
-        let oip = endpoint(Protocol::OpenInference { output: None });
+        let oip = endpoint(open_inference(None));
         let frames = "  File \"/srv/venv/lib/python3.11/site-packages/mlserver/handlers/dataplane.py\", line 112, in infer\n    prediction = await model.predict(payload)\n".repeat(6);
         let response = Response {
             status: 500,
@@ -169,6 +178,7 @@ both! {
             path: "/classify".into(),
             request: json!({"input_data": ["{{row}}"]}),
             prediction_pointer: "/0".into(),
+            readiness_path: None,
         });
         let c = case(Expectation::ClassLabel { label: json!(0) });
         let request = build_request(&bento, &c);
@@ -180,7 +190,7 @@ both! {
 
     fn metadata_must_name_the_model() {
         use assay_engine::endpoint::{judge_metadata, metadata_request};
-        let oip = endpoint(Protocol::OpenInference { output: None });
+        let oip = endpoint(open_inference(None));
         assert_eq!(metadata_request(&oip).unwrap().url, "http://127.0.0.1:8080/v2/models/iris-lr");
         let right = ok(r#"{"name":"iris-lr","versions":["v0.1.0"],"platform":"","inputs":[],"outputs":[]}"#);
         assert_eq!(judge_metadata(&oip, &metadata_request(&oip).unwrap(), &right).verdict, Verdict::Pass);
@@ -190,7 +200,7 @@ both! {
     }
 
     fn contract_failures_are_specific() {
-        let oip = endpoint(Protocol::OpenInference { output: None });
+        let oip = endpoint(open_inference(None));
         let c = case(Expectation::ClassLabel { label: json!(0) });
         let html = Response { content_type: Some("text/html".into()), ..ok(r#"{"outputs":[{"name":"p","shape":[1],"data":[0]}]}"#) };
         assert!(judged(&oip, &c, &html).summary.starts_with("Content type is \"text/html\""));
@@ -213,7 +223,7 @@ both! {
         let missing = resolve_headers(&reference, |_| None).unwrap_err();
         assert_eq!(missing, "header `X-Api-Key` needs the environment variable MODEL_KEY, which is not set");
 
-        let mut spec = endpoint(Protocol::OpenInference { output: None });
+        let mut spec = endpoint(open_inference(None));
         spec.headers = literal.to_vec();
         assert!(spec.validate().unwrap_err().to_string().contains("endpoints.iris.headers"));
     }
@@ -269,7 +279,7 @@ both! {
 
 both! {
     fn a_non_json_answer_with_non_ascii_text_is_judged_not_a_panic() {
-        let oip = endpoint(Protocol::OpenInference { output: None });
+        let oip = endpoint(open_inference(None));
         let page = ok("<html>Café — bientôt NaN</html>");
         let outcome = judged(&oip, &case(Expectation::ClassLabel { label: json!(0) }), &page);
         assert!(outcome.summary.starts_with("The answer is not valid JSON"), "{}", outcome.summary);
@@ -277,7 +287,7 @@ both! {
 
     fn names_and_urls_cannot_reshape_the_request() {
         let with = |f: &dyn Fn(&mut EndpointSpec)| {
-            let mut spec = endpoint(Protocol::OpenInference { output: None });
+            let mut spec = endpoint(open_inference(None));
             f(&mut spec);
             spec.validate().map_err(|e| e.to_string())
         };
@@ -287,7 +297,7 @@ both! {
         assert!(with(&|s| s.model = "../admin".into()).unwrap_err().contains("endpoints.iris.model"));
         assert!(with(&|s| s.version = Some("1?x=2".into())).unwrap_err().contains("endpoints.iris.version"));
         assert!(with(&|s| s.name = "..".into()).unwrap_err().contains("cannot be a URL path segment"));
-        let generic = |path: &str| Protocol::GenericJson { path: path.into(), request: json!({}), prediction_pointer: "/0".into() };
+        let generic = |path: &str| Protocol::GenericJson { path: path.into(), request: json!({}), prediction_pointer: "/0".into(), readiness_path: None };
         assert!(with(&|s| s.protocol = generic("/api/predict")).is_ok());
         assert!(with(&|s| s.protocol = generic("/api/../admin")).unwrap_err().contains("dot segments"));
     }
@@ -296,7 +306,7 @@ both! {
 both! {
     fn an_answer_without_a_usable_prediction_never_passes_a_class_label() {
         let zero = case(Expectation::ClassLabel { label: json!(0) });
-        let oip = endpoint(Protocol::OpenInference { output: None });
+        let oip = endpoint(open_inference(None));
         let oip_answer = |output: Value| ok(&json!({ "outputs": [output] }).to_string());
         for (answer, says) in [
             // The argmax of an empty list was 0.
@@ -316,7 +326,7 @@ both! {
         // The same holes in the other protocols' answers: empty and non-numeric lists.
         let tf = endpoint(Protocol::TfServing { columnar: false });
         let mlflow = endpoint(Protocol::Mlflow { format: MlflowFormat::DataframeSplit });
-        let generic = endpoint(Protocol::GenericJson { path: "/p".into(), request: json!({}), prediction_pointer: "/p".into() });
+        let generic = endpoint(Protocol::GenericJson { path: "/p".into(), request: json!({}), prediction_pointer: "/p".into(), readiness_path: None });
         for (server, body) in [
             (&tf, r#"{"predictions": [[]]}"#),
             (&tf, r#"{"predictions": [[0.9, "x"]]}"#),
@@ -383,7 +393,7 @@ both! {
     }
 
     fn server_text_reaches_the_summary_without_control_characters() {
-        let oip = endpoint(Protocol::OpenInference { output: None });
+        let oip = endpoint(open_inference(None));
         let c = case(Expectation::ClassLabel { label: json!(0) });
         let hostile = Response {
             status: 503,
@@ -400,7 +410,7 @@ both! {
 
     fn every_failure_names_the_method_and_url() {
         use assay_engine::endpoint::{judge_metadata, metadata_request};
-        let oip = endpoint(Protocol::OpenInference { output: None });
+        let oip = endpoint(open_inference(None));
         let c = case(Expectation::ClassLabel { label: json!(0) });
         let request = build_request(&oip, &c);
         let infer = "(POST http://127.0.0.1:8080/v2/models/iris-lr/infer)";
@@ -422,7 +432,7 @@ both! {
 
     fn a_redirect_fails_the_case_naming_where_it_pointed() {
         use assay_engine::endpoint::{judge_health, judge_metadata, metadata_request};
-        let oip = endpoint(Protocol::OpenInference { output: None });
+        let oip = endpoint(open_inference(None));
         let c = case(Expectation::ClassLabel { label: json!(0) });
         // The other server's answer would pass: a redirect must fail before it is read.
         let redirect = Response {
@@ -469,11 +479,93 @@ both! {
             TrainConfig::default(),
             vec![],
         );
-        spec.endpoints = vec![endpoint(Protocol::OpenInference { output: None }), endpoint(Protocol::TfServing { columnar: false })];
+        spec.endpoints = vec![endpoint(open_inference(None)), endpoint(Protocol::TfServing { columnar: false })];
         // Reports, the relay's routes and JUnit test names are keyed by the endpoint's name.
         let error = spec.validate().unwrap_err().to_string();
         assert!(error.contains("endpoints") && error.contains("`iris`") && error.contains("more than one"), "{error}");
         spec.endpoints[1].name = "iris-v1".into();
         assert!(spec.validate().is_ok());
+    }
+}
+
+both! {
+    fn metadata_is_compared_with_the_tensors_sent_and_read() {
+        use assay_engine::endpoint::{judge_metadata, metadata_request};
+        let oip = endpoint(open_inference(None));
+        let request = metadata_request(&oip).unwrap();
+        let verdict = |meta: Value| judge_metadata(&oip, &request, &ok(&meta.to_string()));
+        // Triton's metadata for an ONNX-style model: the spec sends `input-0` as FP64.
+        let triton = verdict(json!({"name": "iris-lr", "versions": ["1"], "platform": "python",
+            "inputs": [{"name": "float_input", "datatype": "FP32", "shape": [-1, 4]}],
+            "outputs": [{"name": "label", "datatype": "INT64", "shape": [-1, 1]}]}));
+        assert_eq!(triton.verdict, Verdict::Fail);
+        assert!(triton.summary.contains("`float_input`") && triton.summary.contains("`input-0`") && triton.summary.contains("input_name"), "{}", triton.summary);
+        // The right name, the wrong type.
+        let fp32 = verdict(json!({"name": "iris-lr", "inputs": [{"name": "input-0", "datatype": "FP32", "shape": [-1, 4]}], "outputs": []}));
+        assert_eq!(fp32.verdict, Verdict::Fail);
+        assert!(fp32.summary.contains("FP32") && fp32.summary.contains("FP64") && fp32.summary.contains("input_datatype"), "{}", fp32.summary);
+        // A shape that cannot take one row of the four features.
+        let three = verdict(json!({"name": "iris-lr", "inputs": [{"name": "input-0", "datatype": "FP64", "shape": [-1, 3]}], "outputs": []}));
+        assert_eq!(three.verdict, Verdict::Fail);
+        assert!(three.summary.contains("[-1,3]") && three.summary.contains("[1,4]"), "{}", three.summary);
+        // MLServer lists no inputs, and -1 stands for any size.
+        assert_eq!(verdict(json!({"name": "iris-lr", "inputs": [], "outputs": []})).verdict, Verdict::Pass);
+        let any = verdict(json!({"name": "iris-lr", "inputs": [{"name": "input-0", "datatype": "FP64", "shape": [-1, -1]}], "outputs": [{"name": "predict", "datatype": "INT64", "shape": [-1, 1]}]}));
+        assert_eq!(any.verdict, Verdict::Pass, "{}", any.summary);
+
+        // The output read: a chosen one must be listed.
+        let proba = EndpointSpec { protocol: open_inference(Some("predict_proba")), ..oip.clone() };
+        let missing = judge_metadata(&proba, &request, &ok(r#"{"name":"iris-lr","inputs":[],"outputs":[{"name":"predict","datatype":"INT64","shape":[-1,1]}]}"#));
+        assert_eq!(missing.verdict, Verdict::Fail);
+        assert!(missing.summary.contains("`predict_proba`") && missing.summary.contains("`predict`"), "{}", missing.summary);
+    }
+}
+
+both! {
+    fn open_inference_sends_the_named_tensor_in_its_datatype() {
+        let named = |name: Option<&str>, datatype: Option<&str>| endpoint(Protocol::OpenInference {
+            output: None,
+            input_name: name.map(str::to_owned),
+            input_datatype: datatype.map(str::to_owned),
+        });
+        let c = case(Expectation::ClassLabel { label: json!(0) });
+        // Triton's ONNX-style model: `float_input`, FP32.
+        let triton = named(Some("float_input"), Some("FP32"));
+        assert_eq!(
+            body(&build_request(&triton, &c))["inputs"],
+            json!([{"name": "float_input", "shape": [1, 4], "datatype": "FP32", "data": [5.1, 3.5, 1.4, 0.2]}])
+        );
+        // INT64 takes whole numbers: 5.0 (as the form stores a typed 5) goes as 5.
+        let counts = SmokeCase { input: vec![json!(5.0), json!(3), json!(1), json!(0)], ..c.clone() };
+        let int = named(None, Some("INT64"));
+        assert_eq!(body(&build_request(&int, &counts))["inputs"][0]["data"], json!([5, 3, 1, 0]));
+        assert_eq!(body(&build_request(&int, &counts))["inputs"][0]["name"], json!("input-0"));
+
+        let with_cases = |mut spec: EndpointSpec, case: SmokeCase| {
+            spec.cases = vec![case];
+            spec.validate().map_err(|e| e.to_string())
+        };
+        assert!(with_cases(int.clone(), counts).is_ok());
+        let fractional = with_cases(int, c.clone()).unwrap_err();
+        assert!(fractional.contains("endpoints.iris.cases") && fractional.contains("`sepal_length`") && fractional.contains("whole number"), "{fractional}");
+        let unknown = with_cases(named(None, Some("float32")), c.clone()).unwrap_err();
+        assert!(unknown.contains("endpoints.iris.input_datatype") && unknown.contains("FP32"), "{unknown}");
+        let blank = with_cases(named(Some(" "), None), c).unwrap_err();
+        assert!(blank.contains("endpoints.iris.input_name"), "{blank}");
+    }
+
+    fn generic_json_checks_its_readiness_path_first() {
+        let fastapi = |readiness: Option<&str>| endpoint(Protocol::GenericJson {
+            path: "/predict".into(),
+            request: json!({"rows": ["{{row}}"]}),
+            prediction_pointer: "/predictions/0".into(),
+            readiness_path: readiness.map(str::to_owned),
+        });
+        let ready = health_request(&fastapi(Some("/health"))).unwrap();
+        assert_eq!((ready.method, ready.url.as_str(), ready.body), ("GET", "http://127.0.0.1:8080/health", None));
+        assert_eq!(health_request(&fastapi(Some("readyz"))).unwrap().url, "http://127.0.0.1:8080/readyz");
+        assert!(health_request(&fastapi(None)).is_none());
+        let escape = fastapi(Some("/../admin")).validate().unwrap_err().to_string();
+        assert!(escape.contains("endpoints.iris.readiness_path") && escape.contains("dot segments"), "{escape}");
     }
 }

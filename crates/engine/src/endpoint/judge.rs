@@ -67,7 +67,7 @@ fn outcome(name: &str, request: &Request, passed: bool, summary: String) -> Case
 }
 
 /// A verdict on a `response` to `request`, carrying its status and latency.
-fn answered(
+pub(super) fn answered(
     name: &str,
     request: &Request,
     response: &Response,
@@ -101,7 +101,7 @@ pub fn judge_transport(
 /// Why a status that is not 2xx fails: a redirect is never followed (it may carry the request
 /// and its credentials to another server, whose answer would then be judged), so it says where
 /// it pointed; any other status says what the body says went wrong.
-fn status_failure(response: &Response) -> Option<String> {
+pub(super) fn status_failure(response: &Response) -> Option<String> {
     match response.status {
         200..=299 => None,
         300..=399 => Some(format!(
@@ -164,42 +164,6 @@ pub fn judge_health(
         ),
     };
     answered("health", request, response, passed, summary)
-}
-
-/// The metadata contract: 200, JSON, naming the model, with `inputs` and `outputs` lists.
-pub fn judge_metadata(
-    endpoint: &EndpointSpec,
-    request: &Request,
-    response: &Response,
-) -> CaseOutcome {
-    let (passed, summary) = if let Some(failure) = status_failure(response) {
-        (false, format!("Metadata: {failure}"))
-    } else {
-        match serde_json::from_str::<Value>(&response.body) {
-            Err(e) => (false, format!("Metadata is not valid JSON ({e}).")),
-            Ok(meta) => {
-                let name = meta.get("name").and_then(Value::as_str).unwrap_or_default();
-                let lists = ["inputs", "outputs"]
-                    .iter()
-                    .all(|k| meta.get(*k).is_none_or(Value::is_array));
-                if name != endpoint.model {
-                    (
-                        false,
-                        format!(
-                            "Metadata names the model `{}`, not `{}`.",
-                            excerpt_text(name),
-                            endpoint.model
-                        ),
-                    )
-                } else if !lists {
-                    (false, "Metadata `inputs`/`outputs` are not lists.".into())
-                } else {
-                    (true, format!("Metadata names `{name}` as expected."))
-                }
-            }
-        }
-    };
-    answered("metadata", request, response, passed, summary)
 }
 
 pub fn judge(

@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 
 use super::excerpt::excerpt_json;
+use super::tensor::{DEFAULT_INPUT_NAME, input_datatype, tensor_value};
 use super::{EndpointSpec, MlflowFormat, Protocol, SmokeCase};
 
 /// An HTTP request, ready for any client. Credential headers are added by the caller after
@@ -37,15 +38,26 @@ pub fn build_request(endpoint: &EndpointSpec, case: &SmokeCase) -> Request {
         .zip(case.input.iter().cloned())
         .collect();
     let (url, body) = match &endpoint.protocol {
-        Protocol::OpenInference { output } => {
-            let all_numbers = case.input.iter().all(Value::is_number);
+        Protocol::OpenInference {
+            output,
+            input_name,
+            input_datatype,
+        } => {
+            let datatype = input_datatype_of(endpoint, input_datatype.as_deref(), Some(case));
+            // Validation refuses values the datatype cannot take; were one left, it goes as it
+            // is and the server says what it makes of it.
+            let data: Vec<Value> = case
+                .input
+                .iter()
+                .map(|v| tensor_value(&datatype, v).unwrap_or_else(|_| v.clone()))
+                .collect();
             let mut body = json!({
                 "id": case.name,
                 "inputs": [{
-                    "name": "input-0",
+                    "name": input_name.as_deref().unwrap_or(DEFAULT_INPUT_NAME),
                     "shape": [1, case.input.len()],
-                    "datatype": if all_numbers { "FP64" } else { "BYTES" },
-                    "data": row,
+                    "datatype": datatype,
+                    "data": data,
                 }],
             });
             if let Some(output) = output {
@@ -108,12 +120,29 @@ fn substitute(template: &Value, row: &Value, record: &Value) -> Value {
     }
 }
 
+/// The datatype an Open Inference endpoint sends: its own, or what `case`'s values (without a
+/// case, all cases' values) call for.
+pub(super) fn input_datatype_of(
+    endpoint: &EndpointSpec,
+    declared: Option<&str>,
+    case: Option<&SmokeCase>,
+) -> String {
+    match case {
+        Some(case) => input_datatype(declared, case.input.iter()),
+        None => input_datatype(declared, endpoint.cases.iter().flat_map(|c| &c.input)),
+    }
+}
+
 /// The server's readiness check for this protocol, if it has one.
 pub fn health_request(endpoint: &EndpointSpec) -> Option<Request> {
     let url = match &endpoint.protocol {
         Protocol::OpenInference { .. } => format!("{}/ready", model_path(endpoint, "v2")),
         Protocol::TfServing { .. } => model_path(endpoint, "v1"),
         Protocol::Mlflow { .. } => format!("{}/ping", base(endpoint)),
+        Protocol::GenericJson {
+            readiness_path: Some(path),
+            ..
+        } => format!("{}/{}", base(endpoint), path.trim_start_matches('/')),
         Protocol::GenericJson { .. } => return None,
     };
     Some(Request {
@@ -149,7 +178,7 @@ pub(super) fn extract_prediction(protocol: &Protocol, answer: &Value) -> Result<
         }
     };
     match protocol {
-        Protocol::OpenInference { output } => {
+        Protocol::OpenInference { output, .. } => {
             let outputs = answer
                 .get("outputs")
                 .and_then(Value::as_array)
