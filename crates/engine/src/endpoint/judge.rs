@@ -105,8 +105,8 @@ pub(super) fn status_failure(response: &Response) -> Option<String> {
     match response.status {
         200..=299 => None,
         300..=399 => Some(format!(
-            "HTTP {} redirects {}; requests are not redirected, so set `base_url` to the \
-             address that answers itself.",
+            "HTTP {} redirects {}. Redirects are not followed: set `base_url` to the address \
+             that answers.",
             response.status,
             match &response.location {
                 Some(location) => format!("to {}", excerpt_text(location)),
