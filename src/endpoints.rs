@@ -7,8 +7,8 @@ use std::fmt;
 
 use assay_engine::checks::Verdict;
 use assay_engine::endpoint::{
-    CaseOutcome, EndpointSpec, Expectation, Header, MlflowFormat, Protocol, Request, SmokeCase,
-    Transport, build_request, draft_cases, judge, judge_transport, resolve_headers,
+    CaseOutcome, DATATYPES, EndpointSpec, Expectation, Header, MlflowFormat, Protocol, Request,
+    SmokeCase, Transport, build_request, draft_cases, judge, judge_transport, resolve_headers,
 };
 use assay_engine::model::Network;
 use assay_engine::replay::{self, Run};
@@ -32,18 +32,22 @@ pub enum ProtocolChoice {
     TfServingColumns,
     MlflowSplit,
     MlflowRecords,
+    MlflowInstancesRecords,
+    MlflowInputsColumns,
     MlflowInstances,
     MlflowInputs,
     GenericJson,
 }
 
 impl ProtocolChoice {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 10] = [
         Self::OpenInference,
         Self::TfServingRows,
         Self::TfServingColumns,
         Self::MlflowSplit,
         Self::MlflowRecords,
+        Self::MlflowInstancesRecords,
+        Self::MlflowInputsColumns,
         Self::MlflowInstances,
         Self::MlflowInputs,
         Self::GenericJson,
@@ -56,6 +60,8 @@ impl ProtocolChoice {
             Self::TfServingColumns => "tf_serving_columns",
             Self::MlflowSplit => "mlflow_split",
             Self::MlflowRecords => "mlflow_records",
+            Self::MlflowInstancesRecords => "mlflow_instances_records",
+            Self::MlflowInputsColumns => "mlflow_inputs_columns",
             Self::MlflowInstances => "mlflow_instances",
             Self::MlflowInputs => "mlflow_inputs",
             Self::GenericJson => "generic_json",
@@ -67,10 +73,12 @@ impl ProtocolChoice {
             Self::OpenInference => "Open Inference (KServe V2: MLServer, KServe, Triton)",
             Self::TfServingRows => "TF Serving, rows (instances)",
             Self::TfServingColumns => "TF Serving, columns (inputs)",
-            Self::MlflowSplit => "MLflow, dataframe_split",
-            Self::MlflowRecords => "MLflow, dataframe_records",
-            Self::MlflowInstances => "MLflow, instances",
-            Self::MlflowInputs => "MLflow, inputs",
+            Self::MlflowSplit => "MLflow, dataframe_split (named columns)",
+            Self::MlflowRecords => "MLflow, dataframe_records (named columns)",
+            Self::MlflowInstancesRecords => "MLflow, instances as records (named columns)",
+            Self::MlflowInputsColumns => "MLflow, inputs as columns (named columns)",
+            Self::MlflowInstances => "MLflow, instances as rows (tensor signature)",
+            Self::MlflowInputs => "MLflow, inputs as rows (tensor signature)",
             Self::GenericJson => "Generic JSON",
         }
     }
@@ -79,15 +87,32 @@ impl ProtocolChoice {
         Self::ALL.into_iter().find(|p| p.id() == id)
     }
 
-    /// Whether the server addresses models by name (and version).
-    pub fn names_models(self) -> bool {
-        !matches!(
+    fn is_mlflow(self) -> bool {
+        matches!(
             self,
             Self::MlflowSplit
                 | Self::MlflowRecords
+                | Self::MlflowInstancesRecords
+                | Self::MlflowInputsColumns
                 | Self::MlflowInstances
                 | Self::MlflowInputs
-                | Self::GenericJson
+        )
+    }
+
+    /// Whether the server addresses models by name (and version).
+    pub fn names_models(self) -> bool {
+        !(self.is_mlflow() || self == Self::GenericJson)
+    }
+
+    /// What to know when choosing among this protocol's forms.
+    pub fn hint(self) -> Option<&'static str> {
+        // MLflow refuses the other kind with 400 SCHEMA_ENFORCEMENT_FAILED.
+        self.is_mlflow().then_some(
+            "MLflow checks the input against the model's signature. A model saved with a column \
+             signature (fitted on a DataFrame with named columns, the usual case) takes named \
+             columns: dataframe_split, dataframe_records, instances as records or inputs as \
+             columns. A model saved with a tensor signature takes rows: instances or inputs as \
+             rows.",
         )
     }
 }
@@ -105,6 +130,15 @@ pub struct EndpointForm {
     pub path: String,
     pub request_template: String,
     pub prediction_pointer: String,
+    /// Generic JSON only: a readiness path to check first (blank: none).
+    #[serde(default)]
+    pub readiness_path: String,
+    /// Open Inference only: the input tensor's name and datatype (blank: `input-0`, and FP64
+    /// for numbers or BYTES for text).
+    #[serde(default)]
+    pub input_name: String,
+    #[serde(default)]
+    pub input_datatype: String,
     /// The credential header's name (empty: none) and the environment variable CI reads it from.
     pub header_name: String,
     pub env_name: String,
@@ -124,6 +158,9 @@ impl Default for EndpointForm {
             path: "/predict".into(),
             request_template: r#"{"rows": ["{{row}}"]}"#.into(),
             prediction_pointer: "/predictions/0".into(),
+            readiness_path: String::new(),
+            input_name: String::new(),
+            input_datatype: String::new(),
             header_name: String::new(),
             env_name: "MODEL_KEY".into(),
             features: Vec::new(),
@@ -149,10 +186,20 @@ fn valid_env_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// A form field's text, or `None` when left blank.
+fn given(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
 impl EndpointForm {
     fn protocol(&self) -> Result<Protocol, String> {
         Ok(match self.protocol {
-            ProtocolChoice::OpenInference => Protocol::OpenInference { output: None },
+            ProtocolChoice::OpenInference => Protocol::OpenInference {
+                output: None,
+                input_name: given(&self.input_name),
+                input_datatype: given(&self.input_datatype),
+            },
             ProtocolChoice::TfServingRows => Protocol::TfServing { columnar: false },
             ProtocolChoice::TfServingColumns => Protocol::TfServing { columnar: true },
             ProtocolChoice::MlflowSplit => Protocol::Mlflow {
@@ -160,6 +207,12 @@ impl EndpointForm {
             },
             ProtocolChoice::MlflowRecords => Protocol::Mlflow {
                 format: MlflowFormat::DataframeRecords,
+            },
+            ProtocolChoice::MlflowInstancesRecords => Protocol::Mlflow {
+                format: MlflowFormat::InstancesRecords,
+            },
+            ProtocolChoice::MlflowInputsColumns => Protocol::Mlflow {
+                format: MlflowFormat::InputsColumns,
             },
             ProtocolChoice::MlflowInstances => Protocol::Mlflow {
                 format: MlflowFormat::Instances,
@@ -172,8 +225,15 @@ impl EndpointForm {
                 request: serde_json::from_str(&self.request_template)
                     .map_err(|e| format!("The request template is not JSON: {e}."))?,
                 prediction_pointer: self.prediction_pointer.trim().to_owned(),
+                readiness_path: given(&self.readiness_path),
             },
         })
+    }
+
+    /// Sets the input tensor the server's metadata names (see [`input_tensor_from_metadata`]).
+    pub fn use_input_tensor(&mut self, name: String, datatype: String) {
+        self.input_name = name;
+        self.input_datatype = datatype;
     }
 
     /// The endpoint as the spec records it. The credential header's value is always
@@ -251,8 +311,18 @@ impl EndpointForm {
             ..Self::default()
         };
         form.protocol = match &spec.protocol {
-            Protocol::OpenInference { output: None } => ProtocolChoice::OpenInference,
-            Protocol::OpenInference { output: Some(_) } => return None,
+            Protocol::OpenInference {
+                output: None,
+                input_name,
+                input_datatype,
+            } => {
+                form.input_name = input_name.clone().unwrap_or_default();
+                form.input_datatype = input_datatype.clone().unwrap_or_default();
+                ProtocolChoice::OpenInference
+            }
+            Protocol::OpenInference {
+                output: Some(_), ..
+            } => return None,
             Protocol::TfServing { columnar: false } => ProtocolChoice::TfServingRows,
             Protocol::TfServing { columnar: true } => ProtocolChoice::TfServingColumns,
             Protocol::Mlflow { format } => match format {
@@ -260,12 +330,16 @@ impl EndpointForm {
                 MlflowFormat::DataframeRecords => ProtocolChoice::MlflowRecords,
                 MlflowFormat::Instances => ProtocolChoice::MlflowInstances,
                 MlflowFormat::Inputs => ProtocolChoice::MlflowInputs,
+                MlflowFormat::InstancesRecords => ProtocolChoice::MlflowInstancesRecords,
+                MlflowFormat::InputsColumns => ProtocolChoice::MlflowInputsColumns,
             },
             Protocol::GenericJson {
                 path,
                 request,
                 prediction_pointer,
+                readiness_path,
             } => {
+                form.readiness_path = readiness_path.clone().unwrap_or_default();
                 form.path.clone_from(path);
                 form.request_template = request.to_string();
                 form.prediction_pointer.clone_from(prediction_pointer);
@@ -301,6 +375,17 @@ impl EndpointForm {
             self.cases.remove(index);
         }
     }
+}
+
+/// The first input tensor's name and datatype in an Open Inference metadata answer
+/// (`GET /v2/models/{name}`), if it lists one with a datatype of the protocol's.
+pub fn input_tensor_from_metadata(body: &str) -> Option<(String, String)> {
+    let meta: Value = serde_json::from_str(body).ok()?;
+    let input = meta.get("inputs")?.as_array()?.first()?;
+    let name = input.get("name")?.as_str()?;
+    let datatype = input.get("datatype")?.as_str()?;
+    (!name.trim().is_empty() && DATATYPES.contains(&datatype))
+        .then(|| (name.to_owned(), datatype.to_owned()))
 }
 
 /// Cases drafted from the locally trained model: representative validation rows with the
@@ -565,15 +650,16 @@ pub struct CaseResult {
 pub fn result_of(
     spec: &EndpointSpec,
     case: &SmokeCase,
+    request: &Request,
     answer: &Result<assay_engine::endpoint::Response, Transport>,
 ) -> CaseResult {
     match answer {
         Ok(response) => CaseResult {
-            outcome: judge(spec, case, response),
+            outcome: judge(spec, case, request, response),
             runs_in_ci: false,
         },
         Err(failure) => CaseResult {
-            outcome: judge_transport(case, failure, spec),
+            outcome: judge_transport(spec, case, request, failure),
             runs_in_ci: *failure == Transport::Cors,
         },
     }
@@ -783,9 +869,117 @@ mod tests {
                 "http://127.0.0.1:8080/invocations",
                 "http://127.0.0.1:8080/invocations",
                 "http://127.0.0.1:8080/invocations",
+                "http://127.0.0.1:8080/invocations",
+                "http://127.0.0.1:8080/invocations",
                 "http://127.0.0.1:8080/predict",
             ]
         );
+    }
+
+    #[test]
+    fn the_form_carries_the_input_tensor_and_the_readiness_path() {
+        let form = EndpointForm {
+            input_name: " float_input ".into(),
+            input_datatype: "FP32".into(),
+            ..drafted_form()
+        };
+        let spec = form.to_spec().unwrap();
+        assert_eq!(
+            spec.protocol,
+            Protocol::OpenInference {
+                output: None,
+                input_name: Some("float_input".into()),
+                input_datatype: Some("FP32".into()),
+            }
+        );
+        assert_eq!(
+            EndpointForm::from_spec(&spec).unwrap().to_spec().unwrap(),
+            spec
+        );
+        // Left blank, the spec says nothing and the defaults apply.
+        let plain = drafted_form().to_spec().unwrap();
+        assert!(!serde_json::to_string(&plain).unwrap().contains("input_"));
+
+        let generic = EndpointForm {
+            protocol: ProtocolChoice::GenericJson,
+            readiness_path: "/health".into(),
+            ..drafted_form()
+        };
+        let spec = generic.to_spec().unwrap();
+        let Protocol::GenericJson { readiness_path, .. } = &spec.protocol else {
+            panic!("{spec:?}")
+        };
+        assert_eq!(readiness_path.as_deref(), Some("/health"));
+        assert_eq!(
+            EndpointForm::from_spec(&spec).unwrap().to_spec().unwrap(),
+            spec
+        );
+
+        // A form saved before these fields existed still loads.
+        let mut saved = serde_json::to_value(EndpointForm::default()).unwrap();
+        for field in ["input_name", "input_datatype", "readiness_path"] {
+            saved.as_object_mut().unwrap().remove(field);
+        }
+        assert_eq!(
+            serde_json::from_value::<EndpointForm>(saved).unwrap(),
+            EndpointForm::default()
+        );
+    }
+
+    #[test]
+    fn the_input_tensor_is_read_from_the_servers_metadata() {
+        let triton = r#"{"name":"iris-onnxish","versions":["1"],"platform":"python","inputs":[{"name":"float_input","datatype":"FP32","shape":[-1,4]}],"outputs":[{"name":"label","datatype":"INT64","shape":[-1,1]}]}"#;
+        assert_eq!(
+            input_tensor_from_metadata(triton),
+            Some(("float_input".to_owned(), "FP32".to_owned()))
+        );
+        // MLServer lists no inputs; an answer that is no metadata fills nothing.
+        assert_eq!(
+            input_tensor_from_metadata(r#"{"name":"iris","inputs":[],"outputs":[]}"#),
+            None
+        );
+        assert_eq!(input_tensor_from_metadata("<html>"), None);
+        assert_eq!(
+            input_tensor_from_metadata(r#"{"inputs":[{"name":"x","datatype":"FLOAT"}]}"#),
+            None
+        );
+        let mut form = drafted_form();
+        form.use_input_tensor("float_input".into(), "FP32".into());
+        let spec = form.to_spec().unwrap();
+        let request = request_for(&spec, &spec.cases[0], Route::Direct);
+        let body: Value = serde_json::from_str(&request.body.unwrap()).unwrap();
+        assert_eq!(body["inputs"][0]["name"], json!("float_input"));
+        assert_eq!(body["inputs"][0]["datatype"], json!("FP32"));
+    }
+
+    #[test]
+    fn mlflow_choices_say_which_form_a_column_signature_needs() {
+        let named = [
+            ProtocolChoice::MlflowSplit,
+            ProtocolChoice::MlflowRecords,
+            ProtocolChoice::MlflowInstancesRecords,
+            ProtocolChoice::MlflowInputsColumns,
+        ];
+        let rows = [
+            ProtocolChoice::MlflowInstances,
+            ProtocolChoice::MlflowInputs,
+        ];
+        for choice in named {
+            assert!(
+                choice.label().contains("named columns"),
+                "{}",
+                choice.label()
+            );
+        }
+        for choice in rows {
+            assert!(choice.label().contains("rows"), "{}", choice.label());
+        }
+        let hint = ProtocolChoice::MlflowInstances.hint().unwrap();
+        assert!(
+            hint.contains("column signature") && hint.contains("tensor signature"),
+            "{hint}"
+        );
+        assert_eq!(ProtocolChoice::OpenInference.hint(), None);
     }
 
     #[test]
@@ -871,15 +1065,20 @@ mod tests {
                 body: json!({"outputs": [{"name": "p", "shape": [1, 1], "datatype": "BYTES", "data": [label]}]})
                     .to_string(),
                 latency_ms: 3.0,
+                location: None,
             })
         };
         let cases = &spec.cases;
         let label = |i: usize| fields(&cases[i].expect)[0].1.clone();
+        let run = |i: usize, answer| {
+            let request = request_for(&spec, &cases[i], Route::Direct);
+            result_of(&spec, &cases[i], &request, &answer)
+        };
         let results = [
-            result_of(&spec, &cases[0], &answer(&label(0))),
-            result_of(&spec, &cases[1], &answer("nonsense")),
-            result_of(&spec, &cases[2], &Err(Transport::Cors)),
-            result_of(&spec, &cases[3], &Err(Transport::ConnectionRefused)),
+            run(0, answer(&label(0))),
+            run(1, answer("nonsense")),
+            run(2, Err(Transport::Cors)),
+            run(3, Err(Transport::ConnectionRefused)),
         ];
         let verdicts: Vec<_> = results.iter().map(|r| r.outcome.verdict).collect();
         assert_eq!(

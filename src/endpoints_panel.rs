@@ -2,7 +2,7 @@
 //! them from the browser. Components only wire signals to [`crate::endpoints`]; requests go
 //! through [`crate::fetch`].
 
-use assay_engine::endpoint::SmokeCase;
+use assay_engine::endpoint::{DATATYPES, SmokeCase, metadata_request};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -42,6 +42,7 @@ pub fn EndpointsPanel(
     let running = RwSignal::new(false);
     let relay = RwSignal::new(Relay::Unasked);
     let drafts = RwSignal::new(0u32);
+    let tensor_note = RwSignal::new(None::<String>);
 
     let draft = move |_| {
         let drafted = outcome.with_untracked(|o| match o {
@@ -58,7 +59,9 @@ pub fn EndpointsPanel(
                 });
                 results.set(Vec::new());
                 message.set(None);
+                tensor_note.set(None);
                 drafts.update(|d| *d += 1);
+                fill_input_tensor(form, credential, tensor_note);
             }
             Err(e) => message.set(Some(e)),
         }
@@ -83,7 +86,7 @@ pub fn EndpointsPanel(
             for case in &spec.cases {
                 let request = request_for(&spec, case, route);
                 let answer = fetch::send(&request, &headers, spec.timeout_ms).await;
-                let result = result_of(&spec, case, &answer);
+                let result = result_of(&spec, case, &request, &answer);
                 if results.try_update(|r| r.push(result)).is_none() {
                     return; // The panel is gone.
                 }
@@ -157,10 +160,32 @@ pub fn EndpointsPanel(
                         })
                 }}
                 {move || {
+                    (protocol.get() == ProtocolChoice::OpenInference)
+                        .then(|| {
+                            view! {
+                                {text_field("Input tensor (blank: input-0)", "endpoint-input-name", form, |f| f.input_name.clone(), |f, v| f.input_name = v)}
+                                <label class="field">
+                                    "Input datatype"
+                                    <select
+                                        data-testid="endpoint-input-datatype"
+                                        on:change=move |ev| form.update(|f| f.input_datatype = event_target_value(&ev))
+                                    >
+                                        {choice("", "Automatic: FP64 for numbers, BYTES for text", Signal::derive(move || form.with(|f| f.input_datatype.is_empty())))}
+                                        {DATATYPES
+                                            .into_iter()
+                                            .map(|d| choice(d, d, Signal::derive(move || form.with(|f| f.input_datatype == d))))
+                                            .collect_view()}
+                                    </select>
+                                </label>
+                            }
+                        })
+                }}
+                {move || {
                     (protocol.get() == ProtocolChoice::GenericJson)
                         .then(|| {
                             view! {
                                 {text_field("Path", "endpoint-path", form, |f| f.path.clone(), |f, v| f.path = v)}
+                                {text_field("Readiness path (optional, e.g. /health)", "endpoint-readiness", form, |f| f.readiness_path.clone(), |f, v| f.readiness_path = v)}
                                 {text_field("Request template (JSON; \"{{row}}\" or \"{{record}}\")", "endpoint-template", form, |f| f.request_template.clone(), |f, v| f.request_template = v)}
                                 {text_field("Prediction at (JSON Pointer)", "endpoint-pointer", form, |f| f.prediction_pointer.clone(), |f, v| f.prediction_pointer = v)}
                             }
@@ -168,6 +193,12 @@ pub fn EndpointsPanel(
                 }}
                 {text_field("Timeout (ms)", "endpoint-timeout", form, |f| f.timeout_ms.clone(), |f, v| f.timeout_ms = v)}
             </div>
+            {move || {
+                protocol
+                    .get()
+                    .hint()
+                    .map(|hint| view! { <p class="muted" data-testid="protocol-hint">{hint}</p> })
+            }}
             <fieldset class="credential">
                 <legend>"Credential (optional)"</legend>
                 <div class="field-grid">
@@ -212,6 +243,7 @@ pub fn EndpointsPanel(
                 </button>
             </div>
             {move || message.get().map(|m| alert(&m, "endpoint-error").into_any())}
+            {move || tensor_note.get().map(|n| view! { <p class="muted" data-testid="tensor-note">{n}</p> })}
             {move || {
                 (case_count.get() == 0)
                     .then(|| {
@@ -271,6 +303,44 @@ pub fn EndpointsPanel(
             </div>
         </section>
     }
+}
+
+/// For Open Inference, asks the server's metadata for the input tensor's name and datatype and
+/// puts them in the form. A server that does not answer (down, CORS, no metadata) leaves the
+/// form as it is: the fields can be typed.
+fn fill_input_tensor(
+    form: RwSignal<EndpointForm>,
+    credential: RwSignal<Credential>,
+    note: RwSignal<Option<String>>,
+) {
+    // The datatype asked about may be one the new cases do not fit: ask without it.
+    let asking = form.with_untracked(|f| EndpointForm {
+        input_datatype: String::new(),
+        ..f.clone()
+    });
+    let Ok(spec) = asking.to_spec() else {
+        return;
+    };
+    let Some(request) = metadata_request(&spec) else {
+        return;
+    };
+    // Without a typed credential the request goes without it; an open server still answers.
+    let headers = headers_to_send(&spec, &credential.get_untracked()).unwrap_or_default();
+    spawn_local(async move {
+        let Ok(response) = fetch::send(&request, &headers, spec.timeout_ms).await else {
+            return;
+        };
+        let found = (200..300)
+            .contains(&response.status)
+            .then(|| endpoints::input_tensor_from_metadata(&response.body))
+            .flatten();
+        if let Some((name, datatype)) = found {
+            note.try_set(Some(format!(
+                "Input tensor `{name}` ({datatype}), from the server's metadata."
+            )));
+            form.try_update(|f| f.use_input_tensor(name, datatype));
+        }
+    });
 }
 
 /// A labelled text input bound to one field of the form.

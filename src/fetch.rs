@@ -58,6 +58,8 @@ pub async fn send(
             content_type,
             body,
             latency_ms: now_ms() - start,
+            // The browser follows redirects itself and hides where they led.
+            location: None,
         })
     }
     .await;

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use assay_engine::checks::Verdict;
 use assay_engine::endpoint::{
     CaseOutcome, EndpointSpec, LoadSummary, Request, Response, SmokeCase, Transport, build_request,
-    health_request, judge, judge_metadata, judge_transport, metadata_request, resolve_headers,
-    summarize,
+    health_request, judge, judge_health, judge_metadata, judge_transport, metadata_request,
+    resolve_headers, summarize,
 };
 use serde::Serialize;
 
@@ -47,21 +47,23 @@ pub fn run(
         .build()
         .into();
     let mut cases = Vec::new();
-    if let Some(request) = health_request(endpoint) {
-        cases.push(health(endpoint, &send(&agent, &request, &headers)));
-    }
-    if let Some(request) = metadata_request(endpoint) {
-        let probe = probe("metadata");
+    type JudgeProbe = fn(&EndpointSpec, &Request, &Response) -> CaseOutcome;
+    let probes: [(&str, Option<Request>, JudgeProbe); 2] = [
+        ("health", health_request(endpoint), judge_health),
+        ("metadata", metadata_request(endpoint), judge_metadata),
+    ];
+    for (name, request, judge_probe) in probes {
+        let Some(request) = request else { continue };
         cases.push(match send(&agent, &request, &headers) {
-            Ok(response) => judge_metadata(endpoint, &response),
-            Err(failure) => judge_transport(&probe, &failure, endpoint),
+            Ok(response) => judge_probe(endpoint, &request, &response),
+            Err(failure) => judge_transport(endpoint, &probe(name), &request, &failure),
         });
     }
     for case in &endpoint.cases {
         let request = build_request(endpoint, case);
         cases.push(match send(&agent, &request, &headers) {
-            Ok(response) => judge(endpoint, case, &response),
-            Err(failure) => judge_transport(case, &failure, endpoint),
+            Ok(response) => judge(endpoint, case, &request, &response),
+            Err(failure) => judge_transport(endpoint, case, &request, &failure),
         });
     }
     let load = endpoint.load.as_ref().map(|plan| {
@@ -90,26 +92,6 @@ fn probe(name: &str) -> SmokeCase {
             value: serde_json::Value::Null,
         },
         max_latency_ms: None,
-    }
-}
-
-/// The readiness check as a case of its own: any 2xx answer is ready.
-fn health(endpoint: &EndpointSpec, answer: &Result<Response, Transport>) -> CaseOutcome {
-    let probe = probe("health");
-    match answer {
-        Ok(response) => CaseOutcome {
-            case: probe.name,
-            verdict: if (200..300).contains(&response.status) {
-                Verdict::Pass
-            } else {
-                Verdict::Fail
-            },
-            summary: format!("Readiness check answered HTTP {}.", response.status),
-            status: Some(response.status),
-            latency_ms: Some(response.latency_ms),
-            prediction: None,
-        },
-        Err(failure) => judge_transport(&probe, failure, endpoint),
     }
 }
 
@@ -155,6 +137,7 @@ fn send(
         content_type,
         body,
         latency_ms: start.elapsed().as_secs_f64() * 1000.0,
+        location: None,
     })
 }
 

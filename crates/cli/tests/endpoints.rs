@@ -113,7 +113,11 @@ fn endpoint(name: &str, port: u16, cases: &[&str]) -> EndpointSpec {
     EndpointSpec {
         name: name.into(),
         base_url: format!("http://127.0.0.1:{port}"),
-        protocol: Protocol::OpenInference { output: None },
+        protocol: Protocol::OpenInference {
+            output: None,
+            input_name: None,
+            input_datatype: None,
+        },
         model: "iris".into(),
         version: None,
         headers: vec![Header {

@@ -111,7 +111,11 @@ fn smoke_cases_pass_against_a_real_mlserver() {
     let labels = EndpointSpec {
         name: "iris-labels".into(),
         base_url: format!("http://127.0.0.1:{port}"),
-        protocol: Protocol::OpenInference { output: None },
+        protocol: Protocol::OpenInference {
+            output: None,
+            input_name: None,
+            input_datatype: None,
+        },
         model: "iris-lr".into(),
         version: Some("v0.1.0".into()),
         headers: vec![],
@@ -143,6 +147,8 @@ fn smoke_cases_pass_against_a_real_mlserver() {
         name: "iris-probabilities".into(),
         protocol: Protocol::OpenInference {
             output: Some("predict_proba".into()),
+            input_name: None,
+            input_datatype: None,
         },
         cases: vec![case(
             "setosa-probability",

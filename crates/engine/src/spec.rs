@@ -258,8 +258,18 @@ impl Spec {
         for check in &self.checks {
             check.validate()?;
         }
-        for endpoint in &self.endpoints {
+        for (i, endpoint) in self.endpoints.iter().enumerate() {
             endpoint.validate()?;
+            // Reports, JUnit test names and the relay's routes are keyed by the name.
+            if self.endpoints[..i].iter().any(|e| e.name == endpoint.name) {
+                return Err(EngineError::setting(
+                    "endpoints",
+                    format!(
+                        "more than one endpoint is named `{}`; give each its own name",
+                        endpoint.name
+                    ),
+                ));
+            }
         }
         match (&self.dataset.csv, &self.dataset.path) {
             (Some(_), None) | (None, Some(_)) => {}

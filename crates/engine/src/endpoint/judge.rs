@@ -4,7 +4,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::protocol::extract_prediction;
+use super::excerpt::{error_excerpt, excerpt_json, excerpt_text};
+use super::protocol::{Request, extract_prediction};
 use super::{EndpointSpec, Expectation, SmokeCase};
 use crate::checks::Verdict;
 use crate::metrics::argmax;
@@ -16,6 +17,8 @@ pub struct Response {
     pub content_type: Option<String>,
     pub body: String,
     pub latency_ms: f64,
+    /// The `Location` header, which a redirect names its target in.
+    pub location: Option<String>,
 }
 
 /// Why no answer came back.
@@ -46,21 +49,43 @@ pub struct CaseOutcome {
     pub prediction: Option<Value>,
 }
 
-fn outcome(case: &SmokeCase, passed: bool, summary: String) -> CaseOutcome {
+/// A verdict on `request`. A failure names the request (method and URL), so a reader knows
+/// which of a spec's requests it was without the spec at hand.
+fn outcome(name: &str, request: &Request, passed: bool, summary: String) -> CaseOutcome {
     CaseOutcome {
-        case: case.name.clone(),
+        case: name.to_owned(),
         verdict: if passed { Verdict::Pass } else { Verdict::Fail },
-        summary,
+        summary: if passed {
+            summary
+        } else {
+            format!("{summary} ({} {})", request.method, request.url)
+        },
         status: None,
         latency_ms: None,
         prediction: None,
     }
 }
 
+/// A verdict on a `response` to `request`, carrying its status and latency.
+pub(super) fn answered(
+    name: &str,
+    request: &Request,
+    response: &Response,
+    passed: bool,
+    summary: String,
+) -> CaseOutcome {
+    CaseOutcome {
+        status: Some(response.status),
+        latency_ms: Some(response.latency_ms),
+        ..outcome(name, request, passed, summary)
+    }
+}
+
 pub fn judge_transport(
-    case: &SmokeCase,
-    failure: &Transport,
     endpoint: &EndpointSpec,
+    case: &SmokeCase,
+    request: &Request,
+    failure: &Transport,
 ) -> CaseOutcome {
     let summary = match failure {
         Transport::ConnectionRefused => format!("Connection refused: nothing listens at {}.", endpoint.base_url),
@@ -70,13 +95,33 @@ pub fn judge_transport(
         Transport::Cors => "The browser blocked the answer: the server sends no CORS headers. This case runs in CI (`assay run`), or through `assay serve`'s relay.".into(),
         Transport::Other { message } => format!("The request failed: {message}."),
     };
-    outcome(case, false, summary)
+    outcome(&case.name, request, false, summary)
 }
 
-/// The first lines of a body, for error messages.
-fn first_lines(body: &str) -> String {
-    let text: String = body.lines().take(3).collect::<Vec<_>>().join(" / ");
-    text.chars().take(300).collect()
+/// Why a status that is not 2xx fails: a redirect is never followed (it may carry the request
+/// and its credentials to another server, whose answer would then be judged), so it says where
+/// it pointed; any other status says what the body says went wrong.
+pub(super) fn status_failure(response: &Response) -> Option<String> {
+    match response.status {
+        200..=299 => None,
+        300..=399 => Some(format!(
+            "HTTP {} redirects {}. Redirects are not followed: set `base_url` to the address \
+             that answers.",
+            response.status,
+            match &response.location {
+                Some(location) => format!("to {}", excerpt_text(location)),
+                None => "without naming where".into(),
+            }
+        )),
+        status => {
+            let said = error_excerpt(&response.body);
+            Some(if said.is_empty() {
+                format!("HTTP {status} with an empty body.")
+            } else {
+                format!("HTTP {status}: {said}")
+            })
+        }
+    }
 }
 
 /// Bare `NaN`/`Infinity` tokens outside strings: valid to TF Serving, invalid JSON.
@@ -105,73 +150,34 @@ fn has_non_finite_token(body: &str) -> bool {
     false
 }
 
-/// The metadata contract: 200, JSON, naming the model, with `inputs` and `outputs` lists.
-pub fn judge_metadata(endpoint: &EndpointSpec, response: &Response) -> CaseOutcome {
-    let (passed, summary) = if !(200..300).contains(&response.status) {
-        (
-            false,
-            format!(
-                "Metadata answered HTTP {}: {}",
-                response.status,
-                first_lines(&response.body)
-            ),
-        )
-    } else {
-        match serde_json::from_str::<Value>(&response.body) {
-            Err(e) => (false, format!("Metadata is not valid JSON ({e}).")),
-            Ok(meta) => {
-                let name = meta.get("name").and_then(Value::as_str).unwrap_or_default();
-                let lists = ["inputs", "outputs"]
-                    .iter()
-                    .all(|k| meta.get(*k).is_none_or(Value::is_array));
-                if name != endpoint.model {
-                    (
-                        false,
-                        format!(
-                            "Metadata names the model `{name}`, not `{}`.",
-                            endpoint.model
-                        ),
-                    )
-                } else if !lists {
-                    (false, "Metadata `inputs`/`outputs` are not lists.".into())
-                } else {
-                    (true, format!("Metadata names `{name}` as expected."))
-                }
-            }
-        }
+/// The readiness check as a case of its own: any 2xx answer is ready.
+pub fn judge_health(
+    _endpoint: &EndpointSpec,
+    request: &Request,
+    response: &Response,
+) -> CaseOutcome {
+    let (passed, summary) = match status_failure(response) {
+        Some(failure) => (false, format!("Readiness check: {failure}")),
+        None => (
+            true,
+            format!("Readiness check answered HTTP {}.", response.status),
+        ),
     };
-    CaseOutcome {
-        case: "metadata".into(),
-        verdict: if passed { Verdict::Pass } else { Verdict::Fail },
-        summary,
-        status: Some(response.status),
-        latency_ms: Some(response.latency_ms),
-        prediction: None,
-    }
+    answered("health", request, response, passed, summary)
 }
 
-pub fn judge(endpoint: &EndpointSpec, case: &SmokeCase, response: &Response) -> CaseOutcome {
+pub fn judge(
+    endpoint: &EndpointSpec,
+    case: &SmokeCase,
+    request: &Request,
+    response: &Response,
+) -> CaseOutcome {
     let result = |passed: bool, summary: String, prediction: Option<Value>| CaseOutcome {
-        status: Some(response.status),
-        latency_ms: Some(response.latency_ms),
         prediction,
-        ..outcome(case, passed, summary)
+        ..answered(&case.name, request, response, passed, summary)
     };
-    if !(200..300).contains(&response.status) {
-        let deviation = if response.status == 500 {
-            " (for a bad request the protocol says 400 with a JSON error)"
-        } else {
-            ""
-        };
-        return result(
-            false,
-            format!(
-                "HTTP {}{deviation}: {}",
-                response.status,
-                first_lines(&response.body)
-            ),
-            None,
-        );
+    if let Some(failure) = status_failure(response) {
+        return result(false, failure, None);
     }
     let json_type = response
         .content_type
@@ -191,7 +197,7 @@ pub fn judge(endpoint: &EndpointSpec, case: &SmokeCase, response: &Response) -> 
                 false,
                 format!(
                     "The answer is not valid JSON ({e}): {}",
-                    first_lines(&response.body)
+                    error_excerpt(&response.body)
                 ),
                 None,
             );
@@ -202,7 +208,7 @@ pub fn judge(endpoint: &EndpointSpec, case: &SmokeCase, response: &Response) -> 
             false,
             format!(
                 "Content type is {:?}, not JSON.",
-                response.content_type.as_deref().unwrap_or("missing")
+                excerpt_text(response.content_type.as_deref().unwrap_or("missing"))
             ),
             Some(answer),
         );
@@ -236,11 +242,13 @@ fn expectation_holds(expect: &Expectation, prediction: &Value) -> (bool, String)
             .filter(|a| a.len() == 1)
             .and_then(|a| a[0].as_f64())
     });
-    let need_number = || (false, format!("Expected a number, got {prediction}."));
+    // What the server sent is shown cut short: it chooses the length.
+    let shown = excerpt_json(prediction);
+    let need_number = || (false, format!("Expected a number, got {shown}."));
     match expect {
         Expectation::Exact { value } => (
             prediction == value,
-            format!("Predicted {prediction}; expected exactly {value}."),
+            format!("Predicted {shown}; expected exactly {value}."),
         ),
         Expectation::Absolute { value, tolerance } => match number {
             Some(p) => (
@@ -267,26 +275,25 @@ fn expectation_holds(expect: &Expectation, prediction: &Value) -> (bool, String)
             None => need_number(),
         },
         Expectation::ClassLabel { label } => {
-            let predicted = match prediction.as_array() {
-                Some(probs) => {
-                    let p: Vec<f64> = probs.iter().filter_map(Value::as_f64).collect();
-                    Value::from(argmax(&p))
-                }
-                None => prediction.clone(),
+            let predicted = match predicted_class(prediction) {
+                Ok(class) => class,
+                Err(problem) => return (false, problem),
             };
             // 2 and 2.0 are the same class.
             let same = predicted == *label
                 || (predicted.as_f64().is_some() && predicted.as_f64() == label.as_f64());
             (
                 same,
-                format!("Predicted class {predicted}; expected {label}."),
+                format!(
+                    "Predicted class {}; expected {label}.",
+                    excerpt_json(&predicted)
+                ),
             )
         }
         Expectation::ClassProbability { class, at_least } => {
-            match prediction
-                .as_array()
-                .and_then(|p| p.get(*class))
-                .and_then(Value::as_f64)
+            match probabilities(prediction)
+                .ok()
+                .and_then(|p| p.get(*class).copied())
             {
                 Some(p) => (
                     p >= *at_least,
@@ -294,9 +301,40 @@ fn expectation_holds(expect: &Expectation, prediction: &Value) -> (bool, String)
                 ),
                 None => (
                     false,
-                    format!("Expected a probability list with class {class}, got {prediction}."),
+                    format!("Expected a probability list with class {class}, got {shown}."),
                 ),
             }
         }
     }
+}
+
+/// The class a prediction names: a label as it is, a one-element list's element (servers wrap
+/// labels so), or the most probable class of a probability vector.
+fn predicted_class(prediction: &Value) -> Result<Value, String> {
+    match prediction.as_array().map(Vec::as_slice) {
+        None => Ok(prediction.clone()),
+        Some([]) => Err("The answer holds an empty list, not a prediction.".into()),
+        Some([one]) => predicted_class(one),
+        Some(_) => probabilities(prediction).map(|p| Value::from(argmax(&p))),
+    }
+}
+
+/// A probability vector: a list of two or more numbers, every one of them a number (none
+/// silently dropped, which would shift the classes).
+fn probabilities(prediction: &Value) -> Result<Vec<f64>, String> {
+    let unusable = || {
+        format!(
+            "Expected a list of class probabilities; the values are not all numbers: {}.",
+            excerpt_json(prediction)
+        )
+    };
+    let items = prediction.as_array().ok_or_else(unusable)?;
+    if items.is_empty() {
+        return Err("The answer holds an empty list, not a prediction.".into());
+    }
+    items
+        .iter()
+        .map(|v| v.as_f64().filter(|p| p.is_finite()))
+        .collect::<Option<Vec<f64>>>()
+        .ok_or_else(unusable)
 }

@@ -6,19 +6,24 @@
 //! Protocol (KServe V2: MLServer, KServe, Triton), TensorFlow Serving REST, the MLflow scoring
 //! server, and generic JSON with a request template and a JSON Pointer.
 
+mod excerpt;
 mod generate;
 mod judge;
 mod load;
+mod metadata;
 mod protocol;
 mod secrets;
+mod tensor;
 
 use serde::{Deserialize, Serialize};
 
 pub use generate::{DraftCases, draft_cases};
-pub use judge::{CaseOutcome, Response, Transport, judge, judge_metadata, judge_transport};
+pub use judge::{CaseOutcome, Response, Transport, judge, judge_health, judge_transport};
 pub use load::{LoadPlan, LoadSummary, Threshold, summarize};
+pub use metadata::judge_metadata;
 pub use protocol::{Request, build_request, health_request, metadata_request};
 pub use secrets::{refuse_literal_secrets, resolve_headers};
+pub use tensor::{DATATYPES, DEFAULT_INPUT_NAME};
 
 /// A deployed model and the cases to run against it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -68,6 +73,14 @@ pub enum Protocol {
     OpenInference {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         output: Option<String>,
+        /// The input tensor's name, as the model's metadata lists it (Triton checks it, e.g.
+        /// `float_input`); `input-0` when not given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        input_name: Option<String>,
+        /// The input tensor's datatype (`FP32`, `FP64`, `INT64`, `BYTES`, ...); values are sent
+        /// in the form it takes. When not given: FP64 for numbers, BYTES otherwise.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        input_datatype: Option<String>,
     },
     /// `POST /v1/models/{model}[/versions/{v}]:predict`, row (`instances`) or columnar (`inputs`).
     TfServing {
@@ -82,6 +95,9 @@ pub enum Protocol {
         path: String,
         request: serde_json::Value,
         prediction_pointer: String,
+        /// A readiness check to `GET` first (BentoML's `/readyz`, a FastAPI app's `/health`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        readiness_path: Option<String>,
     },
 }
 
@@ -89,10 +105,18 @@ pub enum Protocol {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MlflowFormat {
+    /// `{"dataframe_split": {"columns": [...], "data": [[...]]}}`: named columns.
     DataframeSplit,
+    /// `{"dataframe_records": [{col: v}]}`: named columns.
     DataframeRecords,
+    /// `{"instances": [[...]]}`: rows, for a model saved with a tensor signature.
     Instances,
+    /// `{"inputs": [[...]]}`: rows, for a model saved with a tensor signature.
     Inputs,
+    /// `{"instances": [{col: v}]}`: named columns.
+    InstancesRecords,
+    /// `{"inputs": {col: [v]}}`: named columns.
+    InputsColumns,
 }
 
 /// One known input and what the model must answer.
@@ -193,14 +217,64 @@ impl EndpointSpec {
                 format!("`{}` cannot be a URL path segment", self.name),
             );
         }
-        if let Protocol::GenericJson { path, .. } = &self.protocol
-            && (path.contains(['?', '#', '\\', '%'])
-                || path.split('/').any(|p| p == "." || p == ".."))
+        let plain_path = |p: &str| {
+            !(p.contains(['?', '#', '\\', '%']) || p.split('/').any(|s| s == "." || s == ".."))
+        };
+        if let Protocol::GenericJson {
+            path,
+            readiness_path,
+            ..
+        } = &self.protocol
         {
-            return err(
-                "path",
-                format!("`{path}` must be a plain path without dot segments, query or fragment"),
-            );
+            for (name, path) in [
+                ("path", Some(path)),
+                ("readiness_path", readiness_path.as_ref()),
+            ] {
+                if let Some(path) = path
+                    && !plain_path(path)
+                {
+                    return err(
+                        name,
+                        format!(
+                            "`{path}` must be a plain path without dot segments, query or fragment"
+                        ),
+                    );
+                }
+            }
+        }
+        if let Protocol::OpenInference {
+            input_name,
+            input_datatype,
+            ..
+        } = &self.protocol
+        {
+            if input_name.as_deref().is_some_and(|n| n.trim().is_empty()) {
+                return err(
+                    "input_name",
+                    "must not be empty; leave it out for `input-0`".into(),
+                );
+            }
+            if let Some(datatype) = input_datatype {
+                if !tensor::DATATYPES.contains(&datatype.as_str()) {
+                    return err(
+                        "input_datatype",
+                        format!(
+                            "`{datatype}` is not an Open Inference datatype (one of {})",
+                            tensor::DATATYPES.join(", ")
+                        ),
+                    );
+                }
+                for case in &self.cases {
+                    for (feature, value) in self.features.iter().zip(&case.input) {
+                        if let Err(problem) = tensor::tensor_value(datatype, value) {
+                            return err(
+                                "cases",
+                                format!("case `{}`, feature `{feature}`: {problem}", case.name),
+                            );
+                        }
+                    }
+                }
+            }
         }
         if self.cases.len() > MAX_CASES {
             return err("cases", format!("at most {MAX_CASES}"));

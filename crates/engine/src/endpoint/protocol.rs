@@ -2,6 +2,8 @@
 
 use serde_json::{Value, json};
 
+use super::excerpt::excerpt_json;
+use super::tensor::{DEFAULT_INPUT_NAME, input_datatype, tensor_value};
 use super::{EndpointSpec, MlflowFormat, Protocol, SmokeCase};
 
 /// An HTTP request, ready for any client. Credential headers are added by the caller after
@@ -36,15 +38,26 @@ pub fn build_request(endpoint: &EndpointSpec, case: &SmokeCase) -> Request {
         .zip(case.input.iter().cloned())
         .collect();
     let (url, body) = match &endpoint.protocol {
-        Protocol::OpenInference { output } => {
-            let all_numbers = case.input.iter().all(Value::is_number);
+        Protocol::OpenInference {
+            output,
+            input_name,
+            input_datatype,
+        } => {
+            let datatype = input_datatype_of(endpoint, input_datatype.as_deref(), Some(case));
+            // Validation refuses values the datatype cannot take; were one left, it goes as it
+            // is and the server says what it makes of it.
+            let data: Vec<Value> = case
+                .input
+                .iter()
+                .map(|v| tensor_value(&datatype, v).unwrap_or_else(|_| v.clone()))
+                .collect();
             let mut body = json!({
                 "id": case.name,
                 "inputs": [{
-                    "name": "input-0",
+                    "name": input_name.as_deref().unwrap_or(DEFAULT_INPUT_NAME),
                     "shape": [1, case.input.len()],
-                    "datatype": if all_numbers { "FP64" } else { "BYTES" },
-                    "data": row,
+                    "datatype": datatype,
+                    "data": data,
                 }],
             });
             if let Some(output) = output {
@@ -54,9 +67,7 @@ pub fn build_request(endpoint: &EndpointSpec, case: &SmokeCase) -> Request {
         }
         Protocol::TfServing { columnar } => {
             let body = if *columnar {
-                let columns: serde_json::Map<String, Value> =
-                    record.into_iter().map(|(k, v)| (k, json!([v]))).collect();
-                json!({ "inputs": columns })
+                json!({ "inputs": columns(record) })
             } else {
                 json!({ "instances": [row] })
             };
@@ -70,6 +81,8 @@ pub fn build_request(endpoint: &EndpointSpec, case: &SmokeCase) -> Request {
                 MlflowFormat::DataframeRecords => json!({ "dataframe_records": [record] }),
                 MlflowFormat::Instances => json!({ "instances": [row] }),
                 MlflowFormat::Inputs => json!({ "inputs": [row] }),
+                MlflowFormat::InstancesRecords => json!({ "instances": [record] }),
+                MlflowFormat::InputsColumns => json!({ "inputs": columns(record) }),
             };
             (format!("{}/invocations", base(endpoint)), body)
         }
@@ -83,6 +96,11 @@ pub fn build_request(endpoint: &EndpointSpec, case: &SmokeCase) -> Request {
         url,
         body: Some(body.to_string()),
     }
+}
+
+/// One row as columns: each feature's name with the list of its one value.
+fn columns(record: serde_json::Map<String, Value>) -> Value {
+    Value::Object(record.into_iter().map(|(k, v)| (k, json!([v]))).collect())
 }
 
 /// Replaces the strings `"{{row}}"` and `"{{record}}"` anywhere in `template`.
@@ -102,12 +120,29 @@ fn substitute(template: &Value, row: &Value, record: &Value) -> Value {
     }
 }
 
+/// The datatype an Open Inference endpoint sends: its own, or what `case`'s values (without a
+/// case, all cases' values) call for.
+pub(super) fn input_datatype_of(
+    endpoint: &EndpointSpec,
+    declared: Option<&str>,
+    case: Option<&SmokeCase>,
+) -> String {
+    match case {
+        Some(case) => input_datatype(declared, case.input.iter()),
+        None => input_datatype(declared, endpoint.cases.iter().flat_map(|c| &c.input)),
+    }
+}
+
 /// The server's readiness check for this protocol, if it has one.
 pub fn health_request(endpoint: &EndpointSpec) -> Option<Request> {
     let url = match &endpoint.protocol {
         Protocol::OpenInference { .. } => format!("{}/ready", model_path(endpoint, "v2")),
         Protocol::TfServing { .. } => model_path(endpoint, "v1"),
         Protocol::Mlflow { .. } => format!("{}/ping", base(endpoint)),
+        Protocol::GenericJson {
+            readiness_path: Some(path),
+            ..
+        } => format!("{}/{}", base(endpoint), path.trim_start_matches('/')),
         Protocol::GenericJson { .. } => return None,
     };
     Some(Request {
@@ -143,7 +178,7 @@ pub(super) fn extract_prediction(protocol: &Protocol, answer: &Value) -> Result<
         }
     };
     match protocol {
-        Protocol::OpenInference { output } => {
+        Protocol::OpenInference { output, .. } => {
             let outputs = answer
                 .get("outputs")
                 .and_then(Value::as_array)
@@ -159,17 +194,24 @@ pub(super) fn extract_prediction(protocol: &Protocol, answer: &Value) -> Result<
                 .get("data")
                 .and_then(Value::as_array)
                 .ok_or("the output has no `data`")?;
-            let shape: Vec<u64> = chosen
-                .get("shape")
-                .and_then(Value::as_array)
-                .map(|s| s.iter().filter_map(Value::as_u64).collect())
-                .unwrap_or_default();
+            let shape = output_shape(chosen)?;
             if shape.first() != Some(&1) {
                 return Err(format!(
                     "output shape {shape:?} does not start with the 1 row sent"
                 ));
             }
-            let per_row: u64 = shape[1..].iter().product();
+            // The server chooses these numbers: a product that overflows is an answer too
+            // large to hold, never a panic or a wrap to 0.
+            let per_row = shape[1..]
+                .iter()
+                .try_fold(1u64, |n, &d| n.checked_mul(d))
+                .ok_or_else(|| format!("output shape {shape:?} is too large to hold"))?;
+            if per_row == 0 {
+                return Err(format!(
+                    "the output holds no values (shape {shape:?}, `data` {})",
+                    excerpt_json(&Value::Array(data.clone()))
+                ));
+            }
             if data.len() as u64 != per_row {
                 return Err(format!(
                     "output `data` has {} values for shape {shape:?}",
@@ -208,4 +250,21 @@ pub(super) fn extract_prediction(protocol: &Protocol, answer: &Value) -> Result<
             .cloned()
             .ok_or_else(|| format!("nothing at JSON Pointer `{prediction_pointer}`")),
     }
+}
+
+/// An Open Inference output's `shape`: every dimension a whole number, none dropped.
+fn output_shape(output: &Value) -> Result<Vec<u64>, String> {
+    let dims = output
+        .get("shape")
+        .and_then(Value::as_array)
+        .ok_or("the output has no `shape` list")?;
+    dims.iter()
+        .map(Value::as_u64)
+        .collect::<Option<_>>()
+        .ok_or_else(|| {
+            format!(
+                "output shape {} is not a list of whole numbers",
+                excerpt_json(&Value::Array(dims.clone()))
+            )
+        })
 }
