@@ -5,6 +5,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::http::Client;
+
 use assay_engine::checks::Verdict;
 use assay_engine::endpoint::{
     CaseOutcome, EndpointSpec, LoadSummary, Request, Response, SmokeCase, Transport, build_request,
@@ -15,8 +17,6 @@ use serde::Serialize;
 
 /// No load run goes on longer than this, whatever it asked for.
 const LOAD_DEADLINE: Duration = Duration::from_secs(60);
-/// Largest answer read; a smoke answer is a few numbers.
-const MAX_BODY_BYTES: u64 = 10 * 1024 * 1024;
 
 /// One endpoint's results.
 #[derive(Debug, Clone, Serialize)]
@@ -41,11 +41,9 @@ pub fn run(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<EndpointReport, String> {
     let headers = resolve_headers(&endpoint.headers, env)?;
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_millis(u64::from(endpoint.timeout_ms))))
-        .http_status_as_error(false)
-        .build()
-        .into();
+    let client = Client::new();
+    let timeout = Duration::from_millis(u64::from(endpoint.timeout_ms));
+    let send = |request: &Request| client.send(request, &headers, timeout);
     let mut cases = Vec::new();
     type JudgeProbe = fn(&EndpointSpec, &Request, &Response) -> CaseOutcome;
     let probes: [(&str, Option<Request>, JudgeProbe); 2] = [
@@ -54,14 +52,14 @@ pub fn run(
     ];
     for (name, request, judge_probe) in probes {
         let Some(request) = request else { continue };
-        cases.push(match send(&agent, &request, &headers) {
+        cases.push(match send(&request) {
             Ok(response) => judge_probe(endpoint, &request, &response),
             Err(failure) => judge_transport(endpoint, &probe(name), &request, &failure),
         });
     }
     for case in &endpoint.cases {
         let request = build_request(endpoint, case);
-        cases.push(match send(&agent, &request, &headers) {
+        cases.push(match send(&request) {
             Ok(response) => judge(endpoint, case, &request, &response),
             Err(failure) => judge_transport(endpoint, case, &request, &failure),
         });
@@ -72,8 +70,7 @@ pub fn run(
             .iter()
             .map(|c| build_request(endpoint, c))
             .collect();
-        let (latencies, errors) =
-            load_run(&agent, &requests, &headers, plan.requests, plan.concurrency);
+        let (latencies, errors) = load_run(&send, &requests, plan.requests, plan.concurrency);
         summarize(&latencies, errors, &plan.thresholds)
     });
     Ok(EndpointReport {
@@ -95,78 +92,11 @@ fn probe(name: &str) -> SmokeCase {
     }
 }
 
-fn send(
-    agent: &ureq::Agent,
-    request: &Request,
-    headers: &[(String, String)],
-) -> Result<Response, Transport> {
-    let start = Instant::now();
-    let result = match &request.body {
-        Some(body) => {
-            let mut call = agent
-                .post(&request.url)
-                .header("Content-Type", "application/json");
-            for (name, value) in headers {
-                call = call.header(name.as_str(), value.as_str());
-            }
-            call.send(body.as_bytes())
-        }
-        None => {
-            let mut call = agent.get(&request.url);
-            for (name, value) in headers {
-                call = call.header(name.as_str(), value.as_str());
-            }
-            call.call()
-        }
-    };
-    let mut response = result.map_err(classify)?;
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let body = response
-        .body_mut()
-        .with_config()
-        .limit(MAX_BODY_BYTES)
-        .read_to_string()
-        .map_err(classify)?;
-    Ok(Response {
-        status,
-        content_type,
-        body,
-        latency_ms: start.elapsed().as_secs_f64() * 1000.0,
-        location: None,
-    })
-}
-
-fn classify(error: ureq::Error) -> Transport {
-    match error {
-        ureq::Error::Timeout(_) => Transport::Timeout,
-        ureq::Error::HostNotFound => Transport::Dns,
-        ureq::Error::Io(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-            Transport::ConnectionRefused
-        }
-        ureq::Error::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => Transport::Timeout,
-        ureq::Error::Tls(message) => Transport::Tls {
-            message: message.into(),
-        },
-        ureq::Error::Rustls(e) => Transport::Tls {
-            message: e.to_string(),
-        },
-        other => Transport::Other {
-            message: other.to_string(),
-        },
-    }
-}
-
 /// `total` requests cycling through `requests`, `concurrency` at a time, within
 /// [`LOAD_DEADLINE`]. Returns the latencies of 2xx answers and the count of the rest.
 fn load_run(
-    agent: &ureq::Agent,
+    send: &(dyn Fn(&Request) -> Result<Response, Transport> + Sync),
     requests: &[Request],
-    headers: &[(String, String)],
     total: u32,
     concurrency: u32,
 ) -> (Vec<f64>, usize) {
@@ -184,7 +114,7 @@ fn load_run(
                     if i >= total as usize || Instant::now() > deadline {
                         break;
                     }
-                    let outcome = send(agent, &requests[i % requests.len()], headers);
+                    let outcome = send(&requests[i % requests.len()]);
                     let mut results = results
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner);

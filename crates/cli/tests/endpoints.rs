@@ -18,51 +18,111 @@ use assay_engine::spec::{DatasetSpec, Spec};
 use assay_engine::train::TrainConfig;
 use serde_json::{Value, json};
 
-/// Serves until the test process ends; each connection gets one answer chosen by the case id.
+/// Serves until the test process ends; each connection gets one answer chosen by the case id,
+/// then `Connection: close`.
 fn start_server() -> u16 {
+    serve(|stream| {
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        if let Some(request) = read_request(&mut reader) {
+            reply(stream, &request, true);
+        }
+    })
+}
+
+/// Serves keep-alive connections as uvicorn does: after a 500 for the case `crash` it sends no
+/// `Connection: close`, reads the next request on that connection and closes it unanswered.
+fn start_keepalive_server() -> u16 {
+    serve(|stream| {
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        while let Some(request) = read_request(&mut reader) {
+            if request.id == "crash" {
+                write_answer(stream, 500, "text/plain", "Internal Server Error", false);
+                let _ = read_request(&mut reader);
+                return;
+            }
+            reply(stream, &request, false);
+        }
+    })
+}
+
+/// Listens on loopback; each connection is handled on its own thread by `handle`.
+fn serve(handle: fn(&mut TcpStream)) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            std::thread::spawn(move || answer(stream));
+        for mut stream in listener.incoming().flatten() {
+            std::thread::spawn(move || handle(&mut stream));
         }
     });
     port
 }
 
-fn answer(mut stream: TcpStream) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
+/// What the test servers read of a request.
+struct Received {
+    path: String,
+    id: String,
+    api_key: Option<String>,
+    /// Every header line as sent, for servers that echo them.
+    head: String,
+}
+
+/// One request from `reader`; `None` when the client closed the connection.
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Received> {
     let mut request_line = String::new();
-    reader.read_line(&mut request_line).unwrap();
-    let (mut length, mut api_key) = (0usize, None);
+    if reader.read_line(&mut request_line).ok()? == 0 {
+        return None;
+    }
+    let (mut length, mut api_key, mut head) = (0usize, None, String::new());
     loop {
         let mut line = String::new();
-        reader.read_line(&mut line).unwrap();
+        reader.read_line(&mut line).ok()?;
         if line.trim().is_empty() {
             break;
         }
-        let (name, value) = line.split_once(':').unwrap();
+        head.push_str(&line);
+        let (name, value) = line.split_once(':')?;
         match name.to_ascii_lowercase().as_str() {
-            "content-length" => length = value.trim().parse().unwrap(),
+            "content-length" => length = value.trim().parse().ok()?,
             "x-api-key" => api_key = Some(value.trim().to_owned()),
             _ => {}
         }
     }
     let mut body = vec![0; length];
-    reader.read_exact(&mut body).unwrap();
+    reader.read_exact(&mut body).ok()?;
     let id = serde_json::from_slice::<Value>(&body)
         .ok()
         .and_then(|b| b["id"].as_str().map(str::to_owned))
         .unwrap_or_default();
+    Some(Received {
+        path: request_line
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or("")
+            .to_owned(),
+        id,
+        api_key,
+        head,
+    })
+}
+
+fn write_answer(stream: &mut TcpStream, status: u16, content_type: &str, text: &str, close: bool) {
+    let connection = if close { "Connection: close\r\n" } else { "" };
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n{connection}\r\n{text}",
+        text.len()
+    );
+}
+
+/// The answer for `request`'s case id; `drop` closes without one.
+fn reply(stream: &mut TcpStream, request: &Received, close: bool) {
+    let id = request.id.as_str();
     let mlserver = |class: u8| {
         format!(
             r#"{{"model_name":"iris","id":"{id}","outputs":[{{"name":"predict","shape":[1,1],"datatype":"INT64","data":[{class}]}}]}}"#
         )
     };
-    let (status, content_type, text) = match (
-        request_line.split_whitespace().nth(1).unwrap_or(""),
-        id.as_str(),
-    ) {
+    let (status, content_type, text) = match (request.path.as_str(), id) {
         ("/v2/models/iris/ready", _) => (200, "text/plain", String::new()),
         ("/v2/models/iris", _) => (
             200,
@@ -87,17 +147,19 @@ fn answer(mut stream: TcpStream) {
             (200, "application/json", mlserver(0))
         }
         (_, "drop") => return,
-        (_, "auth") if api_key.as_deref() == Some("s3cret") => {
+        (_, "auth") if request.api_key.as_deref() == Some("s3cret") => {
             (200, "application/json", mlserver(0))
         }
         (_, "auth") => (401, "text/plain", "missing or wrong key".into()),
+        // A 401 that echoes the request's headers, as some frameworks' error pages do.
+        (_, "echo") => (
+            401,
+            "application/json",
+            json!({"received": request.head}).to_string(),
+        ),
         _ => (404, "text/plain", "no such case".into()),
     };
-    let _ = write!(
-        stream,
-        "HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
-        text.len()
-    );
+    write_answer(stream, status, content_type, &text, close);
 }
 
 fn smoke(name: &str) -> SmokeCase {
@@ -303,4 +365,103 @@ fn a_small_load_run_reports_percentiles_against_thresholds() {
         "{stdout}"
     );
     assert_eq!(output.status.code(), Some(1));
+}
+
+/// Runs `assay run --only endpoints` on `spec` with the key in `MODEL_KEY`.
+fn run_endpoints(spec: &Path, extra: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_assay"))
+        .args(["run", "--only", "endpoints"])
+        .args(extra)
+        .arg(spec)
+        .env("MODEL_KEY", "s3cret")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_connection_the_server_dropped_after_a_500_does_not_fail_the_next_case() {
+    let port = start_keepalive_server();
+    let cases: Vec<&str> = (0..10).flat_map(|_| ["crash", "good"]).collect();
+    let spec = write(
+        "keepalive.assay.json",
+        &spec_with(vec![endpoint("iris", port, &cases)]).to_json(),
+    );
+    let output = run_endpoints(&spec, &[]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let lines = |case: &str, verdict: &str| {
+        stdout
+            .lines()
+            .filter(|l| l.starts_with(verdict) && l.contains(&format!("endpoint iris / {case}:")))
+            .count()
+    };
+    assert_eq!(lines("good", "  PASS"), 10, "{stdout}");
+    assert_eq!(lines("crash", "  FAIL"), 10, "{stdout}");
+    assert_eq!(
+        stdout.matches("HTTP 500").count(),
+        10,
+        "every crash is its own 500, nothing else failed: {stdout}"
+    );
+}
+
+#[test]
+fn a_load_run_against_a_server_failing_half_its_requests_reports_half() {
+    let port = start_keepalive_server();
+    let mut half = endpoint("half", port, &["good", "crash"]);
+    half.load = Some(LoadPlan {
+        requests: 40,
+        concurrency: 2,
+        thresholds: vec![Threshold::ErrorRateBelow { value: 0.6 }],
+    });
+    let spec = write("half.assay.json", &spec_with(vec![half]).to_json());
+    let output = run_endpoints(&spec, &[]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let load = stdout
+        .lines()
+        .find(|l| l.contains("endpoint half / load"))
+        .unwrap_or_else(|| panic!("no load line in {stdout}"));
+    assert!(load.contains("errors 50.0%"), "{stdout}");
+}
+
+#[test]
+fn a_redirect_is_a_failure_and_is_never_followed() {
+    // Where the redirect points: a listener that only records whether anyone connected.
+    let elsewhere = TcpListener::bind("127.0.0.1:0").unwrap();
+    let target = format!(
+        "http://127.0.0.1:{}/v2/models/iris/infer",
+        elsewhere.local_addr().unwrap().port()
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let location = target.clone();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten().take(10) {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            if read_request(&mut reader).is_some() {
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 302 Found\r\nLocation: {target}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                );
+            }
+        }
+    });
+    let mut moved = endpoint("moved", port, &["good"]);
+    moved.protocol = Protocol::TfServing { columnar: false };
+    let spec = write("redirect.assay.json", &spec_with(vec![moved]).to_json());
+    let output = run_endpoints(&spec, &[]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let line = stdout
+        .lines()
+        .find(|l| l.contains("endpoint moved / good:"))
+        .unwrap_or_else(|| panic!("no line in {stdout}"));
+    assert!(
+        line.starts_with("  FAIL") && line.contains("HTTP 302") && line.contains(&location),
+        "{stdout}"
+    );
+    // Nothing, and so no credential, reached the other port.
+    elsewhere.set_nonblocking(true).unwrap();
+    assert_eq!(
+        elsewhere.accept().map(|_| ()).unwrap_err().kind(),
+        std::io::ErrorKind::WouldBlock
+    );
 }
