@@ -8,7 +8,8 @@ use std::fmt;
 use assay_engine::checks::Verdict;
 use assay_engine::endpoint::{
     CaseOutcome, DATATYPES, EndpointSpec, Expectation, Header, MlflowFormat, Protocol, Request,
-    SmokeCase, Transport, build_request, draft_cases, judge, judge_transport, resolve_headers,
+    Resolved, Secrets, SmokeCase, Transport, build_request, draft_cases, judge, judge_transport,
+    resolve_headers,
 };
 use assay_engine::model::Network;
 use assay_engine::replay::{self, Run};
@@ -263,6 +264,7 @@ impl EndpointForm {
             vec![Header {
                 name: header_name.to_owned(),
                 value: format!("${{env:{env}}}"),
+                not_secret: false,
             }]
         };
         let uses_names = self.protocol.names_models();
@@ -567,13 +569,15 @@ impl fmt::Debug for Credential {
     }
 }
 
-/// The headers to send: the spec's, with every `${env:NAME}` resolved to the typed credential.
-pub fn headers_to_send(
-    spec: &EndpointSpec,
-    credential: &Credential,
-) -> Result<Vec<(String, String)>, String> {
-    let headers = resolve_headers(&spec.headers, |_| {
-        (!credential.is_empty()).then(|| credential.0.clone())
+/// The headers to send: the spec's, with every `${env:NAME}` resolved to the typed credential;
+/// with the secrets to redact from what the server answers.
+pub fn headers_to_send(spec: &EndpointSpec, credential: &Credential) -> Result<Resolved, String> {
+    let resolved = resolve_headers(&spec.headers, |_| {
+        if credential.is_empty() {
+            Err("which is not typed".into())
+        } else {
+            Ok(credential.0.clone())
+        }
     })
     .map_err(|_| {
         "Type the credential first: it is sent from this tab only, and the spec keeps the \
@@ -582,7 +586,7 @@ pub fn headers_to_send(
     })?;
     // The browser throws (and would abort the run) on a header it cannot send; say so instead,
     // without repeating the value.
-    for (name, value) in &headers {
+    for (name, value) in &resolved.headers {
         let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
         if name.is_empty() || !name.chars().all(token) {
             return Err(format!(
@@ -595,7 +599,7 @@ pub fn headers_to_send(
             ));
         }
     }
-    Ok(headers)
+    Ok(resolved)
 }
 
 /// Where the browser sends a case.
@@ -646,14 +650,16 @@ pub struct CaseResult {
     pub runs_in_ci: bool,
 }
 
-/// Judges what the browser got for `case`: an answer, or why none came.
+/// Judges what the browser got for `case`: an answer, or why none came. The credential is
+/// shown as its `${env:NAME}` reference wherever the server echoed it.
 pub fn result_of(
     spec: &EndpointSpec,
     case: &SmokeCase,
     request: &Request,
     answer: &Result<assay_engine::endpoint::Response, Transport>,
+    secrets: &Secrets,
 ) -> CaseResult {
-    match answer {
+    let mut result = match answer {
         Ok(response) => CaseResult {
             outcome: judge(spec, case, request, response),
             runs_in_ci: false,
@@ -662,7 +668,9 @@ pub fn result_of(
             outcome: judge_transport(spec, case, request, failure),
             runs_in_ci: *failure == Transport::Cors,
         },
-    }
+    };
+    secrets.redact_outcome(&mut result.outcome);
+    result
 }
 
 /// How the Endpoints step stands: optional without cases; needing attention until every case
@@ -745,7 +753,7 @@ mod tests {
         assert!(!format!("{form:?}{credential:?}").contains("s3cret"));
         // Sending resolves it, and only then.
         assert_eq!(
-            headers_to_send(&spec, &credential).unwrap(),
+            headers_to_send(&spec, &credential).unwrap().headers,
             [("X-Api-Key".to_owned(), "s3cret-value".to_owned())]
         );
         let missing = headers_to_send(&spec, &Credential::default()).unwrap_err();
@@ -758,6 +766,7 @@ mod tests {
         assert!(
             headers_to_send(&open.to_spec().unwrap(), &Credential::default())
                 .unwrap()
+                .headers
                 .is_empty()
         );
     }
@@ -1055,6 +1064,35 @@ mod tests {
     }
 
     #[test]
+    fn a_credential_the_server_echoes_is_shown_as_its_reference() {
+        let spec = drafted_form().to_spec().unwrap();
+        let resolved = headers_to_send(&spec, &Credential::new("s3cret-value")).unwrap();
+        let answer = |status: u16, body: Value| {
+            Ok(Response {
+                status,
+                content_type: Some("application/json".into()),
+                body: body.to_string(),
+                latency_ms: 3.0,
+                location: None,
+            })
+        };
+        let refused = answer(401, json!({"detail": "bad key s3cret-value"}));
+        let echoed = answer(
+            200,
+            json!({"outputs": [{"name": "p", "shape": [1], "datatype": "BYTES", "data": ["s3cret-value"]}]}),
+        );
+        for answer in [refused, echoed] {
+            let request = request_for(&spec, &spec.cases[0], Route::Direct);
+            let result = result_of(&spec, &spec.cases[0], &request, &answer, &resolved.secrets);
+            let shown = format!("{:?}", result.outcome);
+            assert!(
+                !shown.contains("s3cret") && shown.contains("${env:MODEL_KEY}"),
+                "{shown}"
+            );
+        }
+    }
+
+    #[test]
     fn cors_failures_run_in_ci_and_one_failure_does_not_hide_the_others() {
         let form = drafted_form();
         let spec = form.to_spec().unwrap();
@@ -1069,10 +1107,11 @@ mod tests {
             })
         };
         let cases = &spec.cases;
+        let none = Secrets::default();
         let label = |i: usize| fields(&cases[i].expect)[0].1.clone();
         let run = |i: usize, answer| {
             let request = request_for(&spec, &cases[i], Route::Direct);
-            result_of(&spec, &cases[i], &request, &answer)
+            result_of(&spec, &cases[i], &request, &answer, &none)
         };
         let results = [
             run(0, answer(&label(0))),

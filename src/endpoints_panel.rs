@@ -70,7 +70,7 @@ pub fn EndpointsPanel(
         let prepared = form
             .with_untracked(EndpointForm::to_spec)
             .and_then(|spec| Ok((headers_to_send(&spec, &credential.get_untracked())?, spec)));
-        let (headers, spec) = match prepared {
+        let (resolved, spec) = match prepared {
             Ok(ready) => ready,
             Err(e) => {
                 message.set(Some(e));
@@ -85,8 +85,8 @@ pub fn EndpointsPanel(
             // One case at a time, each judged on its own: a failure never stops the rest.
             for case in &spec.cases {
                 let request = request_for(&spec, case, route);
-                let answer = fetch::send(&request, &headers, spec.timeout_ms).await;
-                let result = result_of(&spec, case, &request, &answer);
+                let answer = fetch::send(&request, &resolved.headers, spec.timeout_ms).await;
+                let result = result_of(&spec, case, &request, &answer, &resolved.secrets);
                 if results.try_update(|r| r.push(result)).is_none() {
                     return; // The panel is gone.
                 }

@@ -1,5 +1,7 @@
 //! Running a spec's endpoint cases natively, as CI does (no CORS applies here). The engine
 //! builds every request and judges every answer; this file only moves bytes and measures time.
+//! An endpoint's cases, and its load run, each get a time limit: every request's timeout is at
+//! most what is left of it, and a run it cuts short says how many requests were sent.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -7,16 +9,13 @@ use std::time::{Duration, Instant};
 
 use assay_engine::checks::Verdict;
 use assay_engine::endpoint::{
-    CaseOutcome, EndpointSpec, LoadSummary, Request, Response, SmokeCase, Transport, build_request,
-    health_request, judge, judge_health, judge_metadata, judge_transport, metadata_request,
-    resolve_headers, summarize,
+    CaseOutcome, EndpointSpec, LoadRun, LoadSummary, Request, Resolved, Response, Sent, SmokeCase,
+    Transport, build_request, health_request, judge, judge_health, judge_metadata, judge_transport,
+    metadata_request, summarize,
 };
 use serde::Serialize;
 
-/// No load run goes on longer than this, whatever it asked for.
-const LOAD_DEADLINE: Duration = Duration::from_secs(60);
-/// Largest answer read; a smoke answer is a few numbers.
-const MAX_BODY_BYTES: u64 = 10 * 1024 * 1024;
+use crate::http::Client;
 
 /// One endpoint's results.
 #[derive(Debug, Clone, Serialize)]
@@ -34,53 +33,104 @@ impl EndpointReport {
     }
 }
 
-/// Runs the health check, every case and the load plan. `Err` is unusable input: a header's
-/// environment variable is not set.
-pub fn run(
-    endpoint: &EndpointSpec,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<EndpointReport, String> {
-    let headers = resolve_headers(&endpoint.headers, env)?;
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_millis(u64::from(endpoint.timeout_ms))))
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut cases = Vec::new();
-    type JudgeProbe = fn(&EndpointSpec, &Request, &Response) -> CaseOutcome;
-    let probes: [(&str, Option<Request>, JudgeProbe); 2] = [
-        ("health", health_request(endpoint), judge_health),
-        ("metadata", metadata_request(endpoint), judge_metadata),
-    ];
-    for (name, request, judge_probe) in probes {
-        let Some(request) = request else { continue };
-        cases.push(match send(&agent, &request, &headers) {
-            Ok(response) => judge_probe(endpoint, &request, &response),
-            Err(failure) => judge_transport(endpoint, &probe(name), &request, &failure),
-        });
+/// What one request of the cases stands for.
+enum Step<'a> {
+    Health,
+    Metadata,
+    Case(&'a SmokeCase),
+}
+
+/// Sends a request if there is time left before `until`, with a timeout of at most that time.
+type Send<'a> = dyn Fn(&Request, Instant) -> Option<Result<Response, Transport>> + Sync + 'a;
+
+/// Runs the readiness and metadata checks, every case, then the load plan, with `resolved`
+/// headers; each part within `time_limit`. Whatever the server echoes of a credential is shown
+/// as its `${env:NAME}` reference.
+pub fn run(endpoint: &EndpointSpec, resolved: &Resolved, time_limit: Duration) -> EndpointReport {
+    let client = Client::new();
+    let timeout = Duration::from_millis(u64::from(endpoint.timeout_ms));
+    let send = |request: &Request, until: Instant| {
+        let left = until
+            .checked_duration_since(Instant::now())
+            .filter(|d| !d.is_zero())?;
+        Some(client.send(request, &resolved.headers, timeout.min(left)))
+    };
+    let mut steps = Vec::new();
+    if let Some(request) = health_request(endpoint) {
+        steps.push((Step::Health, request));
+    }
+    if let Some(request) = metadata_request(endpoint) {
+        steps.push((Step::Metadata, request));
     }
     for case in &endpoint.cases {
-        let request = build_request(endpoint, case);
-        cases.push(match send(&agent, &request, &headers) {
-            Ok(response) => judge(endpoint, case, &request, &response),
-            Err(failure) => judge_transport(endpoint, case, &request, &failure),
+        steps.push((Step::Case(case), build_request(endpoint, case)));
+    }
+    let until = Instant::now() + time_limit;
+    let mut cases = Vec::new();
+    for (step, request) in &steps {
+        let Some(answer) = send(request, until) else {
+            break;
+        };
+        cases.push(match (step, answer) {
+            (Step::Health, Ok(response)) => judge_health(endpoint, request, &response),
+            (Step::Metadata, Ok(response)) => judge_metadata(endpoint, request, &response),
+            (Step::Case(case), Ok(response)) => judge(endpoint, case, request, &response),
+            (Step::Health, Err(failure)) => {
+                judge_transport(endpoint, &probe("health"), request, &failure)
+            }
+            (Step::Metadata, Err(failure)) => {
+                judge_transport(endpoint, &probe("metadata"), request, &failure)
+            }
+            (Step::Case(case), Err(failure)) => judge_transport(endpoint, case, request, &failure),
         });
     }
-    let load = endpoint.load.as_ref().map(|plan| {
+    if cases.len() < steps.len() {
+        cases.push(cut_short(cases.len(), steps.len(), time_limit));
+    }
+    let mut load = endpoint.load.as_ref().map(|plan| {
         let requests: Vec<Request> = endpoint
             .cases
             .iter()
             .map(|c| build_request(endpoint, c))
             .collect();
-        let (latencies, errors) =
-            load_run(&agent, &requests, &headers, plan.requests, plan.concurrency);
-        summarize(&latencies, errors, &plan.thresholds)
+        let run = load_run(
+            &send,
+            &requests,
+            plan.requests,
+            plan.concurrency,
+            time_limit,
+        );
+        summarize(&run, &plan.thresholds)
     });
-    Ok(EndpointReport {
+    for case in &mut cases {
+        resolved.secrets.redact_outcome(case);
+    }
+    if let Some(load) = &mut load {
+        for text in &mut load.broken {
+            *text = resolved.secrets.redact(text);
+        }
+    }
+    EndpointReport {
         endpoint: endpoint.name.clone(),
         cases,
         load,
-    })
+    }
+}
+
+/// The failure standing for requests the time limit left unsent.
+fn cut_short(sent: usize, planned: usize, time_limit: Duration) -> CaseOutcome {
+    CaseOutcome {
+        case: "time limit".into(),
+        verdict: Verdict::Fail,
+        summary: format!(
+            "Cut short by the {} s time limit: {sent} of {planned} requests sent; raise it with \
+             --time-limit or run fewer cases.",
+            time_limit.as_secs_f64()
+        ),
+        status: None,
+        latency_ms: None,
+        prediction: None,
+    }
 }
 
 /// A case standing for a request that carries no input (readiness, metadata).
@@ -95,108 +145,55 @@ fn probe(name: &str) -> SmokeCase {
     }
 }
 
-fn send(
-    agent: &ureq::Agent,
-    request: &Request,
-    headers: &[(String, String)],
-) -> Result<Response, Transport> {
-    let start = Instant::now();
-    let result = match &request.body {
-        Some(body) => {
-            let mut call = agent
-                .post(&request.url)
-                .header("Content-Type", "application/json");
-            for (name, value) in headers {
-                call = call.header(name.as_str(), value.as_str());
-            }
-            call.send(body.as_bytes())
-        }
-        None => {
-            let mut call = agent.get(&request.url);
-            for (name, value) in headers {
-                call = call.header(name.as_str(), value.as_str());
-            }
-            call.call()
-        }
-    };
-    let mut response = result.map_err(classify)?;
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let body = response
-        .body_mut()
-        .with_config()
-        .limit(MAX_BODY_BYTES)
-        .read_to_string()
-        .map_err(classify)?;
-    Ok(Response {
-        status,
-        content_type,
-        body,
-        latency_ms: start.elapsed().as_secs_f64() * 1000.0,
-        location: None,
-    })
-}
-
-fn classify(error: ureq::Error) -> Transport {
-    match error {
-        ureq::Error::Timeout(_) => Transport::Timeout,
-        ureq::Error::HostNotFound => Transport::Dns,
-        ureq::Error::Io(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-            Transport::ConnectionRefused
-        }
-        ureq::Error::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => Transport::Timeout,
-        ureq::Error::Tls(message) => Transport::Tls {
-            message: message.into(),
-        },
-        ureq::Error::Rustls(e) => Transport::Tls {
-            message: e.to_string(),
-        },
-        other => Transport::Other {
-            message: other.to_string(),
-        },
-    }
-}
-
-/// `total` requests cycling through `requests`, `concurrency` at a time, within
-/// [`LOAD_DEADLINE`]. Returns the latencies of 2xx answers and the count of the rest.
+/// `total` requests cycling through `requests`, `concurrency` at a time, within `time_limit`.
 fn load_run(
-    agent: &ureq::Agent,
+    send: &Send,
     requests: &[Request],
-    headers: &[(String, String)],
     total: u32,
     concurrency: u32,
-) -> (Vec<f64>, usize) {
+    time_limit: Duration,
+) -> LoadRun {
+    let start = Instant::now();
     if requests.is_empty() {
-        return (Vec::new(), 0);
+        return LoadRun {
+            planned: 0,
+            sent: Vec::new(),
+            elapsed_ms: 0.0,
+        };
     }
+    let until = start + time_limit;
     let next = AtomicUsize::new(0);
-    let results = Mutex::new((Vec::new(), 0usize));
-    let deadline = Instant::now() + LOAD_DEADLINE;
+    let sent = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         for _ in 0..concurrency {
             scope.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= total as usize || Instant::now() > deadline {
+                    if i >= total as usize {
                         break;
                     }
-                    let outcome = send(agent, &requests[i % requests.len()], headers);
-                    let mut results = results
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
-                    match outcome {
-                        Ok(r) if (200..300).contains(&r.status) => results.0.push(r.latency_ms),
-                        _ => results.1 += 1,
-                    }
+                    let Some(outcome) = send(&requests[i % requests.len()], until) else {
+                        break;
+                    };
+                    let result = match outcome {
+                        Ok(r) => Sent::Answered {
+                            status: r.status,
+                            latency_ms: r.latency_ms,
+                        },
+                        Err(failure) => Sent::Failed(failure),
+                    };
+                    sent.lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push(result);
                 }
             });
         }
     });
-    results
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    LoadRun {
+        planned: total as usize,
+        sent: sent
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+        elapsed_ms: start.elapsed().as_secs_f64() * 1000.0,
+    }
 }

@@ -1,9 +1,11 @@
 //! `assay run`: replay specs and print what held and what did not.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context;
 use assay_engine::checks::{CheckFamily, CheckOutcome, Verdict};
+use assay_engine::endpoint::resolve_headers;
 use assay_engine::replay;
 use assay_engine::spec::{MAX_SPEC_BYTES, Spec};
 
@@ -29,10 +31,43 @@ pub struct RunArgs {
     /// Run only one part of each spec.
     #[arg(long, value_enum)]
     only: Option<Part>,
-    /// KEY=VALUE lines for `${env:KEY}` references in endpoint headers; the environment is
-    /// read for keys the file does not set.
+    /// KEY=VALUE lines for `${env:KEY}` references in endpoint headers.
     #[arg(long, value_name = "PATH")]
     env_file: Option<PathBuf>,
+    /// An environment variable endpoint headers may read as `${env:NAME}` (repeatable). Only
+    /// these, the env file's and those named ASSAY_… are read, so a spec cannot send any other
+    /// variable to a host it names.
+    #[arg(long, value_name = "NAME")]
+    allow_env: Vec<String>,
+    /// The longest each endpoint's cases, and each load run, may take; requests left unsent
+    /// then fail the run, saying how many were sent.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    time_limit: u64,
+}
+
+/// Environment variables whose name starts with this are read without `--allow-env`.
+const ENV_PREFIX: &str = "ASSAY_";
+
+/// Where `${env:NAME}` values come from: the env file, then the environment for the names the
+/// person running allowed.
+struct Environment {
+    file: Vec<(String, String)>,
+    allowed: Vec<String>,
+}
+
+impl Environment {
+    fn lookup(&self, name: &str) -> Result<String, String> {
+        if let Some((_, value)) = self.file.iter().find(|(key, _)| key == name) {
+            return Ok(value.clone());
+        }
+        if name.starts_with(ENV_PREFIX) || self.allowed.iter().any(|a| a == name) {
+            return std::env::var(name).map_err(|_| "which is not set".to_owned());
+        }
+        Err(format!(
+            "which this run may not read: pass --allow-env {name}, or set it in --env-file \
+             (variables named {ENV_PREFIX}… are always read)"
+        ))
+    }
 }
 
 /// The parts of a spec `--only` can pick.
@@ -48,21 +83,18 @@ pub enum Part {
 
 /// Replays every spec, even after one fails, and returns the worst status.
 pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
-    let variables = match &args.env_file {
-        Some(path) => read_env_file(path)?,
-        None => Vec::new(),
+    let env = Environment {
+        file: match &args.env_file {
+            Some(path) => read_env_file(path)?,
+            None => Vec::new(),
+        },
+        allowed: args.allow_env.clone(),
     };
-    let env = |name: &str| {
-        variables
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.clone())
-            .or_else(|| std::env::var(name).ok())
-    };
+    let time_limit = Duration::from_secs(args.time_limit);
     let mut reports = Vec::new();
     for path in &args.specs {
-        let report =
-            replay_one(path, args.only, args.data.as_deref(), &env).unwrap_or_else(|error| {
+        let report = replay_one(path, args.only, args.data.as_deref(), &env, time_limit)
+            .unwrap_or_else(|error| {
                 eprintln!("assay: error: {}: {error:#}", path.display());
                 SpecReport::unusable(&path.display().to_string(), format!("{error:#}"))
             });
@@ -87,13 +119,28 @@ fn replay_one(
     path: &Path,
     only: Option<Part>,
     data: Option<&Path>,
-    env: &dyn Fn(&str) -> Option<String>,
+    env: &Environment,
+    time_limit: Duration,
 ) -> anyhow::Result<SpecReport> {
     let text = read_limited(path, MAX_SPEC_BYTES).context("cannot read the spec")?;
     let mut spec = Spec::from_json(&text)?;
     if let Some(part) = only {
         keep_only(&mut spec, part);
     }
+    // Every endpoint's headers before anything runs or is sent: a variable missing for the
+    // second endpoint must not leave the first one's results half reported.
+    let run_endpoints = matches!(only, None | Some(Part::Endpoints));
+    let resolved = if run_endpoints {
+        spec.endpoints
+            .iter()
+            .map(|e| {
+                resolve_headers(&e.headers, |name| env.lookup(name))
+                    .map_err(|m| anyhow::anyhow!("endpoint `{}`: {m}", e.name))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?
+    } else {
+        Vec::new()
+    };
     let mut report = SpecReport {
         spec: path.display().to_string(),
         name: Some(spec.name.clone()),
@@ -132,13 +179,10 @@ fn replay_one(
             .collect();
         report.parameter_fingerprint = Some(run.parameter_fingerprint.clone());
     }
-    if matches!(only, None | Some(Part::Endpoints)) {
-        for endpoint in &spec.endpoints {
-            report.endpoints.push(
-                endpoints::run(endpoint, env)
-                    .map_err(|m| anyhow::anyhow!("endpoint `{}`: {m}", endpoint.name))?,
-            );
-        }
+    for (endpoint, headers) in spec.endpoints.iter().zip(&resolved) {
+        report
+            .endpoints
+            .push(endpoints::run(endpoint, headers, time_limit));
     }
     report.status = SpecReport::status_of(&report.checks, &report.differences, &report.endpoints);
     print_summary(&report);
@@ -242,14 +286,22 @@ fn print_summary(report: &SpecReport) {
             } else {
                 ("FAIL ", fail)
             };
+            let failures = load.failures.describe();
             println!(
-                "  {style}{label}{style:#} endpoint {} / load: {} requests, p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, errors {:.1}%{}",
+                "  {style}{label}{style:#} endpoint {} / load: {} of {} requests sent, errors {:.1}%{}; p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms of the {} successful (failed requests are not in the percentiles){}",
                 endpoint.endpoint,
                 load.requests,
+                load.planned,
+                load.error_rate * 100.0,
+                if failures.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({failures})")
+                },
                 load.p50_ms,
                 load.p95_ms,
                 load.p99_ms,
-                load.error_rate * 100.0,
+                load.succeeded,
                 if load.broken.is_empty() {
                     String::new()
                 } else {
@@ -273,12 +325,30 @@ fn print_summary(report: &SpecReport) {
         Some(ReplayMatch::NothingRecorded) => "nothing recorded to compare with",
         None => "not run",
     };
-    println!(
-        "  checks: {} held, {} did not, {} could not run; replay: {replay}",
-        count(Verdict::Pass),
-        count(Verdict::Fail),
-        count(Verdict::Error)
-    );
+    // An endpoints-only run has neither checks nor a replay to count.
+    if report.replay.is_some() || !report.checks.is_empty() || report.endpoints.is_empty() {
+        println!(
+            "  checks: {} held, {} did not, {} could not run; replay: {replay}",
+            count(Verdict::Pass),
+            count(Verdict::Fail),
+            count(Verdict::Error)
+        );
+    }
+    if !report.endpoints.is_empty() {
+        let cases = report.endpoints.iter().flat_map(|e| &e.cases);
+        let passed = cases.clone().filter(|c| c.verdict == Verdict::Pass).count();
+        let loads: Vec<_> = report
+            .endpoints
+            .iter()
+            .filter_map(|e| e.load.as_ref())
+            .collect();
+        let loads_held = loads.iter().filter(|l| l.broken.is_empty()).count();
+        println!(
+            "  endpoint cases: {passed} passed, {} failed; load runs: {loads_held} held, {} did not",
+            cases.count() - passed,
+            loads.len() - loads_held
+        );
+    }
 }
 
 /// The dataset's CSV: embedded in the spec, or read from a path relative to the spec file.

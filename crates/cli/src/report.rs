@@ -4,13 +4,19 @@
 //! A JSON array with one object per spec, in the order given on the command line:
 //! `{"spec": path, "name": string|null, "status": "pass"|"fail"|"error", "error": string|null,
 //! "parameter_fingerprint": string|null, "replay": "bit_identical"|"differs"|"nothing_recorded"|null,
-//! "checks": [CheckOutcome…], "differences": [{"item", "recorded", "replayed"}…]}`.
+//! "checks": [CheckOutcome…], "differences": [{"item", "recorded", "replayed"}…],
+//! "endpoints": [{"endpoint", "cases": [CaseOutcome…], "load": LoadSummary?}…]}`.
 //! `CheckOutcome` is the engine's type as written in specs (`check`, `verdict`, `summary`,
-//! `metrics`, `fingerprint`).
+//! `metrics`, `fingerprint`). `CaseOutcome` is `{case, verdict, summary, status, latency_ms,
+//! prediction}`; `LoadSummary` is `{planned, requests (sent), errors, failures: {refused,
+//! timed_out, status: {"500": n…}, other}, succeeded, p50_ms, p95_ms, p99_ms (of the successful
+//! answers only), error_rate, elapsed_ms, broken: [text…]}`. A credential a server echoed is
+//! written as its `${env:NAME}` reference.
 //!
 //! # `--junit`
-//! JUnit XML: one `<testsuite>` per spec, one `<testcase>` per check and one for the replay's
-//! match with its recording; a spec that cannot be used is one `<error>`.
+//! JUnit XML: one `<testsuite>` per spec, one `<testcase>` per check, per endpoint case (its
+//! `time` is the answer's latency) and per load run (its `time` is the run's), and one for the
+//! replay's match with its recording; a spec that cannot be used is one `<error>`.
 
 use assay_engine::checks::{CheckOutcome, Verdict};
 use assay_engine::replay::Difference;
@@ -126,11 +132,15 @@ pub fn to_junit(reports: &[SpecReport]) -> anyhow::Result<String> {
                     status.set_message(case.summary.as_str());
                     status
                 };
-                suite.add_test_case(case_named(
+                let mut test = case_named(
                     &format!("endpoint {} / {}", endpoint.endpoint, case.case),
                     &classname,
                     status,
-                ));
+                );
+                if let Some(ms) = case.latency_ms {
+                    test.set_time(seconds(ms));
+                }
+                suite.add_test_case(test);
             }
             if let Some(load) = &endpoint.load {
                 let status = if load.broken.is_empty() {
@@ -140,11 +150,13 @@ pub fn to_junit(reports: &[SpecReport]) -> anyhow::Result<String> {
                     status.set_message(load.broken.join("; "));
                     status
                 };
-                suite.add_test_case(case_named(
+                let mut test = case_named(
                     &format!("endpoint {} / load", endpoint.endpoint),
                     &classname,
                     status,
-                ));
+                );
+                test.set_time(seconds(load.elapsed_ms));
+                suite.add_test_case(test);
             }
         }
         if let Some(replay) = spec.replay {
@@ -175,6 +187,11 @@ pub fn to_junit(reports: &[SpecReport]) -> anyhow::Result<String> {
         report.add_test_suite(suite);
     }
     Ok(report.to_string()?)
+}
+
+/// Milliseconds as a JUnit `time`; a negative or non-finite figure as zero.
+fn seconds(ms: f64) -> std::time::Duration {
+    std::time::Duration::try_from_secs_f64(ms / 1000.0).unwrap_or_default()
 }
 
 fn case_named(name: &str, classname: &str, status: TestCaseStatus) -> TestCase {

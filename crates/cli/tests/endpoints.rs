@@ -18,51 +18,110 @@ use assay_engine::spec::{DatasetSpec, Spec};
 use assay_engine::train::TrainConfig;
 use serde_json::{Value, json};
 
-/// Serves until the test process ends; each connection gets one answer chosen by the case id.
+/// Serves until the test process ends; each connection gets one answer chosen by the case id,
+/// then `Connection: close`.
 fn start_server() -> u16 {
+    serve(|stream| {
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        if let Some(request) = read_request(&mut reader) {
+            reply(stream, &request, true);
+        }
+    })
+}
+
+/// Serves keep-alive connections as uvicorn does: after a 500 for the case `crash` it sends no
+/// `Connection: close`, reads the next request on that connection and closes it unanswered.
+fn start_keepalive_server() -> u16 {
+    serve(|stream| {
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        while let Some(request) = read_request(&mut reader) {
+            if request.id == "crash" {
+                write_answer(stream, 500, "text/plain", "Internal Server Error", false);
+                let _ = read_request(&mut reader);
+                return;
+            }
+            reply(stream, &request, false);
+        }
+    })
+}
+
+/// Listens on loopback; each connection is handled on its own thread by `handle`.
+fn serve(handle: fn(&mut TcpStream)) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            std::thread::spawn(move || answer(stream));
+        for mut stream in listener.incoming().flatten() {
+            std::thread::spawn(move || handle(&mut stream));
         }
     });
     port
 }
 
-fn answer(mut stream: TcpStream) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
+/// What the test servers read of a request.
+struct Received {
+    path: String,
+    id: String,
+    api_key: Option<String>,
+    authorization: Option<String>,
+}
+
+/// One request from `reader`; `None` when the client closed the connection.
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Received> {
     let mut request_line = String::new();
-    reader.read_line(&mut request_line).unwrap();
-    let (mut length, mut api_key) = (0usize, None);
+    if reader.read_line(&mut request_line).ok()? == 0 {
+        return None;
+    }
+    let (mut length, mut api_key, mut authorization) = (0usize, None, None);
     loop {
         let mut line = String::new();
-        reader.read_line(&mut line).unwrap();
+        reader.read_line(&mut line).ok()?;
         if line.trim().is_empty() {
             break;
         }
-        let (name, value) = line.split_once(':').unwrap();
+        let (name, value) = line.split_once(':')?;
         match name.to_ascii_lowercase().as_str() {
-            "content-length" => length = value.trim().parse().unwrap(),
+            "content-length" => length = value.trim().parse().ok()?,
             "x-api-key" => api_key = Some(value.trim().to_owned()),
+            "authorization" => authorization = Some(value.trim().to_owned()),
             _ => {}
         }
     }
     let mut body = vec![0; length];
-    reader.read_exact(&mut body).unwrap();
+    reader.read_exact(&mut body).ok()?;
     let id = serde_json::from_slice::<Value>(&body)
         .ok()
         .and_then(|b| b["id"].as_str().map(str::to_owned))
         .unwrap_or_default();
+    Some(Received {
+        path: request_line
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or("")
+            .to_owned(),
+        id,
+        api_key,
+        authorization,
+    })
+}
+
+fn write_answer(stream: &mut TcpStream, status: u16, content_type: &str, text: &str, close: bool) {
+    let connection = if close { "Connection: close\r\n" } else { "" };
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n{connection}\r\n{text}",
+        text.len()
+    );
+}
+
+/// The answer for `request`'s case id; `drop` closes without one.
+fn reply(stream: &mut TcpStream, request: &Received, close: bool) {
+    let id = request.id.as_str();
     let mlserver = |class: u8| {
         format!(
             r#"{{"model_name":"iris","id":"{id}","outputs":[{{"name":"predict","shape":[1,1],"datatype":"INT64","data":[{class}]}}]}}"#
         )
     };
-    let (status, content_type, text) = match (
-        request_line.split_whitespace().nth(1).unwrap_or(""),
-        id.as_str(),
-    ) {
+    let (status, content_type, text) = match (request.path.as_str(), id) {
         ("/v2/models/iris/ready", _) => (200, "text/plain", String::new()),
         ("/v2/models/iris", _) => (
             200,
@@ -87,17 +146,38 @@ fn answer(mut stream: TcpStream) {
             (200, "application/json", mlserver(0))
         }
         (_, "drop") => return,
-        (_, "auth") if api_key.as_deref() == Some("s3cret") => {
+        (_, "auth") if request.api_key.as_deref() == Some("s3cret") => {
             (200, "application/json", mlserver(0))
         }
         (_, "auth") => (401, "text/plain", "missing or wrong key".into()),
+        (_, "bearer") if request.authorization.as_deref() == Some("Bearer s3cret") => {
+            (200, "application/json", mlserver(0))
+        }
+        (_, "bearer") => (401, "text/plain", "missing or wrong token".into()),
+        // Answers that echo the credentials, as some frameworks' error pages and echo models do.
+        (_, "echo") => {
+            let detail = format!(
+                "bad credentials: key {:?}, authorization {:?}",
+                request.api_key, request.authorization
+            );
+            (
+                401,
+                "application/json",
+                json!({ "detail": detail }).to_string(),
+            )
+        }
+        (_, "echo-ok") => {
+            let token = request.authorization.as_deref().unwrap_or_default();
+            let data = [
+                request.api_key.as_deref().unwrap_or_default(),
+                token.trim_start_matches("Bearer "),
+            ];
+            let outputs = json!({"outputs": [{"name": "p", "shape": [2], "datatype": "BYTES", "data": data}]});
+            (200, "application/json", outputs.to_string())
+        }
         _ => (404, "text/plain", "no such case".into()),
     };
-    let _ = write!(
-        stream,
-        "HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
-        text.len()
-    );
+    write_answer(stream, status, content_type, &text, close);
 }
 
 fn smoke(name: &str) -> SmokeCase {
@@ -123,6 +203,7 @@ fn endpoint(name: &str, port: u16, cases: &[&str]) -> EndpointSpec {
         headers: vec![Header {
             name: "X-Api-Key".into(),
             value: "${env:MODEL_KEY}".into(),
+            not_secret: false,
         }],
         timeout_ms: 500,
         features: ["a", "b", "c", "d"].map(String::from).to_vec(),
@@ -227,7 +308,7 @@ fn a_missing_credential_variable_is_unusable_input_naming_the_variable() {
         &spec_with(vec![endpoint("iris", port, &["good"])]).to_json(),
     );
     let output = Command::new(env!("CARGO_BIN_EXE_assay"))
-        .args(["run", "--only", "endpoints"])
+        .args(["run", "--only", "endpoints", "--allow-env", "MODEL_KEY"])
         .arg(&spec)
         .env_remove("MODEL_KEY")
         .output()
@@ -235,7 +316,7 @@ fn a_missing_credential_variable_is_unusable_input_naming_the_variable() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("needs the environment variable MODEL_KEY"),
+        stderr.contains("needs the environment variable MODEL_KEY, which is not set"),
         "{stderr}"
     );
 }
@@ -251,12 +332,7 @@ fn connection_refused_is_said_plainly() {
         "refused.assay.json",
         &spec_with(vec![endpoint("gone", closed, &["good"])]).to_json(),
     );
-    let output = Command::new(env!("CARGO_BIN_EXE_assay"))
-        .args(["run", "--only", "endpoints"])
-        .arg(&spec)
-        .env("MODEL_KEY", "x")
-        .output()
-        .unwrap();
+    let output = run_endpoints(&spec, &[]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1));
     assert!(
@@ -284,12 +360,7 @@ fn a_small_load_run_reports_percentiles_against_thresholds() {
         thresholds: vec![Threshold::ErrorRateBelow { value: 0.01 }],
     });
     let spec = write("load.assay.json", &spec_with(vec![fast, failing]).to_json());
-    let output = Command::new(env!("CARGO_BIN_EXE_assay"))
-        .args(["run", "--only", "endpoints"])
-        .arg(&spec)
-        .env("MODEL_KEY", "s3cret")
-        .output()
-        .unwrap();
+    let output = run_endpoints(&spec, &[]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let load = |name: &str| {
         stdout
@@ -306,5 +377,337 @@ fn a_small_load_run_reports_percentiles_against_thresholds() {
         load("broken").contains("error rate 100.0% is not below 1.0%"),
         "{stdout}"
     );
+    // Failures by kind, and what the percentiles are of.
+    assert!(
+        load("broken").contains("errors 100.0% (HTTP 500 ×10)")
+            && load("iris")
+                .contains("of the 40 successful (failed requests are not in the percentiles)"),
+        "{stdout}"
+    );
     assert_eq!(output.status.code(), Some(1));
+}
+
+/// Runs `assay run --only endpoints` on `spec` with the key in `MODEL_KEY`, allowed.
+fn run_endpoints(spec: &Path, extra: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_assay"))
+        .args(["run", "--only", "endpoints", "--allow-env", "MODEL_KEY"])
+        .args(extra)
+        .arg(spec)
+        .env("MODEL_KEY", "s3cret")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_connection_the_server_dropped_after_a_500_does_not_fail_the_next_case() {
+    let port = start_keepalive_server();
+    let cases: Vec<&str> = (0..10).flat_map(|_| ["crash", "good"]).collect();
+    let spec = write(
+        "keepalive.assay.json",
+        &spec_with(vec![endpoint("iris", port, &cases)]).to_json(),
+    );
+    let output = run_endpoints(&spec, &[]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let lines = |case: &str, verdict: &str| {
+        stdout
+            .lines()
+            .filter(|l| l.starts_with(verdict) && l.contains(&format!("endpoint iris / {case}:")))
+            .count()
+    };
+    assert_eq!(lines("good", "  PASS"), 10, "{stdout}");
+    assert_eq!(lines("crash", "  FAIL"), 10, "{stdout}");
+    assert_eq!(
+        stdout.matches("HTTP 500").count(),
+        10,
+        "every crash is its own 500, nothing else failed: {stdout}"
+    );
+}
+
+#[test]
+fn a_load_run_against_a_server_failing_half_its_requests_reports_half() {
+    let port = start_keepalive_server();
+    let mut half = endpoint("half", port, &["good", "crash"]);
+    half.load = Some(LoadPlan {
+        requests: 40,
+        concurrency: 2,
+        thresholds: vec![Threshold::ErrorRateBelow { value: 0.6 }],
+    });
+    let spec = write("half.assay.json", &spec_with(vec![half]).to_json());
+    let output = run_endpoints(&spec, &[]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let load = stdout
+        .lines()
+        .find(|l| l.contains("endpoint half / load"))
+        .unwrap_or_else(|| panic!("no load line in {stdout}"));
+    assert!(load.contains("errors 50.0%"), "{stdout}");
+}
+
+#[test]
+fn a_redirect_is_a_failure_and_is_never_followed() {
+    // Where the redirect points: a listener that only records whether anyone connected.
+    let elsewhere = TcpListener::bind("127.0.0.1:0").unwrap();
+    let target = format!(
+        "http://127.0.0.1:{}/v2/models/iris/infer",
+        elsewhere.local_addr().unwrap().port()
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let location = target.clone();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten().take(10) {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            if read_request(&mut reader).is_some() {
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 302 Found\r\nLocation: {target}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                );
+            }
+        }
+    });
+    let mut moved = endpoint("moved", port, &["good"]);
+    moved.protocol = Protocol::TfServing { columnar: false };
+    let spec = write("redirect.assay.json", &spec_with(vec![moved]).to_json());
+    let output = run_endpoints(&spec, &[]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let line = stdout
+        .lines()
+        .find(|l| l.contains("endpoint moved / good:"))
+        .unwrap_or_else(|| panic!("no line in {stdout}"));
+    assert!(
+        line.starts_with("  FAIL") && line.contains("HTTP 302") && line.contains(&location),
+        "{stdout}"
+    );
+    // Nothing, and so no credential, reached the other port.
+    elsewhere.set_nonblocking(true).unwrap();
+    assert_eq!(
+        elsewhere.accept().map(|_| ()).unwrap_err().kind(),
+        std::io::ErrorKind::WouldBlock
+    );
+}
+
+/// Asserts the command's exit code, showing what it printed otherwise.
+fn assert_exit(output: &std::process::Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// A bound listener and a check that nothing ever connected to it.
+fn untouched() -> (u16, impl Fn() -> bool) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    (port, move || {
+        listener.accept().map(|_| ()).unwrap_err().kind() == std::io::ErrorKind::WouldBlock
+    })
+}
+
+#[test]
+fn an_environment_variable_is_read_only_when_the_person_running_allows_it() {
+    let (port, nothing_sent) = untouched();
+    let mut greedy = endpoint("greedy", port, &["good"]);
+    greedy.headers[0].value = "${env:CI_DEPLOY_TOKEN}".into();
+    let spec = write("greedy.assay.json", &spec_with(vec![greedy]).to_json());
+    let output = Command::new(env!("CARGO_BIN_EXE_assay"))
+        .args(["run", "--only", "endpoints"])
+        .arg(&spec)
+        .env("CI_DEPLOY_TOKEN", "deploy-token-value")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("CI_DEPLOY_TOKEN") && stderr.contains("--allow-env CI_DEPLOY_TOKEN"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("deploy-token-value") && nothing_sent());
+
+    // Named with --allow-env, or under the ASSAY_ prefix, it is read.
+    let port = start_server();
+    let mut allowed = endpoint("allowed", port, &["auth"]);
+    allowed.headers[0].value = "${env:CI_DEPLOY_TOKEN}".into();
+    let mut prefixed = endpoint("prefixed", port, &["auth"]);
+    prefixed.headers[0].value = "${env:ASSAY_MODEL_KEY}".into();
+    let spec = write(
+        "allowed.assay.json",
+        &spec_with(vec![allowed, prefixed]).to_json(),
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_assay"))
+        .args([
+            "run",
+            "--only",
+            "endpoints",
+            "--allow-env",
+            "CI_DEPLOY_TOKEN",
+        ])
+        .arg(&spec)
+        .env("CI_DEPLOY_TOKEN", "s3cret")
+        .env("ASSAY_MODEL_KEY", "s3cret")
+        .output()
+        .unwrap();
+    assert_exit(&output, 0);
+}
+
+#[test]
+fn every_endpoints_headers_are_resolved_before_anything_is_sent() {
+    let (port, nothing_sent) = untouched();
+    let first = endpoint("first", port, &["good"]);
+    let mut second = endpoint("second", port, &["good"]);
+    second.headers[0].value = "${env:NOWHERE_KEY}".into();
+    let spec = write("two.assay.json", &spec_with(vec![first, second]).to_json());
+    let env = write("two.env", "MODEL_KEY=s3cret\n");
+    let output = Command::new(env!("CARGO_BIN_EXE_assay"))
+        .args(["run", "--only", "endpoints", "--env-file"])
+        .arg(&env)
+        .arg(&spec)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("endpoint `second`") && stderr.contains("NOWHERE_KEY"),
+        "{stderr}"
+    );
+    assert!(nothing_sent(), "the first endpoint's cases were sent");
+}
+
+#[test]
+fn a_bearer_token_is_written_as_a_scheme_and_a_reference() {
+    let port = start_server();
+    let mut bearer = endpoint("bearer", port, &["bearer"]);
+    bearer.headers = vec![Header {
+        name: "Authorization".into(),
+        value: "Bearer ${env:MODEL_KEY}".into(),
+        not_secret: false,
+    }];
+    let spec = write("bearer.assay.json", &spec_with(vec![bearer]).to_json());
+    let output = run_endpoints(&spec, &[]);
+    assert_exit(&output, 0);
+}
+
+#[test]
+fn credentials_a_server_echoes_appear_in_no_output() {
+    let port = start_server();
+    let mut echo = endpoint("echo", port, &["echo", "echo-ok"]);
+    echo.headers.push(Header {
+        name: "Authorization".into(),
+        value: "${env:AUTH}".into(),
+        not_secret: false,
+    });
+    let spec = write("echo.assay.json", &spec_with(vec![echo]).to_json());
+    let env = write(
+        "echo.env",
+        "MODEL_KEY=s3cret-echo-value\nAUTH=Bearer tok-9f8e7d6c5b4a\n",
+    );
+    let (junit, json) = (write("echo.junit.xml", ""), write("echo.report.json", ""));
+    let output = Command::new(env!("CARGO_BIN_EXE_assay"))
+        .args(["run", "--only", "endpoints", "--env-file"])
+        .arg(&env)
+        .arg("--junit")
+        .arg(&junit)
+        .arg("--json")
+        .arg(&json)
+        .arg(&spec)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("${env:MODEL_KEY}") && stdout.contains("${env:AUTH}"),
+        "{stdout}"
+    );
+    let outputs = [
+        stdout.to_string(),
+        String::from_utf8_lossy(&output.stderr).to_string(),
+        std::fs::read_to_string(&junit).unwrap(),
+        std::fs::read_to_string(&json).unwrap(),
+    ];
+    for text in outputs {
+        assert!(
+            !text.contains("s3cret-echo") && !text.contains("tok-9f8e7d6c5b4a"),
+            "{text}"
+        );
+    }
+}
+
+/// Accepts connections and reads them, never answering; each is closed when the client goes
+/// or after 30 s.
+fn start_silent_server() -> u16 {
+    serve(|stream| {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let mut sink = Vec::new();
+        let _ = stream.read_to_end(&mut sink);
+    })
+}
+
+#[test]
+fn a_silent_server_cannot_hold_a_run_past_its_time_limit() {
+    let port = start_silent_server();
+    let mut silent = endpoint("silent", port, &["good", "good", "good"]);
+    silent.timeout_ms = 20_000;
+    silent.load = Some(LoadPlan {
+        requests: 6,
+        concurrency: 2,
+        thresholds: vec![],
+    });
+    let spec = write("silent.assay.json", &spec_with(vec![silent]).to_json());
+    let output = run_endpoints(&spec, &["--time-limit", "1"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    // health, metadata and three cases were planned; the first request used up the second.
+    assert!(
+        stdout.contains("Cut short by the 1 s time limit: 1 of 5 requests sent"),
+        "{stdout}"
+    );
+    let load = stdout
+        .lines()
+        .find(|l| l.contains("endpoint silent / load"))
+        .unwrap_or_else(|| panic!("no load line in {stdout}"));
+    assert!(
+        load.contains("cut short by the time limit: 2 of 6 planned requests sent")
+            && load.contains("timed out 2"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_endpoints_only_run_counts_its_cases_and_times_them_in_junit() {
+    let port = start_server();
+    let spec = write(
+        "count.assay.json",
+        &spec_with(vec![endpoint("iris", port, &["good", "wrong-class"])]).to_json(),
+    );
+    let junit = write("count.junit.xml", "");
+    let output = run_endpoints(&spec, &["--junit", junit.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("endpoint cases: 3 passed, 1 failed") && !stdout.contains("checks:"),
+        "{stdout}"
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let timed: Vec<f64> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .filter(|n| {
+            n.attribute("name")
+                .is_some_and(|a| a.starts_with("endpoint iris / "))
+        })
+        .map(|n| {
+            n.attribute("time")
+                .unwrap_or_else(|| panic!("no time in {xml}"))
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(timed.len(), 4, "{xml}");
+    assert!(timed.iter().all(|t| *t > 0.0), "{xml}");
 }

@@ -7,8 +7,8 @@ mod common;
 
 use assay_engine::checks::Verdict;
 use assay_engine::endpoint::{
-    EndpointSpec, Expectation, Header, LoadPlan, MlflowFormat, Protocol, Response, SmokeCase,
-    Threshold, Transport, build_request, health_request, judge, judge_transport,
+    EndpointSpec, Expectation, Header, LoadPlan, LoadRun, MlflowFormat, Protocol, Response, Sent,
+    SmokeCase, Threshold, Transport, build_request, health_request, judge, judge_transport,
     refuse_literal_secrets, resolve_headers, summarize,
 };
 use common::both;
@@ -213,14 +213,14 @@ both! {
     }
 
     fn credentials_stay_out_of_specs() {
-        let literal = [Header { name: "Authorization".into(), value: "Bearer abc123".into() }];
+        let literal = [Header { name: "Authorization".into(), value: "Bearer abc123".into(), not_secret: false }];
         let error = refuse_literal_secrets(&literal).unwrap_err();
         assert!(error.contains("`Authorization` holds a literal credential") && !error.contains("abc123"), "{error}");
-        let reference = [Header { name: "X-Api-Key".into(), value: "${env:MODEL_KEY}".into() }];
+        let reference = [Header { name: "X-Api-Key".into(), value: "${env:MODEL_KEY}".into(), not_secret: false }];
         assert!(refuse_literal_secrets(&reference).is_ok());
-        let resolved = resolve_headers(&reference, |name| (name == "MODEL_KEY").then(|| "s3cret".into())).unwrap();
-        assert_eq!(resolved, vec![("X-Api-Key".to_owned(), "s3cret".to_owned())]);
-        let missing = resolve_headers(&reference, |_| None).unwrap_err();
+        let resolved = resolve_headers(&reference, |name| if name == "MODEL_KEY" { Ok("s3cret".into()) } else { Err("which is not set".into()) }).unwrap();
+        assert_eq!(resolved.headers, vec![("X-Api-Key".to_owned(), "s3cret".to_owned())]);
+        let missing = resolve_headers(&reference, |_| Err("which is not set".into())).unwrap_err();
         assert_eq!(missing, "header `X-Api-Key` needs the environment variable MODEL_KEY, which is not set");
 
         let mut spec = endpoint(open_inference(None));
@@ -229,12 +229,22 @@ both! {
     }
 
     fn load_summaries_use_nearest_rank_percentiles() {
-        // 1..=100 ms: nearest-rank p50 = 50, p95 = 95, p99 = 99; 2 errors in 102 requests.
-        let latencies: Vec<f64> = (1..=100).map(f64::from).collect();
-        let summary = summarize(&latencies, 2, &[Threshold::P95BelowMs { value: 200.0 }, Threshold::ErrorRateBelow { value: 0.01 }]);
+        // 1..=100 ms: nearest-rank p50 = 50, p95 = 95, p99 = 99; 2 errors in 102 requests, whose
+        // latencies (a slow 500, a timeout) stay out of the percentiles.
+        let mut sent: Vec<Sent> = (1..=100).map(|ms| Sent::Answered { status: 200, latency_ms: f64::from(ms) }).collect();
+        sent.push(Sent::Answered { status: 500, latency_ms: 9000.0 });
+        sent.push(Sent::Failed(Transport::Timeout));
+        let run = LoadRun { planned: 102, sent, elapsed_ms: 1000.0 };
+        let summary = summarize(&run, &[Threshold::P95BelowMs { value: 200.0 }, Threshold::ErrorRateBelow { value: 0.01 }]);
         assert_eq!((summary.p50_ms, summary.p95_ms, summary.p99_ms), (50.0, 95.0, 99.0));
-        assert_eq!(summary.requests, 102);
+        assert_eq!((summary.requests, summary.succeeded), (102, 100));
+        assert_eq!(summary.failures.describe(), "timed out 1, HTTP 500 ×1");
         assert_eq!(summary.broken, vec!["error rate 2.0% is not below 1.0%".to_owned()]);
+        // A run the time limit cut short says so, and fails.
+        let short = LoadRun { planned: 10, sent: vec![Sent::Failed(Transport::ConnectionRefused)], elapsed_ms: 60_000.0 };
+        let summary = summarize(&short, &[]);
+        assert_eq!(summary.failures.describe(), "refused 1");
+        assert_eq!(summary.broken, vec!["cut short by the time limit: 1 of 10 planned requests sent".to_owned()]);
         let plan = LoadPlan { requests: 100_000, concurrency: 4, thresholds: vec![] };
         assert!(plan.validate().unwrap_err().contains("between 1 and"));
     }

@@ -19,10 +19,10 @@ use serde::{Deserialize, Serialize};
 
 pub use generate::{DraftCases, draft_cases};
 pub use judge::{CaseOutcome, Response, Transport, judge, judge_health, judge_transport};
-pub use load::{LoadPlan, LoadSummary, Threshold, summarize};
+pub use load::{Failures, LoadPlan, LoadRun, LoadSummary, Sent, Threshold, summarize};
 pub use metadata::judge_metadata;
 pub use protocol::{Request, build_request, health_request, metadata_request};
-pub use secrets::{refuse_literal_secrets, resolve_headers};
+pub use secrets::{MIN_REDACTED_LEN, Resolved, Secrets, refuse_literal_secrets, resolve_headers};
 pub use tensor::{DATATYPES, DEFAULT_INPUT_NAME};
 
 /// A deployed model and the cases to run against it.
@@ -39,7 +39,8 @@ pub struct EndpointSpec {
     pub model: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
-    /// Extra headers. Credentials only as `${env:NAME}`, resolved when the case runs.
+    /// Extra headers. Credentials only as `${env:NAME}` (or `Bearer ${env:NAME}`), resolved
+    /// when the case runs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub headers: Vec<Header>,
     #[serde(default = "default_timeout_ms")]
@@ -61,6 +62,9 @@ fn default_timeout_ms() -> u32 {
 pub struct Header {
     pub name: String,
     pub value: String,
+    /// The literal value merely looks like a key (a request id, a hash): not a credential.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_secret: bool,
 }
 
 /// How requests and responses are shaped.
