@@ -11,11 +11,10 @@ use std::time::Duration;
 
 use common::free_port;
 use common::server::{
-    Server, helper_file, path_with, python, run_assay, scratch, venv, write_spec,
+    IRIS_FEATURES, Server, helper_file, iris_cases, path_with, python, run_assay, scratch, venv,
+    write_spec,
 };
 use serde_json::{Value, json};
-
-const FEATURES: [&str; 4] = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
 
 /// Named-column forms, which a column-signature model accepts.
 const NAMED: [&str; 4] = [
@@ -27,18 +26,6 @@ const NAMED: [&str; 4] = [
 /// Row forms, which it refuses with 400 SCHEMA_ENFORCEMENT_FAILED.
 const ROWS: [&str; 2] = ["instances", "inputs"];
 
-/// Rows 1, 51 and 101 of iris, one per species, and the class the model must answer.
-fn cases() -> Value {
-    json!([
-        { "name": "setosa", "input": [5.1, 3.5, 1.4, 0.2],
-          "expect": { "kind": "class_label", "label": 0 } },
-        { "name": "versicolor", "input": [7.0, 3.2, 4.7, 1.4],
-          "expect": { "kind": "class_label", "label": 1 } },
-        { "name": "virginica", "input": [6.3, 3.3, 6.0, 2.5],
-          "expect": { "kind": "class_label", "label": 2 } },
-    ])
-}
-
 /// One endpoint per input form, all on the one server.
 fn endpoints(port: u16) -> Value {
     NAMED
@@ -49,8 +36,8 @@ fn endpoints(port: u16) -> Value {
                 "name": format,
                 "base_url": format!("http://127.0.0.1:{port}"),
                 "protocol": { "kind": "mlflow", "format": format },
-                "features": FEATURES,
-                "cases": cases(),
+                "features": IRIS_FEATURES,
+                "cases": iris_cases(),
             })
         })
         .collect()

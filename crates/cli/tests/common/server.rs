@@ -3,7 +3,6 @@
 //! environment variable), listens on 127.0.0.1 only, and is killed when its test ends, however
 //! it ends. The spec under test is a real file and the real `assay` binary runs it.
 
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -12,7 +11,7 @@ use assay_engine::data::{Preprocessing, Task};
 use assay_engine::model::ModelSpec;
 use assay_engine::spec::{DatasetSpec, Spec};
 use assay_engine::train::TrainConfig;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::Guard;
 
@@ -60,9 +59,9 @@ pub fn path_with(venv: &Path) -> std::ffi::OsString {
         .unwrap()
 }
 
-/// A server process in a process group of its own, the whole group killed on drop (MLflow and
-/// KServe run their workers as child processes, which would otherwise outlive the test), with
-/// its output in a log file shown when it fails.
+/// A server process, its whole process tree killed on drop (MLflow, KServe, BentoML and Triton
+/// run workers as child processes, some in process groups of their own, which would otherwise
+/// outlive the test), with its output in a log file shown when it fails.
 pub struct Server {
     name: String,
     process: Guard,
@@ -74,7 +73,6 @@ impl Server {
     pub fn start(name: &str, command: &mut Command, log: &Path) -> Self {
         let file = std::fs::File::create(log).unwrap();
         let process = command
-            .process_group(0)
             .stdin(Stdio::null())
             .stdout(file.try_clone().unwrap())
             .stderr(file)
@@ -119,13 +117,68 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        // The group's id is the leader's process id; `Guard` then reaps the leader.
-        let group = format!("-{}", self.process.0.id());
+        // The whole tree found first, then killed at once: a worker whose parent died first
+        // would be adopted by init and no longer be found, and a supervisor left alive would
+        // start its workers again. `Guard` then reaps the server's own process.
+        let server = self.process.0.id();
         let _ = Command::new("kill")
-            .args(["-KILL", "--", &group])
+            .arg("-KILL")
+            .args(
+                std::iter::once(server)
+                    .chain(descendants(server))
+                    .map(|p| p.to_string()),
+            )
             .stderr(Stdio::null())
             .status();
     }
+}
+
+/// Every process below `root` (its children, theirs, …), read from `/proc`.
+fn descendants(root: u32) -> Vec<u32> {
+    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let pid = entry.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            // `pid (command) state ppid …`; the command may hold spaces and parentheses.
+            let ppid = stat
+                .rsplit_once(')')?
+                .1
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()?;
+            Some((pid, ppid))
+        })
+        .collect();
+    let mut found = Vec::new();
+    let mut frontier = vec![root];
+    while let Some(parent) = frontier.pop() {
+        for &(pid, ppid) in &parents {
+            if ppid == parent && !found.contains(&pid) {
+                found.push(pid);
+                frontier.push(pid);
+            }
+        }
+    }
+    found
+}
+
+/// Iris's feature names, as the model servers' test models take them.
+pub const IRIS_FEATURES: [&str; 4] = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
+
+/// Rows 1, 51 and 101 of iris, one per species, and the class an iris model must answer.
+pub fn iris_cases() -> Value {
+    json!([
+        { "name": "setosa", "input": [5.1, 3.5, 1.4, 0.2],
+          "expect": { "kind": "class_label", "label": 0 } },
+        { "name": "versicolor", "input": [7.0, 3.2, 4.7, 1.4],
+          "expect": { "kind": "class_label", "label": 1 } },
+        { "name": "virginica", "input": [6.3, 3.3, 6.0, 2.5],
+          "expect": { "kind": "class_label", "label": 2 } },
+    ])
 }
 
 /// Writes `dir/name.assay.json`: the iris spec with these endpoints. The endpoints are given as
