@@ -4,7 +4,7 @@
 //! The tests are `crates/cli/tests/servers.rs`; each prints what `assay` said. A server that
 //! cannot be installed or run here does not stop the others.
 
-use crate::setup::Venv;
+use crate::setup::{self, Venv};
 use crate::shell::{run, step};
 use crate::tasks::ignored_cli_test;
 
@@ -61,20 +61,8 @@ const TARGETS: [Target; 3] = [
 ];
 
 pub fn run_all() -> anyhow::Result<()> {
-    // The installs are mostly downloads: run them side by side.
-    let installed: Vec<anyhow::Result<()>> = std::thread::scope(|scope| {
-        let installs: Vec<_> = TARGETS
-            .iter()
-            .map(|t| scope.spawn(|| t.venv.ensure()))
-            .collect();
-        installs
-            .into_iter()
-            .map(|i| {
-                i.join()
-                    .unwrap_or_else(|_| Err(anyhow::anyhow!("the install panicked")))
-            })
-            .collect()
-    });
+    let venvs: Vec<Venv> = TARGETS.iter().map(|t| t.venv).collect();
+    let installed = setup::ensure_side_by_side(&venvs);
     let mut results = Vec::new();
     for (target, install) in TARGETS.iter().zip(installed) {
         step(&format!(

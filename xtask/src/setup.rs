@@ -55,8 +55,8 @@ pub fn ensure_all(need: Need) -> anyhow::Result<()> {
     ensure_apt(&packages)?;
     ensure_wasm_opt()?;
     if need == Need::Everything {
-        for venv in [MLSERVER, MLFLOW, FASTAPI] {
-            venv.ensure()?;
+        for result in ensure_side_by_side(&[MLSERVER, MLFLOW, FASTAPI]) {
+            result?;
         }
     }
     Ok(())
@@ -66,6 +66,7 @@ pub fn ensure_all(need: Need) -> anyhow::Result<()> {
 /// tests, installed with one `pip install` the first time and kept after. A marker file written
 /// after a complete install names the packages, so an interrupted install or a changed pin
 /// installs again.
+#[derive(Debug, Clone, Copy)]
 pub struct Venv {
     /// Folder name under `target/tools`.
     pub folder: &'static str,
@@ -105,6 +106,21 @@ impl Venv {
             .args(self.packages))?;
         std::fs::write(&marker, wanted).with_context(|| format!("writing {}", marker.display()))
     }
+}
+
+/// Installs the venvs at the same time (the installs are mostly downloads); one result each.
+pub fn ensure_side_by_side(venvs: &[Venv]) -> Vec<anyhow::Result<()>> {
+    std::thread::scope(|scope| {
+        let installs: Vec<_> = venvs.iter().map(|v| scope.spawn(|| v.ensure())).collect();
+        installs
+            .into_iter()
+            .map(|install| {
+                install
+                    .join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("the install panicked")))
+            })
+            .collect()
+    })
 }
 
 /// MLServer and its scikit-learn runtime, the versions `shared/serving-protocols.md` observed.
