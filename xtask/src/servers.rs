@@ -14,7 +14,7 @@ const KSERVE: Venv = Venv {
     folder: "kserve-venv",
     probe: "python",
     packages: &["kserve==0.21.0", "scikit-learn"],
-    takes: "5 to 8 minutes",
+    takes: "5 to 10 minutes",
 };
 
 /// Triton 2.51's CPU server, shipped inside the nvidia-pytriton wheel, with a Python model.
@@ -22,7 +22,7 @@ const TRITON: Venv = Venv {
     folder: "triton-venv",
     probe: "python",
     packages: &["nvidia-pytriton==0.7.0", "scikit-learn"],
-    takes: "5 to 8 minutes",
+    takes: "5 to 10 minutes",
 };
 
 const BENTOML: Venv = Venv {

@@ -93,7 +93,7 @@ impl Venv {
         if std::fs::read_to_string(&marker).is_ok_and(|m| m == wanted)
             && output(&probe.to_string_lossy(), &["--version"]).is_some()
         {
-            step(&format!("{}: present (target/tools/{folder})", self.probe));
+            step(&format!("{wanted}: present (target/tools/{folder})"));
             return Ok(());
         }
         step(&format!(
@@ -138,7 +138,7 @@ pub const MLFLOW: Venv = Venv {
     folder: "mlflow-venv",
     probe: "mlflow",
     packages: &["mlflow-skinny==3.17.2", "scikit-learn", "pandas"],
-    takes: "2 to 4 minutes",
+    takes: "about 3 minutes",
 };
 
 /// FastAPI served by uvicorn, for an app that drops its connection after an unhandled error.
@@ -146,7 +146,7 @@ pub const FASTAPI: Venv = Venv {
     folder: "fastapi-venv",
     probe: "uvicorn",
     packages: &["fastapi", "uvicorn"],
-    takes: "under a minute",
+    takes: "about a minute",
 };
 
 fn ensure_wasm_opt() -> anyhow::Result<()> {
