@@ -73,6 +73,8 @@ impl Server {
     pub fn start(name: &str, command: &mut Command, log: &Path) -> Self {
         let file = std::fs::File::create(log).unwrap();
         let process = command
+            // The Python helpers live in the source tree: no `__pycache__` beside them.
+            .env("PYTHONDONTWRITEBYTECODE", "1")
             .stdin(Stdio::null())
             .stdout(file.try_clone().unwrap())
             .stderr(file)
