@@ -5,21 +5,26 @@
 //!   and end to end through the built app and the CLI.
 //! * `size [DIST]`: the size of what the browser downloads from a release build, raw and
 //!   gzipped; also written to `target/bundle-size.md`.
+//! * `servers`: endpoint cases against KServe, Triton and BentoML (installed on first use into
+//!   `target/tools`); not part of `test`, so not run by CI.
 //! * `setup`: only install what is missing.
 
 use std::process::ExitCode;
 
+mod servers;
 mod setup;
 mod shell;
 mod size;
 mod tasks;
 
-const USAGE: &str = "usage: cargo xtask <serve|test|size [DIST]|setup>
+const USAGE: &str = "usage: cargo xtask <serve|test|size [DIST]|servers|setup>
 
   serve   install missing tools, then serve the app on http://127.0.0.1:8080
   test    install missing tools, then run every test (native, wasm, browser, CLI)
   size    raw and gzip bytes of what the browser downloads from the release build in DIST
           (default target/dist-release, which `test` builds); also writes target/bundle-size.md
+  servers endpoint cases against real KServe (V1, V2), Triton and BentoML servers on 127.0.0.1,
+          installed on first use into target/tools (not run by `test`; takes long the first time)
   setup   only install missing tools";
 
 fn main() -> ExitCode {
@@ -28,6 +33,7 @@ fn main() -> ExitCode {
         "serve" => tasks::serve(),
         "test" => tasks::test(),
         "size" => size::run(std::env::args_os().nth(2).map(std::path::PathBuf::from)),
+        "servers" => servers::run_all(),
         "setup" => setup::ensure_all(setup::Need::Everything),
         _ => {
             eprintln!("{USAGE}");

@@ -55,33 +55,99 @@ pub fn ensure_all(need: Need) -> anyhow::Result<()> {
     ensure_apt(&packages)?;
     ensure_wasm_opt()?;
     if need == Need::Everything {
-        ensure_mlserver()?;
+        for result in ensure_side_by_side(&[MLSERVER, MLFLOW, FASTAPI]) {
+            result?;
+        }
     }
     Ok(())
 }
 
-/// MLServer and its scikit-learn runtime, the versions `shared/serving-protocols.md` observed,
-/// for the real-server endpoint test.
-const MLSERVER_PACKAGES: [&str; 3] = ["mlserver==1.7.1", "mlserver-sklearn==1.7.1", "scikit-learn"];
-
-/// The virtual environment that holds MLServer.
-pub fn mlserver_venv() -> PathBuf {
-    tools_dir().join("mlserver-venv")
+/// A virtual environment under `target/tools` holding one Python server for the real-server
+/// tests, installed with one `pip install` the first time and kept after. A marker file written
+/// after a complete install names the packages, so an interrupted install or a changed pin
+/// installs again.
+#[derive(Debug, Clone, Copy)]
+pub struct Venv {
+    /// Folder name under `target/tools`.
+    pub folder: &'static str,
+    /// A program in the venv's `bin` that answers `--version` once the install is complete.
+    pub probe: &'static str,
+    /// What `pip install` gets.
+    pub packages: &'static [&'static str],
+    /// Roughly how long the first install takes, for the message.
+    pub takes: &'static str,
 }
 
-fn ensure_mlserver() -> anyhow::Result<()> {
-    let venv = mlserver_venv();
-    let mlserver = venv.join("bin").join("mlserver");
-    if output(&mlserver.to_string_lossy(), &["--version"]).is_some() {
-        step("mlserver: present (target/tools/mlserver-venv)");
-        return Ok(());
+impl Venv {
+    pub fn path(&self) -> PathBuf {
+        tools_dir().join(self.folder)
     }
-    step("mlserver 1.7.1: installing from PyPI into target/tools/mlserver-venv (a few minutes)");
-    run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
-    run(Command::new(venv.join("bin").join("pip"))
-        .args(["install", "--quiet", "--disable-pip-version-check"])
-        .args(MLSERVER_PACKAGES))
+
+    /// Installs the packages unless they are present.
+    pub fn ensure(&self) -> anyhow::Result<()> {
+        let venv = self.path();
+        let probe = venv.join("bin").join(self.probe);
+        let marker = venv.join("assay-installed.txt");
+        let folder = self.folder;
+        let wanted = self.packages.join(" ");
+        if std::fs::read_to_string(&marker).is_ok_and(|m| m == wanted)
+            && output(&probe.to_string_lossy(), &["--version"]).is_some()
+        {
+            step(&format!("{wanted}: present (target/tools/{folder})"));
+            return Ok(());
+        }
+        step(&format!(
+            "{wanted}: installing from PyPI into target/tools/{folder} ({})",
+            self.takes
+        ));
+        run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+        run(Command::new(venv.join("bin").join("pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check"])
+            .args(self.packages))?;
+        std::fs::write(&marker, wanted).with_context(|| format!("writing {}", marker.display()))
+    }
 }
+
+/// Installs the venvs at the same time (the installs are mostly downloads); one result each.
+pub fn ensure_side_by_side(venvs: &[Venv]) -> Vec<anyhow::Result<()>> {
+    std::thread::scope(|scope| {
+        let installs: Vec<_> = venvs.iter().map(|v| scope.spawn(|| v.ensure())).collect();
+        installs
+            .into_iter()
+            .map(|install| {
+                install
+                    .join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("the install panicked")))
+            })
+            .collect()
+    })
+}
+
+/// MLServer and its scikit-learn runtime, the versions `shared/serving-protocols.md` observed.
+pub const MLSERVER: Venv = Venv {
+    folder: "mlserver-venv",
+    probe: "mlserver",
+    packages: &["mlserver==1.7.1", "mlserver-sklearn==1.7.1", "scikit-learn"],
+    takes: "a few minutes",
+};
+
+/// The MLflow scoring server. `mlflow-skinny` is enough for `mlflow models serve --env-manager
+/// local` and `mlflow.sklearn`, without the tracking UI's database and plotting packages;
+/// pandas is needed for a model with named columns.
+pub const MLFLOW: Venv = Venv {
+    folder: "mlflow-venv",
+    probe: "mlflow",
+    packages: &["mlflow-skinny==3.17.2", "scikit-learn", "pandas"],
+    takes: "about 3 minutes",
+};
+
+/// FastAPI served by uvicorn, for an app that drops its connection after an unhandled error.
+pub const FASTAPI: Venv = Venv {
+    folder: "fastapi-venv",
+    probe: "uvicorn",
+    packages: &["fastapi", "uvicorn"],
+    takes: "about a minute",
+};
 
 fn ensure_wasm_opt() -> anyhow::Result<()> {
     let major = BINARYEN_VERSION.split('.').next().unwrap_or_default();

@@ -73,8 +73,14 @@ pub fn test() -> anyhow::Result<()> {
             .env("CHROMEDRIVER", &chromedriver))?;
     }
 
-    step("7/7 endpoint cases against a real MLServer on 127.0.0.1");
-    run(ignored_cli_test("mlserver").env("ASSAY_MLSERVER_VENV", setup::mlserver_venv()))?;
+    step("7/7 endpoint cases against real servers on 127.0.0.1: MLServer, MLflow, FastAPI");
+    for (file, variable, venv) in [
+        ("mlserver", "ASSAY_MLSERVER_VENV", setup::MLSERVER),
+        ("mlflow", "ASSAY_MLFLOW_VENV", setup::MLFLOW),
+        ("fastapi", "ASSAY_FASTAPI_VENV", setup::FASTAPI),
+    ] {
+        run(ignored_cli_test(file).env(variable, venv.path()))?;
+    }
 
     step("all tests passed");
     Ok(())
@@ -82,7 +88,7 @@ pub fn test() -> anyhow::Result<()> {
 
 /// `cargo test` of one of the CLI's test files that needs outside tools, so its tests are
 /// `#[ignore]`d under a bare `cargo test`.
-fn ignored_cli_test(file: &str) -> Command {
+pub fn ignored_cli_test(file: &str) -> Command {
     let mut command = Command::new("cargo");
     command.args([
         "test",
