@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod endpoints;
+mod files;
 mod relay;
 mod replay;
 mod report;

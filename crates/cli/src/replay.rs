@@ -9,6 +9,7 @@ use assay_engine::spec::{MAX_SPEC_BYTES, Spec};
 
 use crate::Status;
 use crate::endpoints;
+pub use crate::files::{dataset_text, read_limited};
 use crate::report::{self, ReplayMatch, SpecReport};
 
 #[derive(Debug, clap::Args)]
@@ -279,39 +280,4 @@ fn print_summary(report: &SpecReport) {
         count(Verdict::Fail),
         count(Verdict::Error)
     );
-}
-
-/// The dataset's CSV: embedded in the spec, or read from a path relative to the spec file.
-/// Only plain relative paths inside the spec's folder are followed, and only regular files no
-/// larger than the engine accepts, so a spec cannot make `assay` read `/dev/zero` or another
-/// project's secrets.
-pub fn dataset_text(spec: &Spec, spec_path: &Path) -> anyhow::Result<String> {
-    if let Some(csv) = &spec.dataset.csv {
-        return Ok(csv.clone());
-    }
-    let relative = Path::new(spec.dataset.path.as_deref().unwrap_or_default());
-    anyhow::ensure!(
-        relative
-            .components()
-            .all(|c| matches!(c, std::path::Component::Normal(_))),
-        "dataset.path `{}` must be a relative path inside the spec's folder",
-        relative.display()
-    );
-    let path = spec_path.parent().unwrap_or(Path::new(".")).join(relative);
-    read_limited(&path, assay_engine::data::MAX_BYTES)
-        .with_context(|| format!("cannot read the dataset {}", path.display()))
-}
-
-/// Reads a regular file of at most `limit` bytes as UTF-8 text.
-pub fn read_limited(path: &Path, limit: usize) -> anyhow::Result<String> {
-    use std::io::Read;
-    let file = std::fs::File::open(path)?;
-    anyhow::ensure!(file.metadata()?.is_file(), "not a regular file");
-    let mut bytes = Vec::new();
-    file.take(limit as u64 + 1).read_to_end(&mut bytes)?;
-    anyhow::ensure!(
-        bytes.len() <= limit,
-        "larger than the limit of {limit} bytes"
-    );
-    String::from_utf8(bytes).map_err(|e| anyhow::anyhow!("not UTF-8 text: {e}"))
 }

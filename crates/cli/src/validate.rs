@@ -8,7 +8,7 @@ use assay_engine::fingerprint;
 use assay_engine::spec::{MAX_SPEC_BYTES, Spec};
 
 use crate::Status;
-use crate::replay::{dataset_text, read_limited};
+use crate::files::{dataset_text, read_limited};
 
 #[derive(Debug, clap::Args)]
 pub struct ValidateArgs {
