@@ -144,7 +144,12 @@ impl Spec {
 
     /// Reads a spec, checking its format version before anything else so a file from a newer
     /// Assay gets a message about versions rather than about fields.
+    ///
+    /// A UTF-8 byte-order mark, which some editors write, is skipped. A spec is accepted only if
+    /// Assay can write it out again: its pretty form (the export, and what a share link packs)
+    /// must also be within [`MAX_SPEC_BYTES`].
     pub fn from_json(text: &str) -> Result<Self, EngineError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         if text.len() > MAX_SPEC_BYTES {
             return Err(EngineError::Spec(format!(
                 "the file has {} bytes; the limit is {MAX_SPEC_BYTES}",
@@ -192,6 +197,15 @@ impl Spec {
             serde_json::from_value(value).map_err(|e| EngineError::Spec(e.to_string()))?
         };
         spec.validate()?;
+        let written = spec.to_json().len();
+        if written > MAX_SPEC_BYTES {
+            return Err(EngineError::Spec(format!(
+                "written out as Assay writes specs (pretty-printed) it would have {written} bytes, \
+                 over the limit of {MAX_SPEC_BYTES}, so it could not be exported or shared again; \
+                 Assay accepts only specs it can write back: reference the dataset by `path` \
+                 instead of embedding it, or drop recorded loss curves and history"
+            )));
+        }
         Ok(spec)
     }
 
