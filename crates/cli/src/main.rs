@@ -15,6 +15,7 @@ mod replay;
 mod report;
 mod schema;
 mod serve;
+mod terminal;
 mod validate;
 
 #[derive(Debug, Parser)]
@@ -62,7 +63,7 @@ fn main() -> ExitCode {
     match result {
         Ok(status) => ExitCode::from(status as u8),
         Err(error) => {
-            eprintln!("assay: error: {error:#}");
+            terminal::print_error(&format!("{error:#}"));
             ExitCode::from(Status::Unusable as u8)
         }
     }

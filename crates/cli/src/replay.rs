@@ -11,6 +11,7 @@ use crate::Status;
 use crate::endpoints;
 pub use crate::files::{dataset_text, read_limited};
 use crate::report::{self, ReplayMatch, SpecReport};
+use crate::terminal::{escaped, print_error};
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
@@ -64,7 +65,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
     for path in &args.specs {
         let report =
             replay_one(path, args.only, args.data.as_deref(), &env).unwrap_or_else(|error| {
-                eprintln!("assay: error: {}: {error:#}", path.display());
+                print_error(&format!("{}: {error:#}", path.display()));
                 SpecReport::unusable(&path.display().to_string(), format!("{error:#}"))
             });
         reports.push(report);
@@ -143,6 +144,15 @@ fn replay_one(
     }
     report.status = SpecReport::status_of(&report.checks, &report.differences, &report.endpoints);
     print_summary(&report);
+    // Exit 2 says why on stderr, like every other unusable input.
+    for check in report.checks.iter().filter(|c| c.verdict == Verdict::Error) {
+        print_error(&format!(
+            "{}: check `{}` could not run: {}",
+            path.display(),
+            check.check,
+            check.summary
+        ));
+    }
     Ok(report)
 }
 
@@ -201,8 +211,8 @@ fn print_summary(report: &SpecReport) {
     );
     println!(
         "{}: {}",
-        report.spec,
-        report.name.as_deref().unwrap_or_default()
+        escaped(&report.spec),
+        escaped(report.name.as_deref().unwrap_or_default())
     );
     let count = |verdict| {
         report
@@ -219,7 +229,8 @@ fn print_summary(report: &SpecReport) {
         };
         println!(
             "  {style}{label}{style:#} {}: {}",
-            check.check, check.summary
+            escaped(&check.check),
+            escaped(&check.summary)
         );
     }
     for endpoint in &report.endpoints {
@@ -234,7 +245,9 @@ fn print_summary(report: &SpecReport) {
                 .unwrap_or_default();
             println!(
                 "  {style}{label}{style:#} endpoint {} / {}: {}{latency}",
-                endpoint.endpoint, case.case, case.summary
+                escaped(&endpoint.endpoint),
+                escaped(&case.case),
+                escaped(&case.summary)
             );
         }
         if let Some(load) = &endpoint.load {
@@ -245,7 +258,7 @@ fn print_summary(report: &SpecReport) {
             };
             println!(
                 "  {style}{label}{style:#} endpoint {} / load: {} requests, p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, errors {:.1}%{}",
-                endpoint.endpoint,
+                escaped(&endpoint.endpoint),
                 load.requests,
                 load.p50_ms,
                 load.p95_ms,
@@ -254,18 +267,20 @@ fn print_summary(report: &SpecReport) {
                 if load.broken.is_empty() {
                     String::new()
                 } else {
-                    format!(": {}", load.broken.join("; "))
+                    format!(": {}", escaped(&load.broken.join("; ")))
                 }
             );
         }
     }
     if let Some(fingerprint) = &report.parameter_fingerprint {
-        println!("  model fingerprint {fingerprint}");
+        println!("  model fingerprint {}", escaped(fingerprint));
     }
     for d in &report.differences {
         println!(
             "  {fail}DIFFERS{fail:#} {}: recorded {}, replayed {}",
-            d.item, d.recorded, d.replayed
+            escaped(&d.item),
+            escaped(&d.recorded),
+            escaped(&d.replayed)
         );
     }
     let replay = match report.replay {

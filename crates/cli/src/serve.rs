@@ -48,7 +48,9 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     for mut request in server.incoming_requests() {
         if let Some(response) = relay.handle(&mut request) {
             if let Err(error) = request.respond(response) {
-                eprintln!("assay: warning: a relayed response was not sent: {error}");
+                crate::terminal::print_warning(&format!(
+                    "a relayed response was not sent: {error}"
+                ));
             }
             continue;
         }
@@ -63,7 +65,7 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
             }
         };
         if let Err(error) = result {
-            eprintln!("assay: warning: a response was not sent: {error}");
+            crate::terminal::print_warning(&format!("a response was not sent: {error}"));
         }
     }
     Ok(())

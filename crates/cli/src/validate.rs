@@ -9,6 +9,7 @@ use assay_engine::spec::{MAX_SPEC_BYTES, Spec};
 
 use crate::Status;
 use crate::files::{dataset_text, read_limited};
+use crate::terminal::{escaped, print_error};
 
 #[derive(Debug, clap::Args)]
 pub struct ValidateArgs {
@@ -20,9 +21,12 @@ pub fn validate(args: &ValidateArgs) -> Status {
     let mut worst = Status::Success;
     for path in &args.specs {
         match validate_one(path) {
-            Ok(summary) => println!("{}: valid ({summary})", path.display()),
+            Ok(summary) => println!(
+                "{}",
+                escaped(&format!("{}: valid ({summary})", path.display()))
+            ),
             Err(error) => {
-                eprintln!("assay: error: {}: {error:#}", path.display());
+                print_error(&format!("{}: {error:#}", path.display()));
                 worst = Status::Unusable;
             }
         }

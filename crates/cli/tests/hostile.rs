@@ -79,3 +79,56 @@ fn a_dataset_symlink_may_not_leave_the_spec_folder() {
     let output = assay(&[Path::new("run"), &spec, Path::new("--data"), &outside]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
 }
+
+/// Text from a spec (its name, a path, a column) reaches the terminal escaped: a newline cannot
+/// forge a `PASS` line, an escape sequence cannot recolour or clear the screen, and a one-line
+/// error stays one line.
+#[test]
+fn control_characters_from_a_spec_are_escaped_in_everything_printed() {
+    let dir = scratch("control");
+    let mut spec = recorded_spec();
+    spec.name = "diabetes\n  PASS  every_check: forged\u{1b}[2J".into();
+    let path = write(&dir, "forged.assay.json", &spec.to_json());
+    for command in ["run", "validate"] {
+        let output = assay(&[Path::new(command), &path]);
+        let stdout = text(&output.stdout);
+        assert_eq!(output.status.code(), Some(0), "{stdout}");
+        assert!(
+            !stdout
+                .lines()
+                .any(|l| l.trim_start().starts_with("PASS  every_check")),
+            "{stdout}"
+        );
+        if command == "run" {
+            assert!(
+                stdout.contains("diabetes\\n  PASS  every_check: forged\\u{1b}[2J"),
+                "{stdout}"
+            );
+        }
+    }
+
+    let mut broken = recorded_spec();
+    broken.dataset.csv = None;
+    broken.dataset.path = Some("missing\nassay: everything passed\u{1b}[0m.csv".into());
+    let path = write(&dir, "broken.assay.json", &broken.to_json());
+    for command in ["run", "validate"] {
+        let output = assay(&[Path::new(command), &path]);
+        assert_one_line_error(&output, "missing\\nassay: everything passed\\u{1b}[0m.csv");
+        assert!(!text(&output.stderr).contains('\u{1b}'));
+    }
+}
+
+/// Exit 2 because a check could not run says so on stderr, naming the spec and the check.
+#[test]
+fn a_check_that_cannot_run_says_why_on_stderr() {
+    let dir = scratch("check-error");
+    let mut spec = recorded_spec();
+    spec.training.l2 = 0.1;
+    spec.checks = vec![assay_engine::checks::CheckSpec::ConvergesToOptimum { max_loss_gap: 0.01 }];
+    spec.recorded = None;
+    let path = write(&dir, "l2.assay.json", &spec.to_json());
+    let output = assay(&[Path::new("run"), &path]);
+    assert_one_line_error(&output, "l2.assay.json");
+    assert_one_line_error(&output, "converges_to_optimum");
+    assert_one_line_error(&output, "training.l2");
+}
