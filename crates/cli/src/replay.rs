@@ -143,6 +143,7 @@ fn replay_one(
         }
     }
     report.status = SpecReport::status_of(&report.checks, &report.differences, &report.endpoints);
+    let report = report.bounded();
     print_summary(&report);
     // Exit 2 says why on stderr, like every other unusable input.
     for check in report.checks.iter().filter(|c| c.verdict == Verdict::Error) {

@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use crate::report::{MAX_MESSAGE_CHARS, clip};
+
 /// `text` with control characters written as escapes (`\n`, `\r`, `\t`, `\u{1b}` …), and the
 /// invisible bidirectional controls that reorder what a terminal shows written the same way.
 pub fn escaped(text: &str) -> Escaped<'_> {
@@ -38,14 +40,20 @@ fn needs_escape(c: char) -> bool {
         || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
-/// Prints `assay: error: ` and the message, escaped, as one line on stderr.
+/// Prints `assay: error: ` and the message, escaped and clipped, as one line on stderr.
 pub fn print_error(message: &str) {
-    eprintln!("assay: error: {}", escaped(message));
+    eprintln!(
+        "assay: error: {}",
+        escaped(&clip(message, MAX_MESSAGE_CHARS))
+    );
 }
 
-/// Prints `assay: warning: ` and the message, escaped, as one line on stderr.
+/// Prints `assay: warning: ` and the message, escaped and clipped, as one line on stderr.
 pub fn print_warning(message: &str) {
-    eprintln!("assay: warning: {}", escaped(message));
+    eprintln!(
+        "assay: warning: {}",
+        escaped(&clip(message, MAX_MESSAGE_CHARS))
+    );
 }
 
 #[cfg(test)]

@@ -132,3 +132,58 @@ fn a_check_that_cannot_run_says_why_on_stderr() {
     assert_one_line_error(&output, "converges_to_optimum");
     assert_one_line_error(&output, "training.l2");
 }
+
+/// Reports stay small however large the spec's text: a 1 MB name was copied into every JUnit
+/// test case (a 1 MB spec gave a 1 GB report), and every difference from a padded recording
+/// was listed.
+#[test]
+fn reports_bound_every_name_message_and_list_from_the_spec() {
+    let dir = scratch("bounded");
+    let mut spec = recorded_spec();
+    spec.name = "n".repeat(1024 * 1024);
+    spec.checks = vec![assay_engine::checks::CheckSpec::OutputSanity; 20];
+    spec.recorded = Some(
+        assay_engine::replay::run(&spec, common::cli::DIABETES)
+            .unwrap()
+            .to_recorded(),
+    );
+    let recorded = spec.recorded.as_mut().unwrap();
+    for i in 0..5000 {
+        recorded.metrics.push(assay_engine::checks::Metric::new(
+            &format!("padding_{i}"),
+            1.0,
+        ));
+    }
+    let path = write(&dir, "big.assay.json", &spec.to_json());
+    let (junit, json) = (dir.join("report.xml"), dir.join("report.json"));
+    let output = assay(&[
+        Path::new("run"),
+        &path,
+        Path::new("--junit"),
+        &junit,
+        Path::new("--json"),
+        &json,
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let limit = 64 * 1024;
+    let junit = std::fs::read_to_string(&junit).unwrap();
+    let json = std::fs::read_to_string(&json).unwrap();
+    assert!(
+        junit.len() < limit,
+        "JUnit report has {} bytes",
+        junit.len()
+    );
+    assert!(json.len() < limit, "JSON report has {} bytes", json.len());
+    assert!(
+        output.stdout.len() < limit,
+        "stdout has {} bytes",
+        output.stdout.len()
+    );
+    // Still parseable, still counting every check, and saying what was left out.
+    let document = roxmltree::Document::parse(&junit).unwrap();
+    assert_eq!(document.root_element().attribute("tests"), Some("21"));
+    assert!(junit.contains("more characters"), "{}", &junit[..2000]);
+    let reports: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(reports[0]["checks"].as_array().unwrap().len(), 20);
+    assert!(json.contains("5000 in all"), "{}", &json[..2000]);
+}
