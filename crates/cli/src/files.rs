@@ -8,6 +8,16 @@ use std::path::{Component, Path};
 use anyhow::Context;
 use assay_engine::spec::Spec;
 
+/// The dataset's CSV: from `data` when the person named one on the command line (any regular
+/// file they choose), otherwise the spec's own ([`dataset_text`]).
+pub fn dataset_for(spec: &Spec, spec_path: &Path, data: Option<&Path>) -> anyhow::Result<String> {
+    match data {
+        Some(data) => read_limited(data, assay_engine::data::MAX_BYTES)
+            .with_context(|| format!("cannot read the dataset {}", data.display())),
+        None => dataset_text(spec, spec_path),
+    }
+}
+
 /// The dataset's CSV: embedded in the spec, or read from a path relative to the spec file.
 /// Only plain relative paths are followed, and only to a regular file that, with every symlink
 /// resolved, still lies inside the spec's folder: a spec cannot make `assay` read `/dev/zero`,

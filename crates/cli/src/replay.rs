@@ -9,7 +9,7 @@ use assay_engine::spec::{MAX_SPEC_BYTES, Spec};
 
 use crate::Status;
 use crate::endpoints;
-pub use crate::files::{dataset_text, read_limited};
+use crate::files::{dataset_for, read_limited};
 use crate::report::{self, ReplayMatch, SpecReport};
 use crate::terminal::{escaped, print_error};
 
@@ -108,11 +108,7 @@ fn replay_one(
         endpoints: Vec::new(),
     };
     if only != Some(Part::Endpoints) {
-        let csv = match data {
-            Some(data) => read_limited(data, assay_engine::data::MAX_BYTES)
-                .with_context(|| format!("cannot read the dataset {}", data.display()))?,
-            None => dataset_text(&spec, path)?,
-        };
+        let csv = dataset_for(&spec, path, data)?;
         let run = replay::run(&spec, &csv)?;
         report.differences = spec
             .recorded

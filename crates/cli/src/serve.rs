@@ -38,7 +38,7 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     );
     let mut endpoints = Vec::new();
     for path in &args.specs {
-        let text = crate::replay::read_limited(path, assay_engine::spec::MAX_SPEC_BYTES)
+        let text = crate::files::read_limited(path, assay_engine::spec::MAX_SPEC_BYTES)
             .with_context(|| format!("cannot read {}", path.display()))?;
         let spec = assay_engine::spec::Spec::from_json(&text)
             .with_context(|| format!("{}", path.display()))?;

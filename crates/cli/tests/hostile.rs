@@ -187,3 +187,57 @@ fn reports_bound_every_name_message_and_list_from_the_spec() {
     assert_eq!(reports[0]["checks"].as_array().unwrap().len(), 20);
     assert!(json.contains("5000 in all"), "{}", &json[..2000]);
 }
+
+/// `assay validate` runs every check `assay run` makes before its first epoch, so it no longer
+/// calls "valid" a spec that `run` refuses: one over the work budget, one whose check cannot run
+/// on its model, one whose data cannot be prepared as it asks.
+#[test]
+fn validate_refuses_what_run_refuses() {
+    use assay_engine::checks::CheckSpec;
+    use assay_engine::model::{Activation, ModelSpec};
+    let dir = scratch("agreement");
+    let mut heavy = recorded_spec();
+    heavy.model = ModelSpec::Mlp {
+        hidden_layers: vec![512, 512],
+        activation: Activation::Relu,
+    };
+    heavy.training.epochs = 100;
+    heavy.checks = vec![CheckSpec::ReproducibleTraining { extra_seeds: 20 }];
+    heavy.recorded = None;
+    let mut l2 = recorded_spec();
+    l2.training.l2 = 0.1;
+    l2.checks = vec![CheckSpec::ConvergesToOptimum { max_loss_gap: 0.01 }];
+    l2.recorded = None;
+    let mut target = recorded_spec();
+    target.preprocessing.target = "no_such_column".into();
+    target.recorded = None;
+    for (name, spec, needle) in [
+        ("heavy", heavy, "units of work"),
+        ("l2", l2, "converges_to_optimum"),
+        ("target", target, "no_such_column"),
+    ] {
+        let path = write(&dir, &format!("{name}.assay.json"), &spec.to_json());
+        let run = assay(&[Path::new("run"), &path]);
+        assert_eq!(run.status.code(), Some(2), "{name}: {}", text(&run.stdout));
+        assert!(
+            text(&run.stderr).contains(needle),
+            "{name}: {}",
+            text(&run.stderr)
+        );
+        assert_one_line_error(&assay(&[Path::new("validate"), &path]), needle);
+    }
+}
+
+/// The committed example specs are within the work budget, and `validate` says how much of it
+/// they use.
+#[test]
+fn the_committed_specs_validate_within_the_budget() {
+    let specs = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs");
+    for entry in std::fs::read_dir(&specs).unwrap() {
+        let path = entry.unwrap().path();
+        let output = assay(&[Path::new("validate"), &path]);
+        let stdout = text(&output.stdout);
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        assert!(stdout.contains("units of work of"), "{stdout}");
+    }
+}

@@ -25,6 +25,8 @@ const MIGRATIONS: [Migration; FORMAT_VERSION as usize - 1] = [];
 
 /// Largest spec text accepted.
 pub const MAX_SPEC_BYTES: usize = 32 * 1024 * 1024;
+/// Most checks a spec holds: the catalogue has sixteen, and each is a line in every report.
+pub const MAX_CHECKS: usize = 100;
 /// Datasets up to this size are embedded in the spec; larger ones are referenced by path.
 pub const MAX_EMBEDDED_BYTES: usize = 1024 * 1024;
 
@@ -269,6 +271,15 @@ impl Spec {
         self.training.validate()?;
         self.preprocessing.validate()?;
         self.model.validate()?;
+        if self.checks.len() > MAX_CHECKS {
+            return Err(EngineError::setting(
+                "checks",
+                format!(
+                    "a spec holds at most {MAX_CHECKS} checks; this one has {}",
+                    self.checks.len()
+                ),
+            ));
+        }
         for check in &self.checks {
             check.validate()?;
         }

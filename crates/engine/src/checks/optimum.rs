@@ -4,7 +4,6 @@
 use super::{CheckOutcome, Context, Guide, Metric};
 use crate::EngineError;
 use crate::lstsq::least_squares;
-use crate::model::ModelSpec;
 
 pub(super) static GUIDE: Guide = Guide {
     title: "Reaches the exact optimum",
@@ -32,18 +31,7 @@ pub(super) static GUIDE: Guide = Guide {
 };
 
 pub(super) fn run(context: &Context, max_loss_gap: f64) -> Result<CheckOutcome, EngineError> {
-    if *context.model != ModelSpec::LinearRegression {
-        return Err(EngineError::setting(
-            "checks.converges_to_optimum",
-            "applies only to linear regression, whose optimum has a closed form",
-        ));
-    }
-    if context.config.l2 != 0.0 {
-        return Err(EngineError::setting(
-            "checks.converges_to_optimum",
-            "compares with the unregularised optimum: set training.l2 to 0",
-        ));
-    }
+    super::plan::optimum_applies(context.model, context.config)?;
     let (x, y) = (context.train.features.view(), context.train.target.view());
     let exact = least_squares(x, y)?;
     let optimum = exact.parameters();
