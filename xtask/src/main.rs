@@ -6,6 +6,8 @@
 //! * `size [DIST]`: the size of what the browser downloads from a release build, raw and
 //!   gzipped; also written to `target/bundle-size.md`.
 //! * `setup`: only install what is missing.
+//! * `fuzz [SECONDS]`: fuzz the engine's entry points for a time budget (default 60 s); not run
+//!   by `test`, which runs the same properties briefly.
 
 use std::process::ExitCode;
 
@@ -14,13 +16,14 @@ mod shell;
 mod size;
 mod tasks;
 
-const USAGE: &str = "usage: cargo xtask <serve|test|size [DIST]|setup>
+const USAGE: &str = "usage: cargo xtask <serve|test|size [DIST]|setup|fuzz [SECONDS]>
 
   serve   install missing tools, then serve the app on http://127.0.0.1:8080
   test    install missing tools, then run every test (native, wasm, browser, CLI)
   size    raw and gzip bytes of what the browser downloads from the release build in DIST
           (default target/dist-release, which `test` builds); also writes target/bundle-size.md
-  setup   only install missing tools";
+  setup   only install missing tools
+  fuzz    fuzz every engine entry point that takes user text for SECONDS (default 60)";
 
 fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
@@ -29,6 +32,14 @@ fn main() -> ExitCode {
         "test" => tasks::test(),
         "size" => size::run(std::env::args_os().nth(2).map(std::path::PathBuf::from)),
         "setup" => setup::ensure_all(setup::Need::Everything),
+        "fuzz" => match std::env::args().nth(2).map(|s| s.parse::<u64>()) {
+            None => tasks::fuzz(60),
+            Some(Ok(seconds)) => tasks::fuzz(seconds),
+            Some(Err(_)) => {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            }
+        },
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

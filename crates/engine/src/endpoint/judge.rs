@@ -236,11 +236,20 @@ fn expectation_holds(expect: &Expectation, prediction: &Value) -> (bool, String)
             .filter(|a| a.len() == 1)
             .and_then(|a| a[0].as_f64())
     });
-    let need_number = || (false, format!("Expected a number, got {prediction}."));
+    let need_number = || {
+        (
+            false,
+            format!("Expected a number, got {}.", shown(prediction)),
+        )
+    };
     match expect {
         Expectation::Exact { value } => (
             prediction == value,
-            format!("Predicted {prediction}; expected exactly {value}."),
+            format!(
+                "Predicted {}; expected exactly {}.",
+                shown(prediction),
+                shown(value)
+            ),
         ),
         Expectation::Absolute { value, tolerance } => match number {
             Some(p) => (
@@ -279,7 +288,11 @@ fn expectation_holds(expect: &Expectation, prediction: &Value) -> (bool, String)
                 || (predicted.as_f64().is_some() && predicted.as_f64() == label.as_f64());
             (
                 same,
-                format!("Predicted class {predicted}; expected {label}."),
+                format!(
+                    "Predicted class {}; expected {}.",
+                    shown(&predicted),
+                    shown(label)
+                ),
             )
         }
         Expectation::ClassProbability { class, at_least } => {
@@ -294,9 +307,24 @@ fn expectation_holds(expect: &Expectation, prediction: &Value) -> (bool, String)
                 ),
                 None => (
                     false,
-                    format!("Expected a probability list with class {class}, got {prediction}."),
+                    format!(
+                        "Expected a probability list with class {class}, got {}.",
+                        shown(prediction)
+                    ),
                 ),
             }
         }
+    }
+}
+
+/// Longest JSON value a summary shows, in characters: a server may answer with anything.
+const SHOWN_CHARS: usize = 200;
+
+/// A JSON value as a summary shows it, cut to [`SHOWN_CHARS`].
+fn shown(value: &Value) -> String {
+    let text = value.to_string();
+    match text.char_indices().nth(SHOWN_CHARS) {
+        None => text,
+        Some((end, _)) => format!("{}…", &text[..end]),
     }
 }
