@@ -327,7 +327,7 @@ fn fill_input_tensor(
     // Without a typed credential the request goes without it; an open server still answers.
     let headers = headers_to_send(&spec, &credential.get_untracked()).unwrap_or_default();
     spawn_local(async move {
-        let Ok(response) = fetch::send(&request, &headers, spec.timeout_ms).await else {
+        let Ok(response) = fetch::send(&request, &headers.headers, spec.timeout_ms).await else {
             return;
         };
         let found = (200..300)

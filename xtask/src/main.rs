@@ -8,6 +8,8 @@
 //! * `servers`: endpoint cases against KServe, Triton and BentoML (installed on first use into
 //!   `target/tools`); not part of `test`, so not run by CI.
 //! * `setup`: only install what is missing.
+//! * `fuzz [SECONDS]`: fuzz the engine's entry points for a time budget (default 60 s); not run
+//!   by `test`, which runs the same properties briefly.
 
 use std::process::ExitCode;
 
@@ -17,7 +19,7 @@ mod shell;
 mod size;
 mod tasks;
 
-const USAGE: &str = "usage: cargo xtask <serve|test|size [DIST]|servers|setup>
+const USAGE: &str = "usage: cargo xtask <serve|test|size [DIST]|servers|setup|fuzz [SECONDS]>
 
   serve   install missing tools, then serve the app on http://127.0.0.1:8080
   test    install missing tools, then run every test (native, wasm, browser, CLI)
@@ -25,7 +27,8 @@ const USAGE: &str = "usage: cargo xtask <serve|test|size [DIST]|servers|setup>
           (default target/dist-release, which `test` builds); also writes target/bundle-size.md
   servers endpoint cases against real KServe (V1, V2), Triton and BentoML servers on 127.0.0.1,
           installed on first use into target/tools (not run by `test`; takes long the first time)
-  setup   only install missing tools";
+  setup   only install missing tools
+  fuzz    fuzz every engine entry point that takes user text for SECONDS (default 60)";
 
 fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
@@ -35,6 +38,14 @@ fn main() -> ExitCode {
         "size" => size::run(std::env::args_os().nth(2).map(std::path::PathBuf::from)),
         "servers" => servers::run_all(),
         "setup" => setup::ensure_all(setup::Need::Everything),
+        "fuzz" => match std::env::args().nth(2).map(|s| s.parse::<u64>()) {
+            None => tasks::fuzz(60),
+            Some(Ok(seconds)) => tasks::fuzz(seconds),
+            Some(Err(_)) => {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            }
+        },
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

@@ -102,3 +102,26 @@ pub fn ignored_cli_test(file: &str) -> Command {
     ]);
     command
 }
+
+/// Fuzzes every engine entry point that takes user text (spec JSON, CSV, share links, server
+/// answers) for `seconds`, optimised but with overflow checks on (the `fuzz` profile), so a
+/// wrap is a failure. Stops at the first failure, shrunk and printed by proptest.
+pub fn fuzz(seconds: u64) -> anyhow::Result<()> {
+    step(&format!("fuzzing the engine for {seconds} s"));
+    run(Command::new("cargo")
+        .args([
+            "test",
+            "--locked",
+            "--profile",
+            "fuzz",
+            "-p",
+            "assay-engine",
+            "--test",
+            "fuzz",
+            "--",
+            "--ignored",
+            "--nocapture",
+            "fuzz_for_a_while",
+        ])
+        .env("ASSAY_FUZZ_SECONDS", seconds.to_string()))
+}

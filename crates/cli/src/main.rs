@@ -9,12 +9,14 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod endpoints;
+mod files;
 mod http;
 mod relay;
 mod replay;
 mod report;
 mod schema;
 mod serve;
+mod terminal;
 mod validate;
 
 #[derive(Debug, Parser)]
@@ -62,7 +64,7 @@ fn main() -> ExitCode {
     match result {
         Ok(status) => ExitCode::from(status as u8),
         Err(error) => {
-            eprintln!("assay: error: {error:#}");
+            terminal::print_error(&format!("{error:#}"));
             ExitCode::from(Status::Unusable as u8)
         }
     }

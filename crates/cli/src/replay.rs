@@ -11,7 +11,9 @@ use assay_engine::spec::{MAX_SPEC_BYTES, Spec};
 
 use crate::Status;
 use crate::endpoints;
+use crate::files::{dataset_for, read_limited};
 use crate::report::{self, ReplayMatch, SpecReport};
+use crate::terminal::{escaped, print_error};
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
@@ -95,7 +97,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
     for path in &args.specs {
         let report = replay_one(path, args.only, args.data.as_deref(), &env, time_limit)
             .unwrap_or_else(|error| {
-                eprintln!("assay: error: {}: {error:#}", path.display());
+                print_error(&format!("{}: {error:#}", path.display()));
                 SpecReport::unusable(&path.display().to_string(), format!("{error:#}"))
             });
         reports.push(report);
@@ -153,11 +155,7 @@ fn replay_one(
         endpoints: Vec::new(),
     };
     if only != Some(Part::Endpoints) {
-        let csv = match data {
-            Some(data) => read_limited(data, assay_engine::data::MAX_BYTES)
-                .with_context(|| format!("cannot read the dataset {}", data.display()))?,
-            None => dataset_text(&spec, path)?,
-        };
+        let csv = dataset_for(&spec, path, data)?;
         let run = replay::run(&spec, &csv)?;
         report.differences = spec
             .recorded
@@ -185,7 +183,17 @@ fn replay_one(
             .push(endpoints::run(endpoint, headers, time_limit));
     }
     report.status = SpecReport::status_of(&report.checks, &report.differences, &report.endpoints);
+    let report = report.bounded();
     print_summary(&report);
+    // Exit 2 says why on stderr, like every other unusable input.
+    for check in report.checks.iter().filter(|c| c.verdict == Verdict::Error) {
+        print_error(&format!(
+            "{}: check `{}` could not run: {}",
+            path.display(),
+            check.check,
+            check.summary
+        ));
+    }
     Ok(report)
 }
 
@@ -244,8 +252,8 @@ fn print_summary(report: &SpecReport) {
     );
     println!(
         "{}: {}",
-        report.spec,
-        report.name.as_deref().unwrap_or_default()
+        escaped(&report.spec),
+        escaped(report.name.as_deref().unwrap_or_default())
     );
     let count = |verdict| {
         report
@@ -262,7 +270,8 @@ fn print_summary(report: &SpecReport) {
         };
         println!(
             "  {style}{label}{style:#} {}: {}",
-            check.check, check.summary
+            escaped(&check.check),
+            escaped(&check.summary)
         );
     }
     for endpoint in &report.endpoints {
@@ -277,7 +286,9 @@ fn print_summary(report: &SpecReport) {
                 .unwrap_or_default();
             println!(
                 "  {style}{label}{style:#} endpoint {} / {}: {}{latency}",
-                endpoint.endpoint, case.case, case.summary
+                escaped(&endpoint.endpoint),
+                escaped(&case.case),
+                escaped(&case.summary)
             );
         }
         if let Some(load) = &endpoint.load {
@@ -289,7 +300,7 @@ fn print_summary(report: &SpecReport) {
             let failures = load.failures.describe();
             println!(
                 "  {style}{label}{style:#} endpoint {} / load: {} of {} requests sent, errors {:.1}%{}; p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms of the {} successful (failed requests are not in the percentiles){}",
-                endpoint.endpoint,
+                escaped(&endpoint.endpoint),
                 load.requests,
                 load.planned,
                 load.error_rate * 100.0,
@@ -305,18 +316,20 @@ fn print_summary(report: &SpecReport) {
                 if load.broken.is_empty() {
                     String::new()
                 } else {
-                    format!(": {}", load.broken.join("; "))
+                    format!(": {}", escaped(&load.broken.join("; ")))
                 }
             );
         }
     }
     if let Some(fingerprint) = &report.parameter_fingerprint {
-        println!("  model fingerprint {fingerprint}");
+        println!("  model fingerprint {}", escaped(fingerprint));
     }
     for d in &report.differences {
         println!(
             "  {fail}DIFFERS{fail:#} {}: recorded {}, replayed {}",
-            d.item, d.recorded, d.replayed
+            escaped(&d.item),
+            escaped(&d.recorded),
+            escaped(&d.replayed)
         );
     }
     let replay = match report.replay {
@@ -349,39 +362,4 @@ fn print_summary(report: &SpecReport) {
             loads.len() - loads_held
         );
     }
-}
-
-/// The dataset's CSV: embedded in the spec, or read from a path relative to the spec file.
-/// Only plain relative paths inside the spec's folder are followed, and only regular files no
-/// larger than the engine accepts, so a spec cannot make `assay` read `/dev/zero` or another
-/// project's secrets.
-pub fn dataset_text(spec: &Spec, spec_path: &Path) -> anyhow::Result<String> {
-    if let Some(csv) = &spec.dataset.csv {
-        return Ok(csv.clone());
-    }
-    let relative = Path::new(spec.dataset.path.as_deref().unwrap_or_default());
-    anyhow::ensure!(
-        relative
-            .components()
-            .all(|c| matches!(c, std::path::Component::Normal(_))),
-        "dataset.path `{}` must be a relative path inside the spec's folder",
-        relative.display()
-    );
-    let path = spec_path.parent().unwrap_or(Path::new(".")).join(relative);
-    read_limited(&path, assay_engine::data::MAX_BYTES)
-        .with_context(|| format!("cannot read the dataset {}", path.display()))
-}
-
-/// Reads a regular file of at most `limit` bytes as UTF-8 text.
-pub fn read_limited(path: &Path, limit: usize) -> anyhow::Result<String> {
-    use std::io::Read;
-    let file = std::fs::File::open(path)?;
-    anyhow::ensure!(file.metadata()?.is_file(), "not a regular file");
-    let mut bytes = Vec::new();
-    file.take(limit as u64 + 1).read_to_end(&mut bytes)?;
-    anyhow::ensure!(
-        bytes.len() <= limit,
-        "larger than the limit of {limit} bytes"
-    );
-    String::from_utf8(bytes).map_err(|e| anyhow::anyhow!("not UTF-8 text: {e}"))
 }

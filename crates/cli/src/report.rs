@@ -17,6 +17,12 @@
 //! JUnit XML: one `<testsuite>` per spec, one `<testcase>` per check, per endpoint case (its
 //! `time` is the answer's latency) and per load run (its `time` is the run's), and one for the
 //! replay's match with its recording; a spec that cannot be used is one `<error>`.
+//!
+//! # Bounds
+//! Every text a spec or a server provides is clipped ([`SpecReport::bounded`]): names to
+//! [`MAX_NAME_CHARS`], messages to [`MAX_MESSAGE_CHARS`], and the differences from the recording
+//! to the first [`MAX_DIFFERENCES`] plus a count of the rest, so a report's size follows the
+//! number of checks, not the size of the spec.
 
 use assay_engine::checks::{CheckOutcome, Verdict};
 use assay_engine::replay::Difference;
@@ -25,6 +31,14 @@ use serde::Serialize;
 
 use crate::Status;
 use crate::endpoints::EndpointReport;
+
+/// Longest name (spec, check, endpoint, case) a report carries, in characters; JUnit repeats
+/// the spec's name in every test case.
+pub const MAX_NAME_CHARS: usize = 200;
+/// Longest message (a summary, an error, a recorded or replayed value) a report carries.
+pub const MAX_MESSAGE_CHARS: usize = 2000;
+/// Most differences from the recording a report lists; the rest are counted in one more item.
+pub const MAX_DIFFERENCES: usize = 50;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -51,16 +65,53 @@ impl SpecReport {
     /// A spec that could not be used at all.
     pub fn unusable(spec: &str, error: String) -> Self {
         Self {
-            spec: spec.to_owned(),
+            spec: clip(spec, MAX_MESSAGE_CHARS),
             name: None,
             status: "error",
-            error: Some(error),
+            error: Some(clip(&error, MAX_MESSAGE_CHARS)),
             parameter_fingerprint: None,
             replay: None,
             checks: Vec::new(),
             differences: Vec::new(),
             endpoints: Vec::new(),
         }
+    }
+
+    /// The report with every spec- or server-provided text clipped and the differences capped
+    /// (see the module's "Bounds"), for the terminal and both report files alike.
+    pub fn bounded(mut self) -> Self {
+        self.spec = clip(&self.spec, MAX_MESSAGE_CHARS);
+        self.name = self.name.map(|n| clip(&n, MAX_NAME_CHARS));
+        self.error = self.error.map(|e| clip(&e, MAX_MESSAGE_CHARS));
+        for check in &mut self.checks {
+            check.check = clip(&check.check, MAX_NAME_CHARS);
+            check.summary = clip(&check.summary, MAX_MESSAGE_CHARS);
+        }
+        let total = self.differences.len();
+        if total > MAX_DIFFERENCES {
+            self.differences.truncate(MAX_DIFFERENCES);
+            self.differences.push(Difference {
+                item: format!(
+                    "{} more differences not listed, {total} in all",
+                    total - MAX_DIFFERENCES
+                ),
+                recorded: String::new(),
+                replayed: String::new(),
+            });
+        }
+        for d in &mut self.differences {
+            d.item = clip(&d.item, MAX_NAME_CHARS);
+            d.recorded = clip(&d.recorded, MAX_MESSAGE_CHARS);
+            d.replayed = clip(&d.replayed, MAX_MESSAGE_CHARS);
+        }
+        for endpoint in &mut self.endpoints {
+            endpoint.endpoint = clip(&endpoint.endpoint, MAX_NAME_CHARS);
+            for case in &mut endpoint.cases {
+                case.case = clip(&case.case, MAX_NAME_CHARS);
+                case.summary = clip(&case.summary, MAX_MESSAGE_CHARS);
+            }
+        }
+        self
     }
 
     pub fn exit_status(&self) -> Status {
@@ -198,4 +249,28 @@ fn case_named(name: &str, classname: &str, status: TestCaseStatus) -> TestCase {
     let mut case = TestCase::new(name, status);
     case.set_classname(classname);
     case
+}
+
+/// `text` cut to at most `max` characters, saying how many were left out.
+pub fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_owned(),
+        Some((end, _)) => format!(
+            "{}… ({} more characters)",
+            &text[..end],
+            text[end..].chars().count()
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clip;
+
+    #[test]
+    fn clip_cuts_at_a_character_and_counts_what_it_left_out() {
+        assert_eq!(clip("héllo", 5), "héllo");
+        assert_eq!(clip("héllo", 2), "hé… (3 more characters)");
+        assert_eq!(clip("", 0), "");
+    }
 }

@@ -34,7 +34,7 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     );
     let mut endpoints = Vec::new();
     for path in &args.specs {
-        let text = crate::replay::read_limited(path, assay_engine::spec::MAX_SPEC_BYTES)
+        let text = crate::files::read_limited(path, assay_engine::spec::MAX_SPEC_BYTES)
             .with_context(|| format!("cannot read {}", path.display()))?;
         let spec = assay_engine::spec::Spec::from_json(&text)
             .with_context(|| format!("{}", path.display()))?;
@@ -64,7 +64,7 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
                         Err(error) => {
                             // The listener failed: stop every worker, saying so once.
                             stopped.call_once(|| {
-                                eprintln!("assay: error: serving stopped: {error}");
+                                crate::terminal::print_error(&format!("serving stopped: {error}"));
                                 for _ in 1..WORKERS {
                                     server.unblock();
                                 }
@@ -115,7 +115,7 @@ pub fn respond<R: Read + Send + 'static>(
 /// Answers `request` here and now.
 pub fn send<R: Read>(request: tiny_http::Request, response: tiny_http::Response<R>) {
     if let Err(error) = request.respond(response) {
-        eprintln!("assay: warning: a response was not sent: {error}");
+        crate::terminal::print_warning(&format!("a response was not sent: {error}"));
     }
 }
 

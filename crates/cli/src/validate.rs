@@ -1,28 +1,38 @@
-//! `assay validate`: is each spec usable, without running it? Checks the format, the fields,
-//! and that the dataset exists and matches its recorded SHA-256.
+//! `assay validate`: is each spec usable, without running it? Makes every check `assay run`
+//! makes before its first epoch, with the same engine code (`replay::Stepper::new`): the format
+//! and fields, the dataset's file and SHA-256, reading and preparing the data, the model, the
+//! work budget of the whole run, and whether each check can run on this model and data.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use assay_engine::fingerprint;
+use assay_engine::budget::MAX_SPEC_WORK;
+use assay_engine::replay::Stepper;
 use assay_engine::spec::{MAX_SPEC_BYTES, Spec};
 
 use crate::Status;
-use crate::replay::{dataset_text, read_limited};
+use crate::files::{dataset_for, read_limited};
+use crate::terminal::{escaped, print_error};
 
 #[derive(Debug, clap::Args)]
 pub struct ValidateArgs {
     #[arg(required = true)]
     specs: Vec<PathBuf>,
+    /// Read the dataset from this CSV instead of the spec's own, as `assay run --data` does.
+    #[arg(long, value_name = "PATH")]
+    data: Option<PathBuf>,
 }
 
 pub fn validate(args: &ValidateArgs) -> Status {
     let mut worst = Status::Success;
     for path in &args.specs {
-        match validate_one(path) {
-            Ok(summary) => println!("{}: valid ({summary})", path.display()),
+        match validate_one(path, args.data.as_deref()) {
+            Ok(summary) => println!(
+                "{}",
+                escaped(&format!("{}: valid ({summary})", path.display()))
+            ),
             Err(error) => {
-                eprintln!("assay: error: {}: {error:#}", path.display());
+                print_error(&format!("{}: {error:#}", path.display()));
                 worst = Status::Unusable;
             }
         }
@@ -30,21 +40,21 @@ pub fn validate(args: &ValidateArgs) -> Status {
     worst
 }
 
-fn validate_one(path: &Path) -> anyhow::Result<String> {
+fn validate_one(path: &Path, data: Option<&Path>) -> anyhow::Result<String> {
     let text = read_limited(path, MAX_SPEC_BYTES).context("cannot read the spec")?;
     let spec = Spec::from_json(&text)?;
-    let csv = dataset_text(&spec, path)?;
-    let actual = fingerprint::sha256_hex(csv.as_bytes());
-    anyhow::ensure!(
-        actual == spec.dataset.sha256,
-        "`{}` has SHA-256 {actual}, but the spec was written for {}: the data changed",
-        spec.dataset.name,
-        spec.dataset.sha256
-    );
+    let csv = dataset_for(&spec, path, data)?;
+    let stepper = Stepper::new(&spec, &csv)?;
+    let budget = stepper.budget();
+    if let Some((i, error)) = budget.unusable.first() {
+        let id = spec.checks.get(*i).map_or("?", |c| c.id());
+        anyhow::bail!("check `{id}` (check {}) cannot run: {error}", i + 1);
+    }
     Ok(format!(
-        "format {}, {} checks, dataset {} matches",
+        "format {}, {} checks, dataset {} matches, {:.1e} units of work of {MAX_SPEC_WORK:.0e}",
         spec.format_version,
         spec.checks.len(),
-        spec.dataset.name
+        spec.dataset.name,
+        budget.total
     ))
 }

@@ -1,73 +1,13 @@
 //! The `assay` binary as CI runs it: real spec files on disk, exit codes, one-line errors.
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-use assay_engine::checks::CheckSpec;
-use assay_engine::data::{Preprocessing, Task};
-use assay_engine::model::ModelSpec;
+use std::path::Path;
+use std::process::Command;
+
 use assay_engine::replay;
-use assay_engine::spec::{DatasetSpec, Spec};
-use assay_engine::train::TrainConfig;
-
-const DIABETES: &str = include_str!("../../../public/samples/diabetes.csv");
-
-fn assay(args: &[&Path]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_assay"))
-        .args(args)
-        .output()
-        .expect("assay runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A fresh folder for one test, under Cargo's scratch space for integration tests.
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("cli")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// A recorded spec for the diabetes sample, as the app would export it.
-fn recorded_spec() -> Spec {
-    let mut spec = Spec::new(
-        "diabetes",
-        DatasetSpec::from_csv("diabetes.csv", DIABETES, 442),
-        Preprocessing::new("progression", Task::Regression),
-        ModelSpec::LinearRegression,
-        TrainConfig::default(),
-        vec![CheckSpec::ReproducibleTraining { extra_seeds: 0 }],
-    );
-    spec.recorded = Some(replay::run(&spec, DIABETES).unwrap().to_recorded());
-    spec
-}
-
-fn write(dir: &Path, name: &str, contents: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, contents).unwrap();
-    path
-}
-
-/// An error is one line that starts with `assay: error:`, with no panic or backtrace.
-fn assert_one_line_error(output: &Output, needle: &str) {
-    assert_eq!(
-        output.status.code(),
-        Some(2),
-        "stdout: {}",
-        text(&output.stdout)
-    );
-    let stderr = text(&output.stderr);
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("assay: error:"), "{stderr}");
-    assert!(stderr.contains(needle), "expected {needle:?} in {stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-}
+use common::cli::{DIABETES, assay, assert_one_line_error, recorded_spec, scratch, text, write};
 
 #[test]
 fn a_recorded_spec_replays_bit_identically_and_exits_0() {

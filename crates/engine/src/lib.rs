@@ -12,6 +12,7 @@
 //! The engine does no I/O and never panics on user input: bad input is an [`EngineError`], while a
 //! failing check is ordinary data in a [`checks::CheckOutcome`].
 
+pub mod budget;
 pub mod checks;
 pub mod data;
 pub mod endpoint;

@@ -1,7 +1,8 @@
 //! Running a spec and comparing the run with what its author recorded.
 
 use crate::EngineError;
-use crate::checks::{CheckOutcome, CheckSpec, Context, Verdict};
+use crate::budget::{self, Budget};
+use crate::checks::{CheckOutcome, CheckSpec, Context, Plan, Verdict};
 use crate::data::{Prepared, Table, prepare_for_intercept};
 use crate::fingerprint;
 use crate::metrics::{Evaluation, evaluate};
@@ -83,6 +84,7 @@ pub struct Stepper {
     network: Network,
     model: ModelState,
     checks: Vec<CheckOutcome>,
+    budget: Budget,
 }
 
 #[derive(Debug, Clone)]
@@ -100,7 +102,8 @@ pub struct Progress {
 }
 
 impl Stepper {
-    /// Validates the spec, reads its data and prepares training; no epoch has run yet.
+    /// Validates the spec, reads its data, counts the work of the whole run (refusing it over
+    /// [`budget::MAX_SPEC_WORK`]) and prepares training; no epoch has run yet.
     pub fn new(spec: &Spec, csv: &str) -> Result<Self, EngineError> {
         spec.validate()?;
         let (table, prepared) = load(spec, csv)?;
@@ -109,12 +112,24 @@ impl Stepper {
             prepared.train.features.ncols(),
             prepared.train.classes.len(),
         )?;
+        let plan = Plan {
+            model: &spec.model,
+            config: &spec.training,
+            train_rows: prepared.train.features.nrows(),
+            validation_rows: prepared.validation.features.nrows(),
+            features: prepared.train.features.ncols(),
+            parameters: network.parameter_count(),
+            classes: prepared.train.classes.len(),
+            cells: table.rows.len().saturating_mul(table.headers.len()),
+        };
+        // The trainer first: a training over its own limit is told as such.
         let trainer = Trainer::new(
             &network,
             prepared.train.features.view(),
             prepared.train.target.view(),
             &spec.training,
         )?;
+        let budget = budget::plan(&spec.checks, &plan)?;
         Ok(Self {
             spec: spec.clone(),
             table,
@@ -122,7 +137,13 @@ impl Stepper {
             network,
             model: ModelState::Training(Box::new(trainer)),
             checks: Vec::new(),
+            budget,
         })
+    }
+
+    /// The work the run will do, and the checks that cannot run on this spec.
+    pub fn budget(&self) -> &Budget {
+        &self.budget
     }
 
     /// Runs the next epoch or check; returns whether steps remain.

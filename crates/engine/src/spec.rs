@@ -25,6 +25,8 @@ const MIGRATIONS: [Migration; FORMAT_VERSION as usize - 1] = [];
 
 /// Largest spec text accepted.
 pub const MAX_SPEC_BYTES: usize = 32 * 1024 * 1024;
+/// Most checks a spec holds: the catalogue has sixteen, and each is a line in every report.
+pub const MAX_CHECKS: usize = 100;
 /// Datasets up to this size are embedded in the spec; larger ones are referenced by path.
 pub const MAX_EMBEDDED_BYTES: usize = 1024 * 1024;
 
@@ -144,7 +146,12 @@ impl Spec {
 
     /// Reads a spec, checking its format version before anything else so a file from a newer
     /// Assay gets a message about versions rather than about fields.
+    ///
+    /// A UTF-8 byte-order mark, which some editors write, is skipped. A spec is accepted only if
+    /// Assay can write it out again: its pretty form (the export, and what a share link packs)
+    /// must also be within [`MAX_SPEC_BYTES`].
     pub fn from_json(text: &str) -> Result<Self, EngineError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         if text.len() > MAX_SPEC_BYTES {
             return Err(EngineError::Spec(format!(
                 "the file has {} bytes; the limit is {MAX_SPEC_BYTES}",
@@ -192,6 +199,15 @@ impl Spec {
             serde_json::from_value(value).map_err(|e| EngineError::Spec(e.to_string()))?
         };
         spec.validate()?;
+        let written = spec.to_json().len();
+        if written > MAX_SPEC_BYTES {
+            return Err(EngineError::Spec(format!(
+                "written out as Assay writes specs (pretty-printed) it would have {written} bytes, \
+                 over the limit of {MAX_SPEC_BYTES}, so it could not be exported or shared again; \
+                 Assay accepts only specs it can write back: reference the dataset by `path` \
+                 instead of embedding it, or drop recorded loss curves and history"
+            )));
+        }
         Ok(spec)
     }
 
@@ -255,6 +271,15 @@ impl Spec {
         self.training.validate()?;
         self.preprocessing.validate()?;
         self.model.validate()?;
+        if self.checks.len() > MAX_CHECKS {
+            return Err(EngineError::setting(
+                "checks",
+                format!(
+                    "a spec holds at most {MAX_CHECKS} checks; this one has {}",
+                    self.checks.len()
+                ),
+            ));
+        }
         for check in &self.checks {
             check.validate()?;
         }

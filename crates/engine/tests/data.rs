@@ -110,6 +110,21 @@ both! {
         assert_eq!(header.unwrap_err().to_string(), "CSV line 1: header field 2 is not valid UTF-8 text");
     }
 
+    fn an_unterminated_quote_is_refused_with_the_line_it_opened_on() {
+        // Without the check, the rest of the file became one cell of a single row.
+        assert_eq!(
+            csv_error("x,note\n1,ok\n2,\"xy\n3,more\n4,rows\n"),
+            "CSV line 3: this quote is never closed, so the rest of the file would be one cell; close it or remove it"
+        );
+        assert_eq!(
+            csv_error("x,\"y\n1,2\n"),
+            "CSV line 1: this quote is never closed, so the rest of the file would be one cell; close it or remove it"
+        );
+        // Closed quotes, escaped quotes and quotes inside an unquoted cell are fine.
+        let t = table("x,note\n1,\"a \"\"b\"\"\nc\"\n2,say \"hi\n3,\"\"\n");
+        assert_eq!(t.rows, [["1", "a \"b\"\nc"], ["2", "say \"hi"], ["3", ""]]);
+    }
+
     fn size_row_and_column_limits_are_clear_errors() {
         let wide = (0..501).map(|i| format!("c{i}")).collect::<Vec<_>>().join(",");
         assert_eq!(

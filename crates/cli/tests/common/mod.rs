@@ -1,6 +1,7 @@
 //! Helpers shared by the CLI's test files (each file is its own crate, so not all use all).
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod server;
 pub mod web;
 

@@ -30,10 +30,10 @@ pub(super) static GUIDE: Guide = Guide {
              Models\": test sub-computations of the algorithm separately.",
 };
 
-const ROWS: usize = 8;
+pub(super) const ROWS: usize = 8;
 const STEP: f64 = 1e-5;
 /// Most derivatives compared; each costs two loss evaluations.
-const MAX_PROBES: usize = 256;
+pub(super) const MAX_PROBES: usize = 256;
 /// Below this size a gradient counts as zero, so rounding noise is not read as a relative error.
 const FLOOR: f64 = 1e-7;
 

@@ -9,11 +9,14 @@ mod no_regression;
 mod optimum;
 mod output_sanity;
 mod overfit;
+mod plan;
 mod random_step;
 mod reproducible;
 mod threshold;
 
 use serde::{Deserialize, Serialize};
+
+pub use plan::{CELL_WORK, Plan};
 
 use crate::EngineError;
 use crate::data::{ColumnSchema, Dataset, Prepared, Preprocessing, Table, Task};

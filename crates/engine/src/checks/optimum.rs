@@ -7,7 +7,6 @@ use super::{CheckOutcome, Context, Guide, Metric};
 use crate::EngineError;
 use crate::data::FittedEncoder;
 use crate::lstsq::{Factored, Intercept, LeastSquares};
-use crate::model::ModelSpec;
 
 pub(super) static GUIDE: Guide = Guide {
     title: "Reaches the exact optimum",
@@ -43,18 +42,7 @@ pub(super) fn run(
     max_loss_gap: f64,
     max_parameter_distance: f64,
 ) -> Result<CheckOutcome, EngineError> {
-    if *context.model != ModelSpec::LinearRegression {
-        return Err(EngineError::setting(
-            "checks.converges_to_optimum",
-            "applies only to linear regression, whose optimum has a closed form",
-        ));
-    }
-    if context.config.l2 != 0.0 {
-        return Err(EngineError::setting(
-            "checks.converges_to_optimum",
-            "compares with the unregularised optimum: set training.l2 to 0",
-        ));
-    }
+    super::plan::optimum_applies(context.model, context.config)?;
     let (x, y) = (context.train.features.view(), context.train.target.view());
     let intercept = if context.config.fit_intercept {
         Intercept::Fit

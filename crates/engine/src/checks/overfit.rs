@@ -35,19 +35,24 @@ pub(super) static GUIDE: Guide = Guide {
              Models\": train without regularisation on a small set until the loss nears zero.",
 };
 
-pub(super) fn run(
-    context: &Context,
-    rows: u32,
-    epochs: u32,
-    max_loss: f64,
-) -> Result<CheckOutcome, EngineError> {
-    let available = context.train.features.nrows();
+/// The tiny batch is taken from the training rows, so there must be enough of them.
+pub(super) fn rows_fit(rows: u32, available: usize) -> Result<(), EngineError> {
     if rows == 0 || rows as usize > available {
         return Err(EngineError::setting(
             "checks.rows",
             format!("must be between 1 and the {available} training rows; it is {rows}"),
         ));
     }
+    Ok(())
+}
+
+pub(super) fn run(
+    context: &Context,
+    rows: u32,
+    epochs: u32,
+    max_loss: f64,
+) -> Result<CheckOutcome, EngineError> {
+    rows_fit(rows, context.train.features.nrows())?;
     let n = rows as usize;
     let x = context.train.features.slice(s![..n, ..]);
     let y = context.train.target.slice(s![..n]);

@@ -30,7 +30,7 @@ pub(super) static GUIDE: Guide = Guide {
 };
 
 /// Random rows drawn for the step.
-const ROWS: usize = 16;
+pub(super) const ROWS: usize = 16;
 
 pub(super) fn run(context: &Context) -> Result<CheckOutcome, EngineError> {
     // A stream of its own, so this check never shifts other draws.

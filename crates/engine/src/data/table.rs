@@ -86,6 +86,15 @@ impl Table {
             }
             None => detect_delimiter(bytes),
         };
+        if let Some(line) = unclosed_quote(bytes, delimiter) {
+            return Err(EngineError::Csv {
+                line,
+                column: None,
+                message: "this quote is never closed, so the rest of the file would be one cell; \
+                          close it or remove it"
+                    .into(),
+            });
+        }
         // Flexible, so that ragged rows reach us with their line and get our own message, and a
         // line of spaces can be skipped like a blank one.
         let mut reader = csv::ReaderBuilder::new()
@@ -279,6 +288,43 @@ pub fn detect_delimiter(bytes: &[u8]) -> u8 {
         }
     }
     best.map_or(b',', |(_, _, i)| CANDIDATES[i])
+}
+
+/// The line of a quote that opens a cell and is never closed, following the `csv` reader's rules:
+/// a quote opens a quoted cell only as the cell's first byte, `""` inside it is a literal quote,
+/// and any other quote closes it. The reader itself takes an unclosed quote to run to the end of
+/// the file, which silently turns the rest of the file into one cell.
+fn unclosed_quote(bytes: &[u8], delimiter: u8) -> Option<u64> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        CellStart,
+        InCell,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let mut state = State::CellStart;
+    let (mut line, mut opened_on) = (1u64, 1u64);
+    for (i, &b) in bytes.iter().enumerate() {
+        let line_break = b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+        let ends_cell = b == delimiter || b == b'\n' || b == b'\r';
+        state = match state {
+            State::CellStart if b == b'"' => {
+                opened_on = line;
+                State::Quoted
+            }
+            State::Quoted if b == b'"' => State::QuoteInQuoted,
+            State::Quoted => State::Quoted,
+            State::QuoteInQuoted if b == b'"' => State::Quoted,
+            State::CellStart | State::InCell | State::QuoteInQuoted if ends_cell => {
+                State::CellStart
+            }
+            State::CellStart | State::InCell | State::QuoteInQuoted => State::InCell,
+        };
+        if line_break {
+            line += 1;
+        }
+    }
+    (state == State::Quoted).then_some(opened_on)
 }
 
 /// Finds the file line a record starts on. The `csv` reader gives each record the position where
