@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use assay_engine::endpoint::{Request, Response, Transport};
 use gloo_net::http::{Method, RequestBuilder};
-use web_sys::{AbortController, RequestMode};
+use web_sys::{AbortController, RequestMode, RequestRedirect, ResponseType};
 
 /// Milliseconds on the page's monotonic clock.
 fn now_ms() -> f64 {
@@ -32,6 +32,9 @@ pub async fn send(
     let method = Method::from_bytes(request.method.as_bytes()).unwrap_or(Method::POST);
     let mut builder = RequestBuilder::new(&request.url)
         .method(method)
+        // A redirect is reported, never followed: following it would carry the request and its
+        // credential to wherever it points, and judge that server's answer.
+        .redirect(RequestRedirect::Manual)
         .abort_signal(Some(&controller.signal()));
     for (name, value) in headers {
         builder = builder.header(name, value);
@@ -50,6 +53,9 @@ pub async fn send(
             None => builder.send().await,
         };
         let response = sent.map_err(|e| failure(&e))?;
+        if response.type_() == ResponseType::Opaqueredirect {
+            return Err(Failure::Redirect);
+        }
         let status = response.status();
         let content_type = response.headers().get("content-type");
         let body = response.text().await.map_err(|e| failure(&e))?;
@@ -70,6 +76,11 @@ pub async fn send(
             Err(Transport::Cors)
         }
         Err(Failure::Network) => Err(Transport::ConnectionRefused),
+        Err(Failure::Redirect) => Err(Transport::Other {
+            message: "the server answered with a redirect, which Assay never follows (the browser \
+                      hides where it points); fix the endpoint's base URL"
+                .into(),
+        }),
         Err(Failure::Other(message)) => Err(Transport::Other { message }),
     };
     // The probe above runs under the same time limit.
@@ -81,6 +92,8 @@ pub async fn send(
 
 enum Failure {
     Aborted,
+    /// A 3xx, which `redirect: manual` leaves unread (an opaque redirect).
+    Redirect,
     /// `fetch` rejected with a TypeError: the server is down, or its answer may not be read.
     Network,
     Other(String),

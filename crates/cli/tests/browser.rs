@@ -195,6 +195,42 @@ fn answer_model(mut stream: TcpStream, cors: bool, labels: &HashMap<String, Stri
     );
 }
 
+/// A server on 127.0.0.1 that sends every request on to `target` with a 307 (which keeps the
+/// method, body and headers), sending CORS headers so the browser could follow it.
+fn start_redirecting_server(target: String) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            use std::io::Write;
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            let _ = reader.read_line(&mut request_line);
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).is_err() || line.trim().is_empty() {
+                    break;
+                }
+            }
+            let mut parts = request_line.split_whitespace();
+            let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+            let cors = "Access-Control-Allow-Origin: *\r\nAccess-Control-Allow-Methods: GET, POST, OPTIONS\r\n\
+                        Access-Control-Allow-Headers: content-type, x-api-key\r\n";
+            let head = if method == "OPTIONS" {
+                "HTTP/1.1 204 X\r\n".to_owned()
+            } else {
+                format!("HTTP/1.1 307 X\r\nLocation: {target}{path}\r\n")
+            };
+            let _ = write!(
+                stream,
+                "{head}{cors}Content-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        }
+    });
+    format!("http://127.0.0.1:{port}")
+}
+
 /// The cases the app drafts for the breast-cancer sample with seed 42, drafted here natively:
 /// the engine gives the same bits on both, so the labels match the page's.
 fn drafted_labels() -> HashMap<String, String> {
@@ -258,6 +294,19 @@ async fn endpoint_cases_run_from_the_browser_and_through_the_relay_when_cors_blo
     assert!(text(&client, "case-latency").await.ends_with(" ms"));
     scroll_to(&client, "endpoints").await;
     save_screenshot("endpoints-pass", &client.screenshot().await.unwrap());
+
+    // A redirect is never followed: it would carry the request and its key elsewhere, and the
+    // cases would pass on another server's answers.
+    let redirecting = start_redirecting_server(with_cors.clone());
+    type_into(&client, "endpoint-url", &redirecting).await;
+    click(&client, "run-cases").await;
+    let summary = text_until(&client, "cases-summary", |s| s.starts_with("0 of 5")).await;
+    assert!(summary.starts_with("0 of 5"), "{summary}");
+    assert!(
+        text(&client, "case-summary").await.contains("redirect"),
+        "{}",
+        text(&client, "case-summary").await
+    );
 
     // (b) One without: the page says CORS blocked it, not that the server is down.
     type_into(&client, "endpoint-url", &without_cors).await;
