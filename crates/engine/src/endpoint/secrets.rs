@@ -8,15 +8,24 @@ use serde_json::Value;
 use super::Header;
 use super::judge::CaseOutcome;
 
-/// Header names whose values are credentials.
+/// Header names whose values are credentials, whatever their values look like: the standard
+/// ones, and any name with a word gateways use for one (`Ocp-Apim-Subscription-Key`, `X-Auth`,
+/// `X-Session`).
 fn is_credential(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
-    name == "authorization"
-        || name == "proxy-authorization"
-        || name == "cookie"
-        || ["token", "secret", "api-key", "apikey", "password"]
-            .iter()
-            .any(|w| name.contains(w))
+    name == "cookie"
+        || [
+            "auth",
+            "token",
+            "secret",
+            "key",
+            "password",
+            "session",
+            "credential",
+            "signature",
+        ]
+        .iter()
+        .any(|w| name.contains(w))
 }
 
 /// An authentication scheme word such as `Bearer`, `Basic` or `Token`.
@@ -132,7 +141,8 @@ pub fn refuse_literal_secrets(headers: &[Header]) -> Result<(), String> {
         if is_credential(name) {
             return Err(format!(
                 "header `{name}` holds a literal credential; write it as ${{env:NAME}} (or \
-                 Bearer ${{env:NAME}}) and set NAME where the spec runs"
+                 Bearer ${{env:NAME}}) and set NAME where the spec runs, or mark the header \
+                 \"not_secret\": true if it is not a credential"
             ));
         }
         if looks_like_secret(&header.value) {
@@ -333,6 +343,24 @@ mod tests {
             header("X-Tenant", "research-team-eu-west"),
         ];
         assert!(refuse_literal_secrets(&plain).is_ok());
+    }
+
+    #[test]
+    fn short_literals_in_headers_named_for_credentials_are_refused() {
+        for name in [
+            "Ocp-Apim-Subscription-Key",
+            "X-Auth",
+            "X-Session",
+            "Proxy-Authorization",
+            "X-Client-Credential",
+        ] {
+            let error = refuse_literal_secrets(&[header(name, "hunter2")]).unwrap_err();
+            assert!(
+                error.contains(&format!("`{name}`")) && !error.contains("hunter2"),
+                "{error}"
+            );
+            assert!(refuse_literal_secrets(&[header(name, "${env:GATEWAY_KEY}")]).is_ok());
+        }
     }
 
     #[test]
