@@ -4,7 +4,8 @@
 //! `target/tools` and runs these tests one by one; each prints what `assay` said.
 //!
 //! Every endpoint gets the three iris cases, then a case the server cannot score (a string
-//! where a number belongs) followed by a good one, and a small load run over those five cases:
+//! where a number belongs; for Triton, whose FP32 input takes no string, a negative length its
+//! model refuses) followed by a good one, and a small load run over those five cases:
 //! one request in five fails, and the load's error rate must say exactly that.
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
@@ -165,17 +166,17 @@ fn triton_float_input_fp32() {
         &format!("http://127.0.0.1:{port}/v2/models/iris-onnxish/ready"),
         START_WITHIN,
     );
-    run_and_check(
-        &dir,
+    let mut triton = endpoint(
         "triton",
-        json!([endpoint(
-            "triton",
-            port,
-            "iris-onnxish",
-            json!({ "kind": "open_inference", "input_name": "float_input",
-                    "input_datatype": "FP32" })
-        )]),
+        port,
+        "iris-onnxish",
+        json!({ "kind": "open_inference", "input_name": "float_input",
+                "input_datatype": "FP32" }),
     );
+    // A string cannot be sent as FP32 (the spec is refused before anything is sent), so the
+    // case the server cannot score is a negative length, which the model refuses.
+    triton["cases"][3]["input"][0] = json!(-1.0);
+    run_and_check(&dir, "triton", json!([triton]));
 }
 
 #[test]

@@ -23,6 +23,9 @@ model = LogisticRegression(max_iter=1000).fit(features, species)
 
 @batch
 def infer(float_input):
+    # The tests' "error" case: a model that refuses what it cannot score, as a server error.
+    if (float_input < 0).any():
+        raise ValueError("a negative measurement cannot be scored")
     return {"label": model.predict(float_input).astype(np.int64).reshape(-1, 1)}
 
 
