@@ -217,7 +217,15 @@ pub fn EndpointsPanel(
                 <p class="muted">
                     "The value stays in this tab's memory. The spec says "
                     <code>{move || form.with(|f| format!("${{env:{}}}", f.env_name.trim()))}</code>
-                    " instead; set that variable where the spec runs."
+                    " instead. In CI, "
+                    <code>"assay run"</code>
+                    " reads it only when allowed: "
+                    <code>{move || form.with(|f| format!("--allow-env {}", f.env_name.trim()))}</code>
+                    ", a line in "
+                    <code>"--env-file"</code>
+                    ", or a name that starts with "
+                    <code>"ASSAY_"</code>
+                    "."
                 </p>
             </fieldset>
             <div class="actions">
