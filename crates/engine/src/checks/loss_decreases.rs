@@ -115,6 +115,18 @@ mod tests {
     }
 
     #[test]
+    fn the_summary_says_by_how_much_over_how_many_epochs() {
+        // Three losses are two epochs of training.
+        let passed = judge_curve(&[2.0, 1.5, 1.0], 0.5);
+        assert_eq!(passed.summary, "The loss fell by 50.0% over 2 epochs.");
+        let failed = judge_curve(&[2.0, 1.5, 1.0], 0.75);
+        assert_eq!(
+            failed.summary,
+            "The loss fell by only 50.0%; at least 75.0% was required."
+        );
+    }
+
+    #[test]
     fn a_diverged_loss_fails_whatever_the_bar() {
         let outcome = judge_curve(&[2.0, f64::INFINITY], -10.0);
         assert_eq!(outcome.verdict, Verdict::Fail);
