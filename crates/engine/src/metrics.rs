@@ -390,6 +390,13 @@ mod tests {
     }
 
     #[test]
+    fn a_label_or_prediction_past_the_last_class_counts_as_the_last() {
+        // Truth 4 with 2 classes is read as class 1; a third probability column as class 1 too.
+        let evaluation = classified(&[&[0.25, 0.75, 0.0], &[0.0, 0.25, 0.75]], &[4.0, 1.0], 2);
+        assert_eq!(evaluation.confusion, vec![vec![0, 0], vec![0, 2]]);
+    }
+
+    #[test]
     fn roc_auc_counts_ties_half_and_needs_both_classes() {
         // scikit-learn's roc_auc_score documentation example: 0.75.
         assert_eq!(

@@ -156,6 +156,12 @@ mod tests {
     }
 
     #[test]
+    fn a_label_past_the_last_class_counts_as_the_last_rather_than_panicking() {
+        // Training labels 1, 7 (7 read as class 1) with 2 classes: the prior is (0, 1).
+        check(&[1.0, 7.0], &[1.0, 0.0], 2, MetricName::Accuracy, 0.5);
+    }
+
+    #[test]
     fn the_model_must_beat_the_baseline_by_more_than_the_margin() {
         let cases = [
             // (model, baseline, margin, higher is better, beats)
