@@ -397,6 +397,43 @@ mod tests {
     }
 
     #[test]
+    fn log_loss_clips_probabilities_to_epsilon_as_scikit_learn_does() {
+        // scikit-learn clips to [ε, 1 − ε] with ε = 2⁻⁵²: a certain right answer costs
+        // −ln(1 − ε) rather than 0, a certain wrong one −ln ε ≈ 36.04 rather than infinity.
+        let right = classified(&[&[0.0, 1.0]], &[1.0], 2);
+        assert_eq!(
+            right.get(MetricName::LogLoss),
+            Some(-libm::log(1.0 - f64::EPSILON))
+        );
+        let wrong = classified(&[&[1.0, 0.0]], &[1.0], 2);
+        assert_eq!(
+            wrong.get(MetricName::LogLoss),
+            Some(-libm::log(f64::EPSILON))
+        );
+    }
+
+    #[test]
+    fn errors_are_lower_is_better_and_scores_higher() {
+        use MetricName::*;
+        let cases = [
+            (Mse, false),
+            (Rmse, false),
+            (Mae, false),
+            (LogLoss, false),
+            (R2, true),
+            (Accuracy, true),
+            (BalancedAccuracy, true),
+            (MacroPrecision, true),
+            (MacroRecall, true),
+            (MacroF1, true),
+            (RocAuc, true),
+        ];
+        for (name, higher) in cases {
+            assert_eq!(name.higher_is_better(), higher, "{}", name.id());
+        }
+    }
+
+    #[test]
     fn roc_auc_counts_ties_half_and_needs_both_classes() {
         // scikit-learn's roc_auc_score documentation example: 0.75.
         assert_eq!(
