@@ -144,6 +144,10 @@ fn read_scores(out: &Path) -> anyhow::Result<BTreeMap<String, Score>> {
 }
 
 fn print_scores(scores: &BTreeMap<String, Score>) {
+    if scores.values().all(|s| s.tested() == 0) {
+        println!("no mutant was tested within the budget (the first build alone takes minutes)");
+        return;
+    }
     let mut total = Score::default();
     println!(
         "{:<44} {:>6} {:>6} {:>7} {:>7}",
