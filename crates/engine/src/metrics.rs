@@ -375,6 +375,25 @@ mod tests {
     }
 
     #[test]
+    fn f1_is_the_harmonic_mean_of_precision_and_recall() {
+        // Truth 0, 0, 1, 1; predicted 0, 1, 1, 1. Class 0: precision 1, recall 1/2, F1 2/3;
+        // class 1: precision 2/3, recall 1, F1 0.8. scikit-learn's macro F1: (2/3 + 0.8) / 2.
+        let evaluation = classified(
+            &[&[0.25], &[0.75], &[0.75], &[0.75]],
+            &[0.0, 0.0, 1.0, 1.0],
+            2,
+        );
+        check(
+            &evaluation,
+            &[
+                (MetricName::MacroPrecision, (1.0 + 2.0 / 3.0) / 2.0),
+                (MetricName::MacroRecall, 0.75),
+                (MetricName::MacroF1, (2.0 / 3.0 + 0.8) / 2.0),
+            ],
+        );
+    }
+
+    #[test]
     fn a_sigmoid_column_is_the_probability_of_class_1() {
         // P(1) 0.75 and 0.25 for truth 1 and 0: both right, log loss −ln 0.75, AUC 1.
         let evaluation = classified(&[&[0.75], &[0.25]], &[1.0, 0.0], 2);
