@@ -394,6 +394,21 @@ mod tests {
     }
 
     #[test]
+    fn averages_count_the_classes_seen_not_the_classes_declared() {
+        // Truth 0, 1; both predicted 0. Class 0: precision 1/2, recall 1; class 1: 0, 0.
+        // Over the 2 classes seen (scikit-learn): precision 1/4, recall 1/2, balanced 1/2,
+        // whether a third class is declared (and never seen) or not.
+        let expect = [
+            (MetricName::MacroPrecision, 0.25),
+            (MetricName::MacroRecall, 0.5),
+            (MetricName::BalancedAccuracy, 0.5),
+        ];
+        let three = classified(&[&[0.75, 0.25, 0.0], &[0.75, 0.25, 0.0]], &[0.0, 1.0], 3);
+        check(&three, &expect);
+        check(&classified(&[&[0.25], &[0.25]], &[0.0, 1.0], 2), &expect);
+    }
+
+    #[test]
     fn a_sigmoid_column_is_the_probability_of_class_1() {
         // P(1) 0.75 and 0.25 for truth 1 and 0: both right, log loss −ln 0.75, AUC 1.
         let evaluation = classified(&[&[0.75], &[0.25]], &[1.0, 0.0], 2);
