@@ -479,6 +479,9 @@ mod tests {
             roc_auc(&[0.5, 0.5, 0.5, 0.9], &[0.0, 1.0, 0.0, 1.0]),
             Some(0.75)
         );
+        // One positive and one negative tied: half a win, whatever their order (scikit-learn 0.5).
+        assert_eq!(roc_auc(&[0.5, 0.5], &[1.0, 0.0]), Some(0.5));
+        assert_eq!(roc_auc(&[0.5, 0.5], &[0.0, 1.0]), Some(0.5));
         // Every positive below every negative.
         assert_eq!(roc_auc(&[0.9, 0.8, 0.1], &[0.0, 0.0, 1.0]), Some(0.0));
         assert_eq!(roc_auc(&[0.1, 0.9], &[1.0, 1.0]), None);
