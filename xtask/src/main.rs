@@ -10,16 +10,20 @@
 //! * `setup`: only install what is missing.
 //! * `fuzz [SECONDS]`: fuzz the engine's entry points for a time budget (default 60 s); not run
 //!   by `test`, which runs the same properties briefly.
+//! * `mutants [SECONDS] [FILE...]`: cargo-mutants (installed on first use into `target/tools`)
+//!   over the checks, metrics, judge and numerics, for a time budget (default 3 hours), with
+//!   the score per file; not run by `test`.
 
 use std::process::ExitCode;
 
+mod mutants;
 mod servers;
 mod setup;
 mod shell;
 mod size;
 mod tasks;
 
-const USAGE: &str = "usage: cargo xtask <serve|test|size [DIST]|servers|setup|fuzz [SECONDS]>
+const USAGE: &str = "usage: cargo xtask <serve|test|size [DIST]|servers|setup|fuzz [SECONDS]|mutants [SECONDS] [FILE...]>
 
   serve   install missing tools, then serve the app on http://127.0.0.1:8080
   test    install missing tools, then run every test (native, wasm, browser, CLI)
@@ -28,7 +32,9 @@ const USAGE: &str = "usage: cargo xtask <serve|test|size [DIST]|servers|setup|fu
   servers endpoint cases against real KServe (V1, V2), Triton and BentoML servers on 127.0.0.1,
           installed on first use into target/tools (not run by `test`; takes long the first time)
   setup   only install missing tools
-  fuzz    fuzz every engine entry point that takes user text for SECONDS (default 60)";
+  fuzz    fuzz every engine entry point that takes user text for SECONDS (default 60)
+  mutants cargo-mutants over the files in .cargo/mutants.toml (or the FILEs given) for at most
+          SECONDS (default 10800), then the share of mutants caught per file (not run by `test`)";
 
 fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
@@ -46,6 +52,17 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         },
+        "mutants" => {
+            let rest: Vec<String> = std::env::args().skip(2).collect();
+            match rest.first().map(|s| s.parse::<u64>()) {
+                None => mutants::run_for(3 * 3600, &[]),
+                Some(Ok(seconds)) => mutants::run_for(seconds, &rest[1..]),
+                Some(Err(_)) => {
+                    eprintln!("{USAGE}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

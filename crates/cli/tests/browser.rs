@@ -65,12 +65,11 @@ async fn a_spec_exported_in_the_browser_replays_bit_identically_in_the_cli() {
     let tampered_path = downloads.join("tampered.assay.json");
     std::fs::write(&tampered_path, tampered).unwrap();
     let output = assay(&["run".as_ref(), tampered_path.as_os_str()]);
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&output.stdout)
-    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    // Exit 1 for the right reason: the changed digit, not some other failure.
+    assert!(stdout.contains("DIFFERS parameter fingerprint"), "{stdout}");
+    assert!(stdout.contains("differs from the recording"), "{stdout}");
     client.close().await.unwrap();
 }
 

@@ -439,3 +439,104 @@ fn norm2(values: &[f64]) -> f64 {
     }
     scale * libm::sqrt(sum)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(got: &[f64], expect: &[f64]) {
+        assert_eq!(got.len(), expect.len(), "{got:?} vs {expect:?}");
+        for (g, e) in got.iter().zip(expect) {
+            assert!(
+                (g - e).abs() <= 1e-14 * e.abs().max(1.0),
+                "{got:?} vs {expect:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn error_free_sums_and_products_keep_what_rounding_drops() {
+        // 1 + 2⁻⁶⁰ rounds to 1; the pair keeps the 2⁻⁶⁰.
+        let tiny = libm::ldexp(1.0, -60);
+        assert_eq!(two_sum(1.0, tiny), (1.0, tiny));
+        assert_eq!(two_sum(tiny, 1.0), (1.0, tiny));
+        assert_eq!(two_sum(-1.0, 1.0), (0.0, 0.0));
+        // (1 + 2⁻³⁰)² = 1 + 2⁻²⁹ + 2⁻⁶⁰: the product rounds to 1 + 2⁻²⁹, the error is 2⁻⁶⁰.
+        let e = libm::ldexp(1.0, -30);
+        assert_eq!(two_product(1.0 + e, 1.0 + e), (1.0 + 2.0 * e, tiny));
+        assert_eq!(two_product(1.0 - e, 1.0 + e), (1.0, -tiny));
+        // Veltkamp's split: 26 high bits and the rest, adding up to the number.
+        let a = 1.0 + libm::ldexp(1.0, -40);
+        assert_eq!(split(a), (1.0, libm::ldexp(1.0, -40)));
+        let mut sum = DoubleDouble::from(1.0);
+        sum.add_product(1.0 + e, 1.0 + e); // 2 + 2⁻²⁹ + 2⁻⁶⁰
+        sum.add_product(-1.0, 2.0 + 2.0 * e); // leaves 2⁻⁶⁰
+        assert_eq!(sum.value(), tiny);
+    }
+
+    #[test]
+    fn norms_scale_to_avoid_overflow() {
+        let cases: [(&[f64], f64); 5] = [
+            (&[3.0, 4.0], 5.0),
+            (&[-3.0, 4.0], 5.0),
+            (&[3e300, 4e300], 5e300),
+            (&[0.0, 0.0], 0.0),
+            (&[], 0.0),
+        ];
+        for (values, expect) in cases {
+            close(&[norm2(values)], &[expect]);
+        }
+    }
+
+    #[test]
+    fn a_householder_reflection_maps_a_vector_onto_the_first_axis() {
+        for (a, expect) in [
+            ([3.0, 4.0], [-5.0, 0.0]),
+            ([-3.0, 4.0], [5.0, 0.0]),
+            ([0.0, 2.0], [2.0, 0.0]),
+        ] {
+            let v = householder(&a);
+            close(&[norm2(&v)], &[libm::sqrt(2.0)]);
+            let mut x = a;
+            reflect(&v, &mut x);
+            close(&x, &expect);
+        }
+        assert_eq!(householder(&[0.0, 0.0]), vec![0.0, 0.0]);
+    }
+
+    #[test]
+    fn triangular_solves_by_hand() {
+        // R = [[2, 1], [0, 4]], stored by columns.
+        let r = vec![vec![2.0, 0.0], vec![1.0, 4.0]];
+        // R z = (4, 8): z₁ = 8/4 = 2, z₀ = (4 − 1·2)/2 = 1.
+        let mut b = [4.0, 8.0];
+        back_substitute(&r, &mut b);
+        assert_eq!(b, [1.0, 2.0]);
+        // Rᵀ z = (4, 10): z₀ = 4/2 = 2, z₁ = (10 − 1·2)/4 = 2.
+        let mut b = [4.0, 10.0];
+        forward_substitute_transposed(&r, &mut b);
+        assert_eq!(b, [2.0, 2.0]);
+    }
+
+    #[test]
+    fn condition_numbers_by_hand() {
+        let cases = [
+            // diag(2, 1/8): ‖R‖₁ = 2, ‖R⁻¹‖₁ = 8.
+            (vec![vec![2.0, 0.0], vec![0.0, 0.125]], 16.0),
+            // [[1, 1], [0, 1]]: ‖R‖₁ = 2; R⁻¹ = [[1, −1], [0, 1]], ‖R⁻¹‖₁ = 2, which the
+            // estimator (a lower bound) misses: from x = (½, ½), R⁻¹x = (0, ½), then x = e₀ gives
+            // ‖R⁻¹e₀‖₁ = 1 and stops; the alternating vector (1, −2) gives R⁻¹b = (3, −2),
+            // 2·5/(3·2) = 5/3. So 2 · max(1, 5/3) = 10/3.
+            (vec![vec![1.0, 0.0], vec![1.0, 1.0]], 10.0 / 3.0),
+            // [[1, −3], [0, 1]]: ‖R‖₁ = 4; R⁻¹ = [[1, 3], [0, 1]], ‖R⁻¹‖₁ = 4, found on the
+            // second step (x = e₁, R⁻¹x = (3, 1)); the alternating vector gives only 7/3.
+            (vec![vec![1.0, 0.0], vec![-3.0, 1.0]], 16.0),
+            (vec![vec![4.0]], 1.0),
+        ];
+        for (r, expect) in cases {
+            close(&[condition_1norm(&r)], &[expect]);
+        }
+        let singular = vec![vec![1.0, 0.0], vec![1.0, 0.0]];
+        assert_eq!(condition_1norm(&singular), f64::INFINITY);
+    }
+}

@@ -249,3 +249,242 @@ pub fn roc_auc(scores: &[f64], actual: &[f64]) -> Option<f64> {
     let p = positives as f64;
     Some((positive_rank_sum - p * (p + 1.0) / 2.0) / (p * negatives as f64))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // Tests fail loudly by design.
+mod tests {
+    use ndarray::Array2;
+
+    use super::*;
+
+    /// Each `(metric, value)` of `evaluation`, to 1e-12.
+    fn check(evaluation: &Evaluation, expect: &[(MetricName, f64)]) {
+        for &(name, value) in expect {
+            let got = evaluation.get(name).unwrap();
+            assert!(
+                (got - value).abs() < 1e-12,
+                "{}: got {got}, expected {value}",
+                name.id()
+            );
+        }
+    }
+
+    fn regression_of(predicted: &[f64], actual: &[f64]) -> Evaluation {
+        Evaluation {
+            metrics: regression(predicted, actual),
+            confusion: Vec::new(),
+        }
+    }
+
+    fn classified(rows: &[&[f64]], actual: &[f64], classes: usize) -> Evaluation {
+        let width = rows[0].len();
+        let flat: Vec<f64> = rows.iter().flat_map(|r| r.iter().copied()).collect();
+        let predictions = Array2::from_shape_vec((rows.len(), width), flat).unwrap();
+        classification(predictions.view(), actual, classes)
+    }
+
+    #[test]
+    fn regression_metrics_by_hand() {
+        // Actual 1, 2, 3 (mean 2, SS_tot 2); predicted 1, 2, 4 (errors 0, 0, 1, SS_res 1).
+        check(
+            &regression_of(&[1.0, 2.0, 4.0], &[1.0, 2.0, 3.0]),
+            &[
+                (MetricName::Mse, 1.0 / 3.0),
+                (MetricName::Rmse, (1.0f64 / 3.0).sqrt()),
+                (MetricName::Mae, 1.0 / 3.0),
+                (MetricName::R2, 0.5),
+            ],
+        );
+        // Errors −2 and +2 cancel in a sum but not in MSE (4) or MAE (2); R² 1 − 8/2 = −3.
+        check(
+            &regression_of(&[-1.0, 5.0], &[1.0, 3.0]),
+            &[
+                (MetricName::Mse, 4.0),
+                (MetricName::Mae, 2.0),
+                (MetricName::R2, -3.0),
+            ],
+        );
+    }
+
+    #[test]
+    fn r2_on_a_constant_target_is_1_for_a_perfect_fit_and_0_otherwise() {
+        // scikit-learn's r2_score (force_finite=True) gives the same two values.
+        check(
+            &regression_of(&[2.0, 2.0], &[2.0, 2.0]),
+            &[(MetricName::R2, 1.0)],
+        );
+        check(
+            &regression_of(&[1.0, 3.0], &[2.0, 2.0]),
+            &[(MetricName::R2, 0.0)],
+        );
+    }
+
+    #[test]
+    fn ties_go_to_the_lowest_class() {
+        let cases: [(&[f64], usize); 5] = [
+            (&[0.5, 0.5], 0),
+            (&[0.2, 0.4, 0.4], 1),
+            (&[0.1, 0.2, 0.7], 2),
+            (&[0.9, 0.05, 0.05], 0),
+            (&[], 0),
+        ];
+        for (probabilities, expect) in cases {
+            assert_eq!(argmax(probabilities), expect, "{probabilities:?}");
+        }
+    }
+
+    #[test]
+    fn a_class_never_predicted_or_never_present_counts_as_scikit_learn_does() {
+        // Truth 0, 0, 1, 1; predicted 0, 0, 0, 2; class 3 neither predicted nor present.
+        // Confusion rows (truth): [2 0 0 0], [1 0 1 0]. Per class (precision, recall, F1):
+        // 0: (2/3, 1, 0.8); 1 never predicted: (0, 0, 0); 2 never present: (0, 0, 0).
+        // Averages over the 3 classes seen; balanced accuracy over the 2 present.
+        // scikit-learn (zero_division=0) agrees: precision 2/9, recall 1/3, F1 0.8/3.
+        let evaluation = classified(
+            &[
+                &[0.5, 0.25, 0.125, 0.125],
+                &[0.5, 0.25, 0.125, 0.125],
+                &[0.5, 0.25, 0.25, 0.0],
+                &[0.125, 0.25, 0.625, 0.0],
+            ],
+            &[0.0, 0.0, 1.0, 1.0],
+            4,
+        );
+        check(
+            &evaluation,
+            &[
+                (MetricName::Accuracy, 0.5),
+                (MetricName::BalancedAccuracy, 0.5),
+                (MetricName::MacroPrecision, 2.0 / 9.0),
+                (MetricName::MacroRecall, 1.0 / 3.0),
+                (MetricName::MacroF1, 0.8 / 3.0),
+                // −(ln 0.5 + ln 0.5 + ln 0.25 + ln 0.25) / 4 = (2 ln 2 + 4 ln 2) / 4 = 1.5 ln 2.
+                (MetricName::LogLoss, 1.5 * std::f64::consts::LN_2),
+            ],
+        );
+        assert_eq!(
+            evaluation.confusion,
+            vec![vec![2, 0, 0, 0], vec![1, 0, 1, 0], vec![0; 4], vec![0; 4]]
+        );
+        assert!(evaluation.metrics.iter().all(|m| m.value.is_finite()));
+        assert_eq!(
+            evaluation.get(MetricName::RocAuc),
+            None,
+            "AUC is for two classes"
+        );
+    }
+
+    #[test]
+    fn f1_is_the_harmonic_mean_of_precision_and_recall() {
+        // Truth 0, 0, 1, 1; predicted 0, 1, 1, 1. Class 0: precision 1, recall 1/2, F1 2/3;
+        // class 1: precision 2/3, recall 1, F1 0.8. scikit-learn's macro F1: (2/3 + 0.8) / 2.
+        let evaluation = classified(
+            &[&[0.25], &[0.75], &[0.75], &[0.75]],
+            &[0.0, 0.0, 1.0, 1.0],
+            2,
+        );
+        check(
+            &evaluation,
+            &[
+                (MetricName::MacroPrecision, (1.0 + 2.0 / 3.0) / 2.0),
+                (MetricName::MacroRecall, 0.75),
+                (MetricName::MacroF1, (2.0 / 3.0 + 0.8) / 2.0),
+            ],
+        );
+    }
+
+    #[test]
+    fn averages_count_the_classes_seen_not_the_classes_declared() {
+        // Truth 0, 1; both predicted 0. Class 0: precision 1/2, recall 1; class 1: 0, 0.
+        // Over the 2 classes seen (scikit-learn): precision 1/4, recall 1/2, balanced 1/2,
+        // whether a third class is declared (and never seen) or not.
+        let expect = [
+            (MetricName::MacroPrecision, 0.25),
+            (MetricName::MacroRecall, 0.5),
+            (MetricName::BalancedAccuracy, 0.5),
+        ];
+        let three = classified(&[&[0.75, 0.25, 0.0], &[0.75, 0.25, 0.0]], &[0.0, 1.0], 3);
+        check(&three, &expect);
+        check(&classified(&[&[0.25], &[0.25]], &[0.0, 1.0], 2), &expect);
+    }
+
+    #[test]
+    fn a_sigmoid_column_is_the_probability_of_class_1() {
+        // P(1) 0.75 and 0.25 for truth 1 and 0: both right, log loss −ln 0.75, AUC 1.
+        let evaluation = classified(&[&[0.75], &[0.25]], &[1.0, 0.0], 2);
+        check(
+            &evaluation,
+            &[
+                (MetricName::Accuracy, 1.0),
+                (MetricName::LogLoss, -(0.75f64.ln())),
+                (MetricName::RocAuc, 1.0),
+            ],
+        );
+        assert_eq!(evaluation.confusion, vec![vec![1, 0], vec![0, 1]]);
+    }
+
+    #[test]
+    fn a_label_or_prediction_past_the_last_class_counts_as_the_last() {
+        // Truth 4 with 2 classes is read as class 1; a third probability column as class 1 too.
+        let evaluation = classified(&[&[0.25, 0.75, 0.0], &[0.0, 0.25, 0.75]], &[4.0, 1.0], 2);
+        assert_eq!(evaluation.confusion, vec![vec![0, 0], vec![0, 2]]);
+    }
+
+    #[test]
+    fn log_loss_clips_probabilities_to_epsilon_as_scikit_learn_does() {
+        // scikit-learn clips to [ε, 1 − ε] with ε = 2⁻⁵²: a certain right answer costs
+        // −ln(1 − ε) rather than 0, a certain wrong one −ln ε ≈ 36.04 rather than infinity.
+        let right = classified(&[&[0.0, 1.0]], &[1.0], 2);
+        assert_eq!(
+            right.get(MetricName::LogLoss),
+            Some(-libm::log(1.0 - f64::EPSILON))
+        );
+        let wrong = classified(&[&[1.0, 0.0]], &[1.0], 2);
+        assert_eq!(
+            wrong.get(MetricName::LogLoss),
+            Some(-libm::log(f64::EPSILON))
+        );
+    }
+
+    #[test]
+    fn errors_are_lower_is_better_and_scores_higher() {
+        use MetricName::*;
+        let cases = [
+            (Mse, false),
+            (Rmse, false),
+            (Mae, false),
+            (LogLoss, false),
+            (R2, true),
+            (Accuracy, true),
+            (BalancedAccuracy, true),
+            (MacroPrecision, true),
+            (MacroRecall, true),
+            (MacroF1, true),
+            (RocAuc, true),
+        ];
+        for (name, higher) in cases {
+            assert_eq!(name.higher_is_better(), higher, "{}", name.id());
+        }
+    }
+
+    #[test]
+    fn roc_auc_counts_ties_half_and_needs_both_classes() {
+        // scikit-learn's roc_auc_score documentation example: 0.75.
+        assert_eq!(
+            roc_auc(&[0.1, 0.4, 0.35, 0.8], &[0.0, 0.0, 1.0, 1.0]),
+            Some(0.75)
+        );
+        // Pairs (positive, negative): 0.5 vs 0.5 twice (half each), 0.9 beats both: 3/4.
+        assert_eq!(
+            roc_auc(&[0.5, 0.5, 0.5, 0.9], &[0.0, 1.0, 0.0, 1.0]),
+            Some(0.75)
+        );
+        // One positive and one negative tied: half a win, whatever their order (scikit-learn 0.5).
+        assert_eq!(roc_auc(&[0.5, 0.5], &[1.0, 0.0]), Some(0.5));
+        assert_eq!(roc_auc(&[0.5, 0.5], &[0.0, 1.0]), Some(0.5));
+        // Every positive below every negative.
+        assert_eq!(roc_auc(&[0.9, 0.8, 0.1], &[0.0, 0.0, 1.0]), Some(0.0));
+        assert_eq!(roc_auc(&[0.1, 0.9], &[1.0, 1.0]), None);
+        assert_eq!(roc_auc(&[0.1, 0.9], &[0.0, 0.0]), None);
+    }
+}

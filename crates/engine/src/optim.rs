@@ -140,3 +140,84 @@ impl OptimizerState {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parameters after one step per gradient, from `start`, against values worked by hand.
+    fn check(optimizer: Optimizer, start: &[f64], gradients: &[&[f64]], rate: f64, expect: &[f64]) {
+        let mut params = start.to_vec();
+        let mut state = OptimizerState::new(&optimizer, params.len());
+        for gradient in gradients {
+            state.step(&mut params, gradient, rate);
+        }
+        for (got, want) in params.iter().zip(expect) {
+            assert!(
+                (got - want).abs() < 1e-15,
+                "{optimizer:?}: got {params:?}, expected {expect:?}"
+            );
+        }
+        assert_eq!(params.len(), expect.len());
+    }
+
+    #[test]
+    fn sgd_with_momentum_by_hand() {
+        // μ 0.5, η 0.25, g 2 twice: v = 2, θ = 1 − 0.5 = 0.5; v = 0.5·2 + 2 = 3, θ = 0.5 − 0.75.
+        check(
+            Optimizer::Sgd { momentum: 0.5 },
+            &[1.0],
+            &[&[2.0], &[2.0]],
+            0.25,
+            &[-0.25],
+        );
+        // Plain SGD: θ − η g per step, per parameter.
+        check(
+            Optimizer::default(),
+            &[1.0, -1.0],
+            &[&[2.0, -4.0]],
+            0.25,
+            &[0.5, 0.0],
+        );
+    }
+
+    #[test]
+    fn adam_with_bias_correction_by_hand() {
+        // β₁ 0.5, β₂ 0.75, ε 1, η 0.5, θ 0.
+        // Step 1, g 2: m = 1, v = 1; m̂ = 1/0.5 = 2, v̂ = 1/0.25 = 4; θ −= 0.5·2/(2+1) → −1/3.
+        // Step 2, g −2: m = 0.5 − 1 = −0.5, v = 0.75 + 1 = 1.75; m̂ = −0.5/0.75 = −2/3,
+        // v̂ = 1.75/0.4375 = 4; θ −= 0.5·(−2/3)/(2+1) = −1/9 → −1/3 + 1/9 = −2/9.
+        let adam = Optimizer::Adam {
+            beta1: 0.5,
+            beta2: 0.75,
+            epsilon: 1.0,
+        };
+        check(adam.clone(), &[0.0], &[&[2.0]], 0.5, &[-1.0 / 3.0]);
+        check(adam, &[0.0], &[&[2.0], &[-2.0]], 0.5, &[-2.0 / 9.0]);
+    }
+
+    #[test]
+    fn settings_must_lie_in_their_ranges() {
+        let adam = |beta1: f64, beta2: f64, epsilon: f64| Optimizer::Adam {
+            beta1,
+            beta2,
+            epsilon,
+        };
+        let cases = [
+            (Optimizer::Sgd { momentum: 0.0 }, true),
+            (Optimizer::Sgd { momentum: 0.99 }, true),
+            (Optimizer::Sgd { momentum: 1.0 }, false),
+            (Optimizer::Sgd { momentum: -0.1 }, false),
+            (Optimizer::adam(), true),
+            (adam(0.0, 0.0, 1e-8), true),
+            (adam(1.0, 0.999, 1e-8), false),
+            (adam(0.9, 1.0, 1e-8), false),
+            (adam(0.9, 0.999, 0.0), false),
+            (adam(0.9, 0.999, -1e-8), false),
+            (adam(0.9, 0.999, f64::INFINITY), false),
+        ];
+        for (optimizer, valid) in cases {
+            assert_eq!(optimizer.validate().is_ok(), valid, "{optimizer:?}");
+        }
+    }
+}

@@ -38,7 +38,11 @@ both! {
     fn every_default_check_passes_on_both_samples() {
         for model in [ModelSpec::LogisticRegression, ModelSpec::LinearRegression] {
             let spec = sample_spec(model.clone(), default_checks(&model));
-            for outcome in run_spec(&spec) {
+            let outcomes = run_spec(&spec);
+            // One outcome per check: a run that skipped some would pass the loop vacuously.
+            assert!(!spec.checks.is_empty());
+            assert_eq!(outcomes.len(), spec.checks.len(), "{model:?}");
+            for outcome in outcomes {
                 assert_eq!(outcome.verdict, Verdict::Pass, "{}: {}", outcome.check, outcome.summary);
             }
         }
@@ -50,7 +54,10 @@ both! {
             let mut spec = sample_spec(model.clone(), default_checks(&model));
             spec.training.optimizer = Optimizer::adam();
             spec.training.learning_rate = 0.01;
-            for outcome in run_spec(&spec) {
+            let outcomes = run_spec(&spec);
+            assert!(!spec.checks.is_empty());
+            assert_eq!(outcomes.len(), spec.checks.len(), "{model:?}");
+            for outcome in outcomes {
                 assert_eq!(outcome.verdict, Verdict::Pass, "{model:?} {}: {}", outcome.check, outcome.summary);
             }
         }

@@ -43,12 +43,15 @@ pub(super) fn run(
         MetricName::Rmse
     });
     let model = context.validation_metric(name)?;
-    let baseline = metric_of(&baseline_evaluation(context), name)?;
-    let better = if name.higher_is_better() {
-        model > baseline + margin
-    } else {
-        model < baseline - margin
-    };
+    let baseline = metric_of(
+        &baseline_evaluation(
+            &context.train.target.to_vec(),
+            &context.validation.target.to_vec(),
+            context.train.classes.len(),
+        ),
+        name,
+    )?;
+    let better = beats(model, baseline, margin, name.higher_is_better());
     let kind = if context.is_classification() {
         "the majority class"
     } else {
@@ -69,16 +72,23 @@ pub(super) fn run(
     ))
 }
 
-/// The best constant predictor fitted on the training split, scored on validation.
-fn baseline_evaluation(context: &Context) -> Evaluation {
-    let train = &context.train.target;
-    let validation = context.validation.target.to_vec();
+/// Whether `model` is better than `baseline` by more than `margin`, in the metric's direction.
+fn beats(model: f64, baseline: f64, margin: f64, higher_is_better: bool) -> bool {
+    if higher_is_better {
+        model > baseline + margin
+    } else {
+        model < baseline - margin
+    }
+}
+
+/// The best constant predictor fitted on the training targets, scored on the validation ones
+/// (`classes` is 0 for regression).
+fn baseline_evaluation(train: &[f64], validation: &[f64], classes: usize) -> Evaluation {
     let n = validation.len();
-    let classes = context.train.classes.len();
     if classes == 0 {
-        let mean = train.sum() / train.len().max(1) as f64;
+        let mean = train.iter().sum::<f64>() / train.len().max(1) as f64;
         return Evaluation {
-            metrics: metrics::regression(&vec![mean; n], &validation),
+            metrics: metrics::regression(&vec![mean; n], validation),
             confusion: Vec::new(),
         };
     }
@@ -89,5 +99,89 @@ fn baseline_evaluation(context: &Context) -> Evaluation {
     let total = train.len().max(1) as f64;
     let prior: Vec<f64> = prior.into_iter().map(|c| c / total).collect();
     let predictions = Array2::from_shape_fn((n, classes), |(_, k)| prior[k]);
-    metrics::classification(predictions.view(), &validation, classes)
+    metrics::classification(predictions.view(), validation, classes)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // Tests fail loudly by design.
+mod tests {
+    use super::*;
+
+    /// The baseline's `metric` for these targets, against a value worked by hand.
+    fn check(train: &[f64], validation: &[f64], classes: usize, metric: MetricName, expect: f64) {
+        let got = baseline_evaluation(train, validation, classes)
+            .get(metric)
+            .unwrap();
+        assert!(
+            (got - expect).abs() < 1e-12,
+            "{train:?} -> {validation:?}, {}: got {got}, expected {expect}",
+            metric.id()
+        );
+    }
+
+    #[test]
+    fn regression_predicts_the_training_mean() {
+        // Training mean (1 + 2 + 6) / 3 = 3. Validation 3 and 7: errors 0 and 4,
+        // MSE (0 + 16) / 2 = 8, MAE (0 + 4) / 2 = 2.
+        check(&[1.0, 2.0, 6.0], &[3.0, 7.0], 0, MetricName::Mse, 8.0);
+        check(&[1.0, 2.0, 6.0], &[3.0, 7.0], 0, MetricName::Mae, 2.0);
+        // Validation 3, 3: the mean is exactly right.
+        check(&[1.0, 2.0, 6.0], &[3.0, 3.0], 0, MetricName::Rmse, 0.0);
+        // Training 10, 20 (mean 15) against validation 0: RMSE 15, not the validation mean's 0.
+        check(&[10.0, 20.0], &[0.0], 0, MetricName::Rmse, 15.0);
+    }
+
+    #[test]
+    fn classification_uses_the_training_prior_whatever_class_is_most_common() {
+        // Class 2 is the training majority (3 of 5): every validation row is called 2.
+        let train = [2.0, 0.0, 2.0, 1.0, 2.0];
+        check(&train, &[2.0, 2.0, 0.0, 1.0], 3, MetricName::Accuracy, 0.5);
+        // Log loss: −(ln 0.6 + ln 0.6 + ln 0.2 + ln 0.2) / 4 = (1.021651… + 3.218876…) / 4.
+        let log_loss = -(2.0 * 0.6f64.ln() + 2.0 * 0.2f64.ln()) / 4.0;
+        check(
+            &train,
+            &[2.0, 2.0, 0.0, 1.0],
+            3,
+            MetricName::LogLoss,
+            log_loss,
+        );
+        // Binary with class 1 the majority (2 of 3): right on the two 1s of three rows.
+        check(
+            &[1.0, 0.0, 1.0],
+            &[1.0, 0.0, 1.0],
+            2,
+            MetricName::Accuracy,
+            2.0 / 3.0,
+        );
+    }
+
+    #[test]
+    fn a_label_past_the_last_class_counts_as_the_last_rather_than_panicking() {
+        // Training labels 1, 7 (7 read as class 1) with 2 classes: the prior is (0, 1).
+        check(&[1.0, 7.0], &[1.0, 0.0], 2, MetricName::Accuracy, 0.5);
+    }
+
+    #[test]
+    fn the_model_must_beat_the_baseline_by_more_than_the_margin() {
+        let cases = [
+            // (model, baseline, margin, higher is better, beats)
+            (0.9, 0.6, 0.0, true, true),
+            (0.6, 0.6, 0.0, true, false), // equal is not better
+            (0.5, 0.6, 0.0, true, false),
+            (0.85, 0.6, 0.25, true, false), // 0.6 + 0.25 = 0.85 exactly: not more
+            (0.86, 0.6, 0.25, true, true),
+            (2.0, 3.0, 0.0, false, true), // an error: lower is better
+            (3.0, 3.0, 0.0, false, false),
+            (4.0, 3.0, 0.0, false, false),
+            (2.0, 3.0, 1.0, false, false), // 3 − 1 = 2 exactly: not more
+            (1.5, 3.0, 1.0, false, true),
+        ];
+        for (model, baseline, margin, higher, expect) in cases {
+            assert_eq!(
+                beats(model, baseline, margin, higher),
+                expect,
+                "model {model}, baseline {baseline}, margin {margin}, higher is better {higher}"
+            );
+        }
+    }
 }

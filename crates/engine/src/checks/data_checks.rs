@@ -547,3 +547,146 @@ pub fn class_balance(table: &Table, target: &str, task: Task, min_fraction: f64)
         ],
     )
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // Tests fail loudly by design.
+mod tests {
+    use super::*;
+
+    fn table(csv: &str) -> Table {
+        Table::parse_csv(csv).unwrap()
+    }
+
+    /// The verdict and one metric of an outcome.
+    fn check(outcome: CheckOutcome, metric: &str, expect: (Verdict, f64)) {
+        assert_eq!(
+            (outcome.verdict, outcome.metric(metric).unwrap()),
+            expect,
+            "{}",
+            outcome.summary
+        );
+    }
+
+    /// `x` numbered 0..n, `y` = `rare` on the first `rare` rows, `common` after.
+    fn labels(n: usize, rare: usize) -> Table {
+        let mut text = String::from("x,y\n");
+        for i in 0..n {
+            text.push_str(&format!(
+                "{i},{}\n",
+                if i < rare { "rare" } else { "common" }
+            ));
+        }
+        table(&text)
+    }
+
+    #[test]
+    fn class_balance_holds_exactly_on_the_bar() {
+        let binary = Task::BinaryClassification;
+        // 1 of 20 is 5%: on a 5% bar it passes, on 5.0001% it fails.
+        check(
+            class_balance(&labels(20, 1), "y", binary, 0.05),
+            "smallest_class_fraction",
+            (Verdict::Pass, 0.05),
+        );
+        check(
+            class_balance(&labels(20, 1), "y", binary, 0.050001),
+            "smallest_class_fraction",
+            (Verdict::Fail, 0.05),
+        );
+        check(
+            class_balance(&labels(20, 1), "y", binary, 0.05),
+            "largest_class_fraction",
+            (Verdict::Pass, 0.95),
+        );
+        check(
+            class_balance(&labels(20, 1), "y", binary, 0.05),
+            "classes",
+            (Verdict::Pass, 2.0),
+        );
+        // The rarest is `common` here (5 of 20 against 15 `rare`).
+        let flipped = class_balance(&labels(20, 15), "y", binary, 0.25);
+        assert!(
+            flipped.summary.contains("`common`, is 25.0%"),
+            "{}",
+            flipped.summary
+        );
+        check(flipped, "smallest_class_fraction", (Verdict::Pass, 0.25));
+        let missing = class_balance(&labels(4, 1), "label", binary, 0.0);
+        assert_eq!(missing.verdict, Verdict::Fail);
+        assert!(
+            missing.summary.contains("no target column `label`"),
+            "{}",
+            missing.summary
+        );
+        let unlabelled = class_balance(&table("x,y\n1,\n2,\n"), "y", binary, 0.0);
+        assert_eq!(unlabelled.verdict, Verdict::Fail, "{}", unlabelled.summary);
+    }
+
+    #[test]
+    fn duplicates_hold_exactly_on_the_bar() {
+        // Line 4 repeats line 2: 1 of 4 rows, 25%.
+        let t = table("x,y\n1,a\n2,b\n1,a\n3,c\n");
+        check(
+            duplicate_rows(&t, 0.25),
+            "duplicate_fraction",
+            (Verdict::Pass, 0.25),
+        );
+        check(
+            duplicate_rows(&t, 0.24),
+            "duplicate_fraction",
+            (Verdict::Fail, 0.25),
+        );
+        let within = duplicate_rows(&t, 0.25);
+        assert_eq!(
+            within.summary,
+            "Line 4 repeats line 2; 1 of 4 rows (25.0%) are repeats, within the 25.0% allowed."
+        );
+        // Three copies are two repeats.
+        let t = table("x\n1\n1\n1\n2\n");
+        check(
+            duplicate_rows(&t, 0.5),
+            "duplicate_rows",
+            (Verdict::Pass, 2.0),
+        );
+    }
+
+    #[test]
+    fn missing_values_count_every_column_and_pick_the_worst() {
+        // `x` misses 1 of 4, `z` 2 of 4: the worst is `z`, 50%.
+        let t = table("x,z,y\n1,,a\n,2,b\n3,,c\n4,5,d\n");
+        let schema = infer_schema(&t);
+        check(
+            missing_values(&t, &schema, 0.5),
+            "worst_column_missing_fraction",
+            (Verdict::Pass, 0.5),
+        );
+        check(
+            missing_values(&t, &schema, 0.5),
+            "missing_cells",
+            (Verdict::Pass, 3.0),
+        );
+        let failed = missing_values(&t, &schema, 0.49);
+        assert!(
+            failed.summary.starts_with("Column `z` misses 2 of 4"),
+            "{}",
+            failed.summary
+        );
+        assert_eq!(
+            missing_values(&t, &schema, f64::NAN).verdict,
+            Verdict::Fail,
+            "a NaN limit allows nothing"
+        );
+    }
+
+    #[test]
+    fn constant_columns_compare_numbers_by_value() {
+        // `a` is 0 and -0 (one value), `b` is 1 and 2, `c` is text with one value.
+        let t = table("a,b,c,y\n0,1,k,p\n-0,2,k,q\n");
+        let outcome = constant_columns(&t, &infer_schema(&t), "y");
+        assert_eq!(
+            outcome.summary,
+            "2 feature columns hold a single value: `a`, `c`."
+        );
+        check(outcome, "constant_columns", (Verdict::Fail, 2.0));
+    }
+}

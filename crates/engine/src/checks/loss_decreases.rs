@@ -26,7 +26,11 @@ pub(super) static GUIDE: Guide = Guide {
 };
 
 pub(super) fn run(context: &Context, min_relative_drop: f64) -> Result<CheckOutcome, EngineError> {
-    let curve = &context.trained.loss_curve;
+    Ok(judge_curve(&context.trained.loss_curve, min_relative_drop))
+}
+
+/// The verdict on a loss curve (one loss per epoch, the first before any training).
+fn judge_curve(curve: &[f64], min_relative_drop: f64) -> CheckOutcome {
     let first = curve.first().copied().unwrap_or(f64::NAN);
     let last = curve.last().copied().unwrap_or(f64::NAN);
     // A loss already at zero cannot fall; count that as no drop rather than 0/0.
@@ -65,6 +69,76 @@ pub(super) fn run(context: &Context, min_relative_drop: f64) -> Result<CheckOutc
             Metric::new("epochs_where_loss_rose", rises as f64),
         ],
     );
-    outcome.loss_curve = curve.clone();
-    Ok(outcome)
+    outcome.loss_curve = curve.to_vec();
+    outcome
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // Tests fail loudly by design.
+mod tests {
+    use super::*;
+    use crate::checks::Verdict;
+
+    /// The verdict, relative drop and rises on `curve`, against values worked by hand.
+    fn check(curve: &[f64], min_relative_drop: f64, expect: (Verdict, f64, f64)) {
+        let outcome = judge_curve(curve, min_relative_drop);
+        let got = (
+            outcome.verdict,
+            outcome.metric("relative_drop").unwrap(),
+            outcome.metric("epochs_where_loss_rose").unwrap(),
+        );
+        assert_eq!(
+            got, expect,
+            "{curve:?} at {min_relative_drop}: {}",
+            outcome.summary
+        );
+        assert_eq!(outcome.loss_curve, curve);
+        assert_eq!(outcome.metric("initial_loss"), curve.first().copied());
+        assert_eq!(outcome.metric("final_loss"), curve.last().copied());
+    }
+
+    #[test]
+    fn the_loss_must_fall_by_the_share_asked_exactly_or_more() {
+        use Verdict::{Fail, Pass};
+        // (2 − 1) / 2 = 0.5: on the bar passes, just above it fails.
+        check(&[2.0, 1.5, 1.0], 0.5, (Pass, 0.5, 0.0));
+        check(&[2.0, 1.5, 1.0], 0.5625, (Fail, 0.5, 0.0));
+        // One rise on the way down: (2 − 1.5) / 2 = 0.25.
+        check(&[2.0, 2.5, 1.5], 0.25, (Pass, 0.25, 1.0));
+        // A loss that grew: (1 − 3) / 1 = −2.
+        check(&[1.0, 2.0, 3.0], 0.0, (Fail, -2.0, 2.0));
+        // Negative losses fall by a share of their size: (−2 − (−3)) / 2 = 0.5.
+        check(&[-2.0, -3.0], 0.5, (Pass, 0.5, 0.0));
+        // Already zero: no drop rather than 0/0.
+        check(&[0.0, 0.0], 0.0, (Pass, 0.0, 0.0));
+        check(&[0.0, 0.0], 0.125, (Fail, 0.0, 0.0));
+    }
+
+    #[test]
+    fn the_summary_says_by_how_much_over_how_many_epochs() {
+        // Three losses are two epochs of training.
+        let passed = judge_curve(&[2.0, 1.5, 1.0], 0.5);
+        assert_eq!(passed.summary, "The loss fell by 50.0% over 2 epochs.");
+        let failed = judge_curve(&[2.0, 1.5, 1.0], 0.75);
+        assert_eq!(
+            failed.summary,
+            "The loss fell by only 50.0%; at least 75.0% was required."
+        );
+    }
+
+    #[test]
+    fn a_diverged_loss_fails_whatever_the_bar() {
+        let outcome = judge_curve(&[2.0, f64::INFINITY], -10.0);
+        assert_eq!(outcome.verdict, Verdict::Fail);
+        assert!(outcome.summary.contains("diverged"), "{}", outcome.summary);
+        assert_eq!(outcome.metric("epochs_where_loss_rose"), Some(1.0));
+        let outcome = judge_curve(&[2.0, 1.0, f64::NAN], -10.0);
+        assert_eq!(outcome.verdict, Verdict::Fail);
+        assert_eq!(
+            outcome.metric("epochs_where_loss_rose"),
+            Some(1.0),
+            "NaN counts as a rise"
+        );
+        assert_eq!(judge_curve(&[], 0.0).verdict, Verdict::Fail);
+    }
 }

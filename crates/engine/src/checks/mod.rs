@@ -593,3 +593,158 @@ pub(crate) fn metric_of(
         )
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether `check`'s parameters pass validation; a refusal must name `field`.
+    fn check(check: CheckSpec, expect: Result<(), &str>) {
+        match (check.validate(), expect) {
+            (Ok(()), Ok(())) => {}
+            (Err(error), Err(field)) => {
+                let message = error.to_string();
+                assert!(message.contains(field), "{check:?}: {message}");
+            }
+            (got, want) => panic!("{check:?}: got {got:?}, expected {want:?}"),
+        }
+    }
+
+    #[test]
+    fn parameters_are_accepted_up_to_their_limits_and_refused_past_them() {
+        use CheckSpec as C;
+        let tiny = |rows, epochs, max_loss| C::OverfitTinyBatch {
+            rows,
+            epochs,
+            max_loss,
+        };
+        let optimum = |gap, distance| C::ConvergesToOptimum {
+            max_loss_gap: gap,
+            max_parameter_distance: distance,
+        };
+        let cases = [
+            (C::ReproducibleTraining { extra_seeds: 20 }, Ok(())),
+            (
+                C::ReproducibleTraining { extra_seeds: 21 },
+                Err("extra_seeds"),
+            ),
+            (
+                C::GradientCheck {
+                    max_relative_error: 1e-9,
+                },
+                Ok(()),
+            ),
+            (
+                C::GradientCheck {
+                    max_relative_error: 0.0,
+                },
+                Err("max_relative_error"),
+            ),
+            (
+                C::GradientCheck {
+                    max_relative_error: f64::INFINITY,
+                },
+                Err("max_relative_error"),
+            ),
+            (
+                C::LossDecreases {
+                    min_relative_drop: 0.0,
+                },
+                Ok(()),
+            ),
+            (
+                C::LossDecreases {
+                    min_relative_drop: 0.99,
+                },
+                Ok(()),
+            ),
+            (
+                C::LossDecreases {
+                    min_relative_drop: 1.0,
+                },
+                Err("below 1"),
+            ),
+            (
+                C::LossDecreases {
+                    min_relative_drop: -0.1,
+                },
+                Err("min_relative_drop"),
+            ),
+            (tiny(1, 1, 0.0), Ok(())),
+            (tiny(256, 10_000, 0.5), Ok(())),
+            (tiny(0, 1, 0.0), Err("rows")),
+            (tiny(257, 1, 0.0), Err("rows")),
+            (tiny(8, 0, 0.0), Err("epochs")),
+            (tiny(8, 10_001, 0.0), Err("epochs")),
+            (tiny(8, 1, -0.5), Err("max_loss")),
+            (
+                C::BeatsBaseline {
+                    metric: None,
+                    margin: 0.0,
+                },
+                Ok(()),
+            ),
+            (
+                C::BeatsBaseline {
+                    metric: None,
+                    margin: -0.01,
+                },
+                Err("margin"),
+            ),
+            (
+                C::BeatsBaseline {
+                    metric: None,
+                    margin: f64::NAN,
+                },
+                Err("margin"),
+            ),
+            (
+                C::MetricThreshold {
+                    metric: MetricName::R2,
+                    threshold: -5.0,
+                },
+                Ok(()),
+            ),
+            (
+                C::MetricThreshold {
+                    metric: MetricName::R2,
+                    threshold: f64::NAN,
+                },
+                Err("threshold"),
+            ),
+            (
+                C::NoRegression {
+                    metric: MetricName::R2,
+                    tolerance: -1.0,
+                    relative: true,
+                },
+                Err("tolerance"),
+            ),
+            (optimum(0.0, 0.0), Ok(())),
+            (optimum(-0.1, 0.2), Err("max_loss_gap")),
+            (optimum(0.1, -0.2), Err("max_parameter_distance")),
+            (C::NoMissingValues { max_fraction: 1.0 }, Ok(())),
+            (
+                C::NoMissingValues { max_fraction: 1.5 },
+                Err("max_fraction"),
+            ),
+            (
+                C::NoDuplicateRows { max_fraction: -0.5 },
+                Err("max_fraction"),
+            ),
+            (C::ClassBalance { min_fraction: 0.0 }, Ok(())),
+            (C::ClassBalance { min_fraction: 2.0 }, Err("min_fraction")),
+        ];
+        for (spec, expect) in cases {
+            check(spec, expect);
+        }
+    }
+
+    #[test]
+    fn the_default_parameter_distance_is_left_out_of_a_spec() {
+        assert!(is_default_parameter_distance(
+            &DEFAULT_MAX_PARAMETER_DISTANCE
+        ));
+        assert!(!is_default_parameter_distance(&0.25));
+    }
+}

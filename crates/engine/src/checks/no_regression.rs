@@ -48,16 +48,8 @@ pub(super) fn run(
             vec![Metric::new(metric.id(), value)],
         ));
     };
-    let allowed = if relative {
-        tolerance * previous.abs()
-    } else {
-        tolerance
-    };
-    let passed = if metric.higher_is_better() {
-        value >= previous - allowed
-    } else {
-        value <= previous + allowed
-    };
+    let allowed = allowed_change(previous, tolerance, relative);
+    let passed = no_worse(value, previous, allowed, metric.higher_is_better());
     Ok(CheckOutcome::new(
         passed,
         format!(
@@ -70,4 +62,70 @@ pub(super) fn run(
             Metric::new("allowed_change", allowed),
         ],
     ))
+}
+
+/// How far the score may move the wrong way: `tolerance` itself, or as a share of `previous`.
+fn allowed_change(previous: f64, tolerance: f64, relative: bool) -> f64 {
+    if relative {
+        tolerance * previous.abs()
+    } else {
+        tolerance
+    }
+}
+
+/// Whether `value` is at most `allowed` worse than `previous`, in the metric's direction.
+fn no_worse(value: f64, previous: f64, allowed: f64, higher_is_better: bool) -> bool {
+    if higher_is_better {
+        value >= previous - allowed
+    } else {
+        value <= previous + allowed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether `value` passes against `previous` with `tolerance`, and the change allowed.
+    fn check(
+        (value, previous, tolerance, relative, higher_is_better): (f64, f64, f64, bool, bool),
+        expect: (bool, f64),
+    ) {
+        let allowed = allowed_change(previous, tolerance, relative);
+        let passed = no_worse(value, previous, allowed, higher_is_better);
+        assert_eq!(
+            (passed, allowed),
+            expect,
+            "value {value}, previous {previous}, tolerance {tolerance}, relative {relative}, \
+             higher is better {higher_is_better}"
+        );
+    }
+
+    #[test]
+    fn absolute_tolerance_both_directions_exactly_on_the_bar() {
+        // Accuracy 0.75 before, 0.25 allowed: the bar is 0.5 (all exact in binary).
+        check((0.5, 0.75, 0.25, false, true), (true, 0.25));
+        check((0.4375, 0.75, 0.25, false, true), (false, 0.25));
+        check((0.75, 0.75, 0.0, false, true), (true, 0.0));
+        check((0.5, 0.75, 0.0, false, true), (false, 0.0));
+        // RMSE 2 before, 0.5 allowed: the bar is 2.5 and lower is better.
+        check((2.5, 2.0, 0.5, false, false), (true, 0.5));
+        check((2.625, 2.0, 0.5, false, false), (false, 0.5));
+        check((1.0, 2.0, 0.0, false, false), (true, 0.0));
+        check((2.0, 2.0, 0.0, false, false), (true, 0.0));
+        check((2.125, 2.0, 0.0, false, false), (false, 0.0));
+    }
+
+    #[test]
+    fn relative_tolerance_is_a_share_of_the_previous_score() {
+        // 25% of 0.5 is 0.125: the bar is 0.375 for accuracy.
+        check((0.375, 0.5, 0.25, true, true), (true, 0.125));
+        check((0.3125, 0.5, 0.25, true, true), (false, 0.125));
+        // 50% of RMSE 4 is 2: the bar is 6 for an error.
+        check((6.0, 4.0, 0.5, true, false), (true, 2.0));
+        check((6.5, 4.0, 0.5, true, false), (false, 2.0));
+        // A negative previous score (R² can be below 0): the share is of its size, |−2| · 0.5 = 1.
+        check((-3.0, -2.0, 0.5, true, true), (true, 1.0));
+        check((-3.5, -2.0, 0.5, true, true), (false, 1.0));
+    }
 }

@@ -1,5 +1,7 @@
 //! Output sanity: predictions are finite, and probabilities behave like probabilities.
 
+use ndarray::ArrayView2;
+
 use super::{CheckOutcome, Context, Guide, Metric};
 use crate::EngineError;
 use crate::model::Head;
@@ -32,14 +34,22 @@ pub(super) fn run(context: &Context) -> Result<CheckOutcome, EngineError> {
     let predictions = context
         .network
         .predict(&context.trained.params, context.validation.features.view());
+    Ok(judge_predictions(
+        predictions.view(),
+        context.network.head(),
+    ))
+}
+
+/// The verdict on a model's raw predictions (one row per example) given its output head.
+fn judge_predictions(predictions: ArrayView2<f64>, head: Head) -> CheckOutcome {
     let non_finite = predictions.iter().filter(|v| !v.is_finite()).count();
     let (mut out_of_range, mut worst_sum_gap) = (0usize, 0.0f64);
-    if context.network.head() != Head::Identity {
+    if head != Head::Identity {
         out_of_range = predictions
             .iter()
             .filter(|p| !(0.0..=1.0).contains(*p))
             .count();
-        if context.network.head() == Head::Softmax {
+        if head == Head::Softmax {
             for row in predictions.rows() {
                 worst_sum_gap = worst_sum_gap.max((row.sum() - 1.0).abs());
             }
@@ -56,7 +66,7 @@ pub(super) fn run(context: &Context) -> Result<CheckOutcome, EngineError> {
             "{non_finite} non-finite values, {out_of_range} probabilities outside [0, 1], rows summing to 1 ± {worst_sum_gap:.1e}."
         )
     };
-    Ok(CheckOutcome::new(
+    CheckOutcome::new(
         passed,
         summary,
         vec![
@@ -64,5 +74,87 @@ pub(super) fn run(context: &Context) -> Result<CheckOutcome, EngineError> {
             Metric::new("out_of_range", out_of_range as f64),
             Metric::new("largest_sum_gap", worst_sum_gap),
         ],
-    ))
+    )
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // Tests fail loudly by design.
+mod tests {
+    use ndarray::array;
+
+    use super::*;
+    use crate::checks::Verdict;
+
+    /// (passes, non-finite values, out-of-range probabilities, largest gap from a sum of 1).
+    fn check(predictions: ArrayView2<f64>, head: Head, expect: (bool, f64, f64, f64)) {
+        let outcome = judge_predictions(predictions, head);
+        let got = (
+            outcome.verdict == Verdict::Pass,
+            outcome.metric("non_finite").unwrap(),
+            outcome.metric("out_of_range").unwrap(),
+            outcome.metric("largest_sum_gap").unwrap(),
+        );
+        assert_eq!(got, expect, "{head:?} {predictions:?}: {}", outcome.summary);
+    }
+
+    #[test]
+    fn regression_outputs_need_only_be_finite() {
+        check(
+            array![[-5.0], [7.0]].view(),
+            Head::Identity,
+            (true, 0.0, 0.0, 0.0),
+        );
+        let broken = array![[f64::NAN], [f64::INFINITY], [1.0]];
+        check(broken.view(), Head::Identity, (false, 2.0, 0.0, 0.0));
+    }
+
+    #[test]
+    fn probabilities_lie_in_0_to_1_inclusive() {
+        check(
+            array![[0.0], [1.0], [0.5]].view(),
+            Head::Sigmoid,
+            (true, 0.0, 0.0, 0.0),
+        );
+        check(
+            array![[-0.5], [1.5], [0.5]].view(),
+            Head::Sigmoid,
+            (false, 0.0, 2.0, 0.0),
+        );
+        // NaN is both non-finite and outside [0, 1].
+        check(
+            array![[f64::NAN]].view(),
+            Head::Sigmoid,
+            (false, 1.0, 1.0, 0.0),
+        );
+    }
+
+    #[test]
+    fn softmax_rows_sum_to_1_within_the_tolerance() {
+        check(
+            array![[0.25, 0.75], [0.5, 0.5]].view(),
+            Head::Softmax,
+            (true, 0.0, 0.0, 0.0),
+        );
+        // Rows summing to 0.75 and 1.25: the largest gap is 0.25 either way.
+        check(
+            array![[0.25, 0.5], [0.5, 0.75]].view(),
+            Head::Softmax,
+            (false, 0.0, 0.0, 0.25),
+        );
+        // A gap of 2⁻³¹ ≈ 4.7e-10 is within 1e-9; 2⁻²⁹ ≈ 1.9e-9 is not.
+        let within = libm::ldexp(1.0, -31);
+        let beyond = libm::ldexp(1.0, -29);
+        check(
+            array![[0.5, 0.5 + within]].view(),
+            Head::Softmax,
+            (true, 0.0, 0.0, within),
+        );
+        check(
+            array![[0.5, 0.5 + beyond]].view(),
+            Head::Softmax,
+            (false, 0.0, 0.0, beyond),
+        );
+        // A sigmoid's single column has no sum to check.
+        check(array![[0.25]].view(), Head::Sigmoid, (true, 0.0, 0.0, 0.0));
+    }
 }

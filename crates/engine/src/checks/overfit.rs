@@ -1,7 +1,7 @@
 //! Overfit a tiny batch: with enough capacity and no regularisation, a model must be able to
 //! memorise a handful of rows. If it cannot, something is broken before generalisation matters.
 
-use ndarray::s;
+use ndarray::{ArrayView1, ArrayView2, s};
 
 use super::{CheckOutcome, Context, Guide, Metric};
 use crate::EngineError;
@@ -66,14 +66,7 @@ pub(super) fn run(
     let loss = model.loss_curve.last().copied().unwrap_or(f64::NAN);
 
     let (score, passed, summary) = if context.network.head() == Head::Identity {
-        // Relative to predicting the batch mean, whose loss is half the variance.
-        let mean = y.sum() / n as f64;
-        let mean_loss = y.iter().map(|v| 0.5 * (v - mean) * (v - mean)).sum::<f64>() / n as f64;
-        let relative = if mean_loss > 0.0 {
-            loss / mean_loss
-        } else {
-            loss
-        };
+        let relative = relative_to_mean(loss, y);
         let passed = relative <= max_loss;
         (
             relative,
@@ -84,20 +77,7 @@ pub(super) fn run(
             ),
         )
     } else {
-        let predictions = context.network.predict(&model.params, x);
-        let wrong = predictions
-            .rows()
-            .into_iter()
-            .zip(y)
-            .filter(|(p, t)| {
-                let class = if p.len() == 1 {
-                    usize::from(p[0] >= 0.5)
-                } else {
-                    argmax(&p.to_vec())
-                };
-                class != **t as usize
-            })
-            .count();
+        let wrong = misclassified(context.network.predict(&model.params, x).view(), y);
         let passed = wrong == 0 && loss <= max_loss;
         let summary = if wrong > 0 {
             format!("{wrong} of {n} memorised rows are still misclassified.")
@@ -117,4 +97,79 @@ pub(super) fn run(
     );
     outcome.loss_curve = model.loss_curve;
     Ok(outcome)
+}
+
+/// `loss` relative to predicting the batch mean, whose loss is half the variance (the loss
+/// itself when the targets are all equal).
+fn relative_to_mean(loss: f64, y: ArrayView1<f64>) -> f64 {
+    let n = y.len() as f64;
+    let mean = y.sum() / n;
+    let mean_loss = y.iter().map(|v| 0.5 * (v - mean) * (v - mean)).sum::<f64>() / n;
+    if mean_loss > 0.0 {
+        loss / mean_loss
+    } else {
+        loss
+    }
+}
+
+/// Rows whose predicted class is not the target: a single column is P(class 1), cut at 0.5.
+fn misclassified(predictions: ArrayView2<f64>, y: ArrayView1<f64>) -> usize {
+    predictions
+        .rows()
+        .into_iter()
+        .zip(y)
+        .filter(|(p, t)| {
+            let class = if p.len() == 1 {
+                usize::from(p[0] >= 0.5)
+            } else {
+                argmax(&p.to_vec())
+            };
+            class != **t as usize
+        })
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::array;
+
+    use super::*;
+
+    #[test]
+    fn regression_loss_is_measured_against_the_mean_predictor() {
+        // Targets 1, 3, 5: mean 3, half squared deviations 2, 0, 2, mean loss 4/3.
+        let y = array![1.0, 3.0, 5.0];
+        let cases = [(0.0, 0.0), (4.0 / 3.0, 1.0), (1.0 / 3.0, 0.25)];
+        for (loss, expect) in cases {
+            let got = relative_to_mean(loss, y.view());
+            assert!(
+                (got - expect).abs() < 1e-15,
+                "loss {loss}: got {got}, expected {expect}"
+            );
+        }
+        // All targets equal: nothing to compare with, the loss as it is.
+        assert_eq!(relative_to_mean(0.5, array![2.0, 2.0].view()), 0.5);
+    }
+
+    #[test]
+    fn misclassified_rows_are_counted_with_the_cut_at_one_half() {
+        let cases = [
+            // P(class 1), 0.5 itself counting as class 1.
+            (array![[0.5], [0.25], [0.75]], array![1.0, 0.0, 1.0], 0),
+            (array![[0.5], [0.5], [0.25]], array![0.0, 1.0, 1.0], 2),
+        ];
+        for (predictions, y, expect) in cases {
+            assert_eq!(
+                misclassified(predictions.view(), y.view()),
+                expect,
+                "{predictions:?}"
+            );
+        }
+        // Three classes by argmax, ties to the lower class.
+        let predictions = array![[0.25, 0.5, 0.25], [0.5, 0.5, 0.0], [0.0, 0.25, 0.75]];
+        assert_eq!(
+            misclassified(predictions.view(), array![1.0, 1.0, 2.0].view()),
+            1
+        );
+    }
 }

@@ -137,3 +137,197 @@ pub(super) fn optimum_applies(model: &ModelSpec, config: &TrainConfig) -> Result
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // Tests fail loudly by design.
+mod tests {
+    use super::*;
+
+    /// A run of 100 training and 20 validation rows, 3 feature columns, 4 parameters, 30 epochs
+    /// (the default), a table of 500 cells; `classes` 0 for regression.
+    fn plan<'a>(model: &'a ModelSpec, config: &'a TrainConfig, classes: usize) -> Plan<'a> {
+        Plan {
+            model,
+            config,
+            train_rows: 100,
+            validation_rows: 20,
+            features: 3,
+            parameters: 4,
+            classes,
+            cells: 500,
+        }
+    }
+
+    /// The work of `check` on a regression run (`classes` 0) or a classifier's, worked by hand.
+    fn check(check: CheckSpec, classes: usize, expect: f64) {
+        let (model, config) = (ModelSpec::LinearRegression, TrainConfig::default());
+        let got = check.work(&plan(&model, &config, classes)).unwrap();
+        assert_eq!(got, expect, "{check:?} with {classes} classes");
+    }
+
+    #[test]
+    fn work_per_check_by_hand() {
+        // One training run: 100 rows × 30 epochs × 4 parameters = 12 000; predicting the
+        // validation split: 20 × 4 = 80.
+        check(
+            CheckSpec::ReproducibleTraining { extra_seeds: 0 },
+            0,
+            24_000.0,
+        );
+        check(
+            CheckSpec::ReproducibleTraining { extra_seeds: 2 },
+            0,
+            4.0 * 12_000.0 + 2.0 * 80.0,
+        );
+        // Three passes over 16 random rows: 3 × 16 × 4.
+        check(CheckSpec::GradientStepOnRandomInput, 0, 192.0);
+        // 4 probes: (2·4 + 2) passes over 8 rows of 4 parameters.
+        check(
+            CheckSpec::GradientCheck {
+                max_relative_error: 1e-4,
+            },
+            0,
+            320.0,
+        );
+        check(
+            CheckSpec::LossDecreases {
+                min_relative_drop: 0.1,
+            },
+            0,
+            30.0,
+        );
+        // 8 rows × 50 epochs × 4, then predicting the 8 rows.
+        check(
+            CheckSpec::OverfitTinyBatch {
+                rows: 8,
+                epochs: 50,
+                max_loss: 0.1,
+            },
+            0,
+            1600.0 + 32.0,
+        );
+        // Two predictions of the validation split and a pass over the training targets.
+        check(
+            CheckSpec::BeatsBaseline {
+                metric: None,
+                margin: 0.0,
+            },
+            0,
+            260.0,
+        );
+        check(
+            CheckSpec::BeatsBaseline {
+                metric: None,
+                margin: 0.0,
+            },
+            2,
+            260.0,
+        );
+        check(
+            CheckSpec::MetricThreshold {
+                metric: MetricName::R2,
+                threshold: 0.5,
+            },
+            0,
+            80.0,
+        );
+        check(
+            CheckSpec::NoRegression {
+                metric: MetricName::Accuracy,
+                tolerance: 0.0,
+                relative: false,
+            },
+            3,
+            80.0,
+        );
+        check(CheckSpec::OutputSanity, 0, 80.0);
+        // 100 rows × (3 + 1)² columns, then predicting the 100 rows.
+        check(
+            CheckSpec::ConvergesToOptimum {
+                max_loss_gap: 0.01,
+                max_parameter_distance: 0.1,
+            },
+            0,
+            1600.0 + 400.0,
+        );
+        // Every cell at 20 units.
+        check(CheckSpec::NoConstantColumns, 0, 10_000.0);
+        check(
+            CheckSpec::NoMissingValues { max_fraction: 0.0 },
+            0,
+            10_000.0,
+        );
+    }
+
+    #[test]
+    fn work_is_at_least_one_unit() {
+        let (model, config) = (
+            ModelSpec::LinearRegression,
+            TrainConfig {
+                epochs: 0,
+                ..TrainConfig::default()
+            },
+        );
+        let got = CheckSpec::LossDecreases {
+            min_relative_drop: 0.1,
+        }
+        .work(&plan(&model, &config, 0));
+        assert_eq!(got.unwrap(), 1.0);
+    }
+
+    #[test]
+    fn a_metric_the_task_has_not_is_refused_before_the_run() {
+        let cases = [
+            (MetricName::Rmse, 0, true),
+            (MetricName::R2, 2, false),
+            (MetricName::Accuracy, 0, false),
+            (MetricName::Accuracy, 3, true),
+            (MetricName::RocAuc, 2, true),
+            (MetricName::RocAuc, 3, false),
+            (MetricName::RocAuc, 0, false),
+        ];
+        let (model, config) = (ModelSpec::LinearRegression, TrainConfig::default());
+        for (metric, classes, measured) in cases {
+            let result = plan(&model, &config, classes).measures(metric);
+            assert_eq!(
+                result.is_ok(),
+                measured,
+                "{} with {classes} classes: {result:?}",
+                metric.id()
+            );
+        }
+        let error = plan(&model, &config, 3)
+            .measures(MetricName::RocAuc)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("more than two classes"), "{error}");
+        let error = plan(&model, &config, 0)
+            .measures(MetricName::Accuracy)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("`accuracy` is not measured for a regression model"),
+            "{error}"
+        );
+        let error = plan(&model, &config, 2)
+            .measures(MetricName::R2)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("`r2` is not measured for a classifier"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn the_optimum_is_known_only_for_unregularised_linear_regression() {
+        let plain = TrainConfig::default();
+        let ridge = TrainConfig {
+            l2: 0.01,
+            ..TrainConfig::default()
+        };
+        assert!(optimum_applies(&ModelSpec::LinearRegression, &plain).is_ok());
+        assert!(optimum_applies(&ModelSpec::LinearRegression, &ridge).is_err());
+        assert!(optimum_applies(&ModelSpec::LogisticRegression, &plain).is_err());
+    }
+}

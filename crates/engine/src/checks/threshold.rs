@@ -31,11 +31,7 @@ pub(super) fn run(
     threshold: f64,
 ) -> Result<CheckOutcome, EngineError> {
     let value = context.validation_metric(metric)?;
-    let (passed, relation) = if metric.higher_is_better() {
-        (value >= threshold, "at least")
-    } else {
-        (value <= threshold, "at most")
-    };
+    let (passed, relation) = clears(value, threshold, metric.higher_is_better());
     Ok(CheckOutcome::new(
         passed,
         format!(
@@ -47,4 +43,36 @@ pub(super) fn run(
             Metric::new("threshold", threshold),
         ],
     ))
+}
+
+/// Whether `value` clears the bar, and the words for which side of it it must be on.
+fn clears(value: f64, threshold: f64, higher_is_better: bool) -> (bool, &'static str) {
+    if higher_is_better {
+        (value >= threshold, "at least")
+    } else {
+        (value <= threshold, "at most")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check((value, threshold, higher_is_better): (f64, f64, bool), expect: (bool, &str)) {
+        assert_eq!(
+            clears(value, threshold, higher_is_better),
+            expect,
+            "value {value}, bar {threshold}, higher is better {higher_is_better}"
+        );
+    }
+
+    #[test]
+    fn the_bar_holds_in_the_metrics_direction_and_exactly_on_it() {
+        check((0.9, 0.8, true), (true, "at least"));
+        check((0.8, 0.8, true), (true, "at least"));
+        check((0.7, 0.8, true), (false, "at least"));
+        check((0.9, 1.0, false), (true, "at most"));
+        check((1.0, 1.0, false), (true, "at most"));
+        check((1.1, 1.0, false), (false, "at most"));
+    }
 }

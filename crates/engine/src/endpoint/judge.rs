@@ -338,3 +338,186 @@ fn probabilities(prediction: &Value) -> Result<Vec<f64>, String> {
         .collect::<Option<Vec<f64>>>()
         .ok_or_else(unusable)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // Tests fail loudly by design.
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::endpoint::Protocol;
+
+    /// Whether `prediction` meets `expect`.
+    fn check(expect: Expectation, prediction: Value, passes: bool) {
+        let (passed, summary) = expectation_holds(&expect, &prediction);
+        assert_eq!(passed, passes, "{expect:?} on {prediction}: {summary}");
+    }
+
+    #[test]
+    fn absolute_tolerance_passes_within_and_on_the_bound_and_fails_beyond() {
+        // 151 ± 5: 146 and 156 are exactly on the bounds (all exact in binary).
+        let absolute = || Expectation::Absolute {
+            value: 151.0,
+            tolerance: 5.0,
+        };
+        check(absolute(), json!(151.0), true);
+        check(absolute(), json!(156.0), true);
+        check(absolute(), json!(146.0), true);
+        check(absolute(), json!(156.5), false);
+        check(absolute(), json!(145.5), false);
+        check(absolute(), json!([153.0]), true); // a one-element list holds the number
+        check(absolute(), json!("151"), false);
+    }
+
+    #[test]
+    fn relative_tolerance_is_a_share_of_the_expected_value() {
+        // 200 within 25%: ± 50, so 150 and 250 exactly on the bounds.
+        let relative = |value: f64| Expectation::Relative {
+            value,
+            tolerance: 0.25,
+        };
+        check(relative(200.0), json!(250.0), true);
+        check(relative(200.0), json!(150.0), true);
+        check(relative(200.0), json!(251.0), false);
+        check(relative(200.0), json!(149.0), false);
+        // A negative value: the share is of its size, −200 ± 50.
+        check(relative(-200.0), json!(-150.0), true);
+        check(relative(-200.0), json!(-251.0), false);
+        // Not a share of the prediction: 4 is within 25% of 4 but not of 3.
+        check(relative(3.0), json!(4.0), false);
+        check(relative(200.0), json!([1, 2]), false);
+    }
+
+    #[test]
+    fn ranges_and_class_probabilities_include_their_bounds() {
+        let range = || Expectation::Range { min: 1.0, max: 2.0 };
+        check(range(), json!(1.0), true);
+        check(range(), json!(2.0), true);
+        check(range(), json!(0.5), false);
+        check(range(), json!(2.5), false);
+        let probability = || Expectation::ClassProbability {
+            class: 1,
+            at_least: 0.75,
+        };
+        check(probability(), json!([0.25, 0.75]), true);
+        check(probability(), json!([0.5, 0.5]), false);
+        check(probability(), json!([0.75]), false); // no class 1
+    }
+
+    #[test]
+    fn class_labels_take_the_most_probable_class_the_first_on_ties() {
+        let label = |l: Value| Expectation::ClassLabel { label: l };
+        check(label(json!(2)), json!([0.25, 0.25, 0.5]), true);
+        check(label(json!(1)), json!([0.125, 0.5, 0.375]), true);
+        check(label(json!(0)), json!([0.5, 0.5]), true); // a tie goes to the lower class
+        check(label(json!(1)), json!([0.5, 0.5]), false);
+        check(label(json!(2)), json!(2.0), true);
+        check(label(json!("setosa")), json!(["setosa"]), true);
+        check(label(json!("setosa")), json!([]), false);
+        check(label(json!(0)), json!([0.5, "x"]), false);
+    }
+
+    fn endpoint() -> EndpointSpec {
+        EndpointSpec {
+            name: "diabetes".into(),
+            base_url: "http://127.0.0.1:8501".into(),
+            protocol: Protocol::TfServing { columnar: false },
+            model: "diabetes".into(),
+            version: None,
+            headers: vec![],
+            timeout_ms: 2_000,
+            features: vec!["bmi".into()],
+            cases: vec![],
+            load: None,
+        }
+    }
+
+    fn answer(body: &str, latency_ms: f64) -> Response {
+        Response {
+            status: 200,
+            content_type: Some("application/json".into()),
+            body: body.into(),
+            latency_ms,
+            location: None,
+        }
+    }
+
+    #[test]
+    fn judge_reports_status_latency_and_prediction_and_holds_the_budget_inclusive() {
+        let case = SmokeCase {
+            name: "smoke".into(),
+            input: vec![json!(0.5)],
+            expect: Expectation::Absolute {
+                value: 151.0,
+                tolerance: 5.0,
+            },
+            max_latency_ms: Some(50),
+        };
+        let request = Request {
+            method: "POST",
+            url: "http://127.0.0.1:8501/v1/models/diabetes:predict".into(),
+            body: None,
+        };
+        let on_budget = judge(
+            &endpoint(),
+            &case,
+            &request,
+            &answer(r#"{"predictions":[153.0]}"#, 50.0),
+        );
+        assert_eq!(on_budget.verdict, Verdict::Pass, "{}", on_budget.summary);
+        assert_eq!(on_budget.case, "smoke");
+        assert_eq!(on_budget.status, Some(200));
+        assert_eq!(on_budget.latency_ms, Some(50.0));
+        assert_eq!(on_budget.prediction, Some(json!(153.0)));
+
+        let over = judge(
+            &endpoint(),
+            &case,
+            &request,
+            &answer(r#"{"predictions":[153.0]}"#, 50.5),
+        );
+        assert_eq!(over.verdict, Verdict::Fail);
+        assert!(
+            over.summary.contains("the budget is 50 ms"),
+            "{}",
+            over.summary
+        );
+        assert!(
+            over.summary.ends_with(&format!("(POST {})", request.url)),
+            "{}",
+            over.summary
+        );
+        assert_eq!(over.latency_ms, Some(50.5));
+
+        let wrong = judge(
+            &endpoint(),
+            &case,
+            &request,
+            &answer(r#"{"predictions":[140.0]}"#, 1.0),
+        );
+        assert_eq!(wrong.verdict, Verdict::Fail);
+        assert_eq!(wrong.prediction, Some(json!(140.0)));
+        assert!(
+            wrong
+                .summary
+                .starts_with("Predicted 140; expected 151 ± 5."),
+            "{}",
+            wrong.summary
+        );
+    }
+
+    #[test]
+    fn non_finite_tokens_are_found_outside_strings_only() {
+        let cases = [
+            (r#"{"predictions":[NaN]}"#, true),
+            (r#"[Infinity]"#, true),
+            (r#"{"note":"NaN here is text","p":[1]}"#, false),
+            (r#"{"note":"an \"escaped NaN\"","p":[1]}"#, false),
+            (r#"{"note":"\\","p":[NaN]}"#, true),
+            ("<html>NaN</html>", false),
+        ];
+        for (body, expect) in cases {
+            assert_eq!(has_non_finite_token(body), expect, "{body}");
+        }
+    }
+}
