@@ -151,6 +151,15 @@ impl Client {
     }
 }
 
+/// A response header's value, when it is text.
+pub fn header<B>(response: &ureq::http::Response<B>, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
 /// Status, content type, `Location` and body.
 type Answer = (u16, Option<String>, Option<String>, String);
 
@@ -185,14 +194,10 @@ fn send_once(
             call.call()?
         }
     };
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let (content_type, location) = (header("content-type"), header("location"));
+    let (content_type, location) = (
+        header(&response, "content-type"),
+        header(&response, "location"),
+    );
     let status = response.status().as_u16();
     let body = response
         .body_mut()

@@ -448,13 +448,7 @@ fn forward(
         other => Refusal::new(502, format!("cannot reach {url}: {other}")),
     })?;
     let status = response.status();
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
+    let header = |name: &str| crate::http::header(&response, name);
     if status.is_redirection() {
         let location = header("location").unwrap_or_else(|| "(none)".into());
         return Err(Refusal::new(
