@@ -22,6 +22,8 @@ mod setup;
 mod shell;
 mod size;
 mod tasks;
+#[cfg(test)]
+mod tidy;
 
 const USAGE: &str = "usage: cargo xtask <serve|test|size [DIST]|servers|setup|fuzz [SECONDS]|mutants [SECONDS] [FILE...]>
 
@@ -33,7 +35,7 @@ const USAGE: &str = "usage: cargo xtask <serve|test|size [DIST]|servers|setup|fu
           installed on first use into target/tools (not run by `test`; takes long the first time)
   setup   only install missing tools
   fuzz    fuzz every engine entry point that takes user text for SECONDS (default 60)
-  mutants cargo-mutants over the files in .cargo/mutants.toml (or the FILEs given) for at most
+  mutants cargo-mutants over the files in xtask/src/mutants.rs (or the FILEs given) for at most
           SECONDS (default 10800), then the share of mutants caught per file (not run by `test`)";
 
 fn main() -> ExitCode {

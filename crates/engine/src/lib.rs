@@ -11,6 +11,17 @@
 //!
 //! The engine does no I/O and never panics on user input: bad input is an [`EngineError`], while a
 //! failing check is ordinary data in a [`checks::CheckOutcome`].
+//!
+//! # Start here
+//!
+//! * [`spec::Spec::from_json`] reads a spec (the only contract between the app and the CLI);
+//!   [`share::from_fragment`] reads one from a share link.
+//! * [`replay::Stepper::new`] budgets a spec's whole run and steps it one epoch or one check at
+//!   a time (the page's progress and Cancel); [`replay::run`] steps it to the end (the CLI).
+//! * [`replay::compare`] holds a run against the spec's recording: the bit-identity promise.
+//! * [`checks::CheckSpec`] is the catalogue of checks; [`metrics::evaluate`] measures a model.
+//! * [`endpoint::build_request`] and [`endpoint::judge`] are an endpoint case's request and its
+//!   verdict; the shells send the request.
 
 pub mod budget;
 pub mod checks;
