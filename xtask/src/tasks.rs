@@ -117,11 +117,11 @@ pub fn fuzz(seconds: u64) -> anyhow::Result<()> {
             "-p",
             "assay-engine",
             "--test",
-            "fuzz",
+            "integration",
             "--",
             "--ignored",
             "--nocapture",
-            "fuzz_for_a_while",
+            "fuzz::fuzz_for_a_while",
         ])
         .env("ASSAY_FUZZ_SECONDS", seconds.to_string()))
 }

@@ -2,7 +2,7 @@
 //! where it should. Runs natively and as wasm in headless Chromium.
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-mod common;
+use crate::common;
 
 use assay_engine::checks::Metric;
 use assay_engine::checks::{CheckOutcome, CheckSpec, DEFAULT_MAX_PARAMETER_DISTANCE, Verdict};
@@ -13,9 +13,6 @@ use assay_engine::replay;
 use assay_engine::spec::{Revision, Spec};
 use assay_engine::train::TrainConfig;
 use common::{both, default_checks, sample_spec};
-
-#[cfg(target_arch = "wasm32")]
-wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 fn run_spec(spec: &Spec) -> Vec<CheckOutcome> {
     replay::run(spec, spec.dataset.csv.as_deref().unwrap())

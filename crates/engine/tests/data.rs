@@ -4,7 +4,7 @@
 //! property tests at the end run natively only.
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-mod common;
+use crate::common;
 
 use assay_engine::EngineError;
 use assay_engine::checks::Verdict;
@@ -18,9 +18,6 @@ use assay_engine::data::{
 };
 use assay_engine::rng::{SeededRng, Stream};
 use common::{BREAST_CANCER, DIABETES, both};
-
-#[cfg(target_arch = "wasm32")]
-wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 const IRIS: &str = include_str!("../../../public/samples/iris.csv");
 

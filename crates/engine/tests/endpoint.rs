@@ -3,7 +3,7 @@
 //! Serving). Runs natively and as wasm in headless Chromium.
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-mod common;
+use crate::common;
 
 use assay_engine::checks::Verdict;
 use assay_engine::endpoint::{
@@ -13,9 +13,6 @@ use assay_engine::endpoint::{
 };
 use common::both;
 use serde_json::{Value, json};
-
-#[cfg(target_arch = "wasm32")]
-wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 fn endpoint(protocol: Protocol) -> EndpointSpec {
     EndpointSpec {

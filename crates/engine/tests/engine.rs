@@ -2,7 +2,7 @@
 //! headless Chromium (`cargo xtask test`), which is what shows the two agree.
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-mod common;
+use crate::common;
 
 use assay_engine::checks::{CheckSpec, Verdict};
 use assay_engine::data::{Dataset, Table, Task};
@@ -15,9 +15,6 @@ use assay_engine::train::{Ending, TrainConfig, train};
 use assay_engine::{EngineError, fingerprint};
 use common::{DIABETES, both, sample, sample_spec};
 use ndarray::array;
-
-#[cfg(target_arch = "wasm32")]
-wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 const LINEAR: ModelSpec = ModelSpec::LinearRegression;
 const LOGISTIC: ModelSpec = ModelSpec::LogisticRegression;

@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
 #[allow(unused_imports)] // `both` is for tests that also run as wasm.
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,7 @@
 //! work than a replay may do, and oversized specs.
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-mod common;
+use crate::common;
 
 use assay_engine::budget::{self, MAX_SPEC_WORK};
 use assay_engine::checks::{CheckSpec, Plan};
@@ -47,9 +47,6 @@ fn plan<'a>(model: &'a ModelSpec, config: &'a TrainConfig, features: usize) -> P
         cells: 125_000 * 10,
     }
 }
-
-#[cfg(target_arch = "wasm32")]
-wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 both! {
     /// Editors on Windows save JSON with a byte-order mark; serde_json alone refuses it with

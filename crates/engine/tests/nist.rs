@@ -12,14 +12,11 @@
 //! software", which introduced it for these problems).
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-mod common;
+use crate::common;
 
 use assay_engine::lstsq::{Intercept, LeastSquares, least_squares_with};
 use common::both;
 use ndarray::{Array1, Array2};
-
-#[cfg(target_arch = "wasm32")]
-wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 /// One NIST problem: certified parameters (B0, B1, … in NIST's order) and data rows (y first).
 struct Problem {

@@ -2,7 +2,7 @@
 //! exact least-squares solver. Runs natively and as wasm in headless Chromium.
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-mod common;
+use crate::common;
 
 use assay_engine::lstsq::least_squares;
 use assay_engine::metrics::{self, MetricName};
@@ -11,9 +11,6 @@ use assay_engine::optim::{Optimizer, OptimizerState};
 use assay_engine::rng::SeededRng;
 use common::both;
 use ndarray::{Array1, Array2, array};
-
-#[cfg(target_arch = "wasm32")]
-wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 /// x, x², …, x^degree on 50 equally spaced points of [1, 2], powers by repeated multiplication.
 fn polynomial_design(degree: usize) -> Array2<f64> {

@@ -3,7 +3,7 @@
 //! wasm in headless Chromium.
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-mod common;
+use crate::common;
 
 use assay_engine::checks::{CheckOutcome, CheckSpec, DEFAULT_MAX_PARAMETER_DISTANCE, Verdict};
 use assay_engine::data::{Preprocessing, Task};
@@ -14,9 +14,6 @@ use assay_engine::rng::SeededRng;
 use assay_engine::spec::{DatasetSpec, Spec};
 use assay_engine::train::TrainConfig;
 use common::both;
-
-#[cfg(target_arch = "wasm32")]
-wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 fn optimum_check() -> CheckSpec {
     CheckSpec::ConvergesToOptimum {
