@@ -459,6 +459,18 @@ mod tests {
         // Veltkamp's split: 26 high bits and the rest, adding up to the number.
         let a = 1.0 + libm::ldexp(1.0, -40);
         assert_eq!(split(a), (1.0, libm::ldexp(1.0, -40)));
+        // Far from 1 too: 2⁴⁰ + 1 spans 41 bits, the high 26 are 2⁴⁰, the rest 1.
+        let big = libm::ldexp(1.0, 40);
+        assert_eq!(split(big + 1.0), (big, 1.0));
+        assert_eq!(split(-big - 1.0), (-big, -1.0));
+        // High parts other than 1, so each cross term counts: (3 + 3·2⁻³⁰)² = 9 + 9·2⁻²⁹ +
+        // 9·2⁻⁶⁰, and (3 + 3·2⁻³⁰)(1 + 2⁻³⁰) = 3 + 6·2⁻³⁰ + 3·2⁻⁶⁰; the last term is the error.
+        let t = 3.0 + 3.0 * e;
+        assert_eq!(
+            two_product(t, t),
+            (9.0 + 9.0 * libm::ldexp(1.0, -29), 9.0 * tiny)
+        );
+        assert_eq!(two_product(t, 1.0 + e), (3.0 + 6.0 * e, 3.0 * tiny));
         let mut sum = DoubleDouble::from(1.0);
         sum.add_product(1.0 + e, 1.0 + e); // 2 + 2⁻²⁹ + 2⁻⁶⁰
         sum.add_product(-1.0, 2.0 + 2.0 * e); // leaves 2⁻⁶⁰
