@@ -42,15 +42,6 @@ pub struct LeastSquares {
     pub condition_estimate: f64,
 }
 
-impl LeastSquares {
-    /// In the linear-regression parameter layout: weights, then the bias.
-    pub fn parameters(&self) -> Vec<f64> {
-        let mut params = self.coefficients.clone();
-        params.push(self.intercept);
-        params
-    }
-}
-
 /// Least squares with an intercept.
 pub fn least_squares(x: ArrayView2<f64>, y: ArrayView1<f64>) -> Result<LeastSquares, EngineError> {
     least_squares_with(x, y, Intercept::Fit)
@@ -468,6 +459,18 @@ mod tests {
         // Veltkamp's split: 26 high bits and the rest, adding up to the number.
         let a = 1.0 + libm::ldexp(1.0, -40);
         assert_eq!(split(a), (1.0, libm::ldexp(1.0, -40)));
+        // Far from 1 too: 2⁴⁰ + 1 spans 41 bits, the high 26 are 2⁴⁰, the rest 1.
+        let big = libm::ldexp(1.0, 40);
+        assert_eq!(split(big + 1.0), (big, 1.0));
+        assert_eq!(split(-big - 1.0), (-big, -1.0));
+        // High parts other than 1, so each cross term counts: (3 + 3·2⁻³⁰)² = 9 + 9·2⁻²⁹ +
+        // 9·2⁻⁶⁰, and (3 + 3·2⁻³⁰)(1 + 2⁻³⁰) = 3 + 6·2⁻³⁰ + 3·2⁻⁶⁰; the last term is the error.
+        let t = 3.0 + 3.0 * e;
+        assert_eq!(
+            two_product(t, t),
+            (9.0 + 9.0 * libm::ldexp(1.0, -29), 9.0 * tiny)
+        );
+        assert_eq!(two_product(t, 1.0 + e), (3.0 + 6.0 * e, 3.0 * tiny));
         let mut sum = DoubleDouble::from(1.0);
         sum.add_product(1.0 + e, 1.0 + e); // 2 + 2⁻²⁹ + 2⁻⁶⁰
         sum.add_product(-1.0, 2.0 + 2.0 * e); // leaves 2⁻⁶⁰
@@ -532,11 +535,123 @@ mod tests {
             // second step (x = e₁, R⁻¹x = (3, 1)); the alternating vector gives only 7/3.
             (vec![vec![1.0, 0.0], vec![-3.0, 1.0]], 16.0),
             (vec![vec![4.0]], 1.0),
+            // [[2, −1], [0, −1]]: ‖R‖₁ = 2; R⁻¹ = [[½, −½], [0, −1]], ‖R⁻¹‖₁ = 3/2. The start
+            // x = (½, ½) is already a stationary point: R⁻¹x = (0, −½) (norm ½), signs (1, −1)
+            // (zero counts as positive), R⁻ᵀ(1, −1) = (½, ½), whose largest entry ½ is not above
+            // its dot product with x, ½: stop. The alternating vector (1, −2) gives
+            // R⁻¹b = (3/2, 2), 2·(7/2)/(3·2) = 7/6. So 2 · max(½, 7/6) = 7/3.
+            (vec![vec![2.0, 0.0], vec![-1.0, -1.0]], 7.0 / 3.0),
+            // [[2, 0, 0], [0, −2, 3], [0, 0, 4]]: ‖R‖₁ = 7; R⁻¹ = [[½, 0, 0], [0, −½, 3/8],
+            // [0, 0, ¼]], ‖R⁻¹‖₁ = 5/8, so κ₁ = 35/8, which the estimator finds: from x = ⅓ 1,
+            // R⁻¹x = (1/6, −1/24, 1/12), signs (1, −1, 1), R⁻ᵀ of them = (½, ½, −⅛): the largest
+            // entry, ½, is tied between 0 and 1, and the first, 0, is taken (above the dot
+            // product 7/24); R⁻¹e₀ = (½, 0, 0), signs all 1, R⁻ᵀ 1 = (½, −½, 5/8): on to e₂;
+            // R⁻¹e₂ = (0, 3/8, ¼), norm 5/8, the same z, 5/8 is not above z₂: stop. (Taking the
+            // tie's last index, e₁, gives ½ and stops there.) The alternating vector
+            // (1, −3/2, 2) gives R⁻¹b = (½, 3/2, ½), 2·(5/2)/9 = 5/9, below 5/8.
+            (
+                vec![
+                    vec![2.0, 0.0, 0.0],
+                    vec![0.0, -2.0, 0.0],
+                    vec![0.0, 3.0, 4.0],
+                ],
+                35.0 / 8.0,
+            ),
+            // The identity, κ₁ = 1: Higham's alternating vector bᵢ = ±(1 + i/(p − 1)) has
+            // ‖b‖₁ = 3p/2 whatever p, so its estimate 2‖b‖₁/(3p) is exactly 1 too.
+            (
+                vec![
+                    vec![1.0, 0.0, 0.0],
+                    vec![0.0, 1.0, 0.0],
+                    vec![0.0, 0.0, 1.0],
+                ],
+                1.0,
+            ),
+            (
+                vec![
+                    vec![1.0, 0.0, 0.0, 0.0],
+                    vec![0.0, 1.0, 0.0, 0.0],
+                    vec![0.0, 0.0, 1.0, 0.0],
+                    vec![0.0, 0.0, 0.0, 1.0],
+                ],
+                1.0,
+            ),
         ];
         for (r, expect) in cases {
             close(&[condition_1norm(&r)], &[expect]);
         }
         let singular = vec![vec![1.0, 0.0], vec![1.0, 0.0]];
         assert_eq!(condition_1norm(&singular), f64::INFINITY);
+    }
+
+    #[test]
+    fn a_factored_design_reports_the_condition_number_of_its_scaled_columns() {
+        fn check(x: ndarray::Array2<f64>, intercept: Intercept, expect: f64) {
+            let factored = Factored::new(x.view(), intercept).unwrap();
+            close(&[factored.condition_estimate()], &[expect]);
+            let y = ndarray::Array1::from_elem(x.nrows(), 1.0);
+            close(
+                &[factored.solve(y.view()).unwrap().condition_estimate],
+                &[expect],
+            );
+        }
+        // Columns (1, 0, 0) and (0, 3, 0) are scaled by the powers of two at or above their norms,
+        // 2 and 4, to (½, 0, 0) and (0, ¾, 0): R = diag(∓½, ∓¾), κ₁ = ¾ · 2 = 3/2, which the
+        // estimator finds exactly for a diagonal R.
+        check(
+            ndarray::array![[1.0, 0.0], [0.0, 3.0], [0.0, 0.0]],
+            Intercept::None,
+            1.5,
+        );
+        // The feature (1, −1) and the intercept's ones are orthogonal and of one length: κ₁ = 1.
+        check(ndarray::array![[1.0], [-1.0]], Intercept::Fit, 1.0);
+    }
+
+    /// The design `x = (0, 1, 2, 3)` with an intercept, and `y = (1, 3, 2, 5)`: the least-squares
+    /// line is y = 1.1 x + 1.1 (x̄ = 1.5, ȳ = 2.75, Sxy = 5.5, Sxx = 5; numpy.linalg.lstsq gives
+    /// the same). Both columns are scaled by 4 (norms √14 and 2), so the scaled solution is
+    /// (4.4, 4.4).
+    fn line_design() -> (Factored, [f64; 4]) {
+        let x = ndarray::array![[0.0], [1.0], [2.0], [3.0]];
+        (
+            Factored::new(x.view(), Intercept::Fit).unwrap(),
+            [1.0, 3.0, 2.0, 5.0],
+        )
+    }
+
+    #[test]
+    fn one_refinement_step_reaches_the_solution_from_any_start() {
+        // Refinement is a Newton step on the linear augmented system, so from any β (and its
+        // residual r = y − Aβ) one step lands on the solution: with f = y − r − Aβ = 0 and
+        // g = −Aᵀr, δβ = R⁻¹(Q₁ᵀ r) = β* − β.
+        let (factored, y) = line_design();
+        for start in [[0.0, 0.0], [1.0, -2.0], [4.4, 4.4], [-10.0, 3.0]] {
+            let mut beta = start;
+            factored.refine(&y, &mut beta);
+            close(&beta, &[4.4, 4.4]);
+        }
+        let fit = factored.solve(ndarray::ArrayView1::from(&y)).unwrap();
+        close(&fit.coefficients, &[1.1]);
+        close(&[fit.intercept], &[1.1]);
+    }
+
+    #[test]
+    fn q_transposed_triangularises_the_design_and_q_undoes_it() {
+        let (factored, y) = line_design();
+        // Qᵀ maps each scaled column onto R's column above zeros.
+        for (column, r) in factored.columns.iter().zip(&factored.r) {
+            let mut image = column.clone();
+            factored.apply_qt(&mut image);
+            let mut expect = r.clone();
+            expect.resize(column.len(), 0.0);
+            close(&image, &expect);
+        }
+        // Q is orthogonal: Q Qᵀ y = y, and Qᵀ keeps the length, √(1 + 9 + 4 + 25) = √39.
+        let mut image = y;
+        factored.apply_qt(&mut image);
+        close(&[norm2(&image)], &[libm::sqrt(39.0)]);
+        assert_ne!(image, y);
+        factored.apply_q(&mut image);
+        close(&image, &y);
     }
 }

@@ -197,6 +197,25 @@ mod tests {
     }
 
     #[test]
+    fn adams_defaults_are_the_papers() {
+        // Kingma & Ba (2015), Algorithm 1: "Good default settings ... are β₁ = 0.9, β₂ = 0.999
+        // and ε = 10⁻⁸"; a spec that names only the kind gets them, and SGD has no momentum.
+        let papers = Optimizer::Adam {
+            beta1: 0.9,
+            beta2: 0.999,
+            epsilon: 1e-8,
+        };
+        assert_eq!(Optimizer::adam(), papers);
+        let parse = |json: &str| serde_json::from_str::<Optimizer>(json).unwrap();
+        assert_eq!(parse(r#"{"kind": "adam"}"#), papers);
+        assert_eq!(
+            parse(r#"{"kind": "sgd"}"#),
+            Optimizer::Sgd { momentum: 0.0 }
+        );
+        assert_eq!(Optimizer::default(), Optimizer::Sgd { momentum: 0.0 });
+    }
+
+    #[test]
     fn settings_must_lie_in_their_ranges() {
         let adam = |beta1: f64, beta2: f64, epsilon: f64| Optimizer::Adam {
             beta1,
