@@ -1,27 +1,22 @@
 //! Assay's browser app: a Leptos single-page app over the engine.
 //!
-//! Logic lives in plain types ([`session`] for the author, [`review`] for the reviewer);
-//! components only wire signals to it, so most of the app is tested with ordinary Rust tests and
-//! the components with a few browser tests.
+//! The app is in layers, one rule per folder; `tests/layers.rs` holds every file to them.
+//!
+//! | folder | what it holds | may use of the app |
+//! |---|---|---|
+//! | [`logic`] | plain Rust: the draft, the review, the endpoint form and cases, labels; no signals, no browser, tested with plain `cargo test` | nothing else |
+//! | [`browser`] | the only place that calls `web-sys`, `js-sys` or `wasm-bindgen`: files, clipboard, storage, clock, requests | `logic` |
+//! | [`state`] | signals and jobs, no DOM: the shared [`Workbench`](state::workbench::Workbench) and the one job runner | `logic`, `browser` |
+//! | [`widgets`] | view pieces the panels share (controls, headings, the file drop zone, charts) | `logic`, `browser` |
+//! | [`panels`] | one component per step, each reading the shared state from context, and the root [`App`] | all of the above |
+//!
+//! No import runs back up: `logic` knows nothing of the page, `state` nothing of the view,
+//! `widgets` nothing of the shared state.
 
-mod app;
-mod browser;
-pub mod chart;
-mod checks_panel;
-mod data_panel;
-mod download;
-pub mod draft;
-pub mod endpoints;
-mod endpoints_panel;
-mod export_panel;
-mod fetch;
-pub mod job;
-mod model_panel;
-pub mod review;
-mod review_panel;
-pub mod samples;
-pub mod session;
-mod storage;
-pub mod workbench;
+pub mod browser;
+pub mod logic;
+pub mod panels;
+pub mod state;
+pub mod widgets;
 
-pub use app::App;
+pub use panels::app::App;

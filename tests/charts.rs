@@ -2,7 +2,7 @@
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-use assay_app::chart::{
+use assay_app::widgets::chart::{
     ConfusionMatrix, Histogram, MAX_SCATTER_POINTS, PredictedVsActual, ProgressBar,
 };
 use leptos::mount::mount_to;

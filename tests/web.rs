@@ -4,8 +4,7 @@
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
 use assay_app::App;
-use assay_app::samples::SAMPLES;
-use assay_app::session;
+use assay_app::logic::samples::{self, SAMPLES};
 use assay_engine::data::{Preprocessing, Table};
 use assay_engine::share;
 use assay_engine::spec::{DatasetSpec, Spec};
@@ -419,7 +418,7 @@ fn a_file_dropped_beside_the_drop_zone_does_not_take_the_browser_away() {
 
 #[wasm_bindgen_test]
 async fn a_share_link_opens_the_spec_and_replay_reproduces_it() {
-    let authored = session::author(&SAMPLES[1], 3).unwrap();
+    let authored = samples::author(&SAMPLES[1], 3).unwrap();
     let app = mount_app_at(&share::to_fragment(&authored.spec));
     assert!(text_of(&app, "review-spec").contains("a share link"));
     // Opened from a link, the reviewer's panel comes first.
@@ -447,7 +446,7 @@ async fn a_share_link_opens_the_spec_and_replay_reproduces_it() {
 
 #[wasm_bindgen_test]
 async fn a_replay_shows_progress_and_can_be_cancelled() {
-    let authored = session::author(&SAMPLES[0], 3).unwrap();
+    let authored = samples::author(&SAMPLES[0], 3).unwrap();
     let app = mount_app_at(&share::to_fragment(&authored.spec));
     click(&app, "replay");
     tick().await;

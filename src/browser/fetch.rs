@@ -7,12 +7,7 @@ use assay_engine::endpoint::{Request, Response, Transport};
 use gloo_net::http::{Method, RequestBuilder};
 use web_sys::{AbortController, RequestMode, RequestRedirect, ResponseType};
 
-/// Milliseconds on the page's monotonic clock.
-fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now())
-}
+use super::clock::now_ms;
 
 /// Sends `request` with `headers`, giving up after `timeout_ms`.
 pub async fn send(

@@ -8,12 +8,13 @@ use leptos::either::EitherOf5;
 use leptos::prelude::*;
 use serde_json::Value;
 
-use crate::app::{choice, panel_heading};
-use crate::browser;
-use crate::chart::LossCurve;
-use crate::draft::Draft;
-use crate::session;
-use crate::workbench::{JobKind, Workbench};
+use crate::browser::page;
+use crate::logic::draft::Draft;
+use crate::logic::status::verdict_label;
+use crate::state::workbench::{JobKind, Workbench};
+use crate::widgets::chart::LossCurve;
+use crate::widgets::choice::choice;
+use crate::widgets::heading::panel_heading;
 
 #[component]
 pub fn ChecksPanel() -> impl IntoView {
@@ -48,7 +49,7 @@ pub fn ChecksPanel() -> impl IntoView {
                 class="quiet-small"
                 data-testid="reset-checks"
                 on:click=move |_| {
-                    if browser::confirm(
+                    if page::confirm(
                         "Put every check back to its default settings and switch on those that apply? Your thresholds and switches will be lost.",
                     ) {
                         wb.draft.update(Draft::reset_checks);
@@ -89,7 +90,7 @@ fn CheckCard(index: usize) -> impl IntoView {
         (true, None) if running() => ("Running…", "verdict pending"),
         (true, None) => ("Not run", "verdict pending"),
         (true, Some(o)) => (
-            session::verdict_label(o.verdict),
+            verdict_label(o.verdict),
             match o.verdict {
                 Verdict::Pass => "verdict pass",
                 Verdict::Fail => "verdict fail",

@@ -1,18 +1,8 @@
-//! What the app asks of the browser besides the page itself: reading a chosen file, the
-//! clipboard, questions to the user, and the page's address.
+//! What the app asks of the page: the clipboard, questions to the user, scrolling, form
+//! controls set back, and the page's address.
 
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-
-/// The text of a file the user picked or dropped (invalid UTF-8 becomes U+FFFD, which the spec
-/// reader then rejects in words).
-pub async fn read_text(file: &web_sys::File) -> Result<String, String> {
-    let text = JsFuture::from(file.text())
-        .await
-        .map_err(|e| format!("The browser could not read the file: {}", describe(&e)))?;
-    text.as_string()
-        .ok_or_else(|| "The browser could not read the file as text.".to_owned())
-}
 
 /// Puts `text` on the clipboard; fails where the page may not (no permission, an insecure
 /// origin without `navigator.clipboard`).
@@ -47,6 +37,12 @@ pub fn scroll_to(id: &str) {
     }
 }
 
+/// Puts the `<select>` that fired `ev` back on `value` (after the user declined the change).
+pub fn set_select_value(ev: &leptos::ev::Event, value: &str) {
+    let select: web_sys::HtmlSelectElement = leptos::prelude::event_target(ev);
+    select.set_value(value);
+}
+
 /// The page's address without its fragment.
 pub fn page_address() -> String {
     let href = leptos::prelude::location().href().unwrap_or_default();
@@ -61,7 +57,8 @@ pub fn location_hash() -> String {
     leptos::prelude::location().hash().unwrap_or_default()
 }
 
-fn describe(error: &JsValue) -> String {
+/// A JavaScript error in words.
+pub(super) fn describe(error: &JsValue) -> String {
     error
         .dyn_ref::<js_sys::Error>()
         .map(|e| String::from(e.message()))

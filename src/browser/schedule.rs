@@ -1,72 +1,11 @@
-//! Long engine work in slices: the page runs a [`Stepper`] for a few milliseconds, hands the
-//! thread back to the browser (so it paints progress and takes clicks), and goes on until the
-//! run ends or is cancelled. Slices rather than a Web Worker keep one wasm module and one
-//! build; a single epoch or check is the longest the page can stall.
+//! Handing the thread back to the browser between slices of work.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::rc::Rc;
 
-use assay_engine::replay::{Progress, Stepper};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-
-/// Milliseconds of engine work between two yields: a frame is about 16 ms.
-const SLICE_MS: f64 = 12.0;
-
-/// A shared "stop" flag: the Cancel button sets it, the running job reads it between steps.
-#[derive(Debug, Clone, Default)]
-pub struct Cancel(Rc<Cell<bool>>);
-
-impl Cancel {
-    pub fn cancel(&self) {
-        self.0.set(true);
-    }
-
-    pub fn is_cancelled(&self) -> bool {
-        self.0.get()
-    }
-}
-
-/// How a sliced run ended.
-#[derive(Debug)]
-pub enum Ended {
-    /// Every step ran; `finish` on the stepper gives the run.
-    Done(Box<Stepper>),
-    Cancelled,
-}
-
-/// Steps `stepper` to the end, calling `report` after each slice.
-pub async fn run_in_slices(
-    mut stepper: Stepper,
-    cancel: &Cancel,
-    mut report: impl FnMut(Progress, &[f64]),
-) -> Ended {
-    loop {
-        let started = now_ms();
-        loop {
-            if cancel.is_cancelled() {
-                return Ended::Cancelled;
-            }
-            if !stepper.step() {
-                report(stepper.progress(), stepper.loss_curve());
-                return Ended::Done(Box::new(stepper));
-            }
-            if now_ms() - started > SLICE_MS {
-                break;
-            }
-        }
-        report(stepper.progress(), stepper.loss_curve());
-        yield_to_browser().await;
-    }
-}
-
-fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now())
-}
 
 /// Resolves on the browser's next task, after it has had the chance to paint and handle input.
 ///

@@ -6,12 +6,16 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::app::{alert, choice, panel_heading};
-use crate::browser;
-use crate::chart::Histogram;
-use crate::draft::{self, Draft, KINDS, TASKS};
-use crate::samples::SAMPLES;
-use crate::workbench::Workbench;
+use crate::browser::files::PickedFile;
+use crate::browser::page;
+use crate::logic::draft::{self, Draft, KINDS, TASKS};
+use crate::logic::samples::SAMPLES;
+use crate::state::workbench::Workbench;
+use crate::widgets::alert::alert;
+use crate::widgets::chart::Histogram;
+use crate::widgets::choice::choice;
+use crate::widgets::file_drop::{DropZone, file_drop};
+use crate::widgets::heading::panel_heading;
 
 /// Rows shown in the data preview.
 const PREVIEW_ROWS: usize = 8;
@@ -20,9 +24,8 @@ const PREVIEW_ROWS: usize = 8;
 pub fn DataPanel() -> impl IntoView {
     let wb = expect_context::<Workbench>();
     let upload_error = RwSignal::new(None::<String>);
-    let dragging = RwSignal::new(false);
 
-    let open_file = move |file: web_sys::File| {
+    let open_file = move |file: PickedFile| {
         let name = file.name();
         // Refused before reading, so a huge file never reaches memory.
         if let Some(refusal) = draft::too_large(&name, file.size()) {
@@ -30,7 +33,8 @@ pub fn DataPanel() -> impl IntoView {
             return;
         }
         spawn_local(async move {
-            let opened = browser::read_text(&file)
+            let opened = file
+                .read_text()
                 .await
                 .and_then(|text| Draft::from_upload(&name, &text));
             match opened {
@@ -50,25 +54,6 @@ pub fn DataPanel() -> impl IntoView {
             }
         });
     };
-    let on_pick = move |ev: leptos::ev::Event| {
-        let input: web_sys::HtmlInputElement = event_target(&ev);
-        if let Some(file) = input.files().and_then(|files| files.get(0)) {
-            open_file(file);
-        }
-        // Choosing the same file again after fixing it must fire `change` again.
-        input.set_value("");
-    };
-    let on_drop = move |ev: leptos::ev::DragEvent| {
-        ev.prevent_default();
-        dragging.set(false);
-        if let Some(file) = ev
-            .data_transfer()
-            .and_then(|d| d.files())
-            .and_then(|f| f.get(0))
-        {
-            open_file(file);
-        }
-    };
     let choose_sample = move |ev: leptos::ev::Event| {
         let id = event_target_value(&ev);
         let Some(sample) = SAMPLES.iter().find(|s| s.id == id) else {
@@ -79,43 +64,42 @@ pub fn DataPanel() -> impl IntoView {
             wb.replace_draft(Draft::from_sample(sample));
         } else {
             // Put the select back on the draft's data.
-            let select: web_sys::HtmlSelectElement = event_target(&ev);
-            select.set_value(&current_sample_id(&wb));
+            page::set_select_value(&ev, &current_sample_id(&wb));
         }
     };
 
     view! {
         <section class="panel wide" id="data" aria-labelledby="data-heading">
             {panel_heading("data-heading", "1 · Data", Signal::derive(move || wb.data_status()))}
-            <div
-                class="drop-zone"
-                class:dragging=move || dragging.get()
-                data-testid="data-drop-zone"
-                on:dragover=move |ev: leptos::ev::DragEvent| {
-                    ev.prevent_default();
-                    dragging.set(true);
-                }
-                on:dragleave=move |_| dragging.set(false)
-                on:drop=on_drop
-            >
-                <label class="field">
-                    "Sample dataset"
-                    <select data-testid="sample" on:change=choose_sample>
-                        {choice("", "(your file)", Signal::derive(move || wb.draft.with(|d| d.sample().is_none())))}
-                        {SAMPLES
-                            .iter()
-                            .map(|s| {
-                                let selected = Signal::derive(move || wb.draft.with(|d| d.sample().is_some_and(|x| x.id == s.id)));
-                                choice(s.id, s.title, selected)
-                            })
-                            .collect_view()}
-                    </select>
-                </label>
-                <label class="field">
-                    "Or open a CSV file (or drop it here)"
-                    <input type="file" accept=".csv,.tsv,.txt,text/csv" data-testid="upload" on:change=on_pick />
-                </label>
-            </div>
+            {file_drop(
+                DropZone {
+                    test_id: "data-drop-zone",
+                    label: "Or open a CSV file (or drop it here)",
+                    input_test_id: "upload",
+                    accept: ".csv,.tsv,.txt,text/csv",
+                    hint: None,
+                },
+                view! {
+                    <label class="field">
+                        "Sample dataset"
+                        <select data-testid="sample" on:change=choose_sample>
+                            {choice("", "(your file)", Signal::derive(move || wb.draft.with(|d| d.sample().is_none())))}
+                            {SAMPLES
+                                .iter()
+                                .map(|s| {
+                                    let selected = Signal::derive(move || wb.draft.with(|d| d.sample().is_some_and(|x| x.id == s.id)));
+                                    choice(s.id, s.title, selected)
+                                })
+                                .collect_view()}
+                        </select>
+                    </label>
+                },
+                move |file| {
+                    if let Some(file) = file {
+                        open_file(file);
+                    }
+                },
+            )}
             {move || upload_error.get().map(|e| alert(&e, "upload-error"))}
             <p class="muted">
                 {move || {
@@ -155,7 +139,7 @@ pub fn confirm_replacing(wb: &Workbench) -> bool {
         None => false,
     });
     pristine
-        || browser::confirm(
+        || page::confirm(
             "Replace the current draft? Its data, settings and checks will be discarded. \
              Export it first to keep it.",
         )

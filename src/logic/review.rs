@@ -2,7 +2,7 @@
 //! it, and set the replay beside what its author recorded.
 //!
 //! Everything here takes untrusted text and returns values or messages in words; the component
-//! (`review_panel`) only shows them, always as text.
+//! (`panels::review`) only shows them, always as text.
 
 use assay_engine::EngineError;
 use assay_engine::checks::{CheckOutcome, Verdict};
@@ -10,7 +10,8 @@ use assay_engine::replay::{self, Difference, Run, Stepper};
 use assay_engine::share;
 use assay_engine::spec::{MAX_SPEC_BYTES, Recorded, Spec};
 
-use crate::session::verdict_label;
+use crate::logic::bits::same_bits;
+use crate::logic::status::verdict_label;
 
 /// Largest relative difference between two finite floats that still counts as reproduced.
 pub const TOLERANCE: f64 = 1e-9;
@@ -282,9 +283,7 @@ impl Match {
 
     fn of_floats(recorded: Option<f64>, replayed: Option<f64>) -> Self {
         match (recorded, replayed) {
-            (Some(a), Some(b)) if a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()) => {
-                Match::Same
-            }
+            (Some(a), Some(b)) if same_bits(a, b) => Match::Same,
             (Some(a), Some(b)) if within_tolerance(a, b) => Match::WithinTolerance,
             _ => Match::Differs,
         }
@@ -430,11 +429,10 @@ fn float_row(item: &str, recorded: Option<f64>, replayed: Option<f64>) -> Row {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::samples::SAMPLES;
-    use crate::session;
+    use crate::logic::samples::{self, SAMPLES};
 
     fn authored() -> Opened {
-        let authored = session::author(&SAMPLES[0], 42).unwrap();
+        let authored = samples::author(&SAMPLES[0], 42).unwrap();
         Opened {
             spec: authored.spec,
             source: "test".into(),

@@ -1,21 +1,21 @@
 //! The reviewer's panel: open a spec (file, drop, share link), replay it, show the comparison.
-//! Components only wire signals to [`crate::review`]; every string is rendered as text.
+//! Components only wire signals to [`crate::logic::review`]; every string is rendered as text.
 
 use leptos::either::EitherOf3;
 use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use web_sys::HtmlInputElement;
 
-use crate::app::alert;
-use crate::browser;
-use crate::chart::ProgressBar;
-use crate::data_panel::confirm_replacing;
-use crate::draft::Draft;
-use crate::job::{Cancel, Ended, run_in_slices};
-use crate::review::{self, Group, Opened, Report};
-use crate::workbench::Workbench;
-use assay_engine::replay::Progress;
+use crate::browser::files::{self, PickedFile};
+use crate::browser::page;
+use crate::logic::draft::Draft;
+use crate::logic::review::{self, Group, Opened, Report};
+use crate::panels::data::confirm_replacing;
+use crate::state::job::{Ended, Runner};
+use crate::state::workbench::Workbench;
+use crate::widgets::alert::alert;
+use crate::widgets::chart::ProgressBar;
+use crate::widgets::file_drop::{DropZone, file_drop};
 
 #[component]
 pub fn ReviewPanel(
@@ -25,33 +25,31 @@ pub fn ReviewPanel(
     let startup = review::is_share_link(&initial_hash).then(|| review::open_link(&initial_hash));
     let opened = RwSignal::new(startup);
     let report = RwSignal::new(None::<Result<Report, String>>);
-    let replaying = RwSignal::new(false);
-    let dragging = RwSignal::new(false);
 
     let show = move |result: Result<Opened, String>| {
         report.set(None);
         opened.set(Some(result));
     };
-    let open_file = move |file: web_sys::File| {
+    let open_file = move |file: PickedFile| {
         if let Err(e) = review::check_file_size(file.size()) {
             show(Err(e));
             return;
         }
         spawn_local(async move {
-            let text = browser::read_text(&file).await;
+            let text = file.read_text().await;
             show(text.and_then(|text| review::open_file(&file.name(), &text)));
         });
     };
     // A link pasted into this tab changes only the fragment, so the page does not reload.
     let listener = window_event_listener(ev::hashchange, move |_| {
-        let hash = browser::location_hash();
+        let hash = page::location_hash();
         if review::is_share_link(&hash) {
             show(review::open_link(&hash));
         }
     });
     // A file dropped beside the zone would make the browser leave the app to show the file.
     let stray_drop = move |ev: ev::DragEvent| {
-        if carries_files(&ev) {
+        if files::carries_files(&ev) {
             ev.prevent_default();
         }
     };
@@ -62,34 +60,13 @@ pub fn ReviewPanel(
     ];
     on_cleanup(move || listeners.into_iter().for_each(|l| l.remove()));
 
-    let on_pick = move |ev: ev::Event| {
-        let input: HtmlInputElement = event_target(&ev);
-        if let Some(file) = input.files().and_then(|files| files.get(0)) {
-            open_file(file);
-        }
-        // Lets the same file be picked again after it was edited.
-        input.set_value("");
-    };
-    let on_drop = move |ev: ev::DragEvent| {
-        ev.prevent_default();
-        dragging.set(false);
-        match ev
-            .data_transfer()
-            .and_then(|d| d.files())
-            .and_then(|f| f.get(0))
-        {
-            Some(file) => open_file(file),
-            None => show(Err("Drop a spec file (`.json`) here.".into())),
-        }
-    };
-    // Accepting the drag is what makes the browser deliver the drop instead of opening the file.
-    let on_drag = move |ev: ev::DragEvent| {
-        ev.prevent_default();
-        dragging.set(true);
+    let on_file = move |file: Option<PickedFile>| match file {
+        Some(file) => open_file(file),
+        None => show(Err("Drop a spec file (`.json`) here.".into())),
     };
     // The replay trains and checks like the author's run: in slices, with progress and Cancel.
-    let progress = RwSignal::new(None::<Progress>);
-    let cancel = StoredValue::new_local(Cancel::default());
+    let runner = Runner::new();
+    let replaying = move || runner.is_running();
     let replay = move |_| {
         let started = opened.with_untracked(|o| match o {
             Some(Ok(opened)) => opened.start_replay(),
@@ -102,26 +79,25 @@ pub fn ReviewPanel(
                 return;
             }
         };
-        let stop = Cancel::default();
-        cancel.set_value(stop.clone());
         report.set(None);
-        replaying.set(true);
-        progress.set(Some(stepper.progress()));
-        spawn_local(async move {
-            let ended = run_in_slices(stepper, &stop, |p, _| progress.set(Some(p))).await;
-            replaying.set(false);
-            progress.set(None);
-            report.set(Some(match ended {
-                Ended::Done(stepper) => {
-                    let run = stepper.finish();
-                    opened.with_untracked(|o| match o {
-                        Some(Ok(opened)) => opened.report(&run),
-                        _ => Err("The spec was closed during the replay.".into()),
-                    })
-                }
-                Ended::Cancelled => Err("Replay cancelled; press Replay to start again.".into()),
-            }));
-        });
+        runner.start(
+            stepper,
+            |_| {},
+            move |ended, _| {
+                report.set(Some(match ended {
+                    Ended::Done(stepper) => {
+                        let run = stepper.finish();
+                        opened.with_untracked(|o| match o {
+                            Some(Ok(opened)) => opened.report(&run),
+                            _ => Err("The spec was closed during the replay.".into()),
+                        })
+                    }
+                    Ended::Cancelled => {
+                        Err("Replay cancelled; press Replay to start again.".into())
+                    }
+                }));
+            },
+        );
     };
 
     // The spec becomes the draft, and the next export its next revision.
@@ -135,7 +111,7 @@ pub fn ReviewPanel(
             Ok(draft) => {
                 if confirm_replacing(&wb) {
                     wb.replace_draft(draft);
-                    browser::scroll_to("data");
+                    page::scroll_to("data");
                 }
             }
             Err(e) => report.set(Some(Err(e))),
@@ -149,26 +125,17 @@ pub fn ReviewPanel(
                     "Open a spec someone sent you, replay it here and see whether it reproduces. "
                     "Nothing is uploaded: a share link carries the spec after its #, which browsers never send."
                 </p>
-                <div
-                    class="drop-zone"
-                    class:dragging=move || dragging.get()
-                    data-testid="drop-zone"
-                    on:dragenter=on_drag
-                    on:dragover=on_drag
-                    on:dragleave=move |_| dragging.set(false)
-                    on:drop=on_drop
-                >
-                    <label class="field">
-                        "Open spec"
-                        <input
-                            type="file"
-                            accept=".json,application/json"
-                            data-testid="open-spec"
-                            on:change=on_pick
-                        />
-                    </label>
-                    <p class="muted">"…or drop a spec file here."</p>
-                </div>
+                {file_drop(
+                    DropZone {
+                        test_id: "drop-zone",
+                        label: "Open spec",
+                        input_test_id: "open-spec",
+                        accept: ".json,application/json",
+                        hint: Some("…or drop a spec file here."),
+                    },
+                    (),
+                    on_file,
+                )}
                 {move || {
                     opened
                         .with(|o| match o {
@@ -192,13 +159,13 @@ pub fn ReviewPanel(
                                         class="primary"
                                         data-testid="replay"
                                         on:click=replay
-                                        disabled=move || disabled || replaying.get()
+                                        disabled=move || disabled || replaying()
                                     >
-                                        {move || if replaying.get() { "Replaying…" } else { "Replay" }}
+                                        {move || if replaying() { "Replaying…" } else { "Replay" }}
                                     </button>
-                                    {move || progress.get().map(|p| view! {
+                                    {move || runner.progress().map(|p| view! {
                                         <ProgressBar done=Signal::derive(move || p.done) total=Signal::derive(move || p.total) label="Replay".to_owned() />
-                                        <button data-testid="cancel-replay" on:click=move |_| cancel.with_value(Cancel::cancel)>"Cancel"</button>
+                                        <button data-testid="cancel-replay" on:click=move |_| runner.cancel()>"Cancel"</button>
                                     })}
                                     <button data-testid="edit-in-workbench" on:click=edit>
                                         "Continue editing in the workbench"
@@ -221,11 +188,6 @@ pub fn ReviewPanel(
                 </div>
             </section>
         }
-}
-
-fn carries_files(ev: &ev::DragEvent) -> bool {
-    ev.data_transfer()
-        .is_some_and(|d| d.types().includes(&"Files".into(), 0))
 }
 
 fn comparison(report: &Report) -> impl IntoView + use<> {

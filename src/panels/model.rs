@@ -9,10 +9,13 @@ use assay_engine::train::{Ending, TrainConfig};
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 
-use crate::app::{alert, choice, panel_heading};
-use crate::chart::{ConfusionMatrix, LossCurve, PredictedVsActual, ProgressBar};
-use crate::draft::model_choices;
-use crate::workbench::{LastRun, Workbench};
+use crate::logic::draft::model_choices;
+use crate::logic::runs::LastRun;
+use crate::state::workbench::Workbench;
+use crate::widgets::alert::alert;
+use crate::widgets::chart::{ConfusionMatrix, LossCurve, PredictedVsActual, ProgressBar};
+use crate::widgets::choice::choice;
+use crate::widgets::heading::panel_heading;
 
 #[component]
 pub fn ModelPanel() -> impl IntoView {

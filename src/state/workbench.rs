@@ -1,20 +1,21 @@
 //! The workbench's shared state and the actions that change it: train, run all, run one
 //! check, cancel, export, start anew. Panels read it with `expect_context::<Workbench>()`.
 
-use std::collections::HashMap;
-
 use assay_engine::checks::{CheckOutcome, CheckSpec, Verdict};
 use assay_engine::data::Table;
-use assay_engine::replay::{Progress, Run, Stepper};
+use assay_engine::replay::{Run, Stepper};
 use assay_engine::spec::{DatasetSpec, Spec};
 use assay_engine::train::Ending;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-use crate::draft::{DataSource, Draft};
-use crate::job::{Cancel, Ended, run_in_slices};
-use crate::session;
-use crate::storage::{self, Restored};
+use crate::browser::clock::now_rfc3339;
+use crate::browser::storage::{self, Restored};
+use crate::logic::draft::{DataSource, Draft};
+use crate::logic::endpoints::route::Route;
+use crate::logic::runs::{LastRun, Outcomes, exportable, judged_the_same, trains_the_same};
+use crate::logic::status::Status;
+use crate::state::endpoints::EndpointRuns;
+use crate::state::job::{Ended, Runner};
 
 /// What is running now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,81 +36,14 @@ impl JobKind {
     }
 }
 
-/// A job's progress, for the progress bars and the live loss curve.
+/// The running job as the Model panel shows it: what it is and the live loss curve (its
+/// progress is the runner's).
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobView {
     pub kind: JobKind,
     /// The epochs this job trains (the draft may change while it runs).
     pub epochs: u32,
-    pub progress: Progress,
     pub loss_curve: Vec<f64>,
-}
-
-/// The latest finished training or full run, and the spec it ran.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LastRun {
-    pub spec: Spec,
-    pub run: Run,
-    /// Whether every enabled check ran (a "Run all"), so the result can be exported.
-    pub full: bool,
-}
-
-/// Check outcomes by the check's settings, for the spec that ran them: they hold for any spec
-/// [`judged_the_same`] as it.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Outcomes {
-    pub judged_by: Option<Spec>,
-    pub by_check: HashMap<String, CheckOutcome>,
-}
-
-/// How a panel stands, shown in the path at the top and in each panel's heading.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Done,
-    NeedsAttention,
-    Failing,
-    Optional,
-}
-
-impl Status {
-    pub fn class(self) -> &'static str {
-        match self {
-            Status::Done => "status done",
-            Status::NeedsAttention => "status attention",
-            Status::Failing => "status failing",
-            Status::Optional => "status optional",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Status::Done => "Done",
-            Status::NeedsAttention => "Needs attention",
-            Status::Failing => "Failing",
-            Status::Optional => "Optional",
-        }
-    }
-}
-
-/// Whether two specs train the same model: same data, preprocessing, model and training.
-/// (Compared field by field rather than through copies: a spec carries its whole CSV.)
-pub fn trains_the_same(a: &Spec, b: &Spec) -> bool {
-    a.dataset == b.dataset
-        && a.preprocessing == b.preprocessing
-        && a.model == b.model
-        && a.training == b.training
-}
-
-/// Whether a check judges two specs the same way: the same model, and the same history that
-/// "no worse than before" compares with.
-pub fn judged_the_same(a: &Spec, b: &Spec) -> bool {
-    trains_the_same(a, b) && a.history == b.history
-}
-
-/// A check's settings as text: the key its outcome is kept under. Pretty, like a spec file,
-/// so the page needs no second, compact JSON writer.
-pub fn check_key(check: &CheckSpec) -> String {
-    serde_json::to_string_pretty(check).unwrap_or_default()
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -119,6 +53,8 @@ pub struct Workbench {
     /// The spec the draft runs now.
     pub spec: Memo<Spec>,
     pub job: RwSignal<Option<JobView>>,
+    /// Runs the jobs above, one at a time, with their progress and Cancel.
+    pub runner: Runner,
     pub last: RwSignal<Option<LastRun>>,
     pub outcomes: RwSignal<Outcomes>,
     /// The file Export would write now, or why there is none yet.
@@ -131,7 +67,8 @@ pub struct Workbench {
     pub restore_notice: RwSignal<Option<String>>,
     /// Why the draft is not being saved now, if it is not.
     pub save_error: RwSignal<Option<String>>,
-    cancel: StoredValue<Cancel, LocalStorage>,
+    /// The endpoint cases' results in this browser and their run (the form is in the draft).
+    pub endpoints: EndpointRuns,
     /// Counts draft replacements, so a job started on an older draft leaves no result behind.
     generation: StoredValue<u64>,
 }
@@ -144,6 +81,22 @@ impl Workbench {
             Restored::Nothing => (Draft::default(), None),
             Restored::Unreadable(message) => (Draft::default(), Some(message)),
         };
+        let wb = Self::on(initial);
+        wb.restore_notice.set(notice);
+        let (draft, save_error) = (wb.draft, wb.save_error);
+        Effect::new(move |_| {
+            let saved = draft.with(storage::save_draft);
+            save_error.set(
+                saved
+                    .err()
+                    .map(|e| format!("Your draft is not being saved in this browser: {e}.")),
+            );
+        });
+        wb
+    }
+
+    /// The workbench on `initial`, kept in memory only.
+    pub fn on(initial: Draft) -> Self {
         let draft = RwSignal::new(initial);
         let source = Memo::new(move |_| draft.with(|d| d.data.clone()));
         let table = Memo::new(move |_| source.with(parse));
@@ -160,38 +113,30 @@ impl Workbench {
             spec.with(|spec| {
                 last.with(|last| {
                     let last = exportable(spec, last)?;
-                    draft.with(|d| d.export(&last.spec, &last.run, &session::now_rfc3339()))
+                    draft.with(|d| d.export(&last.spec, &last.run, &now_rfc3339()))
                 })
             })
-        });
-        let save_error = RwSignal::new(None);
-        Effect::new(move |_| {
-            let saved = draft.with(storage::save_draft);
-            save_error.set(
-                saved
-                    .err()
-                    .map(|e| format!("Your draft is not being saved in this browser: {e}.")),
-            );
         });
         Self {
             draft,
             table,
             spec,
             job: RwSignal::new(None),
+            runner: Runner::new(),
             last,
             outcomes: RwSignal::new(Outcomes::default()),
             export_file,
             job_error: RwSignal::new(None),
             cancelled: RwSignal::new(None),
-            restore_notice: RwSignal::new(notice),
-            save_error,
-            cancel: StoredValue::new_local(Cancel::default()),
+            restore_notice: RwSignal::new(None),
+            save_error: RwSignal::new(None),
+            endpoints: EndpointRuns::new(),
             generation: StoredValue::new(0),
         }
     }
 
     pub fn is_busy(&self) -> bool {
-        self.job.with(Option::is_some)
+        self.runner.is_running()
     }
 
     /// The latest run, if it trained the model the draft describes now.
@@ -213,15 +158,8 @@ impl Workbench {
 
     /// The outcome of `check` with the draft's current settings, if it has run.
     pub fn outcome(&self, check: &CheckSpec) -> Option<CheckOutcome> {
-        self.spec.with(|spec| {
-            self.outcomes.with(|o| {
-                o.judged_by
-                    .as_ref()
-                    .is_some_and(|ran| judged_the_same(ran, spec))
-                    .then(|| o.by_check.get(&check_key(check)).cloned())
-                    .flatten()
-            })
-        })
+        self.spec
+            .with(|spec| self.outcomes.with(|o| o.get(spec, check).cloned()))
     }
 
     pub fn train(&self) {
@@ -249,7 +187,7 @@ impl Workbench {
     }
 
     pub fn cancel(&self) {
-        self.cancel.with_value(Cancel::cancel);
+        self.runner.cancel();
     }
 
     fn start(&self, kind: JobKind, spec: Spec) {
@@ -269,59 +207,38 @@ impl Workbench {
                 return;
             }
         };
-        let cancel = Cancel::default();
-        self.cancel.set_value(cancel.clone());
         let generation = self.generation.get_value();
         let epochs = spec.training.epochs;
         let job = self.job;
-        let view = move |progress, loss_curve: &[f64]| JobView {
+        let view = move |loss_curve: &[f64]| JobView {
             kind,
             epochs,
-            progress,
             loss_curve: loss_curve.to_vec(),
         };
-        job.set(Some(view(stepper.progress(), stepper.loss_curve())));
+        job.set(Some(view(stepper.loss_curve())));
         let this = *self;
-        spawn_local(async move {
-            let ended = run_in_slices(stepper, &cancel, |progress, loss_curve| {
-                job.set(Some(view(progress, loss_curve)));
-            })
-            .await;
-            let last_progress = job.get_untracked().map(|j| j.progress);
-            job.set(None);
-            if this.generation.get_value() != generation {
-                return; // The draft was replaced while this ran: its results belong to no one.
-            }
-            match ended {
-                Ended::Cancelled => this.cancelled.set(Some(match last_progress {
-                    Some(p) => format!(
+        self.runner.start(
+            stepper,
+            move |stepper: &Stepper| job.set(Some(view(stepper.loss_curve()))),
+            move |ended, progress| {
+                job.set(None);
+                if this.generation.get_value() != generation {
+                    return; // The draft was replaced while this ran: its results belong to no one.
+                }
+                match ended {
+                    Ended::Cancelled => this.cancelled.set(Some(format!(
                         "Cancelled after {} of {} steps; nothing was kept from this run.",
-                        p.done, p.total
-                    ),
-                    None => "Cancelled.".to_owned(),
-                })),
-                Ended::Done(stepper) => this.finished(kind, spec, *stepper),
-            }
-        });
+                        progress.done, progress.total
+                    ))),
+                    Ended::Done(stepper) => this.finished(kind, spec, stepper.finish()),
+                }
+            },
+        );
     }
 
-    fn finished(&self, kind: JobKind, spec: Spec, stepper: Stepper) {
-        let run = stepper.finish();
-        self.outcomes.update(|o| {
-            if !o
-                .judged_by
-                .as_ref()
-                .is_some_and(|ran| judged_the_same(ran, &spec))
-            {
-                *o = Outcomes {
-                    judged_by: Some(spec.clone()),
-                    by_check: HashMap::new(),
-                };
-            }
-            for (check, outcome) in spec.checks.iter().zip(&run.checks) {
-                o.by_check.insert(check_key(check), outcome.clone());
-            }
-        });
+    /// Keeps what a job that ran `spec` found.
+    fn finished(&self, kind: JobKind, spec: Spec, run: Run) {
+        self.outcomes.update(|o| o.record(&spec, &run));
         // Only training and "Run all" are results for the Model panel and export; training
         // alone does not replace a full run of the same model, which export still needs.
         let keeps_full_run = self.last.with_untracked(|last| {
@@ -397,9 +314,25 @@ impl Workbench {
             self.last.with_untracked(|last| {
                 let last = exportable(spec, last)?;
                 self.draft
-                    .with_untracked(|d| d.export(&last.spec, &last.run, &session::now_rfc3339()))
+                    .with_untracked(|d| d.export(&last.spec, &last.run, &now_rfc3339()))
             })
         })
+    }
+
+    /// How the Endpoints step stands.
+    pub fn endpoints_status(&self) -> Status {
+        self.endpoints.status(self.draft)
+    }
+
+    /// Drafts endpoint cases from the model the draft trains now.
+    pub fn draft_cases(&self) {
+        let last = self.current_run();
+        self.endpoints.draft_cases(self.draft, last.as_ref());
+    }
+
+    /// Runs the endpoint cases along `route`.
+    pub fn run_cases(&self, route: Route) {
+        self.endpoints.run(self.draft, route);
     }
 
     pub fn export_status(&self) -> Status {
@@ -416,24 +349,87 @@ impl Default for Workbench {
     }
 }
 
-/// The last run, if it was a Run all of `spec`. The history is left out of the comparison:
-/// exporting makes that file the previous revision, which changes the draft's history but not
-/// what the run recorded, and [`Draft::export`] then gives the same file back.
-fn exportable<'a>(spec: &Spec, last: &'a Option<LastRun>) -> Result<&'a LastRun, String> {
-    match last {
-        // Both specs come from the draft, so "tests the same" is "equal but for the history".
-        Some(last) if last.full && last.spec.tests_the_same_as(spec) => Ok(last),
-        Some(_) => Err(
-            "The settings changed since the last Run all: run everything again to \
-                        record results for this spec."
-                .to_owned(),
-        ),
-        None => {
-            Err("Press Run all: the spec records the results a replay must reproduce.".to_owned())
-        }
-    }
-}
-
 fn parse(source: &DataSource) -> Result<Table, String> {
     Table::parse_csv(source.csv()).map_err(|e| e.to_string())
+}
+
+/// What a user does, natively: a reactive owner instead of a page, the run done in one call
+/// instead of in slices (the same engine `run`, which the stepper's slices add up to).
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use assay_engine::checks::CheckSpec;
+    use assay_engine::replay;
+
+    /// The workbench on the first sample after a Run all, as the page has it when the run ends.
+    fn after_run_all() -> (Owner, Workbench) {
+        let owner = Owner::new();
+        owner.set();
+        let mut draft = Draft::default();
+        draft.training.epochs = 5;
+        let wb = Workbench::on(draft);
+        let spec = wb.spec.get_untracked();
+        let run = wb
+            .draft
+            .with_untracked(|d| replay::run(&spec, d.csv()))
+            .unwrap();
+        wb.finished(JobKind::RunAll, spec, run);
+        (owner, wb)
+    }
+
+    fn checks(wb: &Workbench) -> Vec<CheckSpec> {
+        wb.spec.with_untracked(|s| s.checks.clone())
+    }
+
+    #[test]
+    fn a_changed_training_setting_makes_the_model_and_every_outcome_stale() {
+        let (_owner, wb) = after_run_all();
+        assert_eq!(wb.model_status(), Status::Done);
+        assert_ne!(wb.checks_status(), Status::NeedsAttention);
+        assert!(checks(&wb).iter().all(|c| wb.outcome(c).is_some()));
+
+        wb.draft.update(|d| d.training.seed += 1);
+        assert!(wb.current_run().is_none());
+        assert_eq!(wb.model_status(), Status::NeedsAttention);
+        assert_eq!(wb.checks_status(), Status::NeedsAttention);
+        assert!(checks(&wb).iter().all(|c| wb.outcome(c).is_none()));
+
+        // Back to the seed that ran: what it found holds again.
+        wb.draft.update(|d| d.training.seed -= 1);
+        assert_eq!(wb.model_status(), Status::Done);
+        assert!(checks(&wb).iter().all(|c| wb.outcome(c).is_some()));
+    }
+
+    #[test]
+    fn a_changed_threshold_makes_only_its_own_check_stale() {
+        let (_owner, wb) = after_run_all();
+        let index = wb.draft.with_untracked(|d| {
+            d.checks
+                .iter()
+                .position(|c| c.enabled && matches!(c.spec, CheckSpec::LossDecreases { .. }))
+                .unwrap()
+        });
+        wb.draft.update(|d| {
+            if let CheckSpec::LossDecreases { min_relative_drop } = &mut d.checks[index].spec {
+                *min_relative_drop = 0.75;
+            }
+        });
+        let changed = wb.draft.with_untracked(|d| d.checks[index].spec.clone());
+        assert!(wb.outcome(&changed).is_none());
+        let others: Vec<CheckSpec> = checks(&wb).into_iter().filter(|c| *c != changed).collect();
+        assert!(!others.is_empty());
+        assert!(others.iter().all(|c| wb.outcome(c).is_some()));
+        // The model is the same: only the checks wait for a run.
+        assert_eq!(wb.model_status(), Status::Done);
+        assert_eq!(wb.checks_status(), Status::NeedsAttention);
+    }
+
+    #[test]
+    fn another_draft_forgets_every_result() {
+        let (_owner, wb) = after_run_all();
+        wb.replace_draft(Draft::default());
+        assert!(wb.last.with_untracked(Option::is_none));
+        assert_eq!(wb.model_status(), Status::NeedsAttention);
+        assert!(checks(&wb).iter().all(|c| wb.outcome(c).is_none()));
+    }
 }

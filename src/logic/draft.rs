@@ -14,8 +14,9 @@ use assay_engine::spec::{DatasetSpec, MAX_EMBEDDED_BYTES, Spec};
 use assay_engine::train::TrainConfig;
 use serde::{Deserialize, Serialize};
 
-use crate::endpoints::EndpointForm;
-use crate::samples::{self, SAMPLES, Sample};
+use crate::logic::bits::{same_history, same_metrics};
+use crate::logic::endpoints::form::EndpointForm;
+use crate::logic::samples::{self, SAMPLES, Sample};
 
 /// Bumped when a stored draft can no longer be read as this type.
 pub const DRAFT_FORMAT: u32 = 1;
@@ -364,7 +365,7 @@ impl Draft {
             && previous.tests_the_same_as(&spec)
             && previous.recorded.as_ref().is_some_and(|r| {
                 r.parameter_fingerprint == recorded.parameter_fingerprint
-                    && same_json(&r.metrics, &recorded.metrics)
+                    && same_metrics(&r.metrics, &recorded.metrics)
             })
         {
             return Ok(previous.clone());
@@ -375,7 +376,7 @@ impl Draft {
             .as_ref()
             .map(Spec::next_history)
             .unwrap_or_default();
-        if !same_json(&spec.history, &expected) {
+        if !same_history(&spec.history, &expected) {
             return Err(
                 "This run judged \"no worse than before\" against an earlier revision than \
                  the one this export replaces: press Run all again."
@@ -401,11 +402,6 @@ pub fn too_large(file_name: &str, bytes: f64) -> Option<String> {
             MAX_UPLOAD_BYTES as f64 / 1e6
         )
     })
-}
-
-/// Equality as the spec file writes it, so NaN metrics (a diverged model) compare equal.
-fn same_json<T: Serialize>(a: &T, b: &T) -> bool {
-    serde_json::to_string(a).ok() == serde_json::to_string(b).ok()
 }
 
 /// Whether a check's settings name a metric, which another task may not have.

@@ -4,9 +4,11 @@
 use assay_engine::spec::Spec;
 use leptos::prelude::*;
 
-use crate::app::{alert, panel_heading};
-use crate::workbench::Workbench;
-use crate::{browser, download, review};
+use crate::browser::{download, page};
+use crate::logic::review;
+use crate::state::workbench::Workbench;
+use crate::widgets::alert::alert;
+use crate::widgets::heading::panel_heading;
 
 #[component]
 pub fn ExportPanel() -> impl IntoView {
@@ -38,11 +40,11 @@ pub fn ExportPanel() -> impl IntoView {
     let copy_link = move |_| {
         let link = file
             .get_untracked()
-            .and_then(|spec| review::share_link(&browser::page_address(), &spec));
+            .and_then(|spec| review::share_link(&page::page_address(), &spec));
         share.set(Some(link.clone()));
         if let Ok(link) = link {
             leptos::task::spawn_local(async move {
-                copy_status.set(Some(match browser::copy_text(&link).await {
+                copy_status.set(Some(match page::copy_text(&link).await {
                     Ok(()) => "Link copied to the clipboard.".to_owned(),
                     Err(e) => format!("Not copied ({e}): select the link below and copy it."),
                 }));

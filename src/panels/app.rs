@@ -3,46 +3,25 @@
 
 use leptos::prelude::*;
 
-use crate::chart::ProgressBar;
-use crate::checks_panel::ChecksPanel;
-use crate::data_panel::DataPanel;
-use crate::endpoints_panel::EndpointsPanel;
-use crate::export_panel::ExportPanel;
-use crate::model_panel::ModelPanel;
-use crate::review_panel::ReviewPanel;
-use crate::session::Authored;
-use crate::workbench::{Status, Workbench};
-use crate::{browser, review};
+use crate::browser::page;
+use crate::logic::review;
+use crate::logic::status::Status;
+use crate::panels::checks::ChecksPanel;
+use crate::panels::data::DataPanel;
+use crate::panels::endpoints::EndpointsPanel;
+use crate::panels::export::ExportPanel;
+use crate::panels::model::ModelPanel;
+use crate::panels::review::ReviewPanel;
+use crate::state::workbench::Workbench;
+use crate::widgets::chart::ProgressBar;
 
 #[component]
 pub fn App() -> impl IntoView {
     let wb = Workbench::new();
     provide_context(wb);
 
-    // The endpoint form lives in the draft; the panel edits a copy kept in step both ways.
-    let endpoint = RwSignal::new(wb.draft.with_untracked(|d| d.endpoint.clone()));
-    Effect::new(move |_| {
-        let form = endpoint.get();
-        if wb.draft.with_untracked(|d| d.endpoint != form) {
-            wb.draft.update(|d| d.endpoint = form);
-        }
-    });
-    Effect::new(move |_| {
-        let form = wb.draft.with(|d| d.endpoint.clone());
-        if endpoint.with_untracked(|f| *f != form) {
-            endpoint.set(form);
-        }
-    });
-    let authored = Signal::derive(move || {
-        wb.current_run().map(|last| Authored {
-            spec: last.spec,
-            run: last.run,
-        })
-    });
-    let csv = Signal::derive(move || wb.draft.with(|d| d.csv().to_owned()));
-
     // Opened from a share link, the page is the reviewer's first; otherwise the author's.
-    let initial_hash = browser::location_hash();
+    let initial_hash = page::location_hash();
     let from_link = review::is_share_link(&initial_hash);
     let review = view! { <ReviewPanel initial_hash=initial_hash /> };
     let (review_first, review_last) = if from_link {
@@ -51,10 +30,7 @@ pub fn App() -> impl IntoView {
         (None, Some(review))
     };
 
-    let endpoint_results = RwSignal::new(Vec::new());
-    let endpoints_status = Signal::derive(move || {
-        endpoint_results.with(|r| endpoint.with(|f| crate::endpoints::status(f, r)))
-    });
+    let endpoints_status = Signal::derive(move || wb.endpoints_status());
     let export_status = Signal::derive(move || wb.export_status());
 
     view! {
@@ -68,7 +44,7 @@ pub fn App() -> impl IntoView {
                     class="quiet"
                     data-testid="new-draft"
                     on:click=move |_| {
-                        if browser::confirm(
+                        if page::confirm(
                             "Start a new draft? The current one (data, settings and checks) will be discarded. Export it first to keep it.",
                         ) {
                             wb.start_new();
@@ -100,7 +76,7 @@ pub fn App() -> impl IntoView {
             <DataPanel />
             <ModelPanel />
             <ChecksPanel />
-            <EndpointsPanel form=endpoint results=endpoint_results outcome=authored csv=csv />
+            <EndpointsPanel />
             <ExportPanel />
             {review_last}
         </main>
@@ -125,8 +101,8 @@ fn PathStep(href: &'static str, label: &'static str, status: Signal<Status>) -> 
 fn RunAllBar() -> impl IntoView {
     let wb = expect_context::<Workbench>();
     let running = move || wb.job.with(|j| j.as_ref().map(|j| j.kind));
-    let done = Signal::derive(move || wb.job.with(|j| j.as_ref().map_or(0, |j| j.progress.done)));
-    let total = Signal::derive(move || wb.job.with(|j| j.as_ref().map_or(0, |j| j.progress.total)));
+    let done = Signal::derive(move || wb.runner.progress().map_or(0, |p| p.done));
+    let total = Signal::derive(move || wb.runner.progress().map_or(0, |p| p.total));
     view! {
         <div class="run-all">
             <button
@@ -151,48 +127,5 @@ fn RunAllBar() -> impl IntoView {
                     })
             }}
         </div>
-    }
-}
-
-/// An `<option>`, selected while `selected` says so. Every select builds its options here, so
-/// the page carries one compiled `<option>`: written out in each `view!`, every option with its
-/// own `selected` closure was compiled apart.
-pub(crate) fn choice(
-    value: impl Into<Oco<'static, str>>,
-    label: impl Into<Oco<'static, str>>,
-    selected: Signal<bool>,
-) -> impl IntoView {
-    option_view(value.into(), label.into(), selected)
-}
-
-/// Not generic, so every caller shares one view type.
-fn option_view(
-    value: Oco<'static, str>,
-    label: Oco<'static, str>,
-    selected: Signal<bool>,
-) -> impl IntoView {
-    view! { <option value=value selected=selected>{label}</option> }
-}
-
-/// An error in words, announced to screen readers; `test_id` lets tests find it.
-pub(crate) fn alert(message: &str, test_id: &'static str) -> impl IntoView + use<> {
-    view! {
-        <p class="error" role="alert" data-testid=test_id>
-            {message.to_owned()}
-        </p>
-    }
-}
-
-/// A panel's heading with its status in words, so the state is clear at a glance.
-pub(crate) fn panel_heading(
-    id: &'static str,
-    title: &'static str,
-    status: Signal<Status>,
-) -> impl IntoView {
-    view! {
-        <h2 id=id>
-            {title}
-            <span class=move || status.get().class() data-testid="panel-status">{move || status.get().label()}</span>
-        </h2>
     }
 }

@@ -1,0 +1,6 @@
+//! Shared state: the signals every panel reads from context, and the jobs that change them.
+//! No DOM here: what the page shows is the panels' business.
+
+pub mod endpoints;
+pub mod job;
+pub mod workbench;
