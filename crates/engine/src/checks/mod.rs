@@ -1024,6 +1024,31 @@ mod tests {
     }
 
     #[test]
+    fn the_checks_on_the_data_are_told_from_those_on_training() {
+        let data = [
+            "no_missing_values",
+            "schema_matches",
+            "no_duplicate_rows",
+            "no_train_validation_overlap",
+            "no_constant_columns",
+            "class_balance",
+        ];
+        let mut checks = CheckSpec::defaults(Task::BinaryClassification, &[]);
+        checks.push(left_out("converges_to_optimum", ""));
+        let mut seen = 0;
+        for check in checks {
+            let expect = if data.contains(&check.id()) {
+                seen += 1;
+                CheckFamily::Data
+            } else {
+                CheckFamily::Training
+            };
+            assert_eq!(check.family(), expect, "{}", check.id());
+        }
+        assert_eq!(seen, data.len());
+    }
+
+    #[test]
     fn the_default_parameter_distance_is_left_out_of_a_spec() {
         assert!(is_default_parameter_distance(
             &DEFAULT_MAX_PARAMETER_DISTANCE
