@@ -845,8 +845,9 @@ mod tests {
     fn the_default_checks_carry_the_defaults_of_a_spec_that_leaves_them_out() {
         for task in [Task::BinaryClassification, Task::Regression] {
             let defaults = CheckSpec::defaults(task, &[]);
-            // Every check but the schema's, the optimum's (not a default) and the class
-            // balance for regression; the two that need a metric are compared with it given.
+            // Every check but converges_to_optimum, which is not a default, and class_balance
+            // only when classifying. The schema's columns are data, not a default, so it is
+            // skipped; the two checks that need a metric are parsed with theirs given.
             let expected = if task.is_classification() { 15 } else { 14 };
             assert_eq!(defaults.len(), expected, "{task:?}");
             for check in defaults {
