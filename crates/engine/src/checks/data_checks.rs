@@ -689,4 +689,138 @@ mod tests {
         );
         check(outcome, "constant_columns", (Verdict::Fail, 2.0));
     }
+
+    #[test]
+    fn missing_values_name_the_first_of_equal_columns_and_count_bad_numbers() {
+        // `x` and `z` each miss 1 of 3: the first of them is named.
+        let t = table("x,z,y\n1,,a\n,2,b\n3,4,c\n");
+        let failed = missing_values(&t, &infer_schema(&t), 0.0);
+        assert!(
+            failed.summary.starts_with("Column `x` misses 1 of 3"),
+            "{}",
+            failed.summary
+        );
+        // One bad number, then two, in the summary's words.
+        let cases = [
+            (
+                "x,y\n1,a\ninf,b\n3,c\n",
+                "1 numeric cell is not a finite number, the first `inf` in column `x` on line 3.",
+            ),
+            (
+                "x,y\ninf,a\n-inf,b\n3,c\n",
+                "2 numeric cells are not a finite number, the first `inf` in column `x` on line 2.",
+            ),
+        ];
+        for (csv, summary) in cases {
+            let t = table(csv);
+            let outcome = missing_values(&t, &infer_schema(&t), 1.0);
+            assert_eq!(outcome.summary, summary);
+            assert_eq!(outcome.verdict, Verdict::Fail);
+        }
+        // Passing, with no gap and with gaps within the limit.
+        let complete = table("x,y\n1,a\n2,b\n");
+        let outcome = missing_values(&complete, &infer_schema(&complete), 0.0);
+        assert_eq!(
+            outcome.summary,
+            "No cell is missing and every number is finite."
+        );
+        assert_eq!(outcome.verdict, Verdict::Pass);
+        let outcome = missing_values(&t, &infer_schema(&t), 0.5);
+        assert_eq!(
+            outcome.summary,
+            "The most incomplete column, `x`, misses 33.3% of its values, within the 50.0% \
+             allowed."
+        );
+        assert_eq!(outcome.verdict, Verdict::Pass);
+    }
+
+    #[test]
+    fn a_column_gone_or_new_alone_fails_the_schema() {
+        let recorded = infer_schema(&table("a,b\n1,2\n3,4\n"));
+        // (table, its summary, missing columns, extra columns)
+        let cases = [
+            (
+                "a\n1\n3\n",
+                "The recorded column `b` is gone (1 missing in all).",
+                1.0,
+                0.0,
+            ),
+            (
+                "a,b,c\n1,2,3\n3,4,5\n",
+                "The data has columns that were not recorded: `c`.",
+                0.0,
+                1.0,
+            ),
+        ];
+        for (csv, summary, missing, extra) in cases {
+            let outcome = schema_matches(&table(csv), &recorded, &[]);
+            assert_eq!(outcome.summary, summary);
+            check(outcome.clone(), "missing_columns", (Verdict::Fail, missing));
+            check(outcome, "extra_columns", (Verdict::Fail, extra));
+        }
+    }
+
+    #[test]
+    fn every_validation_row_seen_in_training_is_an_overlap_of_one() {
+        // One feature, 0 or 1: both values are in training, so each of the 10 validation rows
+        // (a quarter of 40) matches a training row.
+        let mut text = String::from("a,y\n");
+        for i in 0..40 {
+            text.push_str(&format!("{},{}\n", i % 2, i % 3));
+        }
+        let t = table(&text);
+        let p = crate::data::prepare(
+            &t,
+            &crate::data::Preprocessing::new("y", Task::Regression),
+            1,
+        )
+        .unwrap();
+        let outcome = train_validation_overlap(&t, &p);
+        assert!(
+            outcome
+                .summary
+                .starts_with("10 of 10 validation rows (100.0%) have the same features"),
+            "{}",
+            outcome.summary
+        );
+        check(outcome.clone(), "overlapping_rows", (Verdict::Fail, 10.0));
+        check(outcome, "overlap_fraction", (Verdict::Fail, 1.0));
+    }
+
+    #[test]
+    fn a_column_read_as_categories_compares_its_text() {
+        // `v` holds 1 and 1.0: one number, but two categories once set to categorical.
+        let t = table("v,x,y\n1,1,a\n1.0,2,b\n");
+        let as_text = [ColumnSchema {
+            name: "v".into(),
+            kind: ColumnKind::Categorical,
+        }];
+        let outcome = constant_columns(&t, &as_text, "y");
+        assert_eq!(
+            outcome.summary,
+            "All 2 feature columns hold more than one value."
+        );
+        check(outcome, "constant_columns", (Verdict::Pass, 0.0));
+        let outcome = constant_columns(&t, &infer_schema(&t), "y");
+        check(outcome, "constant_columns", (Verdict::Fail, 1.0));
+    }
+
+    #[test]
+    fn the_rarest_of_equal_classes_is_the_first_in_text_order() {
+        // `a` and `b` once each, `c` five times: `a` is named.
+        let t = table("x,y\n1,c\n2,b\n3,c\n4,a\n5,c\n6,c\n7,c\n");
+        let outcome = class_balance(&t, "y", Task::MulticlassClassification, 0.0);
+        assert!(
+            outcome
+                .summary
+                .starts_with("The rarest class, `a`, is 14.3%"),
+            "{}",
+            outcome.summary
+        );
+        check(
+            outcome,
+            "smallest_class_fraction",
+            (Verdict::Pass, 1.0 / 7.0),
+        );
+    }
 }

@@ -740,6 +740,315 @@ mod tests {
         }
     }
 
+    /// The check `id` as a spec names it with every parameter left out (`extra` adds the
+    /// required ones, as JSON members).
+    fn left_out(id: &str, extra: &str) -> CheckSpec {
+        let text = format!(r#"{{"check": "{id}"{extra}}}"#);
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    #[test]
+    fn a_parameter_left_out_takes_its_documented_default() {
+        use CheckSpec as C;
+        // The values the committed JSON Schema (schema/assay-spec.v1.schema.json) and each
+        // check's guide state, written out here rather than read from the code under test.
+        let cases = [
+            (
+                "reproducible_training",
+                "",
+                C::ReproducibleTraining { extra_seeds: 0 },
+            ),
+            (
+                "gradient_step_on_random_input",
+                "",
+                C::GradientStepOnRandomInput,
+            ),
+            // "one in a million by default"
+            (
+                "gradient_check",
+                "",
+                C::GradientCheck {
+                    max_relative_error: 1e-6,
+                },
+            ),
+            (
+                "loss_decreases",
+                "",
+                C::LossDecreases {
+                    min_relative_drop: 0.05,
+                },
+            ),
+            // "the first rows of the training split (8 by default) ... (500 epochs by default)
+            // ... max_loss, 0.05 by default"
+            (
+                "overfit_tiny_batch",
+                "",
+                C::OverfitTinyBatch {
+                    rows: 8,
+                    epochs: 500,
+                    max_loss: 0.05,
+                },
+            ),
+            (
+                "beats_baseline",
+                "",
+                C::BeatsBaseline {
+                    metric: None,
+                    margin: 0.0,
+                },
+            ),
+            (
+                "no_regression",
+                r#", "metric": "r2""#,
+                C::NoRegression {
+                    metric: MetricName::R2,
+                    tolerance: 0.0,
+                    relative: false,
+                },
+            ),
+            ("output_sanity", "", C::OutputSanity),
+            // A loss within 1% of the optimum; a parameter within 20% of its optimal value.
+            (
+                "converges_to_optimum",
+                "",
+                C::ConvergesToOptimum {
+                    max_loss_gap: 0.01,
+                    max_parameter_distance: 0.2,
+                },
+            ),
+            // "0 by default: none allowed"
+            (
+                "no_missing_values",
+                "",
+                C::NoMissingValues { max_fraction: 0.0 },
+            ),
+            (
+                "no_duplicate_rows",
+                "",
+                C::NoDuplicateRows { max_fraction: 0.0 },
+            ),
+            (
+                "no_train_validation_overlap",
+                "",
+                C::NoTrainValidationOverlap,
+            ),
+            ("no_constant_columns", "", C::NoConstantColumns),
+            // "less than min_fraction of the labelled rows (5% by default)"
+            ("class_balance", "", C::ClassBalance { min_fraction: 0.05 }),
+        ];
+        for (id, extra, expect) in cases {
+            assert_eq!(left_out(id, extra), expect, "{id}");
+        }
+    }
+
+    #[test]
+    fn the_default_checks_carry_the_defaults_of_a_spec_that_leaves_them_out() {
+        for task in [Task::BinaryClassification, Task::Regression] {
+            let defaults = CheckSpec::defaults(task, &[]);
+            // Every check but converges_to_optimum, which is not a default, and class_balance
+            // only when classifying. The schema's columns are data, not a default, so it is
+            // skipped; the two checks that need a metric are parsed with theirs given.
+            let expected = if task.is_classification() { 15 } else { 14 };
+            assert_eq!(defaults.len(), expected, "{task:?}");
+            for check in defaults {
+                let extra = match &check {
+                    CheckSpec::SchemaMatches { .. } => continue,
+                    CheckSpec::MetricThreshold { metric, threshold } => {
+                        format!(r#", "metric": "{}", "threshold": {threshold}"#, metric.id())
+                    }
+                    CheckSpec::NoRegression { metric, .. } => {
+                        format!(r#", "metric": "{}""#, metric.id())
+                    }
+                    _ => String::new(),
+                };
+                assert_eq!(left_out(check.id(), &extra), check, "{task:?}");
+            }
+        }
+    }
+
+    /// Runs `check` alone, through a whole spec, on `csv` (target `y`): logistic regression for
+    /// a classification `task`, linear regression otherwise.
+    fn run_alone(csv: &str, task: Task, training: TrainConfig, check: CheckSpec) -> CheckOutcome {
+        let rows = Table::parse_csv(csv).unwrap().rows.len();
+        let model = if task.is_classification() {
+            ModelSpec::LogisticRegression
+        } else {
+            ModelSpec::LinearRegression
+        };
+        let spec = crate::spec::Spec::new(
+            "defaults",
+            crate::spec::DatasetSpec::from_csv("defaults.csv", csv, rows),
+            Preprocessing::new("y", task),
+            model,
+            training,
+            vec![check],
+        );
+        let mut run = crate::replay::run(&spec, csv).unwrap();
+        assert_eq!(run.checks.len(), 1);
+        run.checks.remove(0)
+    }
+
+    /// A table of `n` rows: `x` numbered from 0, and `y` as `label` makes it from `x`.
+    fn rows(n: usize, label: impl Fn(usize) -> String) -> String {
+        let mut text = String::from("x,y\n");
+        for i in 0..n {
+            text.push_str(&format!("{i},{}\n", label(i)));
+        }
+        text
+    }
+
+    #[test]
+    fn a_check_run_with_its_parameters_left_out_uses_the_defaults() {
+        use Verdict::{Fail, Pass};
+        let (classification, regression) = (Task::BinaryClassification, Task::Regression);
+        let one_rare = |n| rows(n, |i| if i == 0 { "b" } else { "a" }.to_owned());
+        // Labels 0, 1, 0, 1 ...: no straight line follows them.
+        let alternating = rows(40, |i| (i % 2).to_string());
+        // 0 below 20, 1 from 20 on: one cut separates them.
+        let separable = rows(40, |i| usize::from(i >= 20).to_string());
+        let default = TrainConfig::default;
+        let trained = |epochs, learning_rate| TrainConfig {
+            epochs,
+            learning_rate,
+            ..TrainConfig::default()
+        };
+        // (check, data, task, training, verdict, one metric, the range it falls in)
+        let cases = [
+            // The rarest class must be at least 5% of the rows: 1 of 20 is exactly that, 1 of
+            // 25 (4%) falls short.
+            (
+                "class_balance",
+                one_rare(20),
+                classification,
+                default(),
+                Pass,
+                "smallest_class_fraction",
+                0.05..=0.05,
+            ),
+            (
+                "class_balance",
+                one_rare(25),
+                classification,
+                default(),
+                Fail,
+                "smallest_class_fraction",
+                0.04..=0.04,
+            ),
+            // The loss must fall by 5%: a learning rate of 0.001 moves it by a few percent
+            // only (3.1% measured), 0.003 by more (8.8%).
+            (
+                "loss_decreases",
+                alternating.clone(),
+                regression,
+                trained(30, 0.001),
+                Fail,
+                "relative_drop",
+                0.01..=0.05,
+            ),
+            (
+                "loss_decreases",
+                alternating.clone(),
+                regression,
+                trained(30, 0.003),
+                Pass,
+                "relative_drop",
+                0.05..=0.2,
+            ),
+            // The first 8 training rows, 500 epochs: a logistic regression separates labels
+            // one cut separates (log loss 0.008 measured, under the 0.05 allowed); a line on
+            // alternating labels stays near the loss of predicting their mean (score 1), far
+            // above the 5% of it allowed.
+            (
+                "overfit_tiny_batch",
+                alternating.clone(),
+                regression,
+                default(),
+                Fail,
+                "rows",
+                8.0..=8.0,
+            ),
+            (
+                "overfit_tiny_batch",
+                alternating.clone(),
+                regression,
+                default(),
+                Fail,
+                "score",
+                0.5..=1.0,
+            ),
+            (
+                "overfit_tiny_batch",
+                separable,
+                classification,
+                default(),
+                Pass,
+                "final_loss",
+                0.0..=0.05,
+            ),
+            // The trained loss within 1% of the least-squares optimum's: 30 epochs at 0.1 get
+            // there (0.2% measured), 20 leave it about 2% above with every parameter within
+            // the 20% allowed, so the loss alone fails it.
+            (
+                "converges_to_optimum",
+                alternating.clone(),
+                regression,
+                default(),
+                Pass,
+                "loss_gap",
+                0.0..=0.01,
+            ),
+            (
+                "converges_to_optimum",
+                alternating.clone(),
+                regression,
+                trained(20, 0.1),
+                Fail,
+                "loss_gap",
+                0.01..=0.05,
+            ),
+            (
+                "converges_to_optimum",
+                alternating,
+                regression,
+                trained(20, 0.1),
+                Fail,
+                "largest_parameter_distance",
+                0.0..=0.2,
+            ),
+        ];
+        for (id, csv, task, training, verdict, metric, range) in cases {
+            let outcome = run_alone(&csv, task, training, left_out(id, ""));
+            let value = outcome.metric(metric).unwrap();
+            assert_eq!(outcome.verdict, verdict, "{id}: {}", outcome.summary);
+            assert!(range.contains(&value), "{id}: {metric} is {value}");
+        }
+    }
+
+    #[test]
+    fn the_checks_on_the_data_are_told_from_those_on_training() {
+        let data = [
+            "no_missing_values",
+            "schema_matches",
+            "no_duplicate_rows",
+            "no_train_validation_overlap",
+            "no_constant_columns",
+            "class_balance",
+        ];
+        let mut checks = CheckSpec::defaults(Task::BinaryClassification, &[]);
+        checks.push(left_out("converges_to_optimum", ""));
+        let mut seen = 0;
+        for check in checks {
+            let expect = if data.contains(&check.id()) {
+                seen += 1;
+                CheckFamily::Data
+            } else {
+                CheckFamily::Training
+            };
+            assert_eq!(check.family(), expect, "{}", check.id());
+        }
+        assert_eq!(seen, data.len());
+    }
+
     #[test]
     fn the_default_parameter_distance_is_left_out_of_a_spec() {
         assert!(is_default_parameter_distance(
