@@ -2,6 +2,7 @@
 //! so the test crate is compiled and linked once. `share.rs` stays its own binary because it
 //! measures the heap with a counting global allocator, which other tests running beside it in
 //! the same process would disturb.
+#![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
 mod common;
 
