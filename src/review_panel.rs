@@ -13,7 +13,7 @@ use crate::chart::ProgressBar;
 use crate::data_panel::confirm_replacing;
 use crate::draft::Draft;
 use crate::job::{Cancel, Ended, run_in_slices};
-use crate::review::{self, Group, Opened, Report};
+use crate::review::{self, Group, MatchMarks, Opened, Report};
 use crate::workbench::Workbench;
 use assay_engine::replay::Progress;
 
@@ -263,8 +263,8 @@ fn comparison(report: &Report) -> impl IntoView + use<> {
                                     view! {
                                         <li>
                                             <strong>{review::clip(&d.item)}</strong>
-                                            ": recorded " <code>{review::clip(&d.recorded)}</code>
-                                            ", replayed " <code>{review::clip(&d.replayed)}</code>
+                                            ": recorded " <code>{review::clip(&d.recorded.to_string())}</code>
+                                            ", replayed " <code>{review::clip(&d.replayed.to_string())}</code>
                                         </li>
                                     }
                                 })
