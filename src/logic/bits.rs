@@ -3,16 +3,8 @@
 //! the export's "the previous file still holds" both ask here.
 
 use assay_engine::checks::Metric;
+use assay_engine::fingerprint::canonical_bits;
 use assay_engine::spec::Revision;
-
-/// `v`'s bits, with every NaN as the one quiet NaN.
-pub fn canonical_bits(v: f64) -> u64 {
-    if v.is_nan() {
-        f64::NAN.to_bits()
-    } else {
-        v.to_bits()
-    }
-}
 
 /// Whether `a` and `b` are the same number as a spec records it.
 pub fn same_bits(a: f64, b: f64) -> bool {

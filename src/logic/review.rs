@@ -5,16 +5,14 @@
 //! (`panels::review`) only shows them, always as text.
 
 use assay_engine::EngineError;
-use assay_engine::checks::{CheckOutcome, Verdict};
-use assay_engine::replay::{self, Difference, Run, Stepper};
+use assay_engine::checks::Verdict;
+use assay_engine::comparison::{Comparison, Difference, Item, Match, Value};
+use assay_engine::replay::{self, Run, Stepper};
 use assay_engine::share;
 use assay_engine::spec::{MAX_SPEC_BYTES, Recorded, Spec};
 
-use crate::logic::bits::same_bits;
 use crate::logic::status::verdict_label;
 
-/// Largest relative difference between two finite floats that still counts as reproduced.
-pub const TOLERANCE: f64 = 1e-9;
 /// Longest piece of a spec's own text (names, error messages quoting it) shown on the page, so
 /// a hostile spec cannot flood the page with megabytes of text.
 pub const MAX_SHOWN_CHARS: usize = 300;
@@ -172,31 +170,23 @@ impl Opened {
     }
 }
 
-/// How a replay relates to the recording, as a whole.
+/// How a replay relates to the recording, as a whole: the engine's rule
+/// ([`Comparison::status`]), in the page's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reproduction {
     BitIdentical,
-    /// The only differences are float metrics within [`TOLERANCE`]; the model's parameters
+    /// The only differences are floats within the engine's tolerance; the model's parameters
     /// (whose fingerprint admits no tolerance) are the same.
     WithinTolerance,
     Differs,
 }
 
 impl Reproduction {
-    /// The rule: no difference at all; else only float metrics within [`TOLERANCE`]; else
-    /// differs. `differences` comes from [`replay::compare`].
-    pub fn of(differences: &[Difference]) -> Self {
-        if differences.is_empty() {
-            Reproduction::BitIdentical
-        } else if differences.iter().all(|d| {
-            matches!(
-                (float_in(&d.recorded), float_in(&d.replayed)),
-                (Some(a), Some(b)) if within_tolerance(a, b)
-            )
-        }) {
-            Reproduction::WithinTolerance
-        } else {
-            Reproduction::Differs
+    pub fn of(comparison: &Comparison) -> Self {
+        match comparison.status() {
+            Match::Same => Reproduction::BitIdentical,
+            Match::WithinTolerance => Reproduction::WithinTolerance,
+            Match::Differs => Reproduction::Differs,
         }
     }
 
@@ -232,32 +222,15 @@ impl Reproduction {
     }
 }
 
-/// The value in a [`Difference`] field that holds a float, which `compare` writes as
-/// `"<value> (bits <16 hex digits>)"`; the bits are read, so the value is exact.
-fn float_in(text: &str) -> Option<f64> {
-    let (_, bits) = text.strip_suffix(')')?.split_once(" (bits ")?;
-    (bits.len() == 16)
-        .then(|| u64::from_str_radix(bits, 16).ok())
-        .flatten()
-        .map(f64::from_bits)
-}
-
-/// `a` and `b` are finite and differ by at most [`TOLERANCE`] relative to the larger.
-pub fn within_tolerance(a: f64, b: f64) -> bool {
-    a.is_finite() && b.is_finite() && (a - b).abs() <= TOLERANCE * a.abs().max(b.abs())
-}
-
-/// How one row of the comparison came out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Match {
-    Same,
-    WithinTolerance,
-    Differs,
-}
-
-impl Match {
+/// How one row of the comparison is marked on the page.
+pub trait MatchMarks {
     /// A text marker, so a difference does not rely on colour alone.
-    pub fn marker(self) -> &'static str {
+    fn marker(self) -> &'static str;
+    fn class(self) -> &'static str;
+}
+
+impl MatchMarks for Match {
+    fn marker(self) -> &'static str {
         match self {
             Match::Same => "✓ same",
             Match::WithinTolerance => "≈ within 1e-9",
@@ -265,32 +238,16 @@ impl Match {
         }
     }
 
-    pub fn class(self) -> &'static str {
+    fn class(self) -> &'static str {
         match self {
             Match::Same => "same",
             Match::WithinTolerance => "close",
             Match::Differs => "differs",
         }
     }
-
-    fn of_text(recorded: &str, replayed: &str) -> Self {
-        if recorded == replayed {
-            Match::Same
-        } else {
-            Match::Differs
-        }
-    }
-
-    fn of_floats(recorded: Option<f64>, replayed: Option<f64>) -> Self {
-        match (recorded, replayed) {
-            (Some(a), Some(b)) if same_bits(a, b) => Match::Same,
-            (Some(a), Some(b)) if within_tolerance(a, b) => Match::WithinTolerance,
-            _ => Match::Differs,
-        }
-    }
 }
 
-/// One compared value.
+/// One compared value, in words for the page.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     pub item: String,
@@ -311,7 +268,7 @@ pub struct Group {
 pub struct Report {
     pub reproduction: Reproduction,
     pub groups: Vec<Group>,
-    /// Every difference `compare` found, with exact bits, for the record.
+    /// Every difference the engine found, typed, for the record with exact bits.
     pub differences: Vec<Difference>,
     /// Checks that pass in the replay, and how many ran.
     pub passed: (usize, usize),
@@ -319,35 +276,29 @@ pub struct Report {
 
 impl Report {
     pub fn new(spec: &Spec, recorded: &Recorded, run: &Run) -> Self {
-        let differences = replay::compare(recorded, run);
-        let mut model = Group {
+        let comparison = replay::comparison(recorded, run);
+        let mut groups = vec![Group {
             title: "Model".into(),
-            rows: vec![text_row(
-                "Parameter fingerprint",
-                Some(&recorded.parameter_fingerprint),
-                Some(&run.parameter_fingerprint),
-            )],
-        };
-        for metric in &recorded.metrics {
-            model.rows.push(float_row(
-                &format!("Validation {}", metric.name.replace('_', " ")),
-                Some(metric.value),
-                run.evaluation.get_named(&metric.name),
-            ));
-        }
-        let mut groups = vec![model];
-        let count = recorded.checks.len().max(run.checks.len());
-        for i in 0..count {
-            let (expected, actual) = (recorded.checks.get(i), run.checks.get(i));
-            let title = spec
-                .checks
-                .get(i)
-                .map(|c| c.guide().title.to_owned())
-                .or_else(|| expected.map(|c| c.check.clone()))
-                .unwrap_or_default();
+            rows: comparison.model.iter().map(row).collect(),
+        }];
+        for check in &comparison.checks {
+            let title = check
+                .position
+                .checked_sub(1)
+                .and_then(|i| spec.checks.get(i))
+                .map_or(check.kind.as_str(), |c| c.guide().title);
             groups.push(Group {
-                title: clip(&title),
-                rows: check_rows(expected, actual),
+                title: clip(title),
+                // The kind and the metric names restate the group and its rows: shown only
+                // when they differ, so that every difference has a marked row.
+                rows: check
+                    .rows
+                    .iter()
+                    .filter(|r| {
+                        r.status != Match::Same || !matches!(r.item, Item::Kind | Item::MetricNames)
+                    })
+                    .map(row)
+                    .collect(),
             });
         }
         let passed = run
@@ -356,75 +307,46 @@ impl Report {
             .filter(|c| c.verdict == Verdict::Pass)
             .count();
         Self {
-            reproduction: Reproduction::of(&differences),
+            reproduction: Reproduction::of(&comparison),
             groups,
-            differences,
+            differences: comparison.differences(),
             passed: (passed, run.checks.len()),
         }
     }
 }
 
-fn check_rows(expected: Option<&CheckOutcome>, actual: Option<&CheckOutcome>) -> Vec<Row> {
-    let verdict = |c: Option<&CheckOutcome>| c.map(|c| verdict_label(c.verdict).to_owned());
-    let mut rows = vec![text_row(
-        "Verdict",
-        verdict(expected).as_deref(),
-        verdict(actual).as_deref(),
-    )];
-    // Recorded metrics first, in their order, then any the replay added.
-    let mut names: Vec<&str> = Vec::new();
-    for outcome in [expected, actual].into_iter().flatten() {
-        for metric in &outcome.metrics {
-            if !names.contains(&metric.name.as_str()) {
-                names.push(&metric.name);
-            }
-        }
+/// A value the way the page shows it: a float in the shortest text that reads back to the same
+/// bits (the exact bits are in the list of differences), a missing value as a dash.
+pub fn shown(value: &Value) -> String {
+    match value {
+        Value::Text(text) => clip(text),
+        Value::Float(v) => format!("{v:?}"),
+        Value::Count(n) => n.to_string(),
+        Value::Verdict(v) => verdict_label(*v).to_owned(),
+        Value::Missing => ABSENT.to_owned(),
     }
-    for name in names {
-        rows.push(float_row(
-            &name.replace('_', " "),
-            expected.and_then(|c| c.metric(name)),
-            actual.and_then(|c| c.metric(name)),
-        ));
+}
+
+fn row(row: &assay_engine::comparison::Row) -> Row {
+    let item = match &row.item {
+        Item::ParameterFingerprint => "Parameter fingerprint".to_owned(),
+        Item::ValidationMetric(name) => format!("Validation {}", name.replace('_', " ")),
+        Item::NumberOfChecks => "Number of checks".to_owned(),
+        Item::Kind => "Check".to_owned(),
+        Item::Verdict => "Verdict".to_owned(),
+        Item::Fingerprint => "Fingerprint of the model it trained".to_owned(),
+        Item::MetricNames => "Metrics reported".to_owned(),
+        Item::Metric(name) => name.replace('_', " "),
+    };
+    Row {
+        item: clip(&item),
+        recorded: shown(&row.recorded),
+        replayed: shown(&row.replayed),
+        status: row.status,
     }
-    fn fingerprint(c: Option<&CheckOutcome>) -> Option<&str> {
-        c.and_then(|c| c.fingerprint.as_deref())
-    }
-    if fingerprint(expected).is_some() || fingerprint(actual).is_some() {
-        rows.push(text_row(
-            "Fingerprint of the model it trained",
-            fingerprint(expected),
-            fingerprint(actual),
-        ));
-    }
-    rows
 }
 
 const ABSENT: &str = "—";
-
-fn text_row(item: &str, recorded: Option<&str>, replayed: Option<&str>) -> Row {
-    let (recorded, replayed) = (
-        clip(recorded.unwrap_or(ABSENT)),
-        clip(replayed.unwrap_or(ABSENT)),
-    );
-    Row {
-        item: clip(item),
-        status: Match::of_text(&recorded, &replayed),
-        recorded,
-        replayed,
-    }
-}
-
-fn float_row(item: &str, recorded: Option<f64>, replayed: Option<f64>) -> Row {
-    // `{:?}` is the shortest text that reads back to the same bits: nothing is rounded away.
-    let show = |v: Option<f64>| v.map_or_else(|| ABSENT.to_owned(), |v| format!("{v:?}"));
-    Row {
-        item: clip(item),
-        recorded: show(recorded),
-        replayed: show(replayed),
-        status: Match::of_floats(recorded, replayed),
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -443,30 +365,6 @@ mod tests {
         let mut changed = opened.clone();
         change(changed.spec.recorded.as_mut().unwrap());
         changed
-    }
-
-    #[test]
-    fn the_tolerance_is_relative_and_refuses_non_finite_values() {
-        assert!(within_tolerance(1.0, 1.0 + 1e-10));
-        assert!(within_tolerance(1e6, 1e6 + 1e-4));
-        assert!(!within_tolerance(1e-6, 1e-6 + 1e-14)); // relative 1e-8
-        assert!(!within_tolerance(1.0, 1.0 + 1e-8));
-        assert!(within_tolerance(0.0, -0.0));
-        assert!(!within_tolerance(f64::NAN, f64::NAN));
-        assert!(!within_tolerance(f64::INFINITY, f64::INFINITY));
-        assert!(!within_tolerance(0.0, 1e-300));
-    }
-
-    #[test]
-    fn floats_are_read_back_from_compare_exactly_by_their_bits() {
-        let v: f64 = 0.1 + 0.2;
-        assert_eq!(
-            float_in(&format!("{v:?} (bits {:016x})", v.to_bits())),
-            Some(v)
-        );
-        assert_eq!(float_in("3"), None);
-        assert_eq!(float_in("abc (bits 12)"), None);
-        assert_eq!(float_in("Pass"), None);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use leptos::task::spawn_local;
 use crate::browser::files::{self, PickedFile};
 use crate::browser::page;
 use crate::logic::draft::Draft;
-use crate::logic::review::{self, Group, Opened, Report};
+use crate::logic::review::{self, Group, MatchMarks, Opened, Report};
 use crate::panels::data::confirm_replacing;
 use crate::state::job::{Ended, Runner};
 use crate::state::workbench::Workbench;
@@ -225,8 +225,8 @@ fn comparison(report: &Report) -> impl IntoView + use<> {
                                     view! {
                                         <li>
                                             <strong>{review::clip(&d.item)}</strong>
-                                            ": recorded " <code>{review::clip(&d.recorded)}</code>
-                                            ", replayed " <code>{review::clip(&d.replayed)}</code>
+                                            ": recorded " <code>{review::clip(&d.recorded.to_string())}</code>
+                                            ", replayed " <code>{review::clip(&d.replayed.to_string())}</code>
                                         </li>
                                     }
                                 })

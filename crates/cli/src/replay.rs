@@ -152,6 +152,7 @@ fn replay_one(
         replay: None,
         checks: Vec::new(),
         differences: Vec::new(),
+        differences_total: 0,
         endpoints: Vec::new(),
     };
     if only != Some(Part::Endpoints) {
@@ -162,6 +163,7 @@ fn replay_one(
             .as_ref()
             .map(|r| replay::compare(r, &run))
             .unwrap_or_default();
+        report.differences_total = report.differences.len();
         report.replay = Some(match (&spec.recorded, report.differences.is_empty()) {
             (None, _) => ReplayMatch::NothingRecorded,
             (Some(_), true) => ReplayMatch::BitIdentical,
@@ -328,9 +330,12 @@ fn print_summary(report: &SpecReport) {
         println!(
             "  {fail}DIFFERS{fail:#} {}: recorded {}, replayed {}",
             escaped(&d.item),
-            escaped(&d.recorded),
-            escaped(&d.replayed)
+            escaped(&d.recorded.to_string()),
+            escaped(&d.replayed.to_string())
         );
+    }
+    if let Some(unlisted) = report.unlisted_differences() {
+        println!("  {fail}DIFFERS{fail:#} {unlisted}");
     }
     let replay = match report.replay {
         Some(ReplayMatch::BitIdentical) => "reproduced bit-identically",

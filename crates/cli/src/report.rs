@@ -4,10 +4,18 @@
 //! A JSON array with one object per spec, in the order given on the command line:
 //! `{"spec": path, "name": string|null, "status": "pass"|"fail"|"error", "error": string|null,
 //! "parameter_fingerprint": string|null, "replay": "bit_identical"|"differs"|"nothing_recorded"|null,
-//! "checks": [CheckOutcome…], "differences": [{"item", "recorded", "replayed"}…],
+//! "checks": [CheckOutcome…], "differences": [Difference…], "differences_total": n,
 //! "endpoints": [{"endpoint", "cases": [CaseOutcome…], "load": LoadSummary?}…]}`.
 //! `CheckOutcome` is the engine's type as written in specs (`check`, `verdict`, `summary`,
-//! `metrics`, `fingerprint`). `CaseOutcome` is `{case, verdict, summary, status, latency_ms,
+//! `metrics`, `fingerprint`). A `Difference` is one value the replay did not reproduce bit for
+//! bit: `{"item": "check 1 (reproducible_training) final_loss", "recorded": Value, "replayed":
+//! Value, "match": "within_tolerance"|"differs"}`, where `within_tolerance` means two floats at
+//! most 1e-9 apart relative to the larger (the app's review calls that reproduced; `assay run`
+//! does not); a `Value` is `{"text": s}`, `{"float": number, "bits": "16 hex digits"}` (the
+//! float's IEEE-754 bits, every NaN as `7ff8000000000000`; a non-finite float is `"NaN"`,
+//! `"Infinity"` or `"-Infinity"`, as in specs), `{"count": n}`, `{"verdict": "pass"|"fail"|
+//! "error"}`, or `null` when that side has no such value. `differences_total` counts them all,
+//! listed or not (see "Bounds"). `CaseOutcome` is `{case, verdict, summary, status, latency_ms,
 //! prediction}`; `LoadSummary` is `{planned, requests (sent), errors, failures: {refused,
 //! timed_out, status: {"500": n…}, other}, succeeded, p50_ms, p95_ms, p99_ms (of the successful
 //! answers only), error_rate, elapsed_ms, broken: [text…]}`. A credential a server echoed is
@@ -21,11 +29,11 @@
 //! # Bounds
 //! Every text a spec or a server provides is clipped ([`SpecReport::bounded`]): names to
 //! [`MAX_NAME_CHARS`], messages to [`MAX_MESSAGE_CHARS`], and the differences from the recording
-//! to the first [`MAX_DIFFERENCES`] plus a count of the rest, so a report's size follows the
-//! number of checks, not the size of the spec.
+//! to the first [`MAX_DIFFERENCES`] (`differences_total` still counts all), so a report's size
+//! follows the number of checks, not the size of the spec.
 
 use assay_engine::checks::{CheckOutcome, Verdict};
-use assay_engine::replay::Difference;
+use assay_engine::comparison::{Difference, Value};
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use serde::Serialize;
 
@@ -57,7 +65,10 @@ pub struct SpecReport {
     pub parameter_fingerprint: Option<String>,
     pub replay: Option<ReplayMatch>,
     pub checks: Vec<CheckOutcome>,
+    /// The first [`MAX_DIFFERENCES`] differences from the recording, once [`Self::bounded`].
     pub differences: Vec<Difference>,
+    /// Every difference from the recording, listed or not.
+    pub differences_total: usize,
     pub endpoints: Vec<EndpointReport>,
 }
 
@@ -73,6 +84,7 @@ impl SpecReport {
             replay: None,
             checks: Vec::new(),
             differences: Vec::new(),
+            differences_total: 0,
             endpoints: Vec::new(),
         }
     }
@@ -87,22 +99,14 @@ impl SpecReport {
             check.check = clip(&check.check, MAX_NAME_CHARS);
             check.summary = clip(&check.summary, MAX_MESSAGE_CHARS);
         }
-        let total = self.differences.len();
-        if total > MAX_DIFFERENCES {
-            self.differences.truncate(MAX_DIFFERENCES);
-            self.differences.push(Difference {
-                item: format!(
-                    "{} more differences not listed, {total} in all",
-                    total - MAX_DIFFERENCES
-                ),
-                recorded: String::new(),
-                replayed: String::new(),
-            });
-        }
+        self.differences.truncate(MAX_DIFFERENCES);
         for d in &mut self.differences {
             d.item = clip(&d.item, MAX_NAME_CHARS);
-            d.recorded = clip(&d.recorded, MAX_MESSAGE_CHARS);
-            d.replayed = clip(&d.replayed, MAX_MESSAGE_CHARS);
+            for value in [&mut d.recorded, &mut d.replayed] {
+                if let Value::Text(text) = value {
+                    *text = clip(text, MAX_MESSAGE_CHARS);
+                }
+            }
         }
         for endpoint in &mut self.endpoints {
             endpoint.endpoint = clip(&endpoint.endpoint, MAX_NAME_CHARS);
@@ -112,6 +116,19 @@ impl SpecReport {
             }
         }
         self
+    }
+
+    /// How many differences [`Self::bounded`] left out, in words, if any.
+    pub fn unlisted_differences(&self) -> Option<String> {
+        let unlisted = self
+            .differences_total
+            .saturating_sub(self.differences.len());
+        (unlisted > 0).then(|| {
+            format!(
+                "{unlisted} more differences not listed, {} in all",
+                self.differences_total
+            )
+        })
     }
 
     pub fn exit_status(&self) -> Status {
@@ -215,7 +232,7 @@ pub fn to_junit(reports: &[SpecReport]) -> anyhow::Result<String> {
                 let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
                 status.set_message(format!(
                     "{} differences from the recording",
-                    spec.differences.len()
+                    spec.differences_total
                 ));
                 status.set_description(
                     spec.differences
@@ -226,6 +243,7 @@ pub fn to_junit(reports: &[SpecReport]) -> anyhow::Result<String> {
                                 d.item, d.recorded, d.replayed
                             )
                         })
+                        .chain(spec.unlisted_differences())
                         .collect::<Vec<_>>()
                         .join("\n"),
                 );

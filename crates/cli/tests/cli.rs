@@ -167,6 +167,46 @@ fn junit_and_json_reports_parse_back_and_count_what_happened() {
     );
 }
 
+/// The JSON report carries each difference typed: a float as a number with its bits, and
+/// whether the app's review would call it reproduced within tolerance (`assay run` does not).
+#[test]
+fn the_json_report_types_each_difference_a_float_with_its_bits() {
+    let dir = scratch("typed");
+    let mut spec = recorded_spec();
+    let metric = &mut spec.recorded.as_mut().unwrap().checks[0].metrics[0];
+    let replayed = metric.value;
+    metric.value = replayed.next_up();
+    let (name, recorded) = (metric.name.clone(), metric.value);
+    let path = write(&dir, "last-bit.assay.json", &spec.to_json());
+    let json = dir.join("report.json");
+    let output = assay(&[Path::new("run"), &path, Path::new("--json"), &json]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "bit for bit: a last-bit change differs"
+    );
+    let reports: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(reports[0]["differences_total"], 1);
+    assert_eq!(
+        reports[0]["differences"][0],
+        serde_json::json!({
+            "item": format!("check 1 (reproducible_training) {name}"),
+            "recorded": {"float": recorded, "bits": format!("{:016x}", recorded.to_bits())},
+            "replayed": {"float": replayed, "bits": format!("{:016x}", replayed.to_bits())},
+            "match": "within_tolerance",
+        })
+    );
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "DIFFERS check 1 (reproducible_training) {name}: recorded {recorded:?} (bits {:016x}), replayed {replayed:?}",
+            recorded.to_bits()
+        )),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn validate_accepts_a_good_spec_and_names_what_is_wrong_with_a_bad_one() {
     let dir = scratch("validate");

@@ -13,16 +13,20 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// SHA-256 of the little-endian bit patterns of `values`, lower-case hex.
 pub fn of_values(values: &[f64]) -> String {
     let mut hasher = Sha256::new();
-    for v in values {
-        // NaN's sign and payload are not portable (x86 and wasm differ): hash one NaN.
-        let bits = if v.is_nan() {
-            f64::NAN.to_bits()
-        } else {
-            v.to_bits()
-        };
-        hasher.update(bits.to_le_bytes());
+    for &v in values {
+        hasher.update(canonical_bits(v).to_le_bytes());
     }
     hex(&hasher.finalize())
+}
+
+/// The bits of `v`, with every NaN as one value: a NaN's sign and payload are not portable
+/// (x86 and wasm differ), so fingerprints and replay comparisons treat all NaNs alike.
+pub fn canonical_bits(v: f64) -> u64 {
+    if v.is_nan() {
+        f64::NAN.to_bits()
+    } else {
+        v.to_bits()
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -18,13 +18,16 @@
 //!   [`share::from_fragment`] reads one from a share link.
 //! * [`replay::Stepper::new`] budgets a spec's whole run and steps it one epoch or one check at
 //!   a time (the page's progress and Cancel); [`replay::run`] steps it to the end (the CLI).
-//! * [`replay::compare`] holds a run against the spec's recording: the bit-identity promise.
+//! * [`replay::compare`] holds a run against the spec's recording: the bit-identity promise;
+//!   [`replay::comparison`] gives it value by value ([`comparison::Comparison`]), with the
+//!   reviewer's tolerance rule.
 //! * [`checks::CheckSpec`] is the catalogue of checks; [`metrics::evaluate`] measures a model.
 //! * [`endpoint::build_request`] and [`endpoint::judge`] are an endpoint case's request and its
 //!   verdict; the shells send the request.
 
 pub mod budget;
 pub mod checks;
+pub mod comparison;
 pub mod data;
 pub mod endpoint;
 pub mod error;

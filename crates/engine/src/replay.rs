@@ -3,6 +3,7 @@
 use crate::EngineError;
 use crate::budget::{self, Budget};
 use crate::checks::{CheckOutcome, CheckSpec, Context, Plan, Verdict};
+use crate::comparison::{Comparison, Difference};
 use crate::data::{Prepared, Table, prepare_for_intercept};
 use crate::fingerprint;
 use crate::metrics::{Evaluation, evaluate};
@@ -272,97 +273,12 @@ impl Stepper {
     }
 }
 
-/// One way a replay differs from the recording.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Difference {
-    pub item: String,
-    pub recorded: String,
-    pub replayed: String,
+/// The run held against the recording, value by value (see [`Comparison`]).
+pub fn comparison(recorded: &Recorded, run: &Run) -> Comparison {
+    Comparison::of(recorded, &run.to_recorded())
 }
 
-/// Every difference between the recording and a replay, compared bit for bit.
+/// Every value the run did not reproduce bit for bit.
 pub fn compare(recorded: &Recorded, run: &Run) -> Vec<Difference> {
-    let mut differences = Vec::new();
-    let mut note = |item: String, recorded: String, replayed: String| {
-        if recorded != replayed {
-            differences.push(Difference {
-                item,
-                recorded,
-                replayed,
-            });
-        }
-    };
-    // Bits, written so that two values differ as text exactly when their bits differ; every NaN
-    // counts as one value, since its sign and payload are not portable.
-    let bits = |v: f64| {
-        let bits = if v.is_nan() {
-            f64::NAN.to_bits()
-        } else {
-            v.to_bits()
-        };
-        format!("{v:?} (bits {bits:016x})")
-    };
-    note(
-        "parameter fingerprint".into(),
-        recorded.parameter_fingerprint.clone(),
-        run.parameter_fingerprint.clone(),
-    );
-    for metric in &recorded.metrics {
-        note(
-            format!("validation {}", metric.name),
-            bits(metric.value),
-            run.evaluation
-                .get_named(&metric.name)
-                .map_or_else(|| "missing".into(), bits),
-        );
-    }
-    note(
-        "number of checks".into(),
-        recorded.checks.len().to_string(),
-        run.checks.len().to_string(),
-    );
-    // Checks pair by position: a spec may hold two checks of one kind.
-    for (i, (expected, actual)) in recorded.checks.iter().zip(&run.checks).enumerate() {
-        let name = format!("check {} ({})", i + 1, expected.check);
-        note(
-            format!("{name} kind"),
-            expected.check.clone(),
-            actual.check.clone(),
-        );
-        note(
-            format!("{name} verdict"),
-            format!("{:?}", expected.verdict),
-            format!("{:?}", actual.verdict),
-        );
-        note(
-            format!("{name} fingerprint"),
-            expected.fingerprint.clone().unwrap_or_default(),
-            actual.fingerprint.clone().unwrap_or_default(),
-        );
-        note(
-            format!("{name} metrics"),
-            expected
-                .metrics
-                .iter()
-                .map(|m| m.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-            actual
-                .metrics
-                .iter()
-                .map(|m| m.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-        );
-        for metric in &expected.metrics {
-            note(
-                format!("{name} {}", metric.name),
-                bits(metric.value),
-                actual
-                    .metric(&metric.name)
-                    .map_or_else(|| "missing".into(), bits),
-            );
-        }
-    }
-    differences
+    comparison(recorded, run).differences()
 }
