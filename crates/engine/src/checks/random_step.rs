@@ -35,11 +35,10 @@ pub(super) const ROWS: usize = 16;
 pub(super) fn run(context: &Context) -> Result<CheckOutcome, EngineError> {
     // A stream of its own, so this check never shifts other draws.
     let mut rng = SeededRng::stream(context.config.seed, Stream::RandomInput);
-    let (x, y) = random_rows(
-        &mut rng,
-        context.train.features.ncols(),
-        context.train.classes.len(),
-    );
+    // Standardised features are roughly N(0, 1).
+    let x = Array2::from_shape_fn((ROWS, context.train.features.ncols()), |_| rng.normal());
+    let classes = context.train.classes.len();
+    let y = Array1::from_shape_fn(ROWS, |_| random_target(&mut rng, classes));
     let before = context.network.init(&mut rng);
     let (loss_before, gradient) =
         context
@@ -62,19 +61,14 @@ pub(super) fn run(context: &Context) -> Result<CheckOutcome, EngineError> {
     ))
 }
 
-/// [`ROWS`] made-up rows: standardised features are roughly N(0, 1), so the features are N(0, 1)
-/// draws; the targets are valid labels of `classes` classes, or N(0, 1) values for regression
+/// One made-up target: a valid label of `classes` classes, or an N(0, 1) value for regression
 /// (`classes` 0).
-fn random_rows(rng: &mut SeededRng, features: usize, classes: usize) -> (Array2<f64>, Array1<f64>) {
-    let x = Array2::from_shape_fn((ROWS, features), |_| rng.normal());
-    let y = Array1::from_shape_fn(ROWS, |_| {
-        if classes > 0 {
-            rng.below(classes) as f64
-        } else {
-            rng.normal()
-        }
-    });
-    (x, y)
+fn random_target(rng: &mut SeededRng, classes: usize) -> f64 {
+    if classes > 0 {
+        rng.below(classes) as f64
+    } else {
+        rng.normal()
+    }
 }
 
 /// The verdict on one step from `before` to `after` with `gradient`: everything finite and at
@@ -180,14 +174,15 @@ mod tests {
     #[test]
     fn random_targets_are_valid_labels_or_real_values() {
         let mut rng = SeededRng::stream(3, Stream::RandomInput);
-        let (x, y) = random_rows(&mut rng, 4, 3);
-        assert_eq!(x.dim(), (ROWS, 4));
-        assert!(x.iter().all(|v| v.is_finite()));
+        let y: Vec<f64> = (0..ROWS).map(|_| random_target(&mut rng, 3)).collect();
         // Three classes: every label is 0, 1 or 2, and 16 draws see more than one of them.
-        assert!(y.iter().all(|&t| t == 0.0 || t == 1.0 || t == 2.0), "{y}");
-        assert!(y.iter().any(|&t| t != y[0]), "{y}");
+        assert!(y.iter().all(|&t| t == 0.0 || t == 1.0 || t == 2.0), "{y:?}");
+        assert!(y.iter().any(|&t| t != y[0]), "{y:?}");
         // Regression: N(0, 1) targets, which are not whole numbers.
-        let (_, y) = random_rows(&mut rng, 4, 0);
-        assert!(y.iter().all(|&t| t.is_finite() && t.fract() != 0.0), "{y}");
+        let y: Vec<f64> = (0..ROWS).map(|_| random_target(&mut rng, 0)).collect();
+        assert!(
+            y.iter().all(|&t| t.is_finite() && t.fract() != 0.0),
+            "{y:?}"
+        );
     }
 }
