@@ -175,14 +175,24 @@ both! {
     }
 
     fn reproducible_training_passes_on_the_samples() {
-        for kind in [LINEAR, LOGISTIC] {
+        for (kind, main) in [(LINEAR, "r2"), (LOGISTIC, "accuracy")] {
             let spec = sample_spec(kind, vec![CheckSpec::ReproducibleTraining { extra_seeds: 2 }]);
             let run = replay::run(&spec, spec.dataset.csv.as_deref().unwrap()).unwrap();
             let outcome = &run.checks[0];
             assert_eq!(outcome.verdict, Verdict::Pass, "{}", outcome.summary);
             assert!(outcome.metric("largest_parameter_gap_to_other_seed").unwrap() > 0.0);
             assert_eq!(outcome.fingerprint.as_ref(), Some(&run.parameter_fingerprint));
+            // The extra seeds' scores: a mean no better than a perfect 1, a spread of at least 0.
+            let mean = outcome.metric(&format!("{main}_mean_over_seeds")).unwrap();
+            let spread = outcome.metric(&format!("{main}_std_over_seeds")).unwrap();
+            assert!(mean > 0.0 && mean <= 1.0, "{main} mean {mean}");
+            assert!(spread.is_finite() && spread >= 0.0, "{main} spread {spread}");
         }
+        // Without extra seeds there is no spread to report.
+        let spec = sample_spec(LINEAR, vec![CheckSpec::ReproducibleTraining { extra_seeds: 0 }]);
+        let outcome = replay::run(&spec, spec.dataset.csv.as_deref().unwrap()).unwrap().checks.remove(0);
+        let names: Vec<&str> = outcome.metrics.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["final_loss", "largest_parameter_gap_to_other_seed"]);
     }
 
     fn spec_round_trips_byte_for_byte() {

@@ -45,32 +45,18 @@ pub(super) fn run(context: &Context, max_relative_error: f64) -> Result<CheckOut
     let params = context.network.init(&mut rng);
     let l2 = context.config.l2;
     let (_, analytic) = context.network.loss_and_gradient(&params, x, y, l2);
-    // Every parameter of a small model; a seeded sample of a large one, so the cost stays flat.
-    let mut indices: Vec<usize> = (0..params.len()).collect();
-    if indices.len() > MAX_PROBES {
-        for k in 0..MAX_PROBES {
-            let j = k + rng.below(indices.len() - k);
-            indices.swap(k, j);
-        }
-        indices.truncate(MAX_PROBES);
-        indices.sort_unstable();
-    }
+    let indices = probe_indices(params.len(), &mut rng);
     let mut probe = params.clone();
-    let (mut worst, mut worst_index) = (0.0f64, 0usize);
-    for &i in &indices {
+    let errors = indices.iter().map(|&i| {
         probe[i] = params[i] + STEP;
         let plus = context.network.loss(&probe, x, y, l2);
         probe[i] = params[i] - STEP;
         let minus = context.network.loss(&probe, x, y, l2);
         probe[i] = params[i];
         let numeric = (plus - minus) / (2.0 * STEP);
-        let error = (analytic[i] - numeric).abs() / (analytic[i].abs() + numeric.abs()).max(FLOOR);
-        // NaN counts as the worst error.
-        if error > worst || error.is_nan() {
-            worst = error;
-            worst_index = i;
-        }
-    }
+        (i, relative_error(analytic[i], numeric))
+    });
+    let (worst, worst_index) = worst_of(errors);
     let passed = worst <= max_relative_error;
     let summary = if passed {
         format!(
@@ -94,4 +80,98 @@ pub(super) fn run(context: &Context, max_relative_error: f64) -> Result<CheckOut
             Metric::new("parameters_checked", indices.len() as f64),
         ],
     ))
+}
+
+/// The parameters whose derivatives are compared, in increasing order: every parameter of a
+/// small model; a seeded sample of [`MAX_PROBES`] of a large one, so the cost stays flat.
+fn probe_indices(count: usize, rng: &mut SeededRng) -> Vec<usize> {
+    let mut indices: Vec<usize> = (0..count).collect();
+    if indices.len() > MAX_PROBES {
+        // The first MAX_PROBES steps of a Fisher–Yates shuffle draw a uniform sample.
+        for k in 0..MAX_PROBES {
+            let j = k + rng.below(indices.len() - k);
+            indices.swap(k, j);
+        }
+        indices.truncate(MAX_PROBES);
+        indices.sort_unstable();
+    }
+    indices
+}
+
+/// How far apart two derivatives are, relative to their combined size; both below [`FLOOR`]
+/// count as agreeing up to rounding noise rather than as a large relative error.
+fn relative_error(analytic: f64, numeric: f64) -> f64 {
+    (analytic - numeric).abs() / (analytic.abs() + numeric.abs()).max(FLOOR)
+}
+
+/// The largest error and its parameter (the first on ties); a NaN error is the worst of all.
+fn worst_of(errors: impl Iterator<Item = (usize, f64)>) -> (f64, usize) {
+    let (mut worst, mut worst_index) = (0.0f64, 0usize);
+    for (i, error) in errors {
+        if error > worst || error.is_nan() {
+            worst = error;
+            worst_index = i;
+        }
+    }
+    (worst, worst_index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_relative_error_is_the_gap_over_the_combined_size() {
+        let cases = [
+            // (analytic, numeric, expected)
+            (1.0, 1.0, 0.0),
+            (1.0, 0.5, 0.5 / 1.5),
+            (0.5, 1.0, 0.5 / 1.5),
+            (3.0, -1.0, 1.0), // opposite signs: the largest relative error there is
+            (-2.0, -2.0, 0.0),
+            // Both below the floor: the gap is measured against 1e-7, not their tiny sum.
+            (2e-8, 0.0, 0.2),
+            (0.0, 0.0, 0.0),
+        ];
+        for (analytic, numeric, expect) in cases {
+            let got = relative_error(analytic, numeric);
+            assert!(
+                (got - expect).abs() < 1e-15,
+                "{analytic} vs {numeric}: got {got}, expected {expect}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_worst_error_is_the_largest_the_first_on_ties_and_nan_beats_all() {
+        let check = |errors: &[(usize, f64)], expect: (f64, usize)| {
+            assert_eq!(worst_of(errors.iter().copied()), expect, "{errors:?}");
+        };
+        check(&[(0, 0.25), (3, 0.5), (5, 0.125)], (0.5, 3));
+        check(&[(2, 0.5), (7, 0.5)], (0.5, 2));
+        check(&[(4, 0.0), (6, 0.0)], (0.0, 0));
+        check(&[], (0.0, 0));
+        check(&[(0, 0.75), (1, 0.25)], (0.75, 0));
+        // A NaN is kept however large the errors after it.
+        let (worst, index) = worst_of([(0, 0.5), (1, f64::NAN), (2, 0.75)].into_iter());
+        assert!(worst.is_nan());
+        assert_eq!(index, 1);
+    }
+
+    #[test]
+    fn a_small_model_is_probed_whole_and_a_large_one_by_a_sorted_sample() {
+        let mut rng = SeededRng::stream(7, Stream::GradientCheck);
+        assert_eq!(probe_indices(10, &mut rng), (0..10).collect::<Vec<_>>());
+        assert_eq!(
+            probe_indices(MAX_PROBES, &mut rng),
+            (0..MAX_PROBES).collect::<Vec<_>>()
+        );
+        let sample = probe_indices(300, &mut rng);
+        assert_eq!(sample.len(), MAX_PROBES);
+        // Strictly increasing (so no index twice) and within the 300 parameters.
+        assert!(sample.windows(2).all(|w| w[0] < w[1]), "{sample:?}");
+        assert!(sample.iter().all(|&i| i < 300), "{sample:?}");
+        // A sample, not the first 256: some index past 255 is drawn.
+        assert!(sample[MAX_PROBES - 1] >= MAX_PROBES, "{sample:?}");
+    }
 }

@@ -60,11 +60,7 @@ pub(super) fn run(
         .last()
         .copied()
         .unwrap_or(f64::NAN);
-    let gap = if best_loss > 0.0 {
-        (trained_loss - best_loss) / best_loss
-    } else {
-        trained_loss
-    };
+    let gap = loss_gap(trained_loss, best_loss);
     // With columns left out, many parameter vectors give the same predictions; the trained
     // model's own predictions, solved for in the same columns, are the one comparable with the
     // optimum (and reproduce those predictions exactly).
@@ -76,8 +72,8 @@ pub(super) fn run(
     };
     let (distance, farthest) = largest_relative_distance(&trained, &optimum);
     let name = parameter_name(farthest, &context.train.feature_names);
-    let gap_ok = gap.is_finite() && gap <= max_loss_gap;
-    let distance_ok = distance.is_finite() && distance <= max_parameter_distance;
+    let gap_ok = within(gap, max_loss_gap);
+    let distance_ok = within(distance, max_parameter_distance);
     let summary = format!(
         "Trained loss is {:.3}% above the exact least-squares optimum (allowed {:.3}%); the \
          farthest parameter, {name}, is {:.1}% from its optimal value (allowed {:.1}%).",
@@ -97,6 +93,21 @@ pub(super) fn run(
             Metric::new("condition_estimate", factored.condition_estimate()),
         ],
     ))
+}
+
+/// How far `trained` is above the optimal loss, as a share of it; the trained loss itself when
+/// the optimum fits exactly (a share of zero would be infinite).
+fn loss_gap(trained: f64, optimal: f64) -> f64 {
+    if optimal > 0.0 {
+        (trained - optimal) / optimal
+    } else {
+        trained
+    }
+}
+
+/// Whether a measured gap is a number no larger than what is allowed.
+fn within(value: f64, allowed: f64) -> bool {
+    value.is_finite() && value <= allowed
 }
 
 /// The feature columns the exact solve can tell apart. A column that is zero on every training
@@ -170,4 +181,74 @@ fn parameter_name(index: usize, features: &[String]) -> String {
         || "the intercept".to_owned(),
         |f| format!("the weight of `{f}`"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_loss_gap_is_a_share_of_the_optimal_loss() {
+        let cases = [
+            // (trained, optimal, gap)
+            (3.0, 2.0, 0.5),
+            (2.0, 2.0, 0.0),
+            (1.875, 2.0, -0.0625), // rounding can put the trained loss a hair below
+            // An exact fit (optimal loss 0): the trained loss itself, not infinity.
+            (0.5, 0.0, 0.5),
+            (0.0, 0.0, 0.0),
+        ];
+        for (trained, optimal, expect) in cases {
+            assert_eq!(
+                loss_gap(trained, optimal),
+                expect,
+                "{trained} over {optimal}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_gap_passes_up_to_its_allowance_and_never_when_not_a_number() {
+        let cases = [
+            (0.5, 0.5, true),
+            (0.625, 0.5, false),
+            (-0.25, 0.0, true),
+            (f64::NAN, 1.0, false),
+            (f64::INFINITY, 1.0, false),
+            (f64::NEG_INFINITY, 1.0, false),
+        ];
+        for (value, allowed, expect) in cases {
+            assert_eq!(within(value, allowed), expect, "{value} within {allowed}");
+        }
+    }
+
+    #[test]
+    fn parameter_distances_are_relative_with_a_floor_for_zero_optima() {
+        let check = |trained: &[f64], optimum: &[f64], expect: (f64, usize)| {
+            let got = largest_relative_distance(trained, optimum);
+            assert!(
+                (got.0 - expect.0).abs() < 1e-12 && got.1 == expect.1,
+                "{trained:?} vs {optimum:?}: got {got:?}, expected {expect:?}"
+            );
+        };
+        // Weights 1 and 2, intercept 10: distances 0.25, 0 and 5/10 = 0.5.
+        check(&[1.25, 2.0, 5.0], &[1.0, 2.0, 10.0], (0.5, 2));
+        // A zero optimal weight is measured against 1% of the largest weight, 4:
+        // 0.01 / 0.04 = 0.25 (the intercept's 1000 does not enter the floor).
+        check(&[0.01, 4.0, 1000.0], &[0.0, 4.0, 1000.0], (0.25, 0));
+        // Ties go to the first parameter.
+        check(&[2.0, 4.0, 0.0], &[1.0, 2.0, 0.0], (1.0, 0));
+        check(&[1.0, 2.0, 3.0], &[1.0, 2.0, 3.0], (0.0, 0));
+        // A NaN parameter is the farthest, whatever comes after it.
+        let (distance, index) = largest_relative_distance(&[f64::NAN, 9.0], &[1.0, 2.0]);
+        assert!(distance.is_nan());
+        assert_eq!(index, 0);
+    }
+
+    #[test]
+    fn parameters_are_named_by_their_feature_or_as_the_intercept() {
+        let features = ["bmi".to_owned(), "age".to_owned()];
+        assert_eq!(parameter_name(1, &features), "the weight of `age`");
+        assert_eq!(parameter_name(2, &features), "the intercept");
+    }
 }

@@ -56,13 +56,12 @@ pub(super) fn run(
     let n = rows as usize;
     let x = context.train.features.slice(s![..n, ..]);
     let y = context.train.target.slice(s![..n]);
-    let config = TrainConfig {
-        epochs,
-        batch_size: rows,
-        l2: 0.0,
-        ..context.config.clone()
-    };
-    let model = train(context.network, x, y, &config)?;
+    let model = train(
+        context.network,
+        x,
+        y,
+        &tiny_config(context.config, rows, epochs),
+    )?;
     let loss = model.loss_curve.last().copied().unwrap_or(f64::NAN);
 
     let (score, passed, summary) = if context.network.head() == Head::Identity {
@@ -78,12 +77,7 @@ pub(super) fn run(
         )
     } else {
         let wrong = misclassified(context.network.predict(&model.params, x).view(), y);
-        let passed = wrong == 0 && loss <= max_loss;
-        let summary = if wrong > 0 {
-            format!("{wrong} of {n} memorised rows are still misclassified.")
-        } else {
-            format!("All {n} rows are classified correctly; log loss {loss:.4}.")
-        };
+        let (passed, summary) = memorised(wrong, n, loss, max_loss);
         (loss, passed, summary)
     };
     let mut outcome = CheckOutcome::new(
@@ -97,6 +91,27 @@ pub(super) fn run(
     );
     outcome.loss_curve = model.loss_curve;
     Ok(outcome)
+}
+
+/// The spec's training settings for the tiny batch: `epochs` full-batch epochs over `rows` rows,
+/// without the L2 penalty, which would keep the loss from reaching zero.
+fn tiny_config(config: &TrainConfig, rows: u32, epochs: u32) -> TrainConfig {
+    TrainConfig {
+        epochs,
+        batch_size: rows,
+        l2: 0.0,
+        ..config.clone()
+    }
+}
+
+/// Whether a classifier memorised its `n` rows: every one right and the loss at most `max_loss`.
+fn memorised(wrong: usize, n: usize, loss: f64, max_loss: f64) -> (bool, String) {
+    let summary = if wrong > 0 {
+        format!("{wrong} of {n} memorised rows are still misclassified.")
+    } else {
+        format!("All {n} rows are classified correctly; log loss {loss:.4}.")
+    };
+    (wrong == 0 && loss <= max_loss, summary)
 }
 
 /// `loss` relative to predicting the batch mean, whose loss is half the variance (the loss
@@ -149,6 +164,85 @@ mod tests {
         }
         // All targets equal: nothing to compare with, the loss as it is.
         assert_eq!(relative_to_mean(0.5, array![2.0, 2.0].view()), 0.5);
+    }
+
+    #[test]
+    fn the_tiny_batch_takes_one_to_all_of_the_training_rows() {
+        let cases = [
+            (1, 10, true),
+            (10, 10, true),
+            (11, 10, false),
+            (0, 10, false),
+        ];
+        for (rows, available, fits) in cases {
+            match rows_fit(rows, available) {
+                Ok(()) => assert!(fits, "{rows} of {available} accepted"),
+                Err(error) => {
+                    assert!(!fits, "{rows} of {available} refused: {error}");
+                    let message = error.to_string();
+                    assert!(
+                        message.contains("checks.rows")
+                            && message
+                                .contains(&format!("the {available} training rows; it is {rows}")),
+                        "{message}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_tiny_batch_trains_full_batch_for_its_epochs_without_l2() {
+        let spec = TrainConfig {
+            seed: 7,
+            epochs: 30,
+            batch_size: 32,
+            learning_rate: 0.25,
+            l2: 0.5,
+            ..TrainConfig::default()
+        };
+        let tiny = tiny_config(&spec, 8, 500);
+        assert_eq!(
+            (tiny.epochs, tiny.batch_size, tiny.l2),
+            (500, 8, 0.0),
+            "{tiny:?}"
+        );
+        // The rest is the spec's own.
+        assert_eq!((tiny.seed, tiny.learning_rate), (7, 0.25));
+    }
+
+    #[test]
+    fn a_classifier_memorised_its_rows_when_all_are_right_and_the_loss_is_low() {
+        let cases = [
+            // (wrong, loss, max_loss, passes, summary starts)
+            (
+                0,
+                0.05,
+                0.05,
+                true,
+                "All 8 rows are classified correctly; log loss 0.0500.",
+            ),
+            (
+                0,
+                0.0625,
+                0.05,
+                false,
+                "All 8 rows are classified correctly",
+            ),
+            (
+                1,
+                0.0,
+                0.05,
+                false,
+                "1 of 8 memorised rows are still misclassified.",
+            ),
+            (3, 0.5, 0.05, false, "3 of 8"),
+        ];
+        for (wrong, loss, max_loss, passes, says) in cases {
+            let (passed, summary) = memorised(wrong, 8, loss, max_loss);
+            assert_eq!(passed, passes, "{wrong} wrong, loss {loss}: {summary}");
+            assert!(summary.starts_with(says), "{summary}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ use super::{CheckOutcome, Context, Guide, Metric};
 use crate::EngineError;
 use crate::fingerprint;
 use crate::metrics::evaluate;
-use crate::train::{TrainConfig, train};
+use crate::train::{TrainConfig, TrainedModel, train};
 
 pub(super) static GUIDE: Guide = Guide {
     title: "Same seed, same model",
@@ -40,18 +40,9 @@ pub(super) fn run(context: &Context, extra_seeds: u32) -> Result<CheckOutcome, E
     };
     let other = train(context.network, x, y, &with_seed(1))?;
 
-    let same_bits = |a: &[f64], b: &[f64]| {
-        a.len() == b.len() && a.iter().zip(b).all(|(p, q)| p.to_bits() == q.to_bits())
-    };
-    let identical = same_bits(&first.params, &second.params)
-        && same_bits(&first.loss_curve, &second.loss_curve);
+    let identical = same_run(first, &second);
     let seed_honoured = !same_bits(&first.params, &other.params);
-    let largest_gap = first
-        .params
-        .iter()
-        .zip(&other.params)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f64::max);
+    let largest_gap = largest_gap(&first.params, &other.params);
 
     let mut metrics = vec![
         Metric::new(
@@ -70,25 +61,125 @@ pub(super) fn run(context: &Context, extra_seeds: u32) -> Result<CheckOutcome, E
                 name,
             )?);
         }
-        let n = values.len() as f64;
-        let mean = values.iter().sum::<f64>() / n;
-        let variance = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
+        let (mean, std) = mean_and_std(&values);
         metrics.push(Metric::new(&format!("{}_mean_over_seeds", name.id()), mean));
-        metrics.push(Metric::new(
-            &format!("{}_std_over_seeds", name.id()),
-            libm::sqrt(variance),
-        ));
+        metrics.push(Metric::new(&format!("{}_std_over_seeds", name.id()), std));
     }
 
-    let summary = match (identical, seed_honoured) {
-        (true, true) => {
-            "Two runs with the same seed gave bit-identical models; another seed gave a different one."
-        }
-        (false, _) => "Two runs with the same seed gave different models.",
-        (true, false) => "Another seed gave exactly the same model: the seed is not used.",
-    };
-    let mut outcome = CheckOutcome::new(identical && seed_honoured, summary, metrics);
+    let (passed, summary) = verdict(identical, seed_honoured);
+    let mut outcome = CheckOutcome::new(passed, summary, metrics);
     outcome.fingerprint = Some(fingerprint::of_values(&first.params));
     outcome.loss_curve = first.loss_curve.clone();
     Ok(outcome)
+}
+
+/// Whether two lists hold the same numbers, bit for bit.
+fn same_bits(a: &[f64], b: &[f64]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(p, q)| p.to_bits() == q.to_bits())
+}
+
+/// Whether two runs ended with the same parameters and went through the same losses.
+fn same_run(a: &TrainedModel, b: &TrainedModel) -> bool {
+    same_bits(&a.params, &b.params) && same_bits(&a.loss_curve, &b.loss_curve)
+}
+
+/// The largest `|a − b|` over the parameters.
+fn largest_gap(a: &[f64], b: &[f64]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(p, q)| (p - q).abs())
+        .fold(0.0, f64::max)
+}
+
+/// The mean and the population standard deviation (divided by n, as numpy's `std`).
+fn mean_and_std(values: &[f64]) -> (f64, f64) {
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let variance = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
+    (mean, libm::sqrt(variance))
+}
+
+/// The verdict and its sentence: the same seed must repeat the model, another must change it.
+fn verdict(identical: bool, seed_honoured: bool) -> (bool, &'static str) {
+    match (identical, seed_honoured) {
+        (true, true) => (
+            true,
+            "Two runs with the same seed gave bit-identical models; another seed gave a different one.",
+        ),
+        (false, _) => (false, "Two runs with the same seed gave different models."),
+        (true, false) => (
+            false,
+            "Another seed gave exactly the same model: the seed is not used.",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::train::Ending;
+
+    fn model(params: &[f64], loss_curve: &[f64]) -> TrainedModel {
+        TrainedModel {
+            params: params.to_vec(),
+            loss_curve: loss_curve.to_vec(),
+            ending: Ending::Completed,
+        }
+    }
+
+    #[test]
+    fn runs_are_the_same_only_when_parameters_and_losses_match_bit_for_bit() {
+        let base = model(&[0.5, -1.0], &[2.0, 1.0]);
+        let cases = [
+            (model(&[0.5, -1.0], &[2.0, 1.0]), true),
+            // The same final parameters reached through different losses.
+            (model(&[0.5, -1.0], &[2.0, 1.5]), false),
+            (model(&[0.5, -1.5], &[2.0, 1.0]), false),
+            // One bit apart, and a list cut short.
+            (
+                model(&[0.5, f64::from_bits((-1.0f64).to_bits() + 1)], &[2.0, 1.0]),
+                false,
+            ),
+            (model(&[0.5], &[2.0, 1.0]), false),
+            (model(&[0.5, -1.0], &[2.0]), false),
+        ];
+        for (other, expect) in cases {
+            assert_eq!(same_run(&base, &other), expect, "{other:?}");
+        }
+        // 0 and −0 are equal numbers but not the same bits.
+        assert!(!same_bits(&[0.0], &[-0.0]));
+        assert!(same_bits(&[], &[]));
+    }
+
+    #[test]
+    fn the_largest_gap_is_the_widest_parameter_apart() {
+        // Gaps 0.5, 3 and 0.25: the sign of a difference does not matter.
+        assert_eq!(largest_gap(&[1.0, -2.0, 4.0], &[1.5, 1.0, 3.75]), 3.0);
+        assert_eq!(largest_gap(&[1.0, 2.0], &[1.0, 2.0]), 0.0);
+    }
+
+    #[test]
+    fn the_spread_over_seeds_is_the_population_standard_deviation() {
+        // 0.5, 0.75, 1.0: mean 0.75, squared deviations 1/16, 0, 1/16, variance 1/24
+        // (numpy.std([0.5, 0.75, 1.0]) = 0.2041241452...).
+        let (mean, std) = mean_and_std(&[0.5, 0.75, 1.0]);
+        assert_eq!(mean, 0.75);
+        assert!((std - (1.0f64 / 24.0).sqrt()).abs() < 1e-15, "{std}");
+        assert_eq!(mean_and_std(&[0.25]), (0.25, 0.0));
+    }
+
+    #[test]
+    fn the_same_seed_must_repeat_the_model_and_another_must_change_it() {
+        let cases = [
+            ((true, true), (true, "bit-identical")),
+            ((true, false), (false, "the seed is not used")),
+            ((false, true), (false, "gave different models")),
+            ((false, false), (false, "gave different models")),
+        ];
+        for ((identical, honoured), (passed, says)) in cases {
+            let (got, summary) = verdict(identical, honoured);
+            assert_eq!(got, passed, "{identical} {honoured}");
+            assert!(summary.contains(says), "{summary}");
+        }
+    }
 }

@@ -417,6 +417,20 @@ mod tests {
         check(label(json!(0)), json!([0.5, "x"]), false);
     }
 
+    #[test]
+    fn exact_values_and_text_labels_must_be_the_same() {
+        let exact = |value: Value| Expectation::Exact { value };
+        check(exact(json!("setosa")), json!("setosa"), true);
+        check(exact(json!("setosa")), json!("virginica"), false);
+        check(exact(json!([1, 2])), json!([1, 2]), true);
+        check(exact(json!([1, 2])), json!([2, 1]), false);
+        let label = |label: Value| Expectation::ClassLabel { label };
+        // Two labels that are not numbers are compared as they are, never as equal non-numbers.
+        check(label(json!("versicolor")), json!("setosa"), false);
+        check(label(json!("versicolor")), json!(["setosa"]), false);
+        check(label(json!(1)), json!(2), false);
+    }
+
     fn endpoint() -> EndpointSpec {
         EndpointSpec {
             name: "diabetes".into(),
