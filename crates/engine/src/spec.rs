@@ -266,8 +266,27 @@ impl Spec {
         text
     }
 
-    /// Consistency that the types alone do not ensure.
+    /// Consistency that the types alone do not ensure, the embedded data's hash included.
     pub fn validate(&self) -> Result<(), EngineError> {
+        self.validate_settings()?;
+        if let Some(csv) = &self.dataset.csv {
+            let actual = fingerprint::sha256_hex(csv.as_bytes());
+            if actual != self.dataset.sha256 {
+                return Err(EngineError::setting(
+                    "dataset.sha256",
+                    format!(
+                        "the embedded CSV has SHA-256 {actual}, but the spec records {}",
+                        self.dataset.sha256
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Everything [`Spec::validate`] checks but the data's hash, which a run verifies once,
+    /// on the data it is given, when it loads it ([`crate::replay::load`]).
+    pub(crate) fn validate_settings(&self) -> Result<(), EngineError> {
         self.training.validate()?;
         self.preprocessing.validate()?;
         self.model.validate()?;
@@ -307,18 +326,6 @@ impl Spec {
         }
         if self.revision == 0 {
             return Err(EngineError::setting("revision", "starts at 1"));
-        }
-        if let Some(csv) = &self.dataset.csv {
-            let actual = fingerprint::sha256_hex(csv.as_bytes());
-            if actual != self.dataset.sha256 {
-                return Err(EngineError::setting(
-                    "dataset.sha256",
-                    format!(
-                        "the embedded CSV has SHA-256 {actual}, but the spec records {}",
-                        self.dataset.sha256
-                    ),
-                ));
-            }
         }
         Ok(())
     }
