@@ -387,6 +387,41 @@ fn a_small_load_run_reports_percentiles_against_thresholds() {
     assert_eq!(output.status.code(), Some(1));
 }
 
+#[test]
+fn a_load_run_lasts_at_least_its_slowest_request_and_at_most_the_command() {
+    let port = start_server();
+    let mut fast = endpoint("iris", port, &["good"]);
+    fast.load = Some(LoadPlan {
+        requests: 20,
+        concurrency: 2,
+        thresholds: Vec::new(),
+    });
+    let spec = write("timed.assay.json", &spec_with(vec![fast]).to_json());
+    let json_report = write("timed.report.json", "");
+    let started = std::time::Instant::now();
+    let output = run_endpoints(&spec, &["--json", json_report.to_str().unwrap()]);
+    let command_ms = started.elapsed().as_secs_f64() * 1000.0;
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_report).unwrap()).unwrap();
+    let load = &report[0]["endpoints"][0]["load"];
+    let (elapsed, slowest) = (
+        load["elapsed_ms"].as_f64().unwrap(),
+        load["p99_ms"].as_f64().unwrap(),
+    );
+    // In milliseconds: every request ran inside the run, and the run inside the command.
+    assert!(slowest > 0.0 && slowest <= elapsed, "{load}");
+    assert!(
+        elapsed <= command_ms,
+        "{elapsed} ms of {command_ms} ms: {load}"
+    );
+}
+
 /// Runs `assay run --only endpoints` on `spec` with the key in `MODEL_KEY`, allowed.
 fn run_endpoints(spec: &Path, extra: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_assay"))
