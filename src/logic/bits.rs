@@ -2,8 +2,8 @@
 //! writes any NaN as `NaN`, so its payload cannot survive a round trip). The review's match and
 //! the export's "the previous file still holds" both ask here.
 
-use assay_engine::checks::Metric;
 use assay_engine::fingerprint::canonical_bits;
+use assay_engine::metrics::Metric;
 use assay_engine::spec::Revision;
 
 /// Whether `a` and `b` are the same number as a spec records it.

@@ -2,7 +2,7 @@
 //! change. It turns into the spec that runs ([`Draft::to_spec`]) and into the file that is
 //! exported ([`Draft::export`]).
 
-use assay_engine::checks::{CheckSpec, DEFAULT_MAX_LOSS_GAP, DEFAULT_MAX_PARAMETER_DISTANCE};
+use assay_engine::checks::{CheckSpec, SchemaMatches};
 use assay_engine::data::{
     ColumnKind, ColumnSchema, Preprocessing, Table, Task, effective_schema, infer_schema,
     infer_task,
@@ -163,7 +163,7 @@ impl Draft {
         if let Ok(table) = Table::parse_csv(csv) {
             let schema = effective_schema(&table, &spec.preprocessing.column_kinds)
                 .unwrap_or_else(|_| infer_schema(&table));
-            for default in CheckSpec::defaults(spec.preprocessing.task, &schema) {
+            for default in CheckSpec::offered(spec.preprocessing.task, &schema) {
                 if spec.checks.iter().all(|c| c.id() != default.id()) {
                     checks.push(DraftCheck {
                         enabled: false,
@@ -227,26 +227,19 @@ impl Draft {
         if !matches!(self.model, ModelSpec::Mlp { .. }) {
             self.model = model_choices(task).swap_remove(0);
         }
-        let mut defaults = CheckSpec::defaults(task, &self.schema(table));
-        if task == Task::Regression {
-            // Only linear regression has an exact optimum to reach: offered, on for that model.
-            defaults.push(CheckSpec::ConvergesToOptimum {
-                max_loss_gap: DEFAULT_MAX_LOSS_GAP,
-                max_parameter_distance: DEFAULT_MAX_PARAMETER_DISTANCE,
-            });
-        }
+        let offered = CheckSpec::offered(task, &self.schema(table));
         let previous = std::mem::take(&mut self.checks);
-        self.checks = defaults
+        self.checks = offered
             .into_iter()
             .map(|spec| {
                 let kept = previous
                     .iter()
                     .find(|c| c.spec.id() == spec.id() && !names_a_metric(&c.spec))
-                    .filter(|_| !matches!(spec, CheckSpec::SchemaMatches { .. }));
+                    .filter(|_| !matches!(spec, CheckSpec::SchemaMatches(_)));
                 match kept {
                     Some(kept) => kept.clone(),
                     None => DraftCheck {
-                        enabled: self.suits_model(&spec),
+                        enabled: spec.suits(&self.model),
                         spec,
                     },
                 }
@@ -254,19 +247,16 @@ impl Draft {
             .collect();
     }
 
-    /// Chooses the model; a check only one kind of model can pass follows the choice.
+    /// Chooses the model. A check the old model could not pass and the new one can is switched
+    /// on, one the new model cannot pass off; the others keep their switch.
     pub fn set_model(&mut self, model: ModelSpec) {
-        self.model = model;
         for check in &mut self.checks {
-            if matches!(check.spec, CheckSpec::ConvergesToOptimum { .. }) {
-                check.enabled = self.model == ModelSpec::LinearRegression;
+            let suits = check.spec.suits(&model);
+            if suits != check.spec.suits(&self.model) {
+                check.enabled = suits;
             }
         }
-    }
-
-    fn suits_model(&self, check: &CheckSpec) -> bool {
-        !matches!(check, CheckSpec::ConvergesToOptimum { .. })
-            || self.model == ModelSpec::LinearRegression
+        self.model = model;
     }
 
     /// Overrides how one column is read; choosing the inferred kind removes the override.
@@ -306,7 +296,7 @@ impl Draft {
     fn sync_schema_check(&mut self, table: &Table) {
         let schema = self.schema(table);
         for check in &mut self.checks {
-            if let CheckSpec::SchemaMatches { expected } = &mut check.spec {
+            if let CheckSpec::SchemaMatches(SchemaMatches { expected }) = &mut check.spec {
                 expected.clone_from(&schema);
             }
         }
@@ -408,9 +398,7 @@ pub fn too_large(file_name: &str, bytes: f64) -> Option<String> {
 fn names_a_metric(check: &CheckSpec) -> bool {
     matches!(
         check,
-        CheckSpec::BeatsBaseline { .. }
-            | CheckSpec::MetricThreshold { .. }
-            | CheckSpec::NoRegression { .. }
+        CheckSpec::BeatsBaseline(_) | CheckSpec::MetricThreshold(_) | CheckSpec::NoRegression(_)
     )
 }
 
@@ -465,6 +453,7 @@ pub const KINDS: [ColumnKind; 4] = [
 #[cfg(test)]
 mod tests {
     use super::*;
+    use assay_engine::checks::LossDecreases;
     use assay_engine::replay;
 
     const CSV: &str =
@@ -481,7 +470,7 @@ mod tests {
             draft
                 .checks
                 .iter()
-                .any(|c| matches!(c.spec, CheckSpec::ClassBalance { .. }))
+                .any(|c| matches!(c.spec, CheckSpec::ClassBalance(_)))
         );
     }
 
@@ -496,7 +485,7 @@ mod tests {
         let optimum = draft
             .checks
             .iter()
-            .find(|c| matches!(c.spec, CheckSpec::ConvergesToOptimum { .. }))
+            .find(|c| matches!(c.spec, CheckSpec::ConvergesToOptimum(_)))
             .unwrap();
         assert!(optimum.enabled, "linear regression has an optimum to reach");
     }
@@ -508,7 +497,7 @@ mod tests {
         let mlp = model_choices(Task::BinaryClassification).swap_remove(1);
         draft.set_model(mlp.clone());
         for check in &mut draft.checks {
-            if let CheckSpec::LossDecreases { min_relative_drop } = &mut check.spec {
+            if let CheckSpec::LossDecreases(LossDecreases { min_relative_drop }) = &mut check.spec {
                 *min_relative_drop = 0.5;
                 check.enabled = false;
             }
@@ -518,21 +507,21 @@ mod tests {
         let kept = draft
             .checks
             .iter()
-            .find(|c| matches!(c.spec, CheckSpec::LossDecreases { .. }))
+            .find(|c| matches!(c.spec, CheckSpec::LossDecreases(_)))
             .unwrap()
             .clone();
         assert_eq!(
             kept.spec,
-            CheckSpec::LossDecreases {
+            CheckSpec::LossDecreases(LossDecreases {
                 min_relative_drop: 0.5
-            }
+            })
         );
         assert!(!kept.enabled);
         draft.reset_checks();
         let reset = draft
             .checks
             .iter()
-            .find(|c| matches!(c.spec, CheckSpec::LossDecreases { .. }))
+            .find(|c| matches!(c.spec, CheckSpec::LossDecreases(_)))
             .unwrap();
         assert!(
             reset.enabled && reset.spec != kept.spec,
@@ -542,7 +531,7 @@ mod tests {
         let optimum = draft
             .checks
             .iter()
-            .find(|c| matches!(c.spec, CheckSpec::ConvergesToOptimum { .. }))
+            .find(|c| matches!(c.spec, CheckSpec::ConvergesToOptimum(_)))
             .unwrap();
         assert!(
             !optimum.enabled,
@@ -574,7 +563,7 @@ mod tests {
             !draft
                 .checks
                 .iter()
-                .any(|c| matches!(c.spec, CheckSpec::ClassBalance { .. }))
+                .any(|c| matches!(c.spec, CheckSpec::ClassBalance(_)))
         );
     }
 
@@ -586,7 +575,7 @@ mod tests {
         draft.set_column_kind(&table, "age", ColumnKind::Categorical);
         assert_eq!(draft.preprocessing.column_kinds.len(), 1);
         let expected = draft.checks.iter().find_map(|c| match &c.spec {
-            CheckSpec::SchemaMatches { expected } => Some(expected.clone()),
+            CheckSpec::SchemaMatches(SchemaMatches { expected }) => Some(expected.clone()),
             _ => None,
         });
         let age = expected.unwrap().into_iter().find(|c| c.name == "age");

@@ -84,7 +84,7 @@ pub fn author(sample: &Sample, seed: u64) -> Result<Authored, EngineError> {
         Preprocessing::new(sample.target, sample.task),
         sample.model.clone(),
         training,
-        CheckSpec::defaults(sample.task, &infer_schema(&table)),
+        CheckSpec::defaults(sample.task, &sample.model, &infer_schema(&table)),
     );
     let run = replay::run(&spec, sample.csv)?;
     spec.recorded = Some(run.to_recorded());

@@ -358,7 +358,7 @@ fn parse(source: &DataSource) -> Result<Table, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use assay_engine::checks::CheckSpec;
+    use assay_engine::checks::{CheckSpec, LossDecreases};
     use assay_engine::replay;
 
     /// The workbench on the first sample after a Run all, as the page has it when the run ends.
@@ -406,11 +406,13 @@ mod tests {
         let index = wb.draft.with_untracked(|d| {
             d.checks
                 .iter()
-                .position(|c| c.enabled && matches!(c.spec, CheckSpec::LossDecreases { .. }))
+                .position(|c| c.enabled && matches!(c.spec, CheckSpec::LossDecreases(_)))
                 .unwrap()
         });
         wb.draft.update(|d| {
-            if let CheckSpec::LossDecreases { min_relative_drop } = &mut d.checks[index].spec {
+            if let CheckSpec::LossDecreases(LossDecreases { min_relative_drop }) =
+                &mut d.checks[index].spec
+            {
                 *min_relative_drop = 0.75;
             }
         });

@@ -298,7 +298,7 @@ fn only_runs_the_chosen_part_and_still_compares_it_with_its_recording() {
     let mut spec = recorded_spec();
     // Add a data check to the recorded spec, recording it as the app would.
     spec.checks
-        .insert(0, assay_engine::checks::CheckSpec::NoConstantColumns);
+        .insert(0, assay_engine::checks::NoConstantColumns {}.into());
     spec.recorded = Some(replay::run(&spec, DIABETES).unwrap().to_recorded());
     let path = write(&dir, "two.assay.json", &spec.to_json());
     for (part, present, absent) in [

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use assay_engine::checks::{CheckSpec, DEFAULT_MAX_PARAMETER_DISTANCE};
+use assay_engine::checks::{CheckSpec, NoDuplicateRows};
 use assay_engine::data::{Preprocessing, Table, infer_schema};
 use assay_engine::model::{Activation, ModelSpec};
 use assay_engine::optim::Optimizer;
@@ -37,7 +37,7 @@ fn golden_specs() -> Vec<(&'static str, Spec)> {
         let csv = sample(file);
         let table = Table::parse_csv(&csv).unwrap();
         let preprocessing = Preprocessing::infer(&table, target).unwrap();
-        let checks = CheckSpec::defaults(preprocessing.task, &infer_schema(&table));
+        let checks = CheckSpec::defaults(preprocessing.task, &model, &infer_schema(&table));
         Spec::new(
             name,
             DatasetSpec::from_csv(file, &csv, table.rows.len()),
@@ -61,7 +61,7 @@ fn golden_specs() -> Vec<(&'static str, Spec)> {
         TrainConfig::default(),
     );
 
-    let mut linear = author(
+    let linear = author(
         "diabetes, linear regression",
         "diabetes.csv",
         "progression",
@@ -73,10 +73,6 @@ fn golden_specs() -> Vec<(&'static str, Spec)> {
             ..TrainConfig::default()
         },
     );
-    linear.checks.push(CheckSpec::ConvergesToOptimum {
-        max_loss_gap: 0.01,
-        max_parameter_distance: DEFAULT_MAX_PARAMETER_DISTANCE,
-    });
 
     let mut softmax = author(
         "iris, softmax regression",
@@ -87,7 +83,7 @@ fn golden_specs() -> Vec<(&'static str, Spec)> {
     );
     // Iris repeats one flower (lines 103 and 144): allow that one duplicate in 150.
     for check in &mut softmax.checks {
-        if let CheckSpec::NoDuplicateRows { max_fraction } = check {
+        if let CheckSpec::NoDuplicateRows(NoDuplicateRows { max_fraction }) = check {
             *max_fraction = 0.01;
         }
     }

@@ -4,6 +4,7 @@
 
 mod common;
 
+use assay_engine::checks::{ConvergesToOptimum, OutputSanity, ReproducibleTraining};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -124,10 +125,12 @@ fn a_check_that_cannot_run_says_why_on_stderr() {
     let dir = scratch("check-error");
     let mut spec = recorded_spec();
     spec.training.l2 = 0.1;
-    spec.checks = vec![assay_engine::checks::CheckSpec::ConvergesToOptimum {
-        max_loss_gap: 0.01,
-        max_parameter_distance: assay_engine::checks::DEFAULT_MAX_PARAMETER_DISTANCE,
-    }];
+    spec.checks = vec![assay_engine::checks::CheckSpec::ConvergesToOptimum(
+        ConvergesToOptimum {
+            max_loss_gap: 0.01,
+            ..ConvergesToOptimum::default()
+        },
+    )];
     spec.recorded = None;
     let path = write(&dir, "l2.assay.json", &spec.to_json());
     let output = assay(&[Path::new("run"), &path]);
@@ -144,7 +147,7 @@ fn reports_bound_every_name_message_and_list_from_the_spec() {
     let dir = scratch("bounded");
     let mut spec = recorded_spec();
     spec.name = "n".repeat(1024 * 1024);
-    spec.checks = vec![assay_engine::checks::CheckSpec::OutputSanity; 20];
+    spec.checks = vec![assay_engine::checks::CheckSpec::OutputSanity(OutputSanity {}); 20];
     spec.recorded = Some(
         assay_engine::replay::run(&spec, common::cli::DIABETES)
             .unwrap()
@@ -152,7 +155,7 @@ fn reports_bound_every_name_message_and_list_from_the_spec() {
     );
     let recorded = spec.recorded.as_mut().unwrap();
     for i in 0..5000 {
-        recorded.metrics.push(assay_engine::checks::Metric::new(
+        recorded.metrics.push(assay_engine::metrics::Metric::new(
             &format!("padding_{i}"),
             1.0,
         ));
@@ -208,14 +211,16 @@ fn validate_refuses_what_run_refuses() {
         activation: Activation::Relu,
     };
     heavy.training.epochs = 100;
-    heavy.checks = vec![CheckSpec::ReproducibleTraining { extra_seeds: 20 }];
+    heavy.checks = vec![CheckSpec::ReproducibleTraining(ReproducibleTraining {
+        extra_seeds: 20,
+    })];
     heavy.recorded = None;
     let mut l2 = recorded_spec();
     l2.training.l2 = 0.1;
-    l2.checks = vec![CheckSpec::ConvergesToOptimum {
+    l2.checks = vec![CheckSpec::ConvergesToOptimum(ConvergesToOptimum {
         max_loss_gap: 0.01,
-        max_parameter_distance: assay_engine::checks::DEFAULT_MAX_PARAMETER_DISTANCE,
-    }];
+        ..ConvergesToOptimum::default()
+    })];
     l2.recorded = None;
     let mut target = recorded_spec();
     target.preprocessing.target = "no_such_column".into();

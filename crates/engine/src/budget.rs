@@ -53,23 +53,9 @@ pub fn plan(checks: &[CheckSpec], plan: &Plan) -> Result<Budget, EngineError> {
         .join(", ");
     let advice = match largest.first() {
         Some((0, _)) | None => "use fewer epochs or rows, or a smaller model",
-        Some((i, _)) => match checks.get(i - 1) {
-            Some(CheckSpec::ReproducibleTraining { .. }) => {
-                "lower its extra_seeds, switch it off, or train with fewer epochs, rows or hidden units"
-            }
-            Some(CheckSpec::OverfitTinyBatch { .. }) => "lower its rows or epochs",
-            Some(CheckSpec::ConvergesToOptimum { .. }) => {
-                "switch it off, or use fewer rows or feature columns (each category of a \
-                 categorical column is a column)"
-            }
-            Some(CheckSpec::GradientCheck { .. } | CheckSpec::GradientStepOnRandomInput) => {
-                "switch it off or use a smaller model"
-            }
-            Some(check) if check.family() == crate::checks::CheckFamily::Data => {
-                "switch it off or use a smaller table"
-            }
-            _ => "switch it off or use fewer validation rows or a smaller model",
-        },
+        Some((i, _)) => checks
+            .get(i - 1)
+            .map_or("switch it off", |check| check.check().to_shrink()),
     };
     Err(EngineError::Spec(format!(
         "the run would do {total:.1e} units of work, over the limit of {MAX_SPEC_WORK:.0e} \

@@ -10,8 +10,9 @@ use core::fmt;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use crate::checks::{CheckOutcome, Metric, Verdict};
+use crate::checks::{CheckOutcome, Verdict};
 use crate::fingerprint::canonical_bits;
+use crate::metrics::Metric;
 use crate::spec::Recorded;
 
 /// Largest relative difference between two finite floats that a reviewer may still call

@@ -10,9 +10,28 @@
 use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 
-use crate::checks::Metric;
 use crate::data::Dataset;
 use crate::model::{Head, Network};
+
+/// A named number of evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Metric {
+    pub name: String,
+    #[serde(with = "crate::spec::float")]
+    #[cfg_attr(feature = "schema", schemars(with = "crate::spec::float::FloatValue"))]
+    pub value: f64,
+}
+
+impl Metric {
+    pub fn new(name: &str, value: f64) -> Self {
+        Self {
+            name: name.to_owned(),
+            value,
+        }
+    }
+}
 
 /// A metric a check can be about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

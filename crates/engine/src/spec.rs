@@ -9,10 +9,11 @@
 use serde::{Deserialize, Serialize};
 
 use crate::EngineError;
-use crate::checks::{CheckOutcome, CheckSpec, Metric};
+use crate::checks::{CheckOutcome, CheckSpec};
 use crate::data::Preprocessing;
 use crate::endpoint::EndpointSpec;
 use crate::fingerprint;
+use crate::metrics::Metric;
 use crate::model::ModelSpec;
 use crate::train::TrainConfig;
 

@@ -4,8 +4,12 @@
 
 use crate::common;
 
-use assay_engine::checks::Metric;
-use assay_engine::checks::{CheckOutcome, CheckSpec, DEFAULT_MAX_PARAMETER_DISTANCE, Verdict};
+use assay_engine::checks::{
+    BeatsBaseline, ConvergesToOptimum, LossDecreases, MetricThreshold, NoRegression,
+    OverfitTinyBatch,
+};
+use assay_engine::checks::{CheckOutcome, CheckSpec, Verdict};
+use assay_engine::metrics::Metric;
 use assay_engine::metrics::MetricName;
 use assay_engine::model::{Activation, ModelSpec};
 use assay_engine::optim::Optimizer;
@@ -34,7 +38,14 @@ fn verdict(outcome: &CheckOutcome) -> (Verdict, &str) {
 both! {
     fn every_default_check_passes_on_both_samples() {
         for model in [ModelSpec::LogisticRegression, ModelSpec::LinearRegression] {
-            let spec = sample_spec(model.clone(), default_checks(&model));
+            let mut spec = sample_spec(model.clone(), default_checks(&model));
+            if model == ModelSpec::LinearRegression {
+                // Its defaults include reaching the exact optimum, which the default 30 epochs
+                // do not (1.7% above it): train as the golden diabetes spec does.
+                spec.training.epochs = 300;
+                spec.training.learning_rate = 0.01;
+                spec.training.optimizer = Optimizer::Sgd { momentum: 0.9 };
+            }
             let outcomes = run_spec(&spec);
             // One outcome per check: a run that skipped some would pass the loop vacuously.
             assert!(!spec.checks.is_empty());
@@ -62,7 +73,7 @@ both! {
 
     fn loss_decreases_fails_when_the_learning_rate_is_too_small() {
         let training = TrainConfig { learning_rate: 1e-9, ..TrainConfig::default() };
-        let outcome = check(ModelSpec::LogisticRegression, training, CheckSpec::LossDecreases { min_relative_drop: 0.05 });
+        let outcome = check(ModelSpec::LogisticRegression, training, CheckSpec::LossDecreases(LossDecreases { min_relative_drop: 0.05 }));
         assert_eq!(outcome.verdict, Verdict::Fail, "{}", outcome.summary);
         assert!(outcome.summary.contains("fell by only"), "{}", outcome.summary);
     }
@@ -71,13 +82,13 @@ both! {
         let outcome = check(
             ModelSpec::LogisticRegression,
             TrainConfig::default(),
-            CheckSpec::OverfitTinyBatch { rows: 8, epochs: 500, max_loss: 0.05 },
+            CheckSpec::OverfitTinyBatch(OverfitTinyBatch { rows: 8, epochs: 500, max_loss: 0.05 }),
         );
         assert_eq!(verdict(&outcome).0, Verdict::Pass, "{}", outcome.summary);
         let outcome = check(
             ModelSpec::LinearRegression,
             TrainConfig::default(),
-            CheckSpec::OverfitTinyBatch { rows: 8, epochs: 1, max_loss: 0.05 },
+            CheckSpec::OverfitTinyBatch(OverfitTinyBatch { rows: 8, epochs: 1, max_loss: 0.05 }),
         );
         assert_eq!(outcome.verdict, Verdict::Fail, "{}", outcome.summary);
     }
@@ -86,7 +97,7 @@ both! {
         let outcome = check(
             ModelSpec::LogisticRegression,
             TrainConfig::default(),
-            CheckSpec::BeatsBaseline { metric: Some(MetricName::Accuracy), margin: 0.5 },
+            CheckSpec::BeatsBaseline(BeatsBaseline { metric: Some(MetricName::Accuracy), margin: 0.5 }),
         );
         // The stratified validation split holds 89 benign and 53 malignant rows, so always saying
         // "benign" is right 89/142 ≈ 63% of the time: no model gains 50 points on that.
@@ -98,14 +109,14 @@ both! {
         let strict = check(
             ModelSpec::LinearRegression,
             TrainConfig::default(),
-            CheckSpec::MetricThreshold { metric: MetricName::Rmse, threshold: 1.0 },
+            CheckSpec::MetricThreshold(MetricThreshold { metric: MetricName::Rmse, threshold: 1.0 }),
         );
         assert_eq!(strict.verdict, Verdict::Fail, "{}", strict.summary);
         assert!(strict.summary.contains("at most 1"), "{}", strict.summary);
         let loose = check(
             ModelSpec::LinearRegression,
             TrainConfig::default(),
-            CheckSpec::MetricThreshold { metric: MetricName::Rmse, threshold: 1000.0 },
+            CheckSpec::MetricThreshold(MetricThreshold { metric: MetricName::Rmse, threshold: 1000.0 }),
         );
         assert_eq!(loose.verdict, Verdict::Pass, "{}", loose.summary);
     }
@@ -114,7 +125,7 @@ both! {
         let outcome = check(
             ModelSpec::LinearRegression,
             TrainConfig::default(),
-            CheckSpec::MetricThreshold { metric: MetricName::RocAuc, threshold: 0.9 },
+            CheckSpec::MetricThreshold(MetricThreshold { metric: MetricName::RocAuc, threshold: 0.9 }),
         );
         assert_eq!(outcome.verdict, Verdict::Error);
         assert!(outcome.summary.contains("`roc_auc` is not measured"), "{}", outcome.summary);
@@ -123,13 +134,13 @@ both! {
     fn no_regression_compares_with_the_previous_revision() {
         let mut spec = sample_spec(
             ModelSpec::LogisticRegression,
-            vec![CheckSpec::NoRegression { metric: MetricName::Accuracy, tolerance: 0.0, relative: false }],
+            vec![CheckSpec::NoRegression(NoRegression { metric: MetricName::Accuracy, tolerance: 0.0, relative: false })],
         );
         assert_eq!(run_spec(&spec)[0].verdict, Verdict::Pass, "first revision has nothing to compare");
         spec.history.push(Revision { revision: 1, metrics: vec![Metric::new("accuracy", 1.0)] });
         let outcome = run_spec(&spec).remove(0);
         assert_eq!(outcome.verdict, Verdict::Fail, "{}", outcome.summary);
-        spec.checks[0] = CheckSpec::NoRegression { metric: MetricName::Accuracy, tolerance: 0.5, relative: true };
+        spec.checks[0] = CheckSpec::NoRegression(NoRegression { metric: MetricName::Accuracy, tolerance: 0.5, relative: true });
         assert_eq!(run_spec(&spec)[0].verdict, Verdict::Pass);
     }
 
@@ -140,18 +151,18 @@ both! {
             learning_rate: 0.01,
             ..TrainConfig::default()
         };
-        let outcome = check(ModelSpec::LinearRegression, long, CheckSpec::ConvergesToOptimum { max_loss_gap: 0.01, max_parameter_distance: DEFAULT_MAX_PARAMETER_DISTANCE });
+        let outcome = check(ModelSpec::LinearRegression, long, CheckSpec::ConvergesToOptimum(ConvergesToOptimum { max_loss_gap: 0.01, ..ConvergesToOptimum::default() }));
         assert_eq!(outcome.verdict, Verdict::Pass, "{}", outcome.summary);
         let short = TrainConfig { epochs: 1, learning_rate: 0.001, ..TrainConfig::default() };
-        let outcome = check(ModelSpec::LinearRegression, short, CheckSpec::ConvergesToOptimum { max_loss_gap: 0.01, max_parameter_distance: DEFAULT_MAX_PARAMETER_DISTANCE });
+        let outcome = check(ModelSpec::LinearRegression, short, CheckSpec::ConvergesToOptimum(ConvergesToOptimum { max_loss_gap: 0.01, ..ConvergesToOptimum::default() }));
         assert_eq!(outcome.verdict, Verdict::Fail, "{}", outcome.summary);
-        let outcome = check(ModelSpec::LogisticRegression, TrainConfig::default(), CheckSpec::ConvergesToOptimum { max_loss_gap: 0.01, max_parameter_distance: DEFAULT_MAX_PARAMETER_DISTANCE });
+        let outcome = check(ModelSpec::LogisticRegression, TrainConfig::default(), CheckSpec::ConvergesToOptimum(ConvergesToOptimum { max_loss_gap: 0.01, ..ConvergesToOptimum::default() }));
         assert_eq!(outcome.verdict, Verdict::Error, "{}", outcome.summary);
     }
 
     fn every_check_explains_why_it_matters_and_cites_its_source() {
         let all = default_checks(&ModelSpec::LogisticRegression);
-        let all: Vec<CheckSpec> = all.into_iter().chain([CheckSpec::ConvergesToOptimum { max_loss_gap: 0.01, max_parameter_distance: DEFAULT_MAX_PARAMETER_DISTANCE }]).collect();
+        let all: Vec<CheckSpec> = all.into_iter().chain([CheckSpec::ConvergesToOptimum(ConvergesToOptimum { max_loss_gap: 0.01, ..ConvergesToOptimum::default() })]).collect();
         let mut ids: Vec<&str> = all.iter().map(CheckSpec::id).collect();
         ids.sort_unstable();
         ids.dedup();
@@ -167,7 +178,7 @@ both! {
     /// different texts, none left empty.
     fn every_check_says_what_it_does_and_how_to_fix_a_failure() {
         let all = default_checks(&ModelSpec::LogisticRegression);
-        for check in all.into_iter().chain([CheckSpec::ConvergesToOptimum { max_loss_gap: 0.01, max_parameter_distance: DEFAULT_MAX_PARAMETER_DISTANCE }]) {
+        for check in all.into_iter().chain([CheckSpec::ConvergesToOptimum(ConvergesToOptimum { max_loss_gap: 0.01, ..ConvergesToOptimum::default() })]) {
             let guide = check.guide();
             let id = check.id();
             assert!(!guide.does.trim().is_empty() && !guide.fix.trim().is_empty(), "{id}");

@@ -7,9 +7,9 @@
 use crate::common;
 
 use assay_engine::EngineError;
-use assay_engine::checks::Verdict;
-use assay_engine::checks::data_checks::{
-    self, DEFAULT_MAX_DUPLICATE_FRACTION, DEFAULT_MAX_MISSING_FRACTION, DEFAULT_MIN_CLASS_FRACTION,
+use assay_engine::checks::{
+    CheckFamily, CheckOutcome, CheckSpec, ClassBalance, NoConstantColumns, NoDuplicateRows,
+    NoMissingValues, NoTrainValidationOverlap, SchemaMatches, Verdict,
 };
 use assay_engine::data::{
     ColumnKind, ColumnSchema, CsvOptions, Dataset, FeatureEncoding, FittedEncoder, MissingValues,
@@ -48,6 +48,28 @@ fn column_mean(data: &Dataset, j: usize) -> f64 {
 
 fn count_class(data: &Dataset, class: f64) -> usize {
     data.target.iter().filter(|&&t| t == class).count()
+}
+
+/// The verdict and one metric of an outcome.
+fn check(outcome: CheckOutcome, metric: &str, expect: (Verdict, f64)) {
+    assert_eq!(
+        (outcome.verdict, outcome.metric(metric).unwrap()),
+        expect,
+        "{}",
+        outcome.summary
+    );
+}
+
+/// `x` numbered 0..n, `y` = `rare` on the first `rare` rows, `common` after.
+fn labels(n: usize, rare: usize) -> Table {
+    let mut text = String::from("x,y\n");
+    for i in 0..n {
+        text.push_str(&format!(
+            "{i},{}\n",
+            if i < rare { "rare" } else { "common" }
+        ));
+    }
+    table(&text)
 }
 
 both! {
@@ -417,17 +439,17 @@ both! {
 
     fn missing_values_check() {
         let bc = table(BREAST_CANCER);
-        let clean = data_checks::missing_values(&bc, &infer_schema(&bc), DEFAULT_MAX_MISSING_FRACTION);
+        let clean = NoMissingValues::default().on(&bc, &infer_schema(&bc));
         assert_eq!(clean.verdict, Verdict::Pass, "{}", clean.summary);
         let t = table("x,y\n1,a\nNA,b\n3,c\n4,d\n");
         let schema = infer_schema(&t);
-        let failed = data_checks::missing_values(&t, &schema, 0.0);
+        let failed = NoMissingValues { max_fraction: 0.0 }.on(&t, &schema);
         assert_eq!(failed.verdict, Verdict::Fail);
         assert_eq!(failed.summary, "Column `x` misses 1 of 4 values (25.0%), more than the 0.0% allowed.");
         assert_eq!(failed.metric("worst_column_missing_fraction"), Some(0.25));
-        assert_eq!(data_checks::missing_values(&t, &schema, 0.25).verdict, Verdict::Pass);
+        assert_eq!(NoMissingValues { max_fraction: 0.25 }.on(&t, &schema).verdict, Verdict::Pass);
         let infinite = table("x,y\n1,a\n-inf,b\n");
-        let failed = data_checks::missing_values(&infinite, &infer_schema(&infinite), 1.0);
+        let failed = NoMissingValues { max_fraction: 1.0 }.on(&infinite, &infer_schema(&infinite));
         assert_eq!(failed.verdict, Verdict::Fail);
         assert_eq!(failed.metric("non_finite_cells"), Some(1.0));
         assert!(failed.summary.contains("`-inf` in column `x` on line 3"), "{}", failed.summary);
@@ -436,47 +458,47 @@ both! {
     fn schema_check() {
         let iris = table(IRIS);
         let recorded = infer_schema(&iris);
-        let same = data_checks::schema_matches(&iris, &recorded, &[]);
+        let same = SchemaMatches { expected: recorded.clone() }.on(&iris, &[]);
         assert_eq!(same.verdict, Verdict::Pass, "{}", same.summary);
         let renamed = table(&IRIS.replacen("species", "label", 1));
-        let failed = data_checks::schema_matches(&renamed, &recorded, &[]);
+        let failed = SchemaMatches { expected: recorded.clone() }.on(&renamed, &[]);
         assert_eq!(failed.verdict, Verdict::Fail);
         assert_eq!(failed.summary, "The recorded column `species` is gone (1 missing in all).");
         // One stray word turns a numeric column into text.
         let retyped = table(&IRIS.replacen("5.1,3.5", "five,3.5", 1));
-        let failed = data_checks::schema_matches(&retyped, &recorded, &[]);
+        let failed = SchemaMatches { expected: recorded.clone() }.on(&retyped, &[]);
         assert_eq!(failed.summary, "Column `sepal_length_cm` was recorded as Numeric but now reads as Categorical.");
         let reordered = table("b,a\n1,2\n3,4\n");
         let recorded_ab = infer_schema(&table("a,b\n1,2\n3,4\n"));
-        let failed = data_checks::schema_matches(&reordered, &recorded_ab, &[]);
+        let failed = SchemaMatches { expected: recorded_ab.clone() }.on(&reordered, &[]);
         assert_eq!(failed.metric("order_changed"), Some(1.0));
         // The user's overrides are applied before comparing.
         let overrides = [ColumnSchema { name: "a".into(), kind: ColumnKind::Categorical }];
         let mut recorded_override = recorded_ab.clone();
         recorded_override[0].kind = ColumnKind::Categorical;
         let t = table("a,b\n1,2\n3,4\n");
-        assert_eq!(data_checks::schema_matches(&t, &recorded_override, &overrides).verdict, Verdict::Pass);
-        assert_eq!(data_checks::schema_matches(&t, &recorded_override, &[]).verdict, Verdict::Fail);
+        assert_eq!(SchemaMatches { expected: recorded_override.clone() }.on(&t, &overrides).verdict, Verdict::Pass);
+        assert_eq!(SchemaMatches { expected: recorded_override.clone() }.on(&t, &[]).verdict, Verdict::Fail);
     }
 
     fn duplicate_rows_check() {
         let bc = table(BREAST_CANCER);
-        let clean = data_checks::duplicate_rows(&bc, DEFAULT_MAX_DUPLICATE_FRACTION);
+        let clean = NoDuplicateRows::default().on(&bc);
         assert_eq!(clean.verdict, Verdict::Pass, "{}", clean.summary);
         // Iris has one known repeat: sklearn rows 101 and 142 (file lines 103 and 144).
-        let iris = data_checks::duplicate_rows(&table(IRIS), DEFAULT_MAX_DUPLICATE_FRACTION);
+        let iris = NoDuplicateRows::default().on(&table(IRIS));
         assert_eq!(iris.verdict, Verdict::Fail);
         assert_eq!(
             iris.summary,
             "Line 144 repeats line 103; 1 of 150 rows (0.7%) are repeats, more than the 0.0% allowed."
         );
-        assert_eq!(data_checks::duplicate_rows(&table(IRIS), 0.01).verdict, Verdict::Pass);
+        assert_eq!(NoDuplicateRows { max_fraction: 0.01 }.on(&table(IRIS)).verdict, Verdict::Pass);
     }
 
     fn train_validation_overlap_check() {
         let bc = table(BREAST_CANCER);
         let p = prepared(BREAST_CANCER, "diagnosis", 42);
-        let clean = data_checks::train_validation_overlap(&bc, &p);
+        let clean = NoTrainValidationOverlap {}.on(&bc, &p);
         assert_eq!(clean.verdict, Verdict::Pass, "{}", clean.summary);
         // Every row twice: each pair is split apart with high probability, so rows leak.
         let mut text = String::from("a,b,y\n");
@@ -487,7 +509,7 @@ both! {
         }
         let t = table(&text);
         let p = prepare(&t, &Preprocessing::new("y", Task::BinaryClassification), 1).unwrap();
-        let failed = data_checks::train_validation_overlap(&t, &p);
+        let failed = NoTrainValidationOverlap {}.on(&t, &p);
         assert_eq!(failed.verdict, Verdict::Fail);
         assert!(failed.metric("overlapping_rows").unwrap() >= 1.0);
         assert!(failed.summary.contains("have the same features as a training row"), "{}", failed.summary);
@@ -495,19 +517,19 @@ both! {
 
     fn constant_columns_check() {
         let bc = table(BREAST_CANCER);
-        let clean = data_checks::constant_columns(&bc, &infer_schema(&bc), "diagnosis");
+        let clean = NoConstantColumns {}.on(&bc, &infer_schema(&bc), "diagnosis");
         assert_eq!(clean.verdict, Verdict::Pass, "{}", clean.summary);
         assert_eq!(clean.summary, "All 30 feature columns hold more than one value.");
         // `version` is 1 written two ways plus a gap; `y` is the target and `id` an identifier.
         let t = table("id,x,version,y\nk1,1,1,a\nk2,2,1.0,a\nk3,3,,a\n");
-        let failed = data_checks::constant_columns(&t, &infer_schema(&t), "y");
+        let failed = NoConstantColumns {}.on(&t, &infer_schema(&t), "y");
         assert_eq!(failed.verdict, Verdict::Fail);
         assert_eq!(failed.summary, "Feature column `version` holds a single value.");
     }
 
     fn class_balance_check() {
         let iris = table(IRIS);
-        let clean = data_checks::class_balance(&iris, "species", Task::MulticlassClassification, DEFAULT_MIN_CLASS_FRACTION);
+        let clean = ClassBalance::default().on(&iris, "species", Task::MulticlassClassification);
         assert_eq!(clean.verdict, Verdict::Pass, "{}", clean.summary);
         assert_eq!(clean.metric("smallest_class_fraction"), Some(50.0 / 150.0));
         // 1 `rare` of 30 rows is 3.3%, under the default 5%.
@@ -515,26 +537,260 @@ both! {
         for i in 1..30 {
             text.push_str(&format!("{i},common\n"));
         }
-        let failed = data_checks::class_balance(&table(&text), "y", Task::BinaryClassification, DEFAULT_MIN_CLASS_FRACTION);
+        let failed = ClassBalance::default().on(&table(&text), "y", Task::BinaryClassification);
         assert_eq!(failed.verdict, Verdict::Fail);
         assert_eq!(failed.summary, "The rarest class, `rare`, is 3.3% of the rows (1 of 30), below the 5.0% asked for.");
-        let regression = data_checks::class_balance(&table(DIABETES), "progression", Task::Regression, 0.05);
+        let regression = ClassBalance { min_fraction: 0.05 }.on(&table(DIABETES), "progression", Task::Regression);
         assert_eq!(regression.verdict, Verdict::Pass);
     }
 
     fn guides_name_their_sources() {
-        for guide in [
-            &data_checks::MISSING_VALUES_GUIDE,
-            &data_checks::SCHEMA_GUIDE,
-            &data_checks::DUPLICATE_ROWS_GUIDE,
-            &data_checks::OVERLAP_GUIDE,
-            &data_checks::CONSTANT_COLUMNS_GUIDE,
-            &data_checks::CLASS_BALANCE_GUIDE,
-        ] {
+        let checks = CheckSpec::offered(Task::BinaryClassification, &[]);
+        let data: Vec<_> = checks.iter().filter(|c| c.family() == CheckFamily::Data).collect();
+        assert_eq!(data.len(), 6);
+        for guide in data.iter().map(|c| c.guide()) {
             assert!(!guide.title.is_empty() && !guide.why.is_empty() && !guide.when_it_fails.is_empty());
             assert!(!guide.does.is_empty() && !guide.fix.is_empty() && guide.fix != guide.when_it_fails);
             assert!(guide.source.starts_with("Google") || guide.source.starts_with("Equal Experts"));
         }
+    }
+
+    // --- data checks worked by hand, on the edges of their bars --------------------------------
+
+    fn class_balance_holds_exactly_on_the_bar() {
+        let binary = Task::BinaryClassification;
+        // 1 of 20 is 5%: on a 5% bar it passes, on 5.0001% it fails.
+        check(
+            ClassBalance { min_fraction: 0.05 }.on(&labels(20, 1), "y", binary),
+            "smallest_class_fraction",
+            (Verdict::Pass, 0.05),
+        );
+        check(
+            ClassBalance { min_fraction: 0.050001 }.on(&labels(20, 1), "y", binary),
+            "smallest_class_fraction",
+            (Verdict::Fail, 0.05),
+        );
+        check(
+            ClassBalance { min_fraction: 0.05 }.on(&labels(20, 1), "y", binary),
+            "largest_class_fraction",
+            (Verdict::Pass, 0.95),
+        );
+        check(
+            ClassBalance { min_fraction: 0.05 }.on(&labels(20, 1), "y", binary),
+            "classes",
+            (Verdict::Pass, 2.0),
+        );
+        // The rarest is `common` here (5 of 20 against 15 `rare`).
+        let flipped = ClassBalance { min_fraction: 0.25 }.on(&labels(20, 15), "y", binary);
+        assert!(
+            flipped.summary.contains("`common`, is 25.0%"),
+            "{}",
+            flipped.summary
+        );
+        check(flipped, "smallest_class_fraction", (Verdict::Pass, 0.25));
+        let missing = ClassBalance { min_fraction: 0.0 }.on(&labels(4, 1), "label", binary);
+        assert_eq!(missing.verdict, Verdict::Fail);
+        assert!(
+            missing.summary.contains("no target column `label`"),
+            "{}",
+            missing.summary
+        );
+        let unlabelled = ClassBalance { min_fraction: 0.0 }.on(&table("x,y\n1,\n2,\n"), "y", binary);
+        assert_eq!(unlabelled.verdict, Verdict::Fail, "{}", unlabelled.summary);
+    }
+
+    fn duplicates_hold_exactly_on_the_bar() {
+        // Line 4 repeats line 2: 1 of 4 rows, 25%.
+        let t = table("x,y\n1,a\n2,b\n1,a\n3,c\n");
+        check(
+            NoDuplicateRows { max_fraction: 0.25 }.on(&t),
+            "duplicate_fraction",
+            (Verdict::Pass, 0.25),
+        );
+        check(
+            NoDuplicateRows { max_fraction: 0.24 }.on(&t),
+            "duplicate_fraction",
+            (Verdict::Fail, 0.25),
+        );
+        let within = NoDuplicateRows { max_fraction: 0.25 }.on(&t);
+        assert_eq!(
+            within.summary,
+            "Line 4 repeats line 2; 1 of 4 rows (25.0%) are repeats, within the 25.0% allowed."
+        );
+        // Three copies are two repeats.
+        let t = table("x\n1\n1\n1\n2\n");
+        check(
+            NoDuplicateRows { max_fraction: 0.5 }.on(&t),
+            "duplicate_rows",
+            (Verdict::Pass, 2.0),
+        );
+    }
+
+    fn missing_values_count_every_column_and_pick_the_worst() {
+        // `x` misses 1 of 4, `z` 2 of 4: the worst is `z`, 50%.
+        let t = table("x,z,y\n1,,a\n,2,b\n3,,c\n4,5,d\n");
+        let schema = infer_schema(&t);
+        check(
+            NoMissingValues { max_fraction: 0.5 }.on(&t, &schema),
+            "worst_column_missing_fraction",
+            (Verdict::Pass, 0.5),
+        );
+        check(
+            NoMissingValues { max_fraction: 0.5 }.on(&t, &schema),
+            "missing_cells",
+            (Verdict::Pass, 3.0),
+        );
+        let failed = NoMissingValues { max_fraction: 0.49 }.on(&t, &schema);
+        assert!(
+            failed.summary.starts_with("Column `z` misses 2 of 4"),
+            "{}",
+            failed.summary
+        );
+        assert_eq!(
+            NoMissingValues { max_fraction: f64::NAN }.on(&t, &schema).verdict,
+            Verdict::Fail,
+            "a NaN limit allows nothing"
+        );
+    }
+
+    fn constant_columns_compare_numbers_by_value() {
+        // `a` is 0 and -0 (one value), `b` is 1 and 2, `c` is text with one value.
+        let t = table("a,b,c,y\n0,1,k,p\n-0,2,k,q\n");
+        let outcome = NoConstantColumns {}.on(&t, &infer_schema(&t), "y");
+        assert_eq!(
+            outcome.summary,
+            "2 feature columns hold a single value: `a`, `c`."
+        );
+        check(outcome, "constant_columns", (Verdict::Fail, 2.0));
+    }
+
+    fn missing_values_name_the_first_of_equal_columns_and_count_bad_numbers() {
+        // `x` and `z` each miss 1 of 3: the first of them is named.
+        let t = table("x,z,y\n1,,a\n,2,b\n3,4,c\n");
+        let failed = NoMissingValues { max_fraction: 0.0 }.on(&t, &infer_schema(&t));
+        assert!(
+            failed.summary.starts_with("Column `x` misses 1 of 3"),
+            "{}",
+            failed.summary
+        );
+        // One bad number, then two, in the summary's words.
+        let cases = [
+            (
+                "x,y\n1,a\ninf,b\n3,c\n",
+                "1 numeric cell is not a finite number, the first `inf` in column `x` on line 3.",
+            ),
+            (
+                "x,y\ninf,a\n-inf,b\n3,c\n",
+                "2 numeric cells are not a finite number, the first `inf` in column `x` on line 2.",
+            ),
+        ];
+        for (csv, summary) in cases {
+            let t = table(csv);
+            let outcome = NoMissingValues { max_fraction: 1.0 }.on(&t, &infer_schema(&t));
+            assert_eq!(outcome.summary, summary);
+            assert_eq!(outcome.verdict, Verdict::Fail);
+        }
+        // Passing, with no gap and with gaps within the limit.
+        let complete = table("x,y\n1,a\n2,b\n");
+        let outcome = NoMissingValues { max_fraction: 0.0 }.on(&complete, &infer_schema(&complete));
+        assert_eq!(
+            outcome.summary,
+            "No cell is missing and every number is finite."
+        );
+        assert_eq!(outcome.verdict, Verdict::Pass);
+        let outcome = NoMissingValues { max_fraction: 0.5 }.on(&t, &infer_schema(&t));
+        assert_eq!(
+            outcome.summary,
+            "The most incomplete column, `x`, misses 33.3% of its values, within the 50.0% \
+             allowed."
+        );
+        assert_eq!(outcome.verdict, Verdict::Pass);
+    }
+
+    fn a_column_gone_or_new_alone_fails_the_schema() {
+        let recorded = infer_schema(&table("a,b\n1,2\n3,4\n"));
+        // (table, its summary, missing columns, extra columns)
+        let cases = [
+            (
+                "a\n1\n3\n",
+                "The recorded column `b` is gone (1 missing in all).",
+                1.0,
+                0.0,
+            ),
+            (
+                "a,b,c\n1,2,3\n3,4,5\n",
+                "The data has columns that were not recorded: `c`.",
+                0.0,
+                1.0,
+            ),
+        ];
+        for (csv, summary, missing, extra) in cases {
+            let outcome = SchemaMatches { expected: recorded.clone() }.on(&table(csv), &[]);
+            assert_eq!(outcome.summary, summary);
+            check(outcome.clone(), "missing_columns", (Verdict::Fail, missing));
+            check(outcome, "extra_columns", (Verdict::Fail, extra));
+        }
+    }
+
+    fn every_validation_row_seen_in_training_is_an_overlap_of_one() {
+        // One feature, 0 or 1: both values are in training, so each of the 10 validation rows
+        // (a quarter of 40) matches a training row.
+        let mut text = String::from("a,y\n");
+        for i in 0..40 {
+            text.push_str(&format!("{},{}\n", i % 2, i % 3));
+        }
+        let t = table(&text);
+        let p = crate::data::prepare(
+            &t,
+            &crate::data::Preprocessing::new("y", Task::Regression),
+            1,
+        )
+        .unwrap();
+        let outcome = NoTrainValidationOverlap {}.on(&t, &p);
+        assert!(
+            outcome
+                .summary
+                .starts_with("10 of 10 validation rows (100.0%) have the same features"),
+            "{}",
+            outcome.summary
+        );
+        check(outcome.clone(), "overlapping_rows", (Verdict::Fail, 10.0));
+        check(outcome, "overlap_fraction", (Verdict::Fail, 1.0));
+    }
+
+    fn a_column_read_as_categories_compares_its_text() {
+        // `v` holds 1 and 1.0: one number, but two categories once set to categorical.
+        let t = table("v,x,y\n1,1,a\n1.0,2,b\n");
+        let as_text = [ColumnSchema {
+            name: "v".into(),
+            kind: ColumnKind::Categorical,
+        }];
+        let outcome = NoConstantColumns {}.on(&t, &as_text, "y");
+        assert_eq!(
+            outcome.summary,
+            "All 2 feature columns hold more than one value."
+        );
+        check(outcome, "constant_columns", (Verdict::Pass, 0.0));
+        let outcome = NoConstantColumns {}.on(&t, &infer_schema(&t), "y");
+        check(outcome, "constant_columns", (Verdict::Fail, 1.0));
+    }
+
+    fn the_rarest_of_equal_classes_is_the_first_in_text_order() {
+        // `a` and `b` once each, `c` five times: `a` is named.
+        let t = table("x,y\n1,c\n2,b\n3,c\n4,a\n5,c\n6,c\n7,c\n");
+        let outcome = ClassBalance { min_fraction: 0.0 }.on(&t, "y", Task::MulticlassClassification);
+        assert!(
+            outcome
+                .summary
+                .starts_with("The rarest class, `a`, is 14.3%"),
+            "{}",
+            outcome.summary
+        );
+        check(
+            outcome,
+            "smallest_class_fraction",
+            (Verdict::Pass, 1.0 / 7.0),
+        );
     }
 
     // --- robustness --------------------------------------------------------------------------
@@ -563,17 +819,20 @@ fn exercise(bytes: &[u8], seed: u64) {
     };
     let schema = infer_schema(&t);
     let _ = profile(&t, &schema);
-    let _ = data_checks::missing_values(&t, &schema, 0.0);
-    let _ = data_checks::schema_matches(&t, &schema, &[]);
-    let _ = data_checks::duplicate_rows(&t, 0.0);
+    let _ = NoMissingValues { max_fraction: 0.0 }.on(&t, &schema);
+    let _ = SchemaMatches {
+        expected: schema.clone(),
+    }
+    .on(&t, &[]);
+    let _ = NoDuplicateRows { max_fraction: 0.0 }.on(&t);
     for target in &t.headers {
-        let _ = data_checks::constant_columns(&t, &schema, target);
+        let _ = NoConstantColumns {}.on(&t, &schema, target);
         for task in [
             Task::Regression,
             Task::BinaryClassification,
             Task::MulticlassClassification,
         ] {
-            let _ = data_checks::class_balance(&t, target, task, 0.05);
+            let _ = ClassBalance { min_fraction: 0.05 }.on(&t, target, task);
             let _ = Dataset::from_table(&t, target, task);
             for missing in [MissingValues::DropRows, MissingValues::Error] {
                 let settings = Preprocessing {
@@ -581,7 +840,7 @@ fn exercise(bytes: &[u8], seed: u64) {
                     ..Preprocessing::new(target, task)
                 };
                 if let Ok(p) = prepare(&t, &settings, seed) {
-                    let _ = data_checks::train_validation_overlap(&t, &p);
+                    let _ = NoTrainValidationOverlap {}.on(&t, &p);
                 }
             }
         }

@@ -5,6 +5,7 @@
 use crate::common;
 
 use assay_engine::checks::{CheckSpec, Verdict};
+use assay_engine::checks::{MetricThreshold, ReproducibleTraining};
 use assay_engine::data::{Dataset, Table, Task};
 use assay_engine::metrics::MetricName;
 use assay_engine::model::{Activation, ModelSpec, Network};
@@ -176,7 +177,7 @@ both! {
 
     fn reproducible_training_passes_on_the_samples() {
         for (kind, main) in [(LINEAR, "r2"), (LOGISTIC, "accuracy")] {
-            let spec = sample_spec(kind, vec![CheckSpec::ReproducibleTraining { extra_seeds: 2 }]);
+            let spec = sample_spec(kind, vec![CheckSpec::ReproducibleTraining(ReproducibleTraining { extra_seeds: 2 })]);
             let run = replay::run(&spec, spec.dataset.csv.as_deref().unwrap()).unwrap();
             let outcome = &run.checks[0];
             assert_eq!(outcome.verdict, Verdict::Pass, "{}", outcome.summary);
@@ -189,7 +190,7 @@ both! {
             assert!(spread.is_finite() && spread >= 0.0, "{main} spread {spread}");
         }
         // Without extra seeds there is no spread to report.
-        let spec = sample_spec(LINEAR, vec![CheckSpec::ReproducibleTraining { extra_seeds: 0 }]);
+        let spec = sample_spec(LINEAR, vec![CheckSpec::ReproducibleTraining(ReproducibleTraining { extra_seeds: 0 })]);
         let outcome = replay::run(&spec, spec.dataset.csv.as_deref().unwrap()).unwrap().checks.remove(0);
         let names: Vec<&str> = outcome.metrics.iter().map(|m| m.name.as_str()).collect();
         assert_eq!(names, ["final_loss", "largest_parameter_gap_to_other_seed"]);
@@ -206,7 +207,7 @@ both! {
     }
 
     fn replay_of_a_recorded_spec_has_no_differences_and_tampering_shows() {
-        let mut spec = sample_spec(LINEAR, vec![CheckSpec::ReproducibleTraining { extra_seeds: 0 }]);
+        let mut spec = sample_spec(LINEAR, vec![CheckSpec::ReproducibleTraining(ReproducibleTraining { extra_seeds: 0 })]);
         let csv = spec.dataset.csv.clone().unwrap();
         let run = replay::run(&spec, &csv).unwrap();
         assert!(run.all_pass());
@@ -281,7 +282,7 @@ both! {
     }
 
     fn validation_catches_impossible_model_and_check_settings_without_data() {
-        let mut spec = sample_spec(LOGISTIC, vec![CheckSpec::ReproducibleTraining { extra_seeds: 100 }]);
+        let mut spec = sample_spec(LOGISTIC, vec![CheckSpec::ReproducibleTraining(ReproducibleTraining { extra_seeds: 100 })]);
         let error = spec.validate().unwrap_err().to_string();
         assert!(error.contains("checks.reproducible_training.extra_seeds"), "{error}");
         spec.checks.clear();
@@ -298,7 +299,7 @@ both! {
 
     fn two_checks_of_one_kind_are_compared_with_their_own_recording() {
         use assay_engine::metrics::MetricName;
-        let threshold = |t| CheckSpec::MetricThreshold { metric: MetricName::Accuracy, threshold: t };
+        let threshold = |t| CheckSpec::MetricThreshold(MetricThreshold { metric: MetricName::Accuracy, threshold: t });
         let mut spec = sample_spec(LOGISTIC, vec![threshold(0.5), threshold(0.99)]);
         let csv = spec.dataset.csv.clone().unwrap();
         let run = replay::run(&spec, &csv).unwrap();
@@ -313,7 +314,7 @@ both! {
     fn re_exporting_an_unchanged_spec_gives_the_same_bytes_and_a_change_a_new_revision() {
         let csv = common::BREAST_CANCER;
         let author = |epochs| {
-            let mut spec = sample_spec(LOGISTIC, vec![CheckSpec::ReproducibleTraining { extra_seeds: 0 }]);
+            let mut spec = sample_spec(LOGISTIC, vec![CheckSpec::ReproducibleTraining(ReproducibleTraining { extra_seeds: 0 })]);
             spec.training.epochs = epochs;
             spec.recorded = Some(replay::run(&spec, csv).unwrap().to_recorded());
             spec
@@ -360,7 +361,7 @@ both! {
         let spec = sample_spec(LOGISTIC, vec![]);
         let csv = spec.dataset.csv.clone().unwrap();
         let mut stepper = Stepper::new(&spec, &csv).unwrap();
-        let bar = |threshold| CheckSpec::MetricThreshold { metric: MetricName::Accuracy, threshold };
+        let bar = |threshold| CheckSpec::MetricThreshold(MetricThreshold { metric: MetricName::Accuracy, threshold });
         assert_eq!(stepper.run_check(&bar(0.5)).verdict, Verdict::Pass);
         assert_eq!(stepper.run_check(&bar(1.01)).verdict, Verdict::Fail);
         let run = stepper.finish();

@@ -6,6 +6,10 @@ use crate::common;
 
 use assay_engine::budget::{self, MAX_SPEC_WORK};
 use assay_engine::checks::{CheckSpec, Plan};
+use assay_engine::checks::{
+    ConvergesToOptimum, GradientCheck, MetricThreshold, NoDuplicateRows, NoTrainValidationOverlap,
+    OutputSanity, OverfitTinyBatch, ReproducibleTraining,
+};
 use assay_engine::metrics::MetricName;
 use assay_engine::model::{Activation, ModelSpec};
 use assay_engine::replay::Stepper;
@@ -52,7 +56,7 @@ both! {
     /// Editors on Windows save JSON with a byte-order mark; serde_json alone refuses it with
     /// "expected value at line 1 column 1".
     fn a_spec_with_a_utf8_byte_order_mark_is_read() {
-        let spec = sample_spec(ModelSpec::LinearRegression, vec![CheckSpec::OutputSanity]);
+        let spec = sample_spec(ModelSpec::LinearRegression, vec![CheckSpec::OutputSanity(OutputSanity {})]);
         let read = Spec::from_json(&format!("\u{feff}{}", spec.to_json())).unwrap();
         assert_eq!(read, spec);
     }
@@ -64,7 +68,10 @@ both! {
 #[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn a_spec_is_refused_when_its_pretty_form_would_be_over_the_limit() {
-    let mut spec = sample_spec(ModelSpec::LinearRegression, vec![CheckSpec::OutputSanity]);
+    let mut spec = sample_spec(
+        ModelSpec::LinearRegression,
+        vec![CheckSpec::OutputSanity(OutputSanity {})],
+    );
     spec.recorded = Some(
         assay_engine::replay::run(&spec, common::DIABETES)
             .unwrap()
@@ -91,16 +98,16 @@ both! {
     /// The budget covers the whole spec: retraining for reproducibility used to go uncounted, so
     /// 20 extra seeds made 22 trainings of a model each just under the limit.
     fn a_spec_is_budgeted_as_a_whole_before_anything_runs() {
-        assert!(Stepper::new(&wide_mlp(vec![CheckSpec::OutputSanity]), DIABETES).is_ok());
+        assert!(Stepper::new(&wide_mlp(vec![CheckSpec::OutputSanity(OutputSanity {})]), DIABETES).is_ok());
         let error = refusal(&wide_mlp(vec![
-            CheckSpec::OutputSanity,
-            CheckSpec::ReproducibleTraining { extra_seeds: 20 },
+            CheckSpec::OutputSanity(OutputSanity {}),
+            CheckSpec::ReproducibleTraining(ReproducibleTraining { extra_seeds: 20 }),
         ]));
         assert!(error.contains("reproducible_training"), "{error}");
         assert!(error.contains(&format!("{MAX_SPEC_WORK:.0e}")), "{error}");
         assert!(error.contains("extra_seeds"), "{error}");
         // Even the two retrainings without extra seeds put this model over.
-        let error = refusal(&wide_mlp(vec![CheckSpec::ReproducibleTraining { extra_seeds: 0 }]));
+        let error = refusal(&wide_mlp(vec![CheckSpec::ReproducibleTraining(ReproducibleTraining { extra_seeds: 0 })]));
         assert!(error.contains("reproducible_training"), "{error}");
     }
 
@@ -110,20 +117,20 @@ both! {
         let (model, config) = (ModelSpec::LinearRegression, TrainConfig::default());
         let narrow = plan(&model, &config, 10);
         let wide = plan(&model, &config, 2000);
-        let optimum = CheckSpec::ConvergesToOptimum {
+        let optimum = CheckSpec::ConvergesToOptimum(ConvergesToOptimum {
             max_loss_gap: 0.01,
-            max_parameter_distance: assay_engine::checks::DEFAULT_MAX_PARAMETER_DISTANCE,
-        };
+            ..ConvergesToOptimum::default()
+        });
         assert!(budget::plan(std::slice::from_ref(&optimum), &narrow).unwrap().total < MAX_SPEC_WORK);
-        let error = budget::plan(&[CheckSpec::OutputSanity, optimum.clone()], &wide)
+        let error = budget::plan(&[CheckSpec::OutputSanity(OutputSanity {}), optimum.clone()], &wide)
             .unwrap_err()
             .to_string();
         assert!(error.contains("converges_to_optimum"), "{error}");
         for check in [
-            CheckSpec::GradientCheck { max_relative_error: 1e-6 },
-            CheckSpec::NoDuplicateRows { max_fraction: 0.0 },
-            CheckSpec::NoTrainValidationOverlap,
-            CheckSpec::OutputSanity,
+            CheckSpec::GradientCheck(GradientCheck { max_relative_error: 1e-6 }),
+            CheckSpec::NoDuplicateRows(NoDuplicateRows { max_fraction: 0.0 }),
+            CheckSpec::NoTrainValidationOverlap(NoTrainValidationOverlap {}),
+            CheckSpec::OutputSanity(OutputSanity {}),
             optimum,
         ] {
             let work = budget::plan(std::slice::from_ref(&check), &narrow).unwrap();
@@ -138,12 +145,12 @@ both! {
         let regression = plan(&model, &config, 10);
         let l2 = TrainConfig { l2: 0.1, ..TrainConfig::default() };
         for (check, plan, needle) in [
-            (CheckSpec::ConvergesToOptimum {
+            (CheckSpec::ConvergesToOptimum(ConvergesToOptimum {
             max_loss_gap: 0.01,
-            max_parameter_distance: assay_engine::checks::DEFAULT_MAX_PARAMETER_DISTANCE,
-        }, plan(&model, &l2, 10), "training.l2"),
-            (CheckSpec::MetricThreshold { metric: MetricName::Accuracy, threshold: 0.5 }, regression, "accuracy"),
-            (CheckSpec::OverfitTinyBatch { rows: 256, epochs: 10, max_loss: 0.1 }, Plan { train_rows: 100, ..regression }, "100 training rows"),
+            ..ConvergesToOptimum::default()
+        }), plan(&model, &l2, 10), "training.l2"),
+            (CheckSpec::MetricThreshold(MetricThreshold { metric: MetricName::Accuracy, threshold: 0.5 }), regression, "accuracy"),
+            (CheckSpec::OverfitTinyBatch(OverfitTinyBatch { rows: 256, epochs: 10, max_loss: 0.1 }), Plan { train_rows: 100, ..regression }, "100 training rows"),
         ] {
             let budget = budget::plan(std::slice::from_ref(&check), &plan).unwrap();
             let why = budget.unusable.first().map(|(_, e)| e.to_string()).unwrap_or_default();
@@ -152,7 +159,7 @@ both! {
     }
 
     fn a_spec_holds_a_bounded_number_of_checks() {
-        let spec = sample_spec(ModelSpec::LinearRegression, vec![CheckSpec::OutputSanity; MAX_CHECKS + 1]);
+        let spec = sample_spec(ModelSpec::LinearRegression, vec![CheckSpec::OutputSanity(OutputSanity {}); MAX_CHECKS + 1]);
         let error = spec.validate().unwrap_err().to_string();
         assert!(error.contains(&format!("at most {MAX_CHECKS}")), "{error}");
     }

@@ -5,7 +5,8 @@
 
 use crate::common;
 
-use assay_engine::checks::{CheckOutcome, CheckSpec, DEFAULT_MAX_PARAMETER_DISTANCE, Verdict};
+use assay_engine::checks::ConvergesToOptimum;
+use assay_engine::checks::{CheckOutcome, CheckSpec, Verdict};
 use assay_engine::data::{Preprocessing, Task};
 use assay_engine::model::ModelSpec;
 use assay_engine::optim::Optimizer;
@@ -16,10 +17,10 @@ use assay_engine::train::TrainConfig;
 use common::both;
 
 fn optimum_check() -> CheckSpec {
-    CheckSpec::ConvergesToOptimum {
+    CheckSpec::ConvergesToOptimum(ConvergesToOptimum {
         max_loss_gap: 0.01,
-        max_parameter_distance: DEFAULT_MAX_PARAMETER_DISTANCE,
-    }
+        ..ConvergesToOptimum::default()
+    })
 }
 
 /// A linear-regression spec on `csv` predicting `target`, with the optimum check only.
@@ -99,7 +100,7 @@ both! {
         // Trained long enough, the same model reaches the optimum and passes: the bound is not
         // a wall. (10,000 epochs end 10% off; a looser bound lets that through.)
         let mut spec = linear_spec(include_str!("fixtures/longley.csv"), "totemp", sgd(10_000, 0.1));
-        spec.checks = vec![CheckSpec::ConvergesToOptimum { max_loss_gap: 0.01, max_parameter_distance: 0.25 }];
+        spec.checks = vec![CheckSpec::ConvergesToOptimum(ConvergesToOptimum { max_loss_gap: 0.01, max_parameter_distance: 0.25 })];
         let outcome = run(&spec).checks.remove(0);
         assert_eq!(outcome.verdict, Verdict::Pass, "{}", outcome.summary);
     }
@@ -141,7 +142,7 @@ both! {
     }
 
     fn a_parameter_distance_out_of_range_is_refused_with_its_field() {
-        let check = CheckSpec::ConvergesToOptimum { max_loss_gap: 0.01, max_parameter_distance: -0.1 };
+        let check = CheckSpec::ConvergesToOptimum(ConvergesToOptimum { max_loss_gap: 0.01, max_parameter_distance: -0.1 });
         let error = check.validate().unwrap_err().to_string();
         assert!(error.contains("checks.converges_to_optimum.max_parameter_distance"), "{error}");
     }

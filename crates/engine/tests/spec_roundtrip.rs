@@ -3,8 +3,12 @@
 #![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-use assay_engine::checks::{CheckOutcome, CheckSpec, Metric, Verdict};
+use assay_engine::checks::{CheckOutcome, CheckSpec, Verdict};
+use assay_engine::checks::{
+    GradientCheck, MetricThreshold, NoDuplicateRows, OutputSanity, ReproducibleTraining,
+};
 use assay_engine::data::{Preprocessing, Task};
+use assay_engine::metrics::Metric;
 use assay_engine::metrics::MetricName;
 use assay_engine::model::{Activation, ModelSpec};
 use assay_engine::optim::Optimizer;
@@ -29,15 +33,19 @@ fn metric() -> impl Strategy<Value = Metric> {
 
 fn check() -> impl Strategy<Value = CheckSpec> {
     prop_oneof![
-        (0u32..20).prop_map(|extra_seeds| CheckSpec::ReproducibleTraining { extra_seeds }),
-        (1e-12f64..1.0)
-            .prop_map(|max_relative_error| CheckSpec::GradientCheck { max_relative_error }),
-        (0.0f64..1.0).prop_map(|max_fraction| CheckSpec::NoDuplicateRows { max_fraction }),
-        (-1e6f64..1e6).prop_map(|threshold| CheckSpec::MetricThreshold {
+        (0u32..20).prop_map(
+            |extra_seeds| CheckSpec::ReproducibleTraining(ReproducibleTraining { extra_seeds })
+        ),
+        (1e-12f64..1.0).prop_map(
+            |max_relative_error| CheckSpec::GradientCheck(GradientCheck { max_relative_error })
+        ),
+        (0.0f64..1.0)
+            .prop_map(|max_fraction| CheckSpec::NoDuplicateRows(NoDuplicateRows { max_fraction })),
+        (-1e6f64..1e6).prop_map(|threshold| CheckSpec::MetricThreshold(MetricThreshold {
             metric: MetricName::R2,
             threshold
-        }),
-        Just(CheckSpec::OutputSanity),
+        })),
+        Just(CheckSpec::OutputSanity(OutputSanity {})),
     ]
 }
 

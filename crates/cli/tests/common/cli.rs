@@ -7,6 +7,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use assay_engine::checks::CheckSpec;
+use assay_engine::checks::ReproducibleTraining;
 use assay_engine::data::{Preprocessing, Task};
 use assay_engine::model::ModelSpec;
 use assay_engine::replay;
@@ -63,7 +64,9 @@ pub fn recorded_spec() -> Spec {
         Preprocessing::new("progression", Task::Regression),
         ModelSpec::LinearRegression,
         TrainConfig::default(),
-        vec![CheckSpec::ReproducibleTraining { extra_seeds: 0 }],
+        vec![CheckSpec::ReproducibleTraining(ReproducibleTraining {
+            extra_seeds: 0,
+        })],
     );
     spec.recorded = Some(replay::run(&spec, DIABETES).unwrap().to_recorded());
     spec

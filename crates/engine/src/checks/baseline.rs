@@ -2,12 +2,63 @@
 //! (classification) or the training mean (regression).
 
 use ndarray::Array2;
+use serde::{Deserialize, Serialize};
 
-use super::{CheckOutcome, Context, Guide, Metric, metric_of};
+use super::{Check, CheckOutcome, Context, Guide, Plan, metric_of, non_negative};
 use crate::EngineError;
-use crate::metrics::{self, Evaluation, MetricName};
+use crate::metrics::{self, Evaluation, Metric, MetricName};
 
-pub(super) static GUIDE: Guide = Guide {
+/// The model beats a trivial predictor on the validation split by a margin.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BeatsBaseline {
+    #[serde(default)]
+    pub metric: Option<MetricName>,
+    #[serde(default)]
+    pub margin: f64,
+}
+
+impl BeatsBaseline {
+    /// The metric compared: the one named, else accuracy for a classifier, RMSE for regression.
+    fn metric_for(&self, classification: bool) -> MetricName {
+        self.metric.unwrap_or(if classification {
+            MetricName::Accuracy
+        } else {
+            MetricName::Rmse
+        })
+    }
+}
+
+impl Check for BeatsBaseline {
+    fn id(&self) -> &'static str {
+        "beats_baseline"
+    }
+
+    fn guide(&self) -> &'static Guide {
+        &GUIDE
+    }
+
+    fn validate(&self) -> Result<(), EngineError> {
+        non_negative(self.id(), "margin", self.margin)
+    }
+
+    /// Two predictions of the validation split and a pass over the training targets.
+    fn work(&self, plan: &Plan) -> Result<f64, EngineError> {
+        plan.measures(self.metric_for(plan.classes > 0))?;
+        Ok(2.0 * plan.predicting(plan.validation_rows) + plan.train_rows as f64)
+    }
+
+    fn run(&self, context: &Context) -> Result<CheckOutcome, EngineError> {
+        run(
+            context,
+            self.metric_for(context.is_classification()),
+            self.margin,
+        )
+    }
+}
+
+static GUIDE: Guide = Guide {
     title: "Beats a trivial baseline",
     why: "A score means little on its own: when 99% of mail is not spam, a model that always says \
           \"not spam\" is 99% accurate and useless. Comparing with the best constant prediction \
@@ -32,16 +83,7 @@ pub(super) static GUIDE: Guide = Guide {
              \"Testing through the ML pipeline\".",
 };
 
-pub(super) fn run(
-    context: &Context,
-    metric: Option<MetricName>,
-    margin: f64,
-) -> Result<CheckOutcome, EngineError> {
-    let name = metric.unwrap_or(if context.is_classification() {
-        MetricName::Accuracy
-    } else {
-        MetricName::Rmse
-    });
+fn run(context: &Context, name: MetricName, margin: f64) -> Result<CheckOutcome, EngineError> {
     let model = context.validation_metric(name)?;
     let baseline = metric_of(
         &baseline_evaluation(

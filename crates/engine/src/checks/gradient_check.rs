@@ -1,11 +1,65 @@
 //! Gradient check: the analytic gradient against central finite differences,
 //! `(L(θ + h eᵢ) − L(θ − h eᵢ)) / 2h`, parameter by parameter.
 
-use super::{CheckOutcome, Context, Guide, Metric};
+use super::{Check, CheckOutcome, Context, Guide, Plan, refuse};
 use crate::EngineError;
+use crate::metrics::Metric;
 use crate::rng::{SeededRng, Stream};
+use serde::{Deserialize, Serialize};
 
-pub(super) static GUIDE: Guide = Guide {
+/// Analytic gradients agree with central finite differences.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct GradientCheck {
+    #[serde(default = "default_max_relative_error")]
+    pub max_relative_error: f64,
+}
+
+fn default_max_relative_error() -> f64 {
+    1e-6
+}
+
+impl Default for GradientCheck {
+    fn default() -> Self {
+        Self {
+            max_relative_error: default_max_relative_error(),
+        }
+    }
+}
+
+impl Check for GradientCheck {
+    fn id(&self) -> &'static str {
+        "gradient_check"
+    }
+
+    fn guide(&self) -> &'static Guide {
+        &GUIDE
+    }
+
+    fn validate(&self) -> Result<(), EngineError> {
+        if self.max_relative_error.is_finite() && self.max_relative_error > 0.0 {
+            Ok(())
+        } else {
+            Err(refuse(self.id(), "max_relative_error", "must be positive"))
+        }
+    }
+
+    fn work(&self, plan: &Plan) -> Result<f64, EngineError> {
+        let probes = plan.parameters.min(MAX_PROBES) as f64;
+        Ok((2.0 * probes + 2.0) * plan.predicting(plan.train_rows.min(ROWS)))
+    }
+
+    fn to_shrink(&self) -> &'static str {
+        "switch it off or use a smaller model"
+    }
+
+    fn run(&self, context: &Context) -> Result<CheckOutcome, EngineError> {
+        run(context, self.max_relative_error)
+    }
+}
+
+static GUIDE: Guide = Guide {
     title: "Gradients match finite differences",
     why: "A model trained with a wrong gradient can still improve a little, so accuracy alone \
           hides the bug. Comparing each derivative with a numerical estimate tests the maths \
@@ -30,14 +84,14 @@ pub(super) static GUIDE: Guide = Guide {
              Models\": test sub-computations of the algorithm separately.",
 };
 
-pub(super) const ROWS: usize = 8;
+const ROWS: usize = 8;
 const STEP: f64 = 1e-5;
 /// Most derivatives compared; each costs two loss evaluations.
-pub(super) const MAX_PROBES: usize = 256;
+const MAX_PROBES: usize = 256;
 /// Below this size a gradient counts as zero, so rounding noise is not read as a relative error.
 const FLOOR: f64 = 1e-7;
 
-pub(super) fn run(context: &Context, max_relative_error: f64) -> Result<CheckOutcome, EngineError> {
+fn run(context: &Context, max_relative_error: f64) -> Result<CheckOutcome, EngineError> {
     let rows = ROWS.min(context.train.features.nrows());
     let x = context.train.features.slice(ndarray::s![..rows, ..]);
     let y = context.train.target.slice(ndarray::s![..rows]);

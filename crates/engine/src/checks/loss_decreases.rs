@@ -1,9 +1,61 @@
 //! Loss decreases: training must make the training loss fall.
 
-use super::{CheckOutcome, Context, Guide, Metric};
+use super::{Check, CheckOutcome, Context, Guide, Plan, fraction, refuse};
 use crate::EngineError;
+use crate::metrics::Metric;
+use serde::{Deserialize, Serialize};
 
-pub(super) static GUIDE: Guide = Guide {
+/// Training loss falls by at least this fraction from start to end.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LossDecreases {
+    #[serde(default = "default_min_relative_drop")]
+    pub min_relative_drop: f64,
+}
+
+fn default_min_relative_drop() -> f64 {
+    0.05
+}
+
+impl Default for LossDecreases {
+    fn default() -> Self {
+        Self {
+            min_relative_drop: default_min_relative_drop(),
+        }
+    }
+}
+
+impl Check for LossDecreases {
+    fn id(&self) -> &'static str {
+        "loss_decreases"
+    }
+
+    fn guide(&self) -> &'static Guide {
+        &GUIDE
+    }
+
+    fn validate(&self) -> Result<(), EngineError> {
+        if self.min_relative_drop >= 1.0 {
+            return Err(refuse(self.id(), "min_relative_drop", "must be below 1"));
+        }
+        fraction(self.id(), "min_relative_drop", self.min_relative_drop)
+    }
+
+    /// It reads the curve training recorded: one unit an epoch.
+    fn work(&self, plan: &Plan) -> Result<f64, EngineError> {
+        Ok(f64::from(plan.config.epochs))
+    }
+
+    fn run(&self, context: &Context) -> Result<CheckOutcome, EngineError> {
+        Ok(judge_curve(
+            &context.trained.loss_curve,
+            self.min_relative_drop,
+        ))
+    }
+}
+
+static GUIDE: Guide = Guide {
     title: "Training lowers the loss",
     why: "The first sign that learning works at all: after some iterations the loss on the \
           training data should be clearly lower than where it started.",
@@ -24,10 +76,6 @@ pub(super) static GUIDE: Guide = Guide {
     source: "Google, Machine Learning Crash Course, \"Testing for Deploying Machine Learning \
              Models\": train a few iterations and verify that the loss decreases.",
 };
-
-pub(super) fn run(context: &Context, min_relative_drop: f64) -> Result<CheckOutcome, EngineError> {
-    Ok(judge_curve(&context.trained.loss_curve, min_relative_drop))
-}
 
 /// The verdict on a loss curve (one loss per epoch, the first before any training).
 fn judge_curve(curve: &[f64], min_relative_drop: f64) -> CheckOutcome {

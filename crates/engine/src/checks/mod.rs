@@ -1,17 +1,30 @@
 //! The catalogue of checks. Each check says what it verifies, why it matters, and returns a
 //! verdict with its evidence; a failing check is data, not an error.
+//!
+//! A check is one file in this folder: a struct holding its parameters (with their defaults), its
+//! [`Guide`], and an implementation of [`Check`] (id, validation, cost, run). `registry!` below
+//! lists every check once; adding a check is a new file, its `mod` line and one line there.
 
+mod plan;
+mod text;
+
+// The checks, one file each (declared here, not by `registry!`, so tools that read the module
+// tree without expanding macros, such as cargo-mutants, find them).
 mod baseline;
-pub mod data_checks;
+mod class_balance;
+mod constant_columns;
+mod duplicate_rows;
 mod gradient_check;
 mod loss_decreases;
+mod missing_values;
 mod no_regression;
 mod optimum;
 mod output_sanity;
 mod overfit;
-mod plan;
+mod overlap;
 mod random_step;
 mod reproducible;
+mod schema_matches;
 mod threshold;
 
 use serde::{Deserialize, Serialize};
@@ -20,418 +33,247 @@ pub use plan::{CELL_WORK, Plan};
 
 use crate::EngineError;
 use crate::data::{ColumnSchema, Dataset, Prepared, Preprocessing, Table, Task};
-use crate::metrics::MetricName;
+use crate::metrics::{Metric, MetricName};
 use crate::model::{ModelSpec, Network};
 use crate::train::{TrainConfig, TrainedModel};
 
-/// A check as a spec asks for it, with its parameters. Parameters left out take the defaults
-/// shown by [`CheckSpec::defaults`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(tag = "check", rename_all = "snake_case", deny_unknown_fields)]
-pub enum CheckSpec {
-    /// Same seed twice gives bit-identical models; another seed a different one.
-    ReproducibleTraining {
-        /// Further seeds to train, to show how much the validation metric moves by chance.
-        #[serde(default)]
-        extra_seeds: u32,
-    },
-    /// One gradient step on seeded random rows runs and keeps everything finite.
-    GradientStepOnRandomInput,
-    /// Analytic gradients agree with central finite differences.
-    GradientCheck {
-        #[serde(default = "default_gradient_tolerance")]
-        max_relative_error: f64,
-    },
-    /// Training loss falls by at least this fraction from start to end.
-    LossDecreases {
-        #[serde(default = "default_min_drop")]
-        min_relative_drop: f64,
-    },
-    /// Without regularisation, the model memorises a few training rows.
-    OverfitTinyBatch {
-        #[serde(default = "default_tiny_rows")]
-        rows: u32,
-        #[serde(default = "default_tiny_epochs")]
-        epochs: u32,
-        /// Classification: final log loss; regression: final loss over the loss of the mean.
-        #[serde(default = "default_tiny_loss")]
-        max_loss: f64,
-    },
-    /// The model beats a trivial predictor on the validation split by a margin.
-    BeatsBaseline {
-        #[serde(default)]
-        metric: Option<MetricName>,
-        #[serde(default)]
-        margin: f64,
-    },
-    /// A validation metric clears a fixed bar.
-    MetricThreshold { metric: MetricName, threshold: f64 },
-    /// A validation metric is no worse than the previous revision's.
-    NoRegression {
-        metric: MetricName,
-        #[serde(default)]
-        tolerance: f64,
-        /// Read `tolerance` as a fraction of the previous value.
-        #[serde(default)]
-        relative: bool,
-    },
-    /// Predictions are finite; probabilities lie in [0, 1] and sum to 1.
-    OutputSanity,
-    /// Linear regression: training reaches the exact least-squares optimum's loss, and its
-    /// parameters the optimum's.
-    ConvergesToOptimum {
-        #[serde(default = "default_loss_gap")]
-        max_loss_gap: f64,
-        /// Largest distance of any one parameter from its optimal value, relative to that value.
-        #[serde(
-            default = "default_parameter_distance",
-            skip_serializing_if = "is_default_parameter_distance"
-        )]
-        max_parameter_distance: f64,
-    },
-    /// Every numeric cell is finite, and no column has a larger share of missing cells.
-    NoMissingValues {
-        #[serde(default)]
-        max_fraction: f64,
-    },
-    /// The table has exactly these columns, in this order, of these kinds.
-    SchemaMatches { expected: Vec<ColumnSchema> },
-    /// At most this fraction of rows repeats an earlier row.
-    NoDuplicateRows {
-        #[serde(default)]
-        max_fraction: f64,
-    },
-    /// No validation row also appears in training (leakage).
-    NoTrainValidationOverlap,
-    /// No feature column holds a single value.
-    NoConstantColumns,
-    /// Classification: the rarest class has at least this share of rows.
-    ClassBalance {
-        #[serde(default = "default_min_class_fraction")]
-        min_fraction: f64,
-    },
+/// What every check is: the parameters a spec gives it are the implementing struct's fields.
+pub trait Check {
+    /// The `check` field of a spec: the struct's name in snake case (a test holds them equal).
+    fn id(&self) -> &'static str;
+
+    fn guide(&self) -> &'static Guide;
+
+    /// Whether the check looks at the data or at the model and its training.
+    fn family(&self) -> CheckFamily {
+        CheckFamily::Training
+    }
+
+    /// Refuses parameters no run could use, before any data is seen, so `assay validate` can
+    /// reject a spec that asks for the impossible.
+    fn validate(&self) -> Result<(), EngineError> {
+        Ok(())
+    }
+
+    /// The work the check will do on a run shaped like `plan` (see [`Plan`]), or why it cannot
+    /// run there; its parameters are already validated. By default a pass over every cell of
+    /// the table, which is what a data check does; every training check says what it trains.
+    fn work(&self, plan: &Plan) -> Result<f64, EngineError> {
+        Ok(plan.table_work())
+    }
+
+    /// Whether `model` can pass the check at all: a new spec switches on only the checks that
+    /// suit its model.
+    fn suits(&self, _model: &ModelSpec) -> bool {
+        true
+    }
+
+    /// What to change when this check is the largest part of a run over its budget.
+    fn to_shrink(&self) -> &'static str {
+        match self.family() {
+            CheckFamily::Data => "switch it off or use a smaller table",
+            CheckFamily::Training => {
+                "switch it off or use fewer validation rows or a smaller model"
+            }
+        }
+    }
+
+    /// Runs the check on validated parameters. A problem found is a failing outcome; an `Err`
+    /// means the check could not run here (a model it does not apply to, a missing metric).
+    fn run(&self, context: &Context) -> Result<CheckOutcome, EngineError>;
 }
 
-fn default_min_class_fraction() -> f64 {
-    data_checks::DEFAULT_MIN_CLASS_FRACTION
+/// Every check, in the order the JSON Schema lists them: `file::Type`, where `Type` implements
+/// [`Check`] and gives [`CheckSpec`] its variant of the same name.
+macro_rules! registry {
+    ($($module:ident :: $check:ident),* $(,)?) => {
+        $(pub use $module::$check;)*
+
+        /// A check as a spec asks for it, with its parameters. Parameters left out take the defaults
+        /// shown by [`CheckSpec::defaults`].
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+        #[serde(tag = "check", rename_all = "snake_case", deny_unknown_fields)]
+        pub enum CheckSpec {
+            $($check($check),)*
+        }
+
+        impl CheckSpec {
+            /// The check behind this entry of a spec.
+            pub fn check(&self) -> &dyn Check {
+                match self {
+                    $(CheckSpec::$check(check) => check,)*
+                }
+            }
+        }
+
+        $(impl From<$check> for CheckSpec {
+            fn from(check: $check) -> Self {
+                CheckSpec::$check(check)
+            }
+        })*
+    };
 }
 
-/// Most extra seeds the reproducibility check may train.
-pub const MAX_EXTRA_SEEDS: u32 = 20;
-/// Most rows the tiny batch may have: it is meant to be tiny.
-pub const MAX_TINY_ROWS: u32 = 256;
-
-fn default_gradient_tolerance() -> f64 {
-    1e-6
-}
-fn default_min_drop() -> f64 {
-    0.05
-}
-fn default_tiny_rows() -> u32 {
-    8
-}
-fn default_tiny_epochs() -> u32 {
-    500
-}
-fn default_tiny_loss() -> f64 {
-    0.05
-}
-/// The default largest gap between the trained and the least-squares loss, as a fraction.
-pub const DEFAULT_MAX_LOSS_GAP: f64 = 0.01;
-
-fn default_loss_gap() -> f64 {
-    DEFAULT_MAX_LOSS_GAP
-}
-/// The default largest relative distance of one trained parameter from its optimal value. A
-/// loss within 1% of the optimum on correlated features (diabetes' s1 and s2) can leave a
-/// weight some 15% off; a weight a quarter or more off is a real miss (Longley, issue 11).
-pub const DEFAULT_MAX_PARAMETER_DISTANCE: f64 = 0.2;
-
-fn default_parameter_distance() -> f64 {
-    DEFAULT_MAX_PARAMETER_DISTANCE
-}
-/// Left out of a spec when default, so specs written before the setting existed re-export
-/// unchanged.
-fn is_default_parameter_distance(value: &f64) -> bool {
-    value.to_bits() == DEFAULT_MAX_PARAMETER_DISTANCE.to_bits()
+registry! {
+    reproducible::ReproducibleTraining,
+    random_step::GradientStepOnRandomInput,
+    gradient_check::GradientCheck,
+    loss_decreases::LossDecreases,
+    overfit::OverfitTinyBatch,
+    baseline::BeatsBaseline,
+    threshold::MetricThreshold,
+    no_regression::NoRegression,
+    output_sanity::OutputSanity,
+    optimum::ConvergesToOptimum,
+    missing_values::NoMissingValues,
+    schema_matches::SchemaMatches,
+    duplicate_rows::NoDuplicateRows,
+    overlap::NoTrainValidationOverlap,
+    constant_columns::NoConstantColumns,
+    class_balance::ClassBalance,
 }
 
 impl CheckSpec {
-    /// Every check with its default parameters, data checks first. `schema` is the table's
-    /// schema as authored; thresholds get a metric suited to the task.
-    pub fn defaults(task: Task, schema: &[ColumnSchema]) -> Vec<CheckSpec> {
+    /// Every check a new spec offers for `task`, with its default parameters, data checks first.
+    /// `schema` is the table's schema as authored; thresholds get a metric suited to the task.
+    /// A check that suits only some models is offered all the same, to be switched on by
+    /// [`CheckSpec::suits`].
+    pub fn offered(task: Task, schema: &[ColumnSchema]) -> Vec<CheckSpec> {
         let classification = task.is_classification();
         let (metric, threshold) = if classification {
             (MetricName::Accuracy, 0.8)
         } else {
             (MetricName::R2, 0.3)
         };
-        let mut checks = vec![
-            CheckSpec::NoMissingValues {
-                max_fraction: data_checks::DEFAULT_MAX_MISSING_FRACTION,
-            },
-            CheckSpec::SchemaMatches {
+        let mut checks: Vec<CheckSpec> = vec![
+            NoMissingValues::default().into(),
+            SchemaMatches {
                 expected: schema.to_vec(),
-            },
-            CheckSpec::NoDuplicateRows {
-                max_fraction: data_checks::DEFAULT_MAX_DUPLICATE_FRACTION,
-            },
-            CheckSpec::NoTrainValidationOverlap,
-            CheckSpec::NoConstantColumns,
+            }
+            .into(),
+            NoDuplicateRows::default().into(),
+            NoTrainValidationOverlap {}.into(),
+            NoConstantColumns {}.into(),
         ];
         if classification {
-            checks.push(CheckSpec::ClassBalance {
-                min_fraction: default_min_class_fraction(),
-            });
+            checks.push(ClassBalance::default().into());
         }
         checks.extend([
-            CheckSpec::ReproducibleTraining { extra_seeds: 0 },
-            CheckSpec::GradientStepOnRandomInput,
-            CheckSpec::GradientCheck {
-                max_relative_error: default_gradient_tolerance(),
-            },
-            CheckSpec::LossDecreases {
-                min_relative_drop: default_min_drop(),
-            },
-            CheckSpec::OverfitTinyBatch {
-                rows: default_tiny_rows(),
-                epochs: default_tiny_epochs(),
-                max_loss: default_tiny_loss(),
-            },
-            CheckSpec::BeatsBaseline {
-                metric: None,
-                margin: 0.0,
-            },
-            CheckSpec::MetricThreshold { metric, threshold },
-            CheckSpec::NoRegression {
+            ReproducibleTraining::default().into(),
+            GradientStepOnRandomInput {}.into(),
+            GradientCheck::default().into(),
+            LossDecreases::default().into(),
+            OverfitTinyBatch::default().into(),
+            BeatsBaseline::default().into(),
+            MetricThreshold { metric, threshold }.into(),
+            NoRegression {
                 metric,
                 tolerance: 0.0,
                 relative: false,
-            },
-            CheckSpec::OutputSanity,
+            }
+            .into(),
+            OutputSanity {}.into(),
         ]);
+        if !classification {
+            // Only linear regression has an exact optimum to reach.
+            checks.push(ConvergesToOptimum::default().into());
+        }
         checks
     }
 
-    /// Whether the check is about the data or about the model and its training.
+    /// The checks a new spec for `task` and `model` holds: those offered that suit the model.
+    pub fn defaults(task: Task, model: &ModelSpec, schema: &[ColumnSchema]) -> Vec<CheckSpec> {
+        Self::offered(task, schema)
+            .into_iter()
+            .filter(|check| check.suits(model))
+            .collect()
+    }
+
+    /// Whether `model` can pass this check at all.
+    pub fn suits(&self, model: &ModelSpec) -> bool {
+        self.check().suits(model)
+    }
+
     pub fn family(&self) -> CheckFamily {
-        match self {
-            CheckSpec::NoMissingValues { .. }
-            | CheckSpec::SchemaMatches { .. }
-            | CheckSpec::NoDuplicateRows { .. }
-            | CheckSpec::NoTrainValidationOverlap
-            | CheckSpec::NoConstantColumns
-            | CheckSpec::ClassBalance { .. } => CheckFamily::Data,
-            _ => CheckFamily::Training,
-        }
+        self.check().family()
     }
 
     pub fn id(&self) -> &'static str {
-        match self {
-            CheckSpec::ReproducibleTraining { .. } => "reproducible_training",
-            CheckSpec::GradientStepOnRandomInput => "gradient_step_on_random_input",
-            CheckSpec::GradientCheck { .. } => "gradient_check",
-            CheckSpec::LossDecreases { .. } => "loss_decreases",
-            CheckSpec::OverfitTinyBatch { .. } => "overfit_tiny_batch",
-            CheckSpec::BeatsBaseline { .. } => "beats_baseline",
-            CheckSpec::MetricThreshold { .. } => "metric_threshold",
-            CheckSpec::NoRegression { .. } => "no_regression",
-            CheckSpec::OutputSanity => "output_sanity",
-            CheckSpec::ConvergesToOptimum { .. } => "converges_to_optimum",
-            CheckSpec::NoMissingValues { .. } => "no_missing_values",
-            CheckSpec::SchemaMatches { .. } => "schema_matches",
-            CheckSpec::NoDuplicateRows { .. } => "no_duplicate_rows",
-            CheckSpec::NoTrainValidationOverlap => "no_train_validation_overlap",
-            CheckSpec::NoConstantColumns => "no_constant_columns",
-            CheckSpec::ClassBalance { .. } => "class_balance",
-        }
+        self.check().id()
     }
 
     pub fn guide(&self) -> &'static Guide {
-        match self {
-            CheckSpec::ReproducibleTraining { .. } => &reproducible::GUIDE,
-            CheckSpec::GradientStepOnRandomInput => &random_step::GUIDE,
-            CheckSpec::GradientCheck { .. } => &gradient_check::GUIDE,
-            CheckSpec::LossDecreases { .. } => &loss_decreases::GUIDE,
-            CheckSpec::OverfitTinyBatch { .. } => &overfit::GUIDE,
-            CheckSpec::BeatsBaseline { .. } => &baseline::GUIDE,
-            CheckSpec::MetricThreshold { .. } => &threshold::GUIDE,
-            CheckSpec::NoRegression { .. } => &no_regression::GUIDE,
-            CheckSpec::OutputSanity => &output_sanity::GUIDE,
-            CheckSpec::ConvergesToOptimum { .. } => &optimum::GUIDE,
-            CheckSpec::NoMissingValues { .. } => &data_checks::MISSING_VALUES_GUIDE,
-            CheckSpec::SchemaMatches { .. } => &data_checks::SCHEMA_GUIDE,
-            CheckSpec::NoDuplicateRows { .. } => &data_checks::DUPLICATE_ROWS_GUIDE,
-            CheckSpec::NoTrainValidationOverlap => &data_checks::OVERLAP_GUIDE,
-            CheckSpec::NoConstantColumns => &data_checks::CONSTANT_COLUMNS_GUIDE,
-            CheckSpec::ClassBalance { .. } => &data_checks::CLASS_BALANCE_GUIDE,
-        }
+        self.check().guide()
+    }
+
+    /// Checks the parameters alone, before any data is seen.
+    pub fn validate(&self) -> Result<(), EngineError> {
+        self.check().validate()
+    }
+
+    /// The work this check will do on a run shaped like `plan` (at least one unit), or why it
+    /// cannot run there.
+    pub fn work(&self, plan: &Plan) -> Result<f64, EngineError> {
+        self.validate()?;
+        Ok(self.check().work(plan)?.max(1.0))
     }
 
     /// Runs the check. A check that cannot run on this input (a bad parameter, a model it does
     /// not apply to) gets the verdict `Error` with the reason, so the other checks still run.
     pub fn run(&self, context: &Context) -> CheckOutcome {
-        let mut outcome = self.try_run(context).unwrap_or_else(|error| CheckOutcome {
-            verdict: Verdict::Error,
-            ..CheckOutcome::new(false, error.to_string(), Vec::new())
-        });
-        outcome.check = self.id().to_owned();
+        let check = self.check();
+        let mut outcome = check
+            .validate()
+            .and_then(|()| check.run(context))
+            .unwrap_or_else(|error| CheckOutcome {
+                verdict: Verdict::Error,
+                ..CheckOutcome::new(false, error.to_string(), Vec::new())
+            });
+        outcome.check = check.id().to_owned();
         outcome
     }
+}
 
-    /// Checks the parameters alone, before any data is seen, so `assay validate` can reject a
-    /// spec that asks for the impossible.
-    pub fn validate(&self) -> Result<(), EngineError> {
-        let field = |name: &str| format!("checks.{}.{name}", self.id());
-        let fraction = |name: &str, v: f64| {
-            if (0.0..=1.0).contains(&v) {
-                Ok(())
-            } else {
-                Err(EngineError::setting(
-                    &field(name),
-                    format!("must be between 0 and 1; it is {v}"),
-                ))
-            }
-        };
-        let non_negative = |name: &str, v: f64| {
-            if v.is_finite() && v >= 0.0 {
-                Ok(())
-            } else {
-                Err(EngineError::setting(
-                    &field(name),
-                    format!("must be zero or positive; it is {v}"),
-                ))
-            }
-        };
-        match *self {
-            CheckSpec::ReproducibleTraining { extra_seeds } if extra_seeds > MAX_EXTRA_SEEDS => {
-                Err(EngineError::setting(
-                    &field("extra_seeds"),
-                    format!("at most {MAX_EXTRA_SEEDS}; it is {extra_seeds}"),
-                ))
-            }
-            CheckSpec::GradientCheck { max_relative_error } => {
-                if max_relative_error.is_finite() && max_relative_error > 0.0 {
-                    Ok(())
-                } else {
-                    Err(EngineError::setting(
-                        &field("max_relative_error"),
-                        "must be positive",
-                    ))
-                }
-            }
-            CheckSpec::LossDecreases { min_relative_drop } if min_relative_drop >= 1.0 => Err(
-                EngineError::setting(&field("min_relative_drop"), "must be below 1"),
-            ),
-            CheckSpec::LossDecreases { min_relative_drop } => {
-                fraction("min_relative_drop", min_relative_drop)
-            }
-            CheckSpec::OverfitTinyBatch {
-                rows,
-                epochs,
-                max_loss,
-            } => {
-                if rows == 0 || rows > MAX_TINY_ROWS {
-                    return Err(EngineError::setting(
-                        &field("rows"),
-                        format!("must be between 1 and {MAX_TINY_ROWS}; it is {rows}"),
-                    ));
-                }
-                if epochs == 0 || epochs > crate::train::MAX_EPOCHS {
-                    return Err(EngineError::setting(
-                        &field("epochs"),
-                        format!("must be between 1 and {}", crate::train::MAX_EPOCHS),
-                    ));
-                }
-                non_negative("max_loss", max_loss)
-            }
-            CheckSpec::BeatsBaseline { margin, .. } => non_negative("margin", margin),
-            CheckSpec::MetricThreshold { threshold, .. } if !threshold.is_finite() => Err(
-                EngineError::setting(&field("threshold"), "must be a finite number"),
-            ),
-            CheckSpec::NoRegression { tolerance, .. } => non_negative("tolerance", tolerance),
-            CheckSpec::ConvergesToOptimum {
-                max_loss_gap,
-                max_parameter_distance,
-            } => non_negative("max_loss_gap", max_loss_gap).and(non_negative(
-                "max_parameter_distance",
-                max_parameter_distance,
-            )),
-            CheckSpec::NoMissingValues { max_fraction }
-            | CheckSpec::NoDuplicateRows { max_fraction } => fraction("max_fraction", max_fraction),
-            CheckSpec::ClassBalance { min_fraction } => fraction("min_fraction", min_fraction),
-            _ => Ok(()),
-        }
-    }
+/// The error for a check's parameter `name` that is out of range: `checks.<id>.<name> …`.
+pub(crate) fn refuse(id: &str, name: &str, message: impl Into<String>) -> EngineError {
+    EngineError::setting(&format!("checks.{id}.{name}"), message)
+}
 
-    fn try_run(&self, context: &Context) -> Result<CheckOutcome, EngineError> {
-        self.validate()?;
-        match *self {
-            CheckSpec::ReproducibleTraining { extra_seeds } => {
-                reproducible::run(context, extra_seeds)
-            }
-            CheckSpec::GradientStepOnRandomInput => random_step::run(context),
-            CheckSpec::GradientCheck { max_relative_error } => {
-                gradient_check::run(context, max_relative_error)
-            }
-            CheckSpec::LossDecreases { min_relative_drop } => {
-                loss_decreases::run(context, min_relative_drop)
-            }
-            CheckSpec::OverfitTinyBatch {
-                rows,
-                epochs,
-                max_loss,
-            } => overfit::run(context, rows, epochs, max_loss),
-            CheckSpec::BeatsBaseline { metric, margin } => baseline::run(context, metric, margin),
-            CheckSpec::MetricThreshold { metric, threshold } => {
-                threshold::run(context, metric, threshold)
-            }
-            CheckSpec::NoRegression {
-                metric,
-                tolerance,
-                relative,
-            } => no_regression::run(context, metric, tolerance, relative),
-            CheckSpec::OutputSanity => output_sanity::run(context),
-            CheckSpec::ConvergesToOptimum {
-                max_loss_gap,
-                max_parameter_distance,
-            } => optimum::run(context, max_loss_gap, max_parameter_distance),
-            _ => self.run_data_check(context),
-        }
+/// Refuses a parameter outside [0, 1].
+pub(crate) fn fraction(id: &str, name: &str, value: f64) -> Result<(), EngineError> {
+    if (0.0..=1.0).contains(&value) {
+        Ok(())
+    } else {
+        Err(refuse(
+            id,
+            name,
+            format!("must be between 0 and 1; it is {value}"),
+        ))
     }
+}
 
-    /// The data checks look at the table and the split, not the model. Parameters were
-    /// checked by [`CheckSpec::validate`].
-    fn run_data_check(&self, context: &Context) -> Result<CheckOutcome, EngineError> {
-        let p = context.preprocessing;
-        Ok(match self {
-            CheckSpec::NoMissingValues { max_fraction } => {
-                data_checks::missing_values(context.table, &context.prepared.schema, *max_fraction)
-            }
-            CheckSpec::SchemaMatches { expected } => {
-                data_checks::schema_matches(context.table, expected, &p.column_kinds)
-            }
-            CheckSpec::NoDuplicateRows { max_fraction } => {
-                data_checks::duplicate_rows(context.table, *max_fraction)
-            }
-            CheckSpec::NoTrainValidationOverlap => {
-                data_checks::train_validation_overlap(context.table, context.prepared)
-            }
-            CheckSpec::NoConstantColumns => {
-                data_checks::constant_columns(context.table, &context.prepared.schema, &p.target)
-            }
-            CheckSpec::ClassBalance { min_fraction } => {
-                data_checks::class_balance(context.table, &p.target, p.task, *min_fraction)
-            }
-            model_check => {
-                return Err(EngineError::setting(
-                    "checks",
-                    format!("`{}` is not a data check", model_check.id()),
-                ));
-            }
-        })
+/// Refuses a parameter that is negative or not a finite number.
+pub(crate) fn non_negative(id: &str, name: &str, value: f64) -> Result<(), EngineError> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(())
+    } else {
+        Err(refuse(
+            id,
+            name,
+            format!("must be zero or positive; it is {value}"),
+        ))
     }
+}
+
+/// The schema of a check without parameters, made to read as the unit variant it was before
+/// checks became structs (`{"type": "null"}`, which schemars turns into an object holding only
+/// the `check` tag): the committed JSON Schema stays byte for byte the same.
+#[cfg(feature = "schema")]
+fn no_parameters(schema: &mut schemars::Schema) {
+    schema.insert("type".into(), "null".into());
+    schema.remove("properties");
+    schema.remove("additionalProperties");
 }
 
 /// What every check may look at: the model, its settings, the data splits, the trained model
@@ -452,12 +294,6 @@ pub struct Context<'a> {
     pub trained: &'a TrainedModel,
     /// Validation metrics recorded by the previous revision of the spec, if any.
     pub previous: &'a [Metric],
-}
-
-impl Context<'_> {
-    pub fn is_classification(&self) -> bool {
-        !self.train.classes.is_empty()
-    }
 }
 
 /// The two kinds of check a spec holds (endpoint cases are a third part of a spec).
@@ -493,26 +329,6 @@ pub enum Verdict {
     Fail,
     /// The check could not run on this input (a bad parameter, a model it does not apply to).
     Error,
-}
-
-/// A named number of evidence.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
-pub struct Metric {
-    pub name: String,
-    #[serde(with = "crate::spec::float")]
-    #[cfg_attr(feature = "schema", schemars(with = "crate::spec::float::FloatValue"))]
-    pub value: f64,
-}
-
-impl Metric {
-    pub fn new(name: &str, value: f64) -> Self {
-        Self {
-            name: name.to_owned(),
-            value,
-        }
-    }
 }
 
 /// What a check found.
@@ -555,6 +371,10 @@ impl CheckOutcome {
 }
 
 impl Context<'_> {
+    pub fn is_classification(&self) -> bool {
+        !self.train.classes.is_empty()
+    }
+
     /// The metric a check uses when none is named: accuracy, or R² for regression.
     pub fn main_metric(&self) -> MetricName {
         if self.is_classification() {
@@ -613,61 +433,68 @@ mod tests {
     #[test]
     fn parameters_are_accepted_up_to_their_limits_and_refused_past_them() {
         use CheckSpec as C;
-        let tiny = |rows, epochs, max_loss| C::OverfitTinyBatch {
-            rows,
-            epochs,
-            max_loss,
+        let tiny = |rows, epochs, max_loss| {
+            C::OverfitTinyBatch(OverfitTinyBatch {
+                rows,
+                epochs,
+                max_loss,
+            })
         };
-        let optimum = |gap, distance| C::ConvergesToOptimum {
-            max_loss_gap: gap,
-            max_parameter_distance: distance,
+        let optimum = |gap, distance| {
+            C::ConvergesToOptimum(ConvergesToOptimum {
+                max_loss_gap: gap,
+                max_parameter_distance: distance,
+            })
         };
         let cases = [
-            (C::ReproducibleTraining { extra_seeds: 20 }, Ok(())),
             (
-                C::ReproducibleTraining { extra_seeds: 21 },
+                C::ReproducibleTraining(ReproducibleTraining { extra_seeds: 20 }),
+                Ok(()),
+            ),
+            (
+                C::ReproducibleTraining(ReproducibleTraining { extra_seeds: 21 }),
                 Err("extra_seeds"),
             ),
             (
-                C::GradientCheck {
+                C::GradientCheck(GradientCheck {
                     max_relative_error: 1e-9,
-                },
+                }),
                 Ok(()),
             ),
             (
-                C::GradientCheck {
+                C::GradientCheck(GradientCheck {
                     max_relative_error: 0.0,
-                },
+                }),
                 Err("max_relative_error"),
             ),
             (
-                C::GradientCheck {
+                C::GradientCheck(GradientCheck {
                     max_relative_error: f64::INFINITY,
-                },
+                }),
                 Err("max_relative_error"),
             ),
             (
-                C::LossDecreases {
+                C::LossDecreases(LossDecreases {
                     min_relative_drop: 0.0,
-                },
+                }),
                 Ok(()),
             ),
             (
-                C::LossDecreases {
+                C::LossDecreases(LossDecreases {
                     min_relative_drop: 0.99,
-                },
+                }),
                 Ok(()),
             ),
             (
-                C::LossDecreases {
+                C::LossDecreases(LossDecreases {
                     min_relative_drop: 1.0,
-                },
+                }),
                 Err("below 1"),
             ),
             (
-                C::LossDecreases {
+                C::LossDecreases(LossDecreases {
                     min_relative_drop: -0.1,
-                },
+                }),
                 Err("min_relative_drop"),
             ),
             (tiny(1, 1, 0.0), Ok(())),
@@ -678,62 +505,68 @@ mod tests {
             (tiny(8, 10_001, 0.0), Err("epochs")),
             (tiny(8, 1, -0.5), Err("max_loss")),
             (
-                C::BeatsBaseline {
+                C::BeatsBaseline(BeatsBaseline {
                     metric: None,
                     margin: 0.0,
-                },
+                }),
                 Ok(()),
             ),
             (
-                C::BeatsBaseline {
+                C::BeatsBaseline(BeatsBaseline {
                     metric: None,
                     margin: -0.01,
-                },
+                }),
                 Err("margin"),
             ),
             (
-                C::BeatsBaseline {
+                C::BeatsBaseline(BeatsBaseline {
                     metric: None,
                     margin: f64::NAN,
-                },
+                }),
                 Err("margin"),
             ),
             (
-                C::MetricThreshold {
+                C::MetricThreshold(MetricThreshold {
                     metric: MetricName::R2,
                     threshold: -5.0,
-                },
+                }),
                 Ok(()),
             ),
             (
-                C::MetricThreshold {
+                C::MetricThreshold(MetricThreshold {
                     metric: MetricName::R2,
                     threshold: f64::NAN,
-                },
+                }),
                 Err("threshold"),
             ),
             (
-                C::NoRegression {
+                C::NoRegression(NoRegression {
                     metric: MetricName::R2,
                     tolerance: -1.0,
                     relative: true,
-                },
+                }),
                 Err("tolerance"),
             ),
             (optimum(0.0, 0.0), Ok(())),
             (optimum(-0.1, 0.2), Err("max_loss_gap")),
             (optimum(0.1, -0.2), Err("max_parameter_distance")),
-            (C::NoMissingValues { max_fraction: 1.0 }, Ok(())),
             (
-                C::NoMissingValues { max_fraction: 1.5 },
+                C::NoMissingValues(NoMissingValues { max_fraction: 1.0 }),
+                Ok(()),
+            ),
+            (
+                C::NoMissingValues(NoMissingValues { max_fraction: 1.5 }),
                 Err("max_fraction"),
             ),
             (
-                C::NoDuplicateRows { max_fraction: -0.5 },
+                C::NoDuplicateRows(NoDuplicateRows { max_fraction: -0.5 }),
                 Err("max_fraction"),
             ),
-            (C::ClassBalance { min_fraction: 0.0 }, Ok(())),
-            (C::ClassBalance { min_fraction: 2.0 }, Err("min_fraction")),
+            (C::ClassBalance(ClassBalance { min_fraction: 0.0 }), Ok(())),
+            (
+                C::ClassBalance(ClassBalance { min_fraction: 2.0 }),
+                Err("min_fraction"),
+            ),
         ];
         for (spec, expect) in cases {
             check(spec, expect);
@@ -756,85 +589,93 @@ mod tests {
             (
                 "reproducible_training",
                 "",
-                C::ReproducibleTraining { extra_seeds: 0 },
+                C::ReproducibleTraining(ReproducibleTraining { extra_seeds: 0 }),
             ),
             (
                 "gradient_step_on_random_input",
                 "",
-                C::GradientStepOnRandomInput,
+                C::GradientStepOnRandomInput(GradientStepOnRandomInput {}),
             ),
             // "one in a million by default"
             (
                 "gradient_check",
                 "",
-                C::GradientCheck {
+                C::GradientCheck(GradientCheck {
                     max_relative_error: 1e-6,
-                },
+                }),
             ),
             (
                 "loss_decreases",
                 "",
-                C::LossDecreases {
+                C::LossDecreases(LossDecreases {
                     min_relative_drop: 0.05,
-                },
+                }),
             ),
             // "the first rows of the training split (8 by default) ... (500 epochs by default)
             // ... max_loss, 0.05 by default"
             (
                 "overfit_tiny_batch",
                 "",
-                C::OverfitTinyBatch {
+                C::OverfitTinyBatch(OverfitTinyBatch {
                     rows: 8,
                     epochs: 500,
                     max_loss: 0.05,
-                },
+                }),
             ),
             (
                 "beats_baseline",
                 "",
-                C::BeatsBaseline {
+                C::BeatsBaseline(BeatsBaseline {
                     metric: None,
                     margin: 0.0,
-                },
+                }),
             ),
             (
                 "no_regression",
                 r#", "metric": "r2""#,
-                C::NoRegression {
+                C::NoRegression(NoRegression {
                     metric: MetricName::R2,
                     tolerance: 0.0,
                     relative: false,
-                },
+                }),
             ),
-            ("output_sanity", "", C::OutputSanity),
+            ("output_sanity", "", C::OutputSanity(OutputSanity {})),
             // A loss within 1% of the optimum; a parameter within 20% of its optimal value.
             (
                 "converges_to_optimum",
                 "",
-                C::ConvergesToOptimum {
+                C::ConvergesToOptimum(ConvergesToOptimum {
                     max_loss_gap: 0.01,
                     max_parameter_distance: 0.2,
-                },
+                }),
             ),
             // "0 by default: none allowed"
             (
                 "no_missing_values",
                 "",
-                C::NoMissingValues { max_fraction: 0.0 },
+                C::NoMissingValues(NoMissingValues { max_fraction: 0.0 }),
             ),
             (
                 "no_duplicate_rows",
                 "",
-                C::NoDuplicateRows { max_fraction: 0.0 },
+                C::NoDuplicateRows(NoDuplicateRows { max_fraction: 0.0 }),
             ),
             (
                 "no_train_validation_overlap",
                 "",
-                C::NoTrainValidationOverlap,
+                C::NoTrainValidationOverlap(NoTrainValidationOverlap {}),
             ),
-            ("no_constant_columns", "", C::NoConstantColumns),
+            (
+                "no_constant_columns",
+                "",
+                C::NoConstantColumns(NoConstantColumns {}),
+            ),
             // "less than min_fraction of the labelled rows (5% by default)"
-            ("class_balance", "", C::ClassBalance { min_fraction: 0.05 }),
+            (
+                "class_balance",
+                "",
+                C::ClassBalance(ClassBalance { min_fraction: 0.05 }),
+            ),
         ];
         for (id, extra, expect) in cases {
             assert_eq!(left_out(id, extra), expect, "{id}");
@@ -844,19 +685,19 @@ mod tests {
     #[test]
     fn the_default_checks_carry_the_defaults_of_a_spec_that_leaves_them_out() {
         for task in [Task::BinaryClassification, Task::Regression] {
-            let defaults = CheckSpec::defaults(task, &[]);
-            // Every check but converges_to_optimum, which is not a default, and class_balance
-            // only when classifying. The schema's columns are data, not a default, so it is
-            // skipped; the two checks that need a metric are parsed with theirs given.
-            let expected = if task.is_classification() { 15 } else { 14 };
+            let defaults = CheckSpec::offered(task, &[]);
+            // Every check but class_balance for regression, and converges_to_optimum for
+            // classification. The schema's columns are data, not a default, so it is skipped;
+            // the two checks that need a metric are parsed with theirs given.
+            let expected = 15;
             assert_eq!(defaults.len(), expected, "{task:?}");
             for check in defaults {
                 let extra = match &check {
-                    CheckSpec::SchemaMatches { .. } => continue,
-                    CheckSpec::MetricThreshold { metric, threshold } => {
+                    CheckSpec::SchemaMatches(_) => continue,
+                    CheckSpec::MetricThreshold(MetricThreshold { metric, threshold }) => {
                         format!(r#", "metric": "{}", "threshold": {threshold}"#, metric.id())
                     }
-                    CheckSpec::NoRegression { metric, .. } => {
+                    CheckSpec::NoRegression(NoRegression { metric, .. }) => {
                         format!(r#", "metric": "{}""#, metric.id())
                     }
                     _ => String::new(),
@@ -1034,7 +875,7 @@ mod tests {
             "no_constant_columns",
             "class_balance",
         ];
-        let mut checks = CheckSpec::defaults(Task::BinaryClassification, &[]);
+        let mut checks = CheckSpec::offered(Task::BinaryClassification, &[]);
         checks.push(left_out("converges_to_optimum", ""));
         let mut seen = 0;
         for check in checks {
@@ -1050,10 +891,51 @@ mod tests {
     }
 
     #[test]
-    fn the_default_parameter_distance_is_left_out_of_a_spec() {
-        assert!(is_default_parameter_distance(
-            &DEFAULT_MAX_PARAMETER_DISTANCE
-        ));
-        assert!(!is_default_parameter_distance(&0.25));
+    fn a_new_spec_switches_on_what_its_model_can_pass() {
+        let ids = |task, model| -> Vec<&str> {
+            CheckSpec::defaults(task, &model, &[])
+                .iter()
+                .map(CheckSpec::id)
+                .collect()
+        };
+        let mlp = ModelSpec::Mlp {
+            hidden_layers: vec![4],
+            activation: crate::model::Activation::Relu,
+        };
+        let linear = ids(Task::Regression, ModelSpec::LinearRegression);
+        assert_eq!(linear.len(), 15);
+        assert_eq!(linear.last(), Some(&"converges_to_optimum"));
+        assert!(!linear.contains(&"class_balance"));
+        let network = ids(Task::Regression, mlp);
+        assert_eq!(network.len(), 14);
+        assert!(!network.contains(&"converges_to_optimum"));
+        let logistic = ids(Task::BinaryClassification, ModelSpec::LogisticRegression);
+        assert_eq!(logistic.len(), 15);
+        assert!(logistic.contains(&"class_balance"));
+        assert!(!logistic.contains(&"converges_to_optimum"));
+    }
+
+    #[test]
+    fn every_check_is_named_in_a_spec_by_its_id() {
+        for check in CheckSpec::offered(Task::Regression, &[])
+            .into_iter()
+            .chain(CheckSpec::offered(Task::BinaryClassification, &[]))
+        {
+            let json = serde_json::to_value(&check).unwrap();
+            assert_eq!(json["check"], check.id(), "{json}");
+            assert_eq!(serde_json::from_value::<CheckSpec>(json).unwrap(), check);
+        }
+    }
+
+    #[test]
+    fn a_check_without_parameters_refuses_one() {
+        for id in ["output_sanity", "no_constant_columns"] {
+            let text = format!(r#"{{"check": "{id}", "rows": 3}}"#);
+            let error = serde_json::from_str::<CheckSpec>(&text).unwrap_err();
+            assert!(
+                error.to_string().contains("unknown field `rows`"),
+                "{error}"
+            );
+        }
     }
 }

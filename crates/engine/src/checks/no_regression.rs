@@ -1,10 +1,47 @@
 //! No regression: the new version is no worse than the previous one on the same data.
 
-use super::{CheckOutcome, Context, Guide, Metric};
+use super::{Check, CheckOutcome, Context, Guide, Plan, non_negative};
 use crate::EngineError;
-use crate::metrics::MetricName;
+use crate::metrics::{Metric, MetricName};
+use serde::{Deserialize, Serialize};
 
-pub(super) static GUIDE: Guide = Guide {
+/// A validation metric is no worse than the previous revision's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NoRegression {
+    pub metric: MetricName,
+    #[serde(default)]
+    pub tolerance: f64,
+    /// Read `tolerance` as a fraction of the previous value.
+    #[serde(default)]
+    pub relative: bool,
+}
+
+impl Check for NoRegression {
+    fn id(&self) -> &'static str {
+        "no_regression"
+    }
+
+    fn guide(&self) -> &'static Guide {
+        &GUIDE
+    }
+
+    fn validate(&self) -> Result<(), EngineError> {
+        non_negative(self.id(), "tolerance", self.tolerance)
+    }
+
+    fn work(&self, plan: &Plan) -> Result<f64, EngineError> {
+        plan.measures(self.metric)?;
+        Ok(plan.predicting(plan.validation_rows))
+    }
+
+    fn run(&self, context: &Context) -> Result<CheckOutcome, EngineError> {
+        run(context, self.metric, self.tolerance, self.relative)
+    }
+}
+
+static GUIDE: Guide = Guide {
     title: "No worse than the previous version",
     why: "A sudden drop between two versions on the same validation data is the clearest sign a \
           change broke something. The spec keeps the previous revision's metrics, so the old \
@@ -26,7 +63,7 @@ pub(super) static GUIDE: Guide = Guide {
              Models\": check for sudden degradation against the previous version.",
 };
 
-pub(super) fn run(
+fn run(
     context: &Context,
     metric: MetricName,
     tolerance: f64,

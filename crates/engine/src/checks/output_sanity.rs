@@ -1,12 +1,39 @@
 //! Output sanity: predictions are finite, and probabilities behave like probabilities.
 
 use ndarray::ArrayView2;
+use serde::{Deserialize, Serialize};
 
-use super::{CheckOutcome, Context, Guide, Metric};
+use super::{Check, CheckOutcome, Context, Guide, Plan};
 use crate::EngineError;
+use crate::metrics::Metric;
 use crate::model::Head;
 
-pub(super) static GUIDE: Guide = Guide {
+/// Predictions are finite; probabilities lie in [0, 1] and sum to 1.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(transform = super::no_parameters))]
+#[serde(deny_unknown_fields)]
+pub struct OutputSanity {}
+
+impl Check for OutputSanity {
+    fn id(&self) -> &'static str {
+        "output_sanity"
+    }
+
+    fn guide(&self) -> &'static Guide {
+        &GUIDE
+    }
+
+    fn work(&self, plan: &Plan) -> Result<f64, EngineError> {
+        Ok(plan.predicting(plan.validation_rows))
+    }
+
+    fn run(&self, context: &Context) -> Result<CheckOutcome, EngineError> {
+        run(context)
+    }
+}
+
+static GUIDE: Guide = Guide {
     title: "Outputs are well-formed",
     why: "Whatever consumes the model (a threshold, a ranking, an API contract) assumes finite \
           numbers, and for classifiers probabilities between 0 and 1 that add up to 1. Checking \
@@ -30,7 +57,7 @@ pub(super) static GUIDE: Guide = Guide {
 /// Allowed gap between a softmax row's sum and 1.
 const SUM_TOLERANCE: f64 = 1e-9;
 
-pub(super) fn run(context: &Context) -> Result<CheckOutcome, EngineError> {
+fn run(context: &Context) -> Result<CheckOutcome, EngineError> {
     let predictions = context
         .network
         .predict(&context.trained.params, context.validation.features.view());

@@ -2,14 +2,99 @@
 //! memorise a handful of rows. If it cannot, something is broken before generalisation matters.
 
 use ndarray::{ArrayView1, ArrayView2, s};
+use serde::{Deserialize, Serialize};
 
-use super::{CheckOutcome, Context, Guide, Metric};
+use super::{Check, CheckOutcome, Context, Guide, Plan, non_negative, refuse};
 use crate::EngineError;
-use crate::metrics::argmax;
+use crate::metrics::{Metric, argmax};
 use crate::model::Head;
-use crate::train::{TrainConfig, train};
+use crate::train::{MAX_EPOCHS, TrainConfig, train};
 
-pub(super) static GUIDE: Guide = Guide {
+/// Without regularisation, the model memorises a few training rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OverfitTinyBatch {
+    #[serde(default = "default_rows")]
+    pub rows: u32,
+    #[serde(default = "default_epochs")]
+    pub epochs: u32,
+    /// Classification: final log loss; regression: final loss over the loss of the mean.
+    #[serde(default = "default_max_loss")]
+    pub max_loss: f64,
+}
+
+/// Most rows the tiny batch may have: it is meant to be tiny.
+pub const MAX_TINY_ROWS: u32 = 256;
+
+fn default_rows() -> u32 {
+    8
+}
+fn default_epochs() -> u32 {
+    500
+}
+fn default_max_loss() -> f64 {
+    0.05
+}
+
+impl Default for OverfitTinyBatch {
+    fn default() -> Self {
+        Self {
+            rows: default_rows(),
+            epochs: default_epochs(),
+            max_loss: default_max_loss(),
+        }
+    }
+}
+
+impl Check for OverfitTinyBatch {
+    fn id(&self) -> &'static str {
+        "overfit_tiny_batch"
+    }
+
+    fn guide(&self) -> &'static Guide {
+        &GUIDE
+    }
+
+    fn validate(&self) -> Result<(), EngineError> {
+        let Self {
+            rows,
+            epochs,
+            max_loss,
+        } = *self;
+        if rows == 0 || rows > MAX_TINY_ROWS {
+            return Err(refuse(
+                self.id(),
+                "rows",
+                format!("must be between 1 and {MAX_TINY_ROWS}; it is {rows}"),
+            ));
+        }
+        if epochs == 0 || epochs > MAX_EPOCHS {
+            return Err(refuse(
+                self.id(),
+                "epochs",
+                format!("must be between 1 and {MAX_EPOCHS}"),
+            ));
+        }
+        non_negative(self.id(), "max_loss", max_loss)
+    }
+
+    fn work(&self, plan: &Plan) -> Result<f64, EngineError> {
+        rows_fit(self.rows, plan.train_rows)?;
+        let rows = self.rows as usize;
+        Ok(plan.training(rows, self.epochs) + plan.predicting(rows))
+    }
+
+    fn to_shrink(&self) -> &'static str {
+        "lower its rows or epochs"
+    }
+
+    fn run(&self, context: &Context) -> Result<CheckOutcome, EngineError> {
+        run(context, self.rows, self.epochs, self.max_loss)
+    }
+}
+
+static GUIDE: Guide = Guide {
     title: "Memorises a tiny batch",
     why: "A handful of examples is easy to learn by heart. A model that cannot drive its training \
           loss close to zero on them, with regularisation off, has a bug or too little capacity, \
@@ -36,7 +121,7 @@ pub(super) static GUIDE: Guide = Guide {
 };
 
 /// The tiny batch is taken from the training rows, so there must be enough of them.
-pub(super) fn rows_fit(rows: u32, available: usize) -> Result<(), EngineError> {
+fn rows_fit(rows: u32, available: usize) -> Result<(), EngineError> {
     if rows == 0 || rows as usize > available {
         return Err(EngineError::setting(
             "checks.rows",
@@ -46,7 +131,7 @@ pub(super) fn rows_fit(rows: u32, available: usize) -> Result<(), EngineError> {
     Ok(())
 }
 
-pub(super) fn run(
+fn run(
     context: &Context,
     rows: u32,
     epochs: u32,

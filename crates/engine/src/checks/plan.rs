@@ -7,7 +7,6 @@
 //! is rows × parameters; the exact least-squares solve is rows × columns²; a data check touches
 //! every cell of the table, at [`CELL_WORK`] units a cell (text is parsed, trimmed and hashed).
 
-use super::{CheckSpec, gradient_check, random_step};
 use crate::EngineError;
 use crate::metrics::MetricName;
 use crate::model::ModelSpec;
@@ -39,14 +38,19 @@ impl Plan<'_> {
         rows as f64 * f64::from(epochs) * self.parameters as f64
     }
 
+    /// A data check's pass over every cell of the table.
+    pub(super) fn table_work(&self) -> f64 {
+        self.cells as f64 * CELL_WORK
+    }
+
     /// Predicting `rows` rows.
-    fn predicting(&self, rows: usize) -> f64 {
+    pub(super) fn predicting(&self, rows: usize) -> f64 {
         rows as f64 * self.parameters as f64
     }
 
     /// Whether an evaluation of this model reports `name` (ROC AUC also needs both classes in
     /// the validation split, which only the run itself finds out).
-    fn measures(&self, name: MetricName) -> Result<(), EngineError> {
+    pub(super) fn measures(&self, name: MetricName) -> Result<(), EngineError> {
         let measured = match name {
             MetricName::Mse | MetricName::Rmse | MetricName::Mae | MetricName::R2 => {
                 self.classes == 0
@@ -69,79 +73,11 @@ impl Plan<'_> {
     }
 }
 
-impl CheckSpec {
-    /// The work this check will do on a run shaped like `plan`, or why it cannot run there. Its
-    /// parameters alone are checked by [`CheckSpec::validate`].
-    pub fn work(&self, plan: &Plan) -> Result<f64, EngineError> {
-        self.validate()?;
-        let (n, v) = (plan.train_rows, plan.validation_rows);
-        let cells = plan.cells as f64 * CELL_WORK;
-        Ok(match *self {
-            CheckSpec::ReproducibleTraining { extra_seeds } => {
-                let trainings = 2.0 + f64::from(extra_seeds);
-                trainings * plan.training(n, plan.config.epochs)
-                    + f64::from(extra_seeds) * plan.predicting(v)
-            }
-            CheckSpec::GradientStepOnRandomInput => 3.0 * plan.predicting(random_step::ROWS),
-            CheckSpec::GradientCheck { .. } => {
-                let probes = plan.parameters.min(gradient_check::MAX_PROBES) as f64;
-                (2.0 * probes + 2.0) * plan.predicting(n.min(gradient_check::ROWS))
-            }
-            CheckSpec::LossDecreases { .. } => f64::from(plan.config.epochs),
-            CheckSpec::OverfitTinyBatch { rows, epochs, .. } => {
-                super::overfit::rows_fit(rows, n)?;
-                plan.training(rows as usize, epochs) + plan.predicting(rows as usize)
-            }
-            CheckSpec::BeatsBaseline { metric, .. } => {
-                plan.measures(metric.unwrap_or(if plan.classes > 0 {
-                    MetricName::Accuracy
-                } else {
-                    MetricName::Rmse
-                }))?;
-                2.0 * plan.predicting(v) + n as f64
-            }
-            CheckSpec::MetricThreshold { metric, .. } | CheckSpec::NoRegression { metric, .. } => {
-                plan.measures(metric)?;
-                plan.predicting(v)
-            }
-            CheckSpec::OutputSanity => plan.predicting(v),
-            CheckSpec::ConvergesToOptimum { .. } => {
-                optimum_applies(plan.model, plan.config)?;
-                let columns = plan.features as f64 + 1.0;
-                n as f64 * columns * columns + plan.predicting(n)
-            }
-            CheckSpec::NoMissingValues { .. }
-            | CheckSpec::SchemaMatches { .. }
-            | CheckSpec::NoDuplicateRows { .. }
-            | CheckSpec::NoTrainValidationOverlap
-            | CheckSpec::NoConstantColumns
-            | CheckSpec::ClassBalance { .. } => cells,
-        }
-        .max(1.0))
-    }
-}
-
-/// `converges_to_optimum` knows the optimum only of unregularised linear regression.
-pub(super) fn optimum_applies(model: &ModelSpec, config: &TrainConfig) -> Result<(), EngineError> {
-    if *model != ModelSpec::LinearRegression {
-        return Err(EngineError::setting(
-            "checks.converges_to_optimum",
-            "applies only to linear regression, whose optimum has a closed form",
-        ));
-    }
-    if config.l2 != 0.0 {
-        return Err(EngineError::setting(
-            "checks.converges_to_optimum",
-            "compares with the unregularised optimum: set training.l2 to 0",
-        ));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // Tests fail loudly by design.
 mod tests {
     use super::*;
+    use crate::checks::*;
 
     /// A run of 100 training and 20 validation rows, 3 feature columns, 4 parameters, 30 epochs
     /// (the default), a table of 500 cells; `classes` 0 for regression.
@@ -170,90 +106,98 @@ mod tests {
         // One training run: 100 rows × 30 epochs × 4 parameters = 12 000; predicting the
         // validation split: 20 × 4 = 80.
         check(
-            CheckSpec::ReproducibleTraining { extra_seeds: 0 },
+            CheckSpec::ReproducibleTraining(ReproducibleTraining { extra_seeds: 0 }),
             0,
             24_000.0,
         );
         check(
-            CheckSpec::ReproducibleTraining { extra_seeds: 2 },
+            CheckSpec::ReproducibleTraining(ReproducibleTraining { extra_seeds: 2 }),
             0,
             4.0 * 12_000.0 + 2.0 * 80.0,
         );
         // Three passes over 16 random rows: 3 × 16 × 4.
-        check(CheckSpec::GradientStepOnRandomInput, 0, 192.0);
+        check(
+            CheckSpec::GradientStepOnRandomInput(GradientStepOnRandomInput {}),
+            0,
+            192.0,
+        );
         // 4 probes: (2·4 + 2) passes over 8 rows of 4 parameters.
         check(
-            CheckSpec::GradientCheck {
+            CheckSpec::GradientCheck(GradientCheck {
                 max_relative_error: 1e-4,
-            },
+            }),
             0,
             320.0,
         );
         check(
-            CheckSpec::LossDecreases {
+            CheckSpec::LossDecreases(LossDecreases {
                 min_relative_drop: 0.1,
-            },
+            }),
             0,
             30.0,
         );
         // 8 rows × 50 epochs × 4, then predicting the 8 rows.
         check(
-            CheckSpec::OverfitTinyBatch {
+            CheckSpec::OverfitTinyBatch(OverfitTinyBatch {
                 rows: 8,
                 epochs: 50,
                 max_loss: 0.1,
-            },
+            }),
             0,
             1600.0 + 32.0,
         );
         // Two predictions of the validation split and a pass over the training targets.
         check(
-            CheckSpec::BeatsBaseline {
+            CheckSpec::BeatsBaseline(BeatsBaseline {
                 metric: None,
                 margin: 0.0,
-            },
+            }),
             0,
             260.0,
         );
         check(
-            CheckSpec::BeatsBaseline {
+            CheckSpec::BeatsBaseline(BeatsBaseline {
                 metric: None,
                 margin: 0.0,
-            },
+            }),
             2,
             260.0,
         );
         check(
-            CheckSpec::MetricThreshold {
+            CheckSpec::MetricThreshold(MetricThreshold {
                 metric: MetricName::R2,
                 threshold: 0.5,
-            },
+            }),
             0,
             80.0,
         );
         check(
-            CheckSpec::NoRegression {
+            CheckSpec::NoRegression(NoRegression {
                 metric: MetricName::Accuracy,
                 tolerance: 0.0,
                 relative: false,
-            },
+            }),
             3,
             80.0,
         );
-        check(CheckSpec::OutputSanity, 0, 80.0);
+        check(CheckSpec::OutputSanity(OutputSanity {}), 0, 80.0);
         // 100 rows × (3 + 1)² columns, then predicting the 100 rows.
         check(
-            CheckSpec::ConvergesToOptimum {
+            CheckSpec::ConvergesToOptimum(ConvergesToOptimum {
                 max_loss_gap: 0.01,
                 max_parameter_distance: 0.1,
-            },
+            }),
             0,
             1600.0 + 400.0,
         );
         // Every cell at 20 units.
-        check(CheckSpec::NoConstantColumns, 0, 10_000.0);
         check(
-            CheckSpec::NoMissingValues { max_fraction: 0.0 },
+            CheckSpec::NoConstantColumns(NoConstantColumns {}),
+            0,
+            10_000.0,
+        );
+        check(
+            CheckSpec::NoMissingValues(NoMissingValues { max_fraction: 0.0 }),
             0,
             10_000.0,
         );
@@ -268,9 +212,9 @@ mod tests {
                 ..TrainConfig::default()
             },
         );
-        let got = CheckSpec::LossDecreases {
+        let got = CheckSpec::LossDecreases(LossDecreases {
             min_relative_drop: 0.1,
-        }
+        })
         .work(&plan(&model, &config, 0));
         assert_eq!(got.unwrap(), 1.0);
     }
@@ -313,21 +257,10 @@ mod tests {
             .measures(MetricName::R2)
             .unwrap_err()
             .to_string();
+        // A binary classifier has ROC AUC: the reason is the kind of model, nothing more.
         assert!(
-            error.contains("`r2` is not measured for a classifier"),
+            error.ends_with("`r2` is not measured for a classifier"),
             "{error}"
         );
-    }
-
-    #[test]
-    fn the_optimum_is_known_only_for_unregularised_linear_regression() {
-        let plain = TrainConfig::default();
-        let ridge = TrainConfig {
-            l2: 0.01,
-            ..TrainConfig::default()
-        };
-        assert!(optimum_applies(&ModelSpec::LinearRegression, &plain).is_ok());
-        assert!(optimum_applies(&ModelSpec::LinearRegression, &ridge).is_err());
-        assert!(optimum_applies(&ModelSpec::LogisticRegression, &plain).is_err());
     }
 }

@@ -1,13 +1,44 @@
 //! One gradient step on random input: the cheapest test that the training code runs at all.
 
 use ndarray::{Array1, Array2};
+use serde::{Deserialize, Serialize};
 
-use super::{CheckOutcome, Context, Guide, Metric};
+use super::{Check, CheckOutcome, Context, Guide, Plan};
 use crate::EngineError;
+use crate::metrics::Metric;
 use crate::optim::OptimizerState;
 use crate::rng::{SeededRng, Stream};
 
-pub(super) static GUIDE: Guide = Guide {
+/// One gradient step on seeded random rows runs and keeps everything finite.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(transform = super::no_parameters))]
+#[serde(deny_unknown_fields)]
+pub struct GradientStepOnRandomInput {}
+
+impl Check for GradientStepOnRandomInput {
+    fn id(&self) -> &'static str {
+        "gradient_step_on_random_input"
+    }
+
+    fn guide(&self) -> &'static Guide {
+        &GUIDE
+    }
+
+    fn work(&self, plan: &Plan) -> Result<f64, EngineError> {
+        Ok(3.0 * plan.predicting(ROWS))
+    }
+
+    fn to_shrink(&self) -> &'static str {
+        "switch it off or use a smaller model"
+    }
+
+    fn run(&self, context: &Context) -> Result<CheckOutcome, EngineError> {
+        run(context)
+    }
+}
+
+static GUIDE: Guide = Guide {
     title: "One step on random data runs clean",
     why: "Before spending minutes on real training, one update on made-up data shows in a fraction \
           of a second whether the training code runs at all, so a broken change is caught cheaply.",
@@ -30,9 +61,9 @@ pub(super) static GUIDE: Guide = Guide {
 };
 
 /// Random rows drawn for the step.
-pub(super) const ROWS: usize = 16;
+const ROWS: usize = 16;
 
-pub(super) fn run(context: &Context) -> Result<CheckOutcome, EngineError> {
+fn run(context: &Context) -> Result<CheckOutcome, EngineError> {
     // A stream of its own, so this check never shifts other draws.
     let mut rng = SeededRng::stream(context.config.seed, Stream::RandomInput);
     // Standardised features are roughly N(0, 1).

@@ -1,13 +1,65 @@
 //! Reproducible training: the same seed must give the same model, bit for bit, and another seed
 //! a different one (or the seed is not really used).
 
-use super::{CheckOutcome, Context, Guide, Metric};
+use super::{Check, CheckOutcome, Context, Guide, Plan, metric_of, refuse};
 use crate::EngineError;
 use crate::fingerprint;
-use crate::metrics::evaluate;
+use crate::metrics::{Metric, evaluate};
 use crate::train::{TrainConfig, TrainedModel, train};
+use serde::{Deserialize, Serialize};
 
-pub(super) static GUIDE: Guide = Guide {
+/// Same seed twice gives bit-identical models; another seed a different one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReproducibleTraining {
+    /// Further seeds to train, to show how much the validation metric moves by chance.
+    #[serde(default)]
+    pub extra_seeds: u32,
+}
+
+/// Most extra seeds the check may train.
+pub const MAX_EXTRA_SEEDS: u32 = 20;
+
+impl Check for ReproducibleTraining {
+    fn id(&self) -> &'static str {
+        "reproducible_training"
+    }
+
+    fn guide(&self) -> &'static Guide {
+        &GUIDE
+    }
+
+    fn validate(&self) -> Result<(), EngineError> {
+        if self.extra_seeds > MAX_EXTRA_SEEDS {
+            return Err(refuse(
+                self.id(),
+                "extra_seeds",
+                format!("at most {MAX_EXTRA_SEEDS}; it is {}", self.extra_seeds),
+            ));
+        }
+        Ok(())
+    }
+
+    fn work(&self, plan: &Plan) -> Result<f64, EngineError> {
+        let extra = f64::from(self.extra_seeds);
+        let trainings = 2.0 + extra;
+        Ok(
+            trainings * plan.training(plan.train_rows, plan.config.epochs)
+                + extra * plan.predicting(plan.validation_rows),
+        )
+    }
+
+    fn to_shrink(&self) -> &'static str {
+        "lower its extra_seeds, switch it off, or train with fewer epochs, rows or hidden units"
+    }
+
+    fn run(&self, context: &Context) -> Result<CheckOutcome, EngineError> {
+        run(context, self.extra_seeds)
+    }
+}
+
+static GUIDE: Guide = Guide {
     title: "Same seed, same model",
     why: "If two runs with the same seed disagree, no result can be traced back to what made it: \
           a failing test cannot be replayed, and a passing one proves nothing about the next run.",
@@ -30,7 +82,7 @@ pub(super) static GUIDE: Guide = Guide {
              Models\": reproducible training.",
 };
 
-pub(super) fn run(context: &Context, extra_seeds: u32) -> Result<CheckOutcome, EngineError> {
+fn run(context: &Context, extra_seeds: u32) -> Result<CheckOutcome, EngineError> {
     let (x, y) = (context.train.features.view(), context.train.target.view());
     let first = context.trained;
     let second = train(context.network, x, y, context.config)?;
@@ -56,7 +108,7 @@ pub(super) fn run(context: &Context, extra_seeds: u32) -> Result<CheckOutcome, E
         let mut values = Vec::new();
         for offset in 1..=u64::from(extra_seeds) {
             let model = train(context.network, x, y, &with_seed(offset))?;
-            values.push(super::metric_of(
+            values.push(metric_of(
                 &evaluate(context.network, &model.params, context.validation),
                 name,
             )?);

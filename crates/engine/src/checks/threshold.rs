@@ -1,10 +1,47 @@
 //! Metric threshold: a fixed quality bar on the validation split.
 
-use super::{CheckOutcome, Context, Guide, Metric};
+use super::{Check, CheckOutcome, Context, Guide, Plan, refuse};
 use crate::EngineError;
-use crate::metrics::MetricName;
+use crate::metrics::{Metric, MetricName};
+use serde::{Deserialize, Serialize};
 
-pub(super) static GUIDE: Guide = Guide {
+/// A validation metric clears a fixed bar.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct MetricThreshold {
+    pub metric: MetricName,
+    pub threshold: f64,
+}
+
+impl Check for MetricThreshold {
+    fn id(&self) -> &'static str {
+        "metric_threshold"
+    }
+
+    fn guide(&self) -> &'static Guide {
+        &GUIDE
+    }
+
+    fn validate(&self) -> Result<(), EngineError> {
+        if self.threshold.is_finite() {
+            Ok(())
+        } else {
+            Err(refuse(self.id(), "threshold", "must be a finite number"))
+        }
+    }
+
+    fn work(&self, plan: &Plan) -> Result<f64, EngineError> {
+        plan.measures(self.metric)?;
+        Ok(plan.predicting(plan.validation_rows))
+    }
+
+    fn run(&self, context: &Context) -> Result<CheckOutcome, EngineError> {
+        run(context, self.metric, self.threshold)
+    }
+}
+
+static GUIDE: Guide = Guide {
     title: "Clears a fixed quality bar",
     why: "Comparing each version only with the last lets quality slide a little at a time. A fixed \
           bar on a held-out set catches the slow decline that many small, individually \
@@ -25,11 +62,7 @@ pub(super) static GUIDE: Guide = Guide {
              Models\": validate model quality against a fixed threshold to catch slow degradation.",
 };
 
-pub(super) fn run(
-    context: &Context,
-    metric: MetricName,
-    threshold: f64,
-) -> Result<CheckOutcome, EngineError> {
+fn run(context: &Context, metric: MetricName, threshold: f64) -> Result<CheckOutcome, EngineError> {
     let value = context.validation_metric(metric)?;
     let (passed, relation) = clears(value, threshold, metric.higher_is_better());
     Ok(CheckOutcome::new(

@@ -25,6 +25,7 @@ pub use dataset::Dataset;
 pub use encode::{Centring, FeatureEncoding, FittedEncoder, Standardizer};
 pub use prepare::{MissingValues, Prepared, Preprocessing, prepare, prepare_for_intercept};
 pub use profile::{CategoryCount, ColumnProfile, HISTOGRAM_BINS, TOP_CATEGORIES, profile};
+pub(crate) use schema::kinds_with;
 pub use schema::{
     ColumnKind, ColumnSchema, MAX_CLASSES, Task, effective_schema, infer_schema, infer_task,
     is_missing, label_order,

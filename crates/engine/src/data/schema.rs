@@ -144,6 +144,19 @@ fn named_like_id(name: &str) -> bool {
         || (name.ends_with("Id") && name.len() > 2)
 }
 
+/// Each column's kind: from `schema` by name, inferred for a column it does not name.
+pub(crate) fn kinds_with(table: &Table, schema: &[ColumnSchema]) -> Vec<ColumnKind> {
+    infer_schema(table)
+        .into_iter()
+        .map(|c| {
+            schema
+                .iter()
+                .find(|s| s.name == c.name)
+                .map_or(c.kind, |s| s.kind)
+        })
+        .collect()
+}
+
 /// The inferred schema with the user's overrides applied. An override naming no column is an
 /// error, so a typo cannot silently leave a column as it was.
 pub fn effective_schema(

@@ -45,7 +45,7 @@ pub fn sample(model: &ModelSpec) -> Dataset {
 /// Every default check for the sample that suits `model`.
 pub fn default_checks(model: &ModelSpec) -> Vec<CheckSpec> {
     let (csv, _, _, task) = sample_for(model);
-    CheckSpec::defaults(task, &infer_schema(&Table::parse_csv(csv).unwrap()))
+    CheckSpec::defaults(task, model, &infer_schema(&Table::parse_csv(csv).unwrap()))
 }
 
 pub fn sample_spec(model: ModelSpec, checks: Vec<CheckSpec>) -> Spec {
