@@ -3,6 +3,7 @@
 
 use std::str::FromStr;
 
+use assay_engine::EngineError;
 use assay_engine::model::{Activation, ModelSpec};
 use assay_engine::optim::Optimizer;
 use assay_engine::train::{Ending, TrainConfig};
@@ -214,24 +215,6 @@ fn activation(wb: &Workbench) -> Activation {
     })
 }
 
-fn positive(v: f64) -> Result<(), String> {
-    if v > 0.0 && v.is_finite() {
-        Ok(())
-    } else {
-        Err("must be a positive number".to_owned())
-    }
-}
-
-fn in_range(v: f64, min: f64, max: f64) -> Result<(), String> {
-    if (min..=max).contains(&v) {
-        Ok(())
-    } else if max == f64::MAX {
-        Err(format!("must be at least {min}"))
-    } else {
-        Err(format!("must be between {min} and {max}"))
-    }
-}
-
 /// A number in the training settings.
 #[derive(Debug, Clone, Copy)]
 enum Setting {
@@ -243,6 +226,7 @@ enum Setting {
 }
 
 /// Why typed text did not become a setting.
+#[derive(Debug, PartialEq)]
 enum Refused {
     NotANumber,
     Invalid(String),
@@ -294,29 +278,40 @@ impl Setting {
         }
     }
 
-    /// Sets the setting from `text`, if it is a number the engine accepts.
-    fn write(self, t: &mut TrainConfig, text: &str) -> Result<(), Refused> {
-        fn set<T: FromStr + Copy>(
-            slot: &mut T,
-            text: &str,
-            check: impl Fn(T) -> Result<(), String>,
-        ) -> Result<(), Refused> {
-            let value = text.trim().parse::<T>().map_err(|_| Refused::NotANumber)?;
-            check(value).map_err(Refused::Invalid)?;
-            *slot = value;
-            Ok(())
-        }
-        let max_epochs = f64::from(assay_engine::train::MAX_EPOCHS);
+    /// The setting's field in a spec, as the engine names it in errors.
+    fn field(self) -> &'static str {
         match self {
-            Setting::Seed => set(&mut t.seed, text, |_| Ok(())),
-            Setting::Epochs => set(&mut t.epochs, text, |v| {
-                in_range(f64::from(v), 1.0, max_epochs)
-            }),
-            Setting::BatchSize => set(&mut t.batch_size, text, |v| {
-                in_range(f64::from(v), 1.0, f64::from(u32::MAX))
-            }),
-            Setting::LearningRate => set(&mut t.learning_rate, text, positive),
-            Setting::L2 => set(&mut t.l2, text, |v| in_range(v, 0.0, f64::MAX)),
+            Setting::Seed => "training.seed",
+            Setting::Epochs => "training.epochs",
+            Setting::BatchSize => "training.batch_size",
+            Setting::LearningRate => "training.learning_rate",
+            Setting::L2 => "training.l2",
+        }
+    }
+
+    /// Sets the setting from `text` if it is a number `TrainConfig::validate` accepts, so the
+    /// form refuses exactly what a run would; otherwise says why, in the engine's words.
+    fn write(self, t: &mut TrainConfig, text: &str) -> Result<(), Refused> {
+        fn number<T: FromStr>(text: &str) -> Result<T, Refused> {
+            text.trim().parse::<T>().map_err(|_| Refused::NotANumber)
+        }
+        let mut changed = t.clone();
+        match self {
+            Setting::Seed => changed.seed = number(text)?,
+            Setting::Epochs => changed.epochs = number(text)?,
+            Setting::BatchSize => changed.batch_size = number(text)?,
+            Setting::LearningRate => changed.learning_rate = number(text)?,
+            Setting::L2 => changed.l2 = number(text)?,
+        }
+        match changed.validate() {
+            Ok(()) => {
+                *t = changed;
+                Ok(())
+            }
+            Err(EngineError::Setting { field, message }) if field == self.field() => {
+                Err(Refused::Invalid(message))
+            }
+            Err(other) => Err(Refused::Invalid(other.to_string())),
         }
     }
 }
@@ -353,7 +348,7 @@ fn NumberField(setting: Setting) -> impl IntoView {
                 error.set(None);
                 wb.draft.update(|d| d.training = training);
             }
-            Err(Refused::Invalid(e)) => error.set(Some(format!("{label} {e}."))),
+            Err(Refused::Invalid(e)) => error.set(Some(format!("{label}: {e}."))),
             Err(Refused::NotANumber) => {
                 error.set(Some(format!("{label}: `{typed}` is not a number.")));
             }
@@ -418,5 +413,54 @@ fn TrainedModel(last: LastRun) -> impl IntoView {
                 {plot}
             </div>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What typing `text` into `setting` does to the default training settings.
+    fn typed(setting: Setting, text: &str) -> Result<TrainConfig, Refused> {
+        let mut training = TrainConfig::default();
+        setting.write(&mut training, text).map(|()| training)
+    }
+
+    #[test]
+    fn a_setting_takes_what_a_run_accepts_and_refuses_the_rest_in_the_engines_words() {
+        assert_eq!(typed(Setting::Epochs, " 10000 ").unwrap().epochs, 10_000);
+        assert_eq!(
+            typed(Setting::Epochs, "10001"),
+            Err(Refused::Invalid(
+                "must be between 1 and 10000; it is 10001".into()
+            ))
+        );
+        assert_eq!(typed(Setting::Epochs, "1.5"), Err(Refused::NotANumber));
+        assert_eq!(
+            typed(Setting::BatchSize, "0"),
+            Err(Refused::Invalid("must be at least 1".into()))
+        );
+        assert_eq!(
+            typed(Setting::LearningRate, "1e-4").unwrap().learning_rate,
+            1e-4
+        );
+        assert_eq!(
+            typed(Setting::LearningRate, "0"),
+            Err(Refused::Invalid(
+                "must be a positive number; it is 0".into()
+            ))
+        );
+        assert_eq!(typed(Setting::L2, "0").unwrap().l2, 0.0);
+        assert_eq!(
+            typed(Setting::L2, "-0.5"),
+            Err(Refused::Invalid(
+                "must be zero or positive; it is -0.5".into()
+            ))
+        );
+        assert_eq!(
+            typed(Setting::Seed, "18446744073709551615").unwrap().seed,
+            u64::MAX
+        );
+        assert_eq!(typed(Setting::Seed, "abc"), Err(Refused::NotANumber));
     }
 }
