@@ -2,7 +2,6 @@
 //! own, and opened to learn what it does, what a failure means and how to fix it.
 
 use assay_engine::checks::{CheckFamily, CheckOutcome, CheckSpec, Verdict};
-use assay_engine::data::Task;
 use assay_engine::metrics::MetricName;
 use leptos::either::EitherOf5;
 use leptos::prelude::*;
@@ -312,8 +311,9 @@ fn ParamField(index: usize, name: String, initial: Value) -> impl IntoView {
                     }
                 >
                     {optional.then(|| choice("", "the task's main metric", Signal::derive(move || selected().is_empty())))}
-                    {metrics_for(task)
-                        .into_iter()
+                    {MetricName::for_task(task)
+                        .iter()
+                        .copied()
                         .map(|m| choice(m.id(), m.id().replace('_', " "), Signal::derive(move || selected() == m.id())))
                         .collect_view()}
                 </select>
@@ -342,29 +342,4 @@ fn sentence_case(text: &str) -> String {
         .next()
         .map(|first| first.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
-}
-
-/// The metrics that make sense for a task.
-fn metrics_for(task: Task) -> Vec<MetricName> {
-    use MetricName::*;
-    match task {
-        Task::Regression => vec![R2, Rmse, Mse, Mae],
-        Task::BinaryClassification => vec![
-            Accuracy,
-            BalancedAccuracy,
-            MacroF1,
-            MacroPrecision,
-            MacroRecall,
-            RocAuc,
-            LogLoss,
-        ],
-        Task::MulticlassClassification => vec![
-            Accuracy,
-            BalancedAccuracy,
-            MacroF1,
-            MacroPrecision,
-            MacroRecall,
-            LogLoss,
-        ],
-    }
 }

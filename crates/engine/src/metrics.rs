@@ -10,7 +10,7 @@
 use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 
-use crate::data::Dataset;
+use crate::data::{Dataset, Task};
 use crate::model::{Head, Network};
 
 /// A named number of evidence.
@@ -52,6 +52,32 @@ pub enum MetricName {
 }
 
 impl MetricName {
+    /// The metrics an evaluation reports for `task`, in the order a user is offered them (ROC
+    /// AUC also needs both classes in the validation split, which only a run finds out).
+    pub fn for_task(task: Task) -> &'static [MetricName] {
+        use MetricName::*;
+        match task {
+            Task::Regression => &[R2, Rmse, Mse, Mae],
+            Task::BinaryClassification => &[
+                Accuracy,
+                BalancedAccuracy,
+                MacroF1,
+                MacroPrecision,
+                MacroRecall,
+                RocAuc,
+                LogLoss,
+            ],
+            Task::MulticlassClassification => &[
+                Accuracy,
+                BalancedAccuracy,
+                MacroF1,
+                MacroPrecision,
+                MacroRecall,
+                LogLoss,
+            ],
+        }
+    }
+
     pub fn id(self) -> &'static str {
         match self {
             MetricName::Mse => "mse",
@@ -275,6 +301,35 @@ mod tests {
     use ndarray::Array2;
 
     use super::*;
+
+    #[test]
+    fn the_metrics_offered_for_a_task_are_those_its_evaluation_reports() {
+        let names = |metrics: &[Metric]| -> Vec<String> {
+            let mut names: Vec<String> = metrics.iter().map(|m| m.name.clone()).collect();
+            names.sort();
+            names
+        };
+        let offered = |task| -> Vec<String> {
+            let mut ids: Vec<String> = MetricName::for_task(task)
+                .iter()
+                .map(|m| m.id().to_owned())
+                .collect();
+            ids.sort();
+            ids
+        };
+        let regression = regression(&[1.0, 2.0, 4.0], &[1.5, 2.0, 3.0]);
+        assert_eq!(names(&regression), offered(Task::Regression));
+        // Two classes, as P(class 1); three as one probability per class.
+        let binary = ndarray::array![[0.2], [0.7], [0.6]];
+        let binary = classification(binary.view(), &[0.0, 1.0, 0.0], 2);
+        assert_eq!(names(&binary.metrics), offered(Task::BinaryClassification));
+        let three = ndarray::array![[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.2, 0.2, 0.6]];
+        let three = classification(three.view(), &[0.0, 1.0, 1.0], 3);
+        assert_eq!(
+            names(&three.metrics),
+            offered(Task::MulticlassClassification)
+        );
+    }
 
     /// Each `(metric, value)` of `evaluation`, to 1e-12.
     fn check(evaluation: &Evaluation, expect: &[(MetricName, f64)]) {

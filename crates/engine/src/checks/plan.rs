@@ -8,6 +8,7 @@
 //! every cell of the table, at [`CELL_WORK`] units a cell (text is parsed, trimmed and hashed).
 
 use crate::EngineError;
+use crate::data::Task;
 use crate::metrics::MetricName;
 use crate::model::ModelSpec;
 use crate::train::TrainConfig;
@@ -51,13 +52,12 @@ impl Plan<'_> {
     /// Whether an evaluation of this model reports `name` (ROC AUC also needs both classes in
     /// the validation split, which only the run itself finds out).
     pub(super) fn measures(&self, name: MetricName) -> Result<(), EngineError> {
-        let measured = match name {
-            MetricName::Mse | MetricName::Rmse | MetricName::Mae | MetricName::R2 => {
-                self.classes == 0
-            }
-            MetricName::RocAuc => self.classes == 2,
-            _ => self.classes > 0,
+        let task = match self.classes {
+            0 => Task::Regression,
+            2 => Task::BinaryClassification,
+            _ => Task::MulticlassClassification,
         };
+        let measured = MetricName::for_task(task).contains(&name);
         if measured {
             return Ok(());
         }
