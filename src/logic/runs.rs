@@ -53,19 +53,10 @@ impl Outcomes {
     }
 }
 
-/// Whether two specs train the same model: same data, preprocessing, model and training.
-/// (Compared field by field rather than through copies: a spec carries its whole CSV.)
-pub fn trains_the_same(a: &Spec, b: &Spec) -> bool {
-    a.dataset == b.dataset
-        && a.preprocessing == b.preprocessing
-        && a.model == b.model
-        && a.training == b.training
-}
-
 /// Whether a check judges two specs the same way: the same model, and the same history that
 /// "no worse than before" compares with.
 pub fn judged_the_same(a: &Spec, b: &Spec) -> bool {
-    trains_the_same(a, b) && a.history == b.history
+    a.trains_the_same(b) && a.history == b.history
 }
 
 /// A check's settings as text: the key its outcome is kept under. Pretty, like a spec file,

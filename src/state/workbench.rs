@@ -12,7 +12,7 @@ use crate::browser::clock::now_rfc3339;
 use crate::browser::storage::{self, Restored};
 use crate::logic::draft::{DataSource, Draft};
 use crate::logic::endpoints::route::Route;
-use crate::logic::runs::{LastRun, Outcomes, exportable, judged_the_same, trains_the_same};
+use crate::logic::runs::{LastRun, Outcomes, exportable, judged_the_same};
 use crate::logic::status::Status;
 use crate::state::endpoints::EndpointRuns;
 use crate::state::job::{Ended, Runner};
@@ -147,12 +147,8 @@ impl Workbench {
     /// Reads the latest run, if it trained the model the draft describes now, without a copy.
     pub fn with_current_run<R>(&self, read: impl FnOnce(Option<&LastRun>) -> R) -> R {
         self.spec.with(|spec| {
-            self.last.with(|last| {
-                read(
-                    last.as_ref()
-                        .filter(|last| trains_the_same(&last.spec, spec)),
-                )
-            })
+            self.last
+                .with(|last| read(last.as_ref().filter(|last| last.spec.trains_the_same(spec))))
         })
     }
 
