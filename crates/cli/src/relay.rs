@@ -13,7 +13,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use assay_engine::endpoint::{
-    EndpointSpec, Expectation, SmokeCase, build_request, health_request, metadata_request,
+    EndpointSpec, Expectation, RELAY_PREFIX, SmokeCase, build_request, health_request,
+    metadata_request, path_below_base,
 };
 use tiny_http::{Header, Method};
 
@@ -118,7 +119,7 @@ impl Relay {
 
     /// Whether `url` is the relay's to answer.
     pub fn claims(url: &str) -> bool {
-        url.starts_with("/relay/")
+        url.starts_with(RELAY_PREFIX)
     }
 
     /// Answers a `/relay/…` request.
@@ -164,7 +165,7 @@ impl Relay {
                 "TRACE is never relayed: it would echo the page's credentials back",
             ));
         }
-        let rest = request.url().strip_prefix("/relay/").unwrap_or_default();
+        let rest = request.url().strip_prefix(RELAY_PREFIX).unwrap_or_default();
         if rest.split('?').next().unwrap_or_default().is_empty() {
             return match request.method() {
                 Method::Get | Method::Head => Ok(None),
@@ -301,7 +302,6 @@ fn routes(endpoint: &EndpointSpec) -> Vec<Route> {
         },
         max_latency_ms: None,
     };
-    let base = endpoint.base_url.trim_end_matches('/');
     [
         Some(build_request(endpoint, &case)),
         health_request(endpoint),
@@ -310,8 +310,8 @@ fn routes(endpoint: &EndpointSpec) -> Vec<Route> {
     .into_iter()
     .flatten()
     .filter_map(|request| {
-        // The page addresses a request as its URL below the base URL (`relay_url` in the app).
-        let path = request.url.strip_prefix(base)?.trim_start_matches('/');
+        // The page addresses a request as its URL below the base URL (`relay_url`).
+        let path = path_below_base(endpoint, &request.url)?;
         Some(Route {
             method: request.method,
             path: path.to_owned(),

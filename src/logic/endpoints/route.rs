@@ -1,6 +1,6 @@
 //! Where the browser sends a case: straight to the server, or through `assay serve`'s relay.
 
-use assay_engine::endpoint::{EndpointSpec, Request, SmokeCase, build_request};
+use assay_engine::endpoint::{EndpointSpec, Request, SmokeCase, build_request, relay_url};
 use serde_json::Value;
 
 /// Where the browser sends a case.
@@ -19,16 +19,6 @@ pub fn request_for(spec: &EndpointSpec, case: &SmokeCase, route: Route) -> Reque
         request.url = relay_url(spec, &request.url);
     }
     request
-}
-
-/// `{base_url}/{path}` → `/relay/{name}/{path}`, the relay's address for the same request.
-pub fn relay_url(spec: &EndpointSpec, url: &str) -> String {
-    let base = spec.base_url.trim_end_matches('/');
-    let path = url
-        .strip_prefix(base)
-        .unwrap_or(url)
-        .trim_start_matches('/');
-    format!("/relay/{}/{path}", spec.name)
 }
 
 /// Whether `GET /relay/`'s answer lists the endpoint `name`.

@@ -12,6 +12,7 @@ mod judge;
 mod load;
 mod metadata;
 mod protocol;
+mod relay;
 mod secrets;
 mod tensor;
 
@@ -22,6 +23,7 @@ pub use judge::{CaseOutcome, Response, Transport, judge, judge_health, judge_tra
 pub use load::{Failures, LoadPlan, LoadRun, LoadSummary, Sent, Threshold, summarize};
 pub use metadata::judge_metadata;
 pub use protocol::{Request, build_request, health_request, metadata_request};
+pub use relay::{RELAY_PREFIX, path_below_base, relay_url};
 pub use secrets::{MIN_REDACTED_LEN, Resolved, Secrets, refuse_literal_secrets, resolve_headers};
 pub use tensor::{DATATYPES, DEFAULT_INPUT_NAME};
 
