@@ -938,4 +938,101 @@ mod tests {
             );
         }
     }
+
+    /// A run shaped so that `check` is by far its largest part, over the budget.
+    fn over_budget_with(check: CheckSpec, plan: Plan) -> String {
+        crate::budget::plan(&[check], &plan)
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn a_run_over_its_budget_says_how_to_shrink_the_check_that_costs_most() {
+        let (model, config) = (
+            ModelSpec::LinearRegression,
+            TrainConfig {
+                epochs: 1,
+                ..TrainConfig::default()
+            },
+        );
+        let shape = |train_rows, validation_rows, features, parameters, cells| Plan {
+            model: &model,
+            config: &config,
+            train_rows,
+            validation_rows,
+            features,
+            parameters,
+            classes: 0,
+            cells,
+        };
+        let cases: [(CheckSpec, Plan, &str); 7] = [
+            (
+                ReproducibleTraining { extra_seeds: 20 }.into(),
+                shape(100_000, 10, 3, 100_000, 10),
+                "lower its extra_seeds, switch it off, or train with fewer epochs",
+            ),
+            (
+                GradientStepOnRandomInput {}.into(),
+                shape(10, 10, 3, 1_000_000_000, 10),
+                "switch it off or use a smaller model",
+            ),
+            (
+                GradientCheck::default().into(),
+                shape(8, 10, 3, 10_000_000, 10),
+                "switch it off or use a smaller model",
+            ),
+            (
+                OverfitTinyBatch {
+                    rows: 256,
+                    epochs: 10_000,
+                    max_loss: 0.05,
+                }
+                .into(),
+                shape(256, 10, 3, 10_000, 10),
+                "lower its rows or epochs",
+            ),
+            (
+                ConvergesToOptimum::default().into(),
+                shape(1_000, 10, 5_000, 5_001, 10),
+                "each category of a categorical column is a column",
+            ),
+            (
+                OutputSanity {}.into(),
+                shape(10, 1_000_000, 3, 100_000, 10),
+                "switch it off or use fewer validation rows or a smaller model",
+            ),
+            (
+                NoConstantColumns {}.into(),
+                shape(10, 10, 3, 4, 2_000_000_000),
+                "switch it off or use a smaller table",
+            ),
+        ];
+        for (check, plan, advice) in cases {
+            let id = check.id();
+            let error = over_budget_with(check, plan);
+            assert!(
+                error.contains(&format!("largest: {id} (check 1)")),
+                "{error}"
+            );
+            assert!(error.contains(advice), "{id}: {error}");
+        }
+    }
+
+    #[cfg(feature = "schema")]
+    #[test]
+    fn a_check_without_parameters_reads_in_the_schema_as_its_tag_alone() {
+        let schema = serde_json::to_value(schemars::schema_for!(CheckSpec)).unwrap();
+        let variant = schema["oneOf"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["properties"]["check"]["const"] == "output_sanity")
+            .unwrap();
+        // Key order matters too: the committed schema is compared byte for byte.
+        let text = serde_json::to_string(variant).unwrap();
+        assert_eq!(
+            text,
+            r#"{"description":"Predictions are finite; probabilities lie in [0, 1] and sum to 1.","type":"object","properties":{"check":{"type":"string","const":"output_sanity"}},"required":["check"],"additionalProperties":false}"#
+        );
+    }
 }
