@@ -17,7 +17,7 @@ use crate::spec::Recorded;
 
 /// Largest relative difference between two finite floats that a reviewer may still call
 /// reproduced.
-pub const TOLERANCE: f64 = 1e-9;
+const TOLERANCE: f64 = 1e-9;
 
 /// `a` and `b` are finite and differ by at most [`TOLERANCE`] relative to the larger.
 pub fn within_tolerance(a: f64, b: f64) -> bool {

@@ -23,7 +23,7 @@ use ndarray::{ArrayView1, ArrayView2};
 use crate::EngineError;
 
 /// Condition-number estimate above which we refuse to answer.
-pub const MAX_CONDITION: f64 = 1e12;
+const MAX_CONDITION: f64 = 1e12;
 
 /// Whether the fit has an intercept (a constant column of ones beside the features).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

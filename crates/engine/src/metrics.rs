@@ -116,7 +116,7 @@ impl Evaluation {
         self.get_named(name.id())
     }
 
-    pub fn get_named(&self, name: &str) -> Option<f64> {
+    fn get_named(&self, name: &str) -> Option<f64> {
         self.metrics
             .iter()
             .find(|m| m.name == name)

@@ -43,7 +43,7 @@ pub enum ModelSpec {
 }
 
 /// Most units in one hidden layer, so a spec cannot ask for a network that exhausts memory.
-pub const MAX_HIDDEN_UNITS: u32 = 512;
+const MAX_HIDDEN_UNITS: u32 = 512;
 
 impl ModelSpec {
     /// The rules that need no data: one or two hidden layers of 1 to [`MAX_HIDDEN_UNITS`].
@@ -457,7 +457,7 @@ pub fn softplus(z: f64) -> f64 {
 }
 
 /// `ln Σ e^{z_k}`, shifted by the maximum so it cannot overflow.
-pub fn logsumexp(z: &[f64]) -> f64 {
+fn logsumexp(z: &[f64]) -> f64 {
     let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     if !max.is_finite() {
         return max;

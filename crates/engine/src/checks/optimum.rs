@@ -29,7 +29,7 @@ pub struct ConvergesToOptimum {
 }
 
 /// The default largest gap between the trained and the least-squares loss, as a fraction.
-pub const DEFAULT_MAX_LOSS_GAP: f64 = 0.01;
+const DEFAULT_MAX_LOSS_GAP: f64 = 0.01;
 
 fn default_max_loss_gap() -> f64 {
     DEFAULT_MAX_LOSS_GAP
@@ -38,7 +38,7 @@ fn default_max_loss_gap() -> f64 {
 /// The default largest relative distance of one trained parameter from its optimal value. A
 /// loss within 1% of the optimum on correlated features (diabetes' s1 and s2) can leave a
 /// weight some 15% off; a weight a quarter or more off is a real miss (Longley, issue 11).
-pub const DEFAULT_MAX_PARAMETER_DISTANCE: f64 = 0.2;
+const DEFAULT_MAX_PARAMETER_DISTANCE: f64 = 0.2;
 
 fn default_max_parameter_distance() -> f64 {
     DEFAULT_MAX_PARAMETER_DISTANCE

@@ -25,7 +25,7 @@ pub struct OverfitTinyBatch {
 }
 
 /// Most rows the tiny batch may have: it is meant to be tiny.
-pub const MAX_TINY_ROWS: u32 = 256;
+const MAX_TINY_ROWS: u32 = 256;
 
 fn default_rows() -> u32 {
     8

@@ -19,7 +19,7 @@ pub struct ReproducibleTraining {
 }
 
 /// Most extra seeds the check may train.
-pub const MAX_EXTRA_SEEDS: u32 = 20;
+const MAX_EXTRA_SEEDS: u32 = 20;
 
 impl Check for ReproducibleTraining {
     fn id(&self) -> &'static str {

@@ -10,9 +10,9 @@ use super::{ColumnKind, Table, is_missing, label_order};
 use crate::EngineError;
 
 /// Most model features one-hot encoding may produce.
-pub const MAX_FEATURES: usize = 2_000;
+const MAX_FEATURES: usize = 2_000;
 /// Most numbers an encoded split may hold (rows × features): 200 MB of `f64`.
-pub const MAX_ENCODED_VALUES: usize = 25_000_000;
+const MAX_ENCODED_VALUES: usize = 25_000_000;
 
 /// Per-column mean and scale, fitted once and applied as `(x - mean) / scale`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,7 +31,7 @@ impl Standardizer {
 
     /// Fits the columns marked `true`; the others get mean 0 and scale 1, which leaves them
     /// exactly as they are (one-hot columns stay 0 and 1).
-    pub fn fit_columns(features: &Array2<f64>, standardise: &[bool], centring: Centring) -> Self {
+    fn fit_columns(features: &Array2<f64>, standardise: &[bool], centring: Centring) -> Self {
         let mut mean = Vec::with_capacity(features.ncols());
         let mut scale = Vec::with_capacity(features.ncols());
         for (column, &fit) in features.columns().into_iter().zip(standardise) {

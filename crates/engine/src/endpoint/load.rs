@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use super::judge::Transport;
 
 /// Most requests and concurrency a spec may ask for: this is a smoke-sized load, not a stress test.
-pub const MAX_REQUESTS: u32 = 2_000;
-pub const MAX_CONCURRENCY: u32 = 16;
+const MAX_REQUESTS: u32 = 2_000;
+const MAX_CONCURRENCY: u32 = 16;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

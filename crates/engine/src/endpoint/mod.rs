@@ -160,7 +160,7 @@ pub enum Expectation {
 }
 
 /// Largest number of cases per endpoint and of load requests: smoke tests are small by design.
-pub const MAX_CASES: usize = 100;
+const MAX_CASES: usize = 100;
 
 impl EndpointSpec {
     pub fn validate(&self) -> Result<(), crate::EngineError> {

@@ -251,7 +251,7 @@ impl Secrets {
     }
 
     /// Every string in `value`, keys included, redacted.
-    pub fn redact_json(&self, value: &mut Value) {
+    fn redact_json(&self, value: &mut Value) {
         match value {
             Value::String(s) => *s = self.redact(s),
             Value::Array(items) => items.iter_mut().for_each(|v| self.redact_json(v)),
