@@ -39,6 +39,29 @@ fn no_two_files_import_each_other() {
     assert!(circles.is_empty(), "{}", circles.join("\n"));
 }
 
+/// The page writes JSON in one form, the spec file's pretty one: every type serialised a second
+/// way, compactly, would compile serde's writer for it again into the download (README, Bundle
+/// size), and so would building a `Value` from one. Tests may; shipped code may not.
+#[test]
+fn shipped_code_writes_json_only_pretty() {
+    let compact = [
+        "serde_json::to_string(",
+        "serde_json::to_vec(",
+        "serde_json::to_writer(",
+        "serde_json::to_value(",
+    ];
+    let mut found = Vec::new();
+    for source in sources(&src()) {
+        let shipped = source.text.split("#[cfg(test)]").next().unwrap_or_default();
+        for writer in compact {
+            if shipped.contains(writer) {
+                found.push(format!("{}: {writer}…)", source.path.display()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
 /// The checks themselves, on a made-up tree: each rule catches what it is for.
 #[test]
 fn a_misplaced_file_or_an_import_back_up_is_caught() {
