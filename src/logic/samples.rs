@@ -3,11 +3,10 @@
 //! step; tests use it as the reference). Sources and licences: `public/samples/README.md`.
 
 use assay_engine::EngineError;
-use assay_engine::checks::CheckSpec;
-use assay_engine::data::{Preprocessing, Table, Task, infer_schema};
+use assay_engine::data::Task;
 use assay_engine::model::ModelSpec;
-use assay_engine::replay::{self, Run};
-use assay_engine::spec::{DatasetSpec, Spec};
+use assay_engine::replay::Run;
+use assay_engine::spec::Spec;
 use assay_engine::train::TrainConfig;
 
 /// A dataset that ships with the app, with the model that suits it.
@@ -72,28 +71,25 @@ pub struct Authored {
 
 /// Trains the sample's model with `seed`, runs the checks and records the result in a spec.
 pub fn author(sample: &Sample, seed: u64) -> Result<Authored, EngineError> {
-    let table = Table::parse_csv(sample.csv)?;
-    let rows = table.rows.len();
     let training = TrainConfig {
         seed,
         ..TrainConfig::default()
     };
-    let mut spec = Spec::new(
+    let mut spec = Spec::authored(
         &format!("{} – {}", sample.title, sample.model.label()),
-        DatasetSpec::from_csv(sample.file_name, sample.csv, rows),
-        Preprocessing::new(sample.target, sample.task),
+        (sample.file_name, sample.csv),
+        sample.target,
         sample.model.clone(),
         training,
-        CheckSpec::defaults(sample.task, &sample.model, &infer_schema(&table)),
-    );
-    let run = replay::run(&spec, sample.csv)?;
-    spec.recorded = Some(run.to_recorded());
+    )?;
+    let run = spec.record(sample.csv)?;
     Ok(Authored { spec, run })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use assay_engine::replay;
 
     #[test]
     fn authoring_a_sample_records_a_spec_that_replays_identically() {

@@ -6,7 +6,7 @@
 
 use crate::setup::{self, Venv};
 use crate::shell::{run, step};
-use crate::tasks::ignored_cli_test;
+use crate::tasks::ignored_cli_tests;
 
 /// KServe's model server; the test serves its own sklearn model (KServe's sklearn server is not
 /// on PyPI).
@@ -70,8 +70,10 @@ pub fn run_all() -> anyhow::Result<()> {
             target.label
         ));
         let result = install.and_then(|()| {
-            run(ignored_cli_test("servers")
-                .args(["--nocapture", "--exact", target.test])
+            // With `--exact`, only the full name matches (the module's prefix then none).
+            run(ignored_cli_tests("servers")
+                .args(["--nocapture", "--exact"])
+                .arg(format!("servers::{}", target.test))
                 .env(target.variable, target.venv.path()))
         });
         results.push((target.label, result));

@@ -68,7 +68,7 @@ pub fn test() -> anyhow::Result<()> {
 
     step("6/7 end to end: browser → exported spec → CLI, and the authoring workbench");
     for file in ["browser", "workbench"] {
-        run(ignored_cli_test(file)
+        run(ignored_cli_tests(file)
             .env("ASSAY_DIST", &dist)
             .env("CHROMEDRIVER", &chromedriver))?;
     }
@@ -79,16 +79,16 @@ pub fn test() -> anyhow::Result<()> {
         ("mlflow", "ASSAY_MLFLOW_VENV", setup::MLFLOW),
         ("fastapi", "ASSAY_FASTAPI_VENV", setup::FASTAPI),
     ] {
-        run(ignored_cli_test(file).env(variable, venv.path()))?;
+        run(ignored_cli_tests(file).env(variable, venv.path()))?;
     }
 
     step("all tests passed");
     Ok(())
 }
 
-/// `cargo test` of one of the CLI's test files that needs outside tools, so its tests are
-/// `#[ignore]`d under a bare `cargo test`.
-pub fn ignored_cli_test(file: &str) -> Command {
+/// `cargo test` of the CLI's tests in `module` (one of its test files) that need outside tools,
+/// so they are `#[ignore]`d under a bare `cargo test`.
+pub fn ignored_cli_tests(module: &str) -> Command {
     let mut command = Command::new("cargo");
     command.args([
         "test",
@@ -96,10 +96,11 @@ pub fn ignored_cli_test(file: &str) -> Command {
         "-p",
         "assay-cli",
         "--test",
-        file,
+        "integration",
         "--",
         "--ignored",
     ]);
+    command.arg(format!("{module}::"));
     command
 }
 

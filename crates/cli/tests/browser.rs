@@ -5,7 +5,7 @@
 //! three, which is why the test is ignored under a bare `cargo test`.
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};

@@ -1,7 +1,7 @@
 //! The `assay` binary as CI runs it: real spec files on disk, exit codes, one-line errors.
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

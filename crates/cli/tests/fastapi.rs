@@ -5,7 +5,7 @@
 //! A good case sent next must not be blamed for that.
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

@@ -2,18 +2,17 @@
 //! They are the compatibility promise: a spec written today must replay bit for bit later.
 //!
 //! Regenerate them (only for a deliberate change of format or maths, said in the commit) with
-//! `cargo test -p assay-cli --test golden -- --ignored regenerate`.
+//! `cargo test -p assay-cli --test integration -- --ignored golden::regenerate`.
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use assay_engine::checks::{CheckSpec, NoDuplicateRows};
-use assay_engine::data::{Preprocessing, Table, infer_schema};
 use assay_engine::model::{Activation, ModelSpec};
 use assay_engine::optim::Optimizer;
 use assay_engine::replay;
-use assay_engine::spec::{DatasetSpec, Spec};
+use assay_engine::spec::Spec;
 use assay_engine::train::TrainConfig;
 
 fn specs_dir() -> PathBuf {
@@ -34,18 +33,7 @@ fn golden_specs() -> Vec<(&'static str, Spec)> {
         .unwrap()
     };
     let author = |name: &str, file: &str, target: &str, model: ModelSpec, training: TrainConfig| {
-        let csv = sample(file);
-        let table = Table::parse_csv(&csv).unwrap();
-        let preprocessing = Preprocessing::infer(&table, target).unwrap();
-        let checks = CheckSpec::defaults(preprocessing.task, &model, &infer_schema(&table));
-        Spec::new(
-            name,
-            DatasetSpec::from_csv(file, &csv, table.rows.len()),
-            preprocessing,
-            model,
-            training,
-            checks,
-        )
+        Spec::authored(name, (file, &sample(file)), target, model, training).unwrap()
     };
     let adam = TrainConfig {
         optimizer: Optimizer::adam(),

@@ -2,7 +2,7 @@
 //! folder, control characters in names, a byte-order mark, oversized names in reports.
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-mod common;
+use crate::common;
 
 use assay_engine::checks::{ConvergesToOptimum, OutputSanity, ReproducibleTraining};
 use std::path::{Path, PathBuf};

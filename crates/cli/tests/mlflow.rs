@@ -4,7 +4,7 @@
 //! the usual model, for which MLflow accepts only the named-column input forms.
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 use std::time::Duration;

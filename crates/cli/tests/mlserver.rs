@@ -3,7 +3,7 @@
 //! iris logistic regression on 127.0.0.1, stopped when the test ends.
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -9,7 +9,7 @@
 //! one request in five fails, and the load's error rate must say exactly that.
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

@@ -9,7 +9,7 @@
 //! three, which is why the tests are ignored under a bare `cargo test`.
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::EngineError;
 use crate::checks::{CheckOutcome, CheckSpec};
-use crate::data::Preprocessing;
+use crate::data::{Preprocessing, Table, infer_schema};
 use crate::endpoint::EndpointSpec;
 use crate::fingerprint;
 use crate::metrics::Metric;
@@ -18,7 +18,7 @@ use crate::model::ModelSpec;
 use crate::train::TrainConfig;
 
 /// The spec format this engine writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 1;
+const FORMAT_VERSION: u32 = 1;
 /// `MIGRATIONS[i]` turns a format `i + 1` document into format `i + 2`, so a file of any older
 /// version is brought up to date step by step before it is read. Format 1 is the first.
 type Migration = fn(serde_json::Value) -> Result<serde_json::Value, EngineError>;
@@ -117,6 +117,37 @@ impl DatasetSpec {
 }
 
 impl Spec {
+    /// A new spec as the app authors one: `csv` (the file `file_name`) as its data, `target` to
+    /// predict with the task inferred from that column, `model` trained with `training`, and
+    /// the checks a new spec gets for them ([`CheckSpec::defaults`]). Not yet run: see
+    /// [`Spec::record`].
+    pub fn authored(
+        name: &str,
+        (file_name, csv): (&str, &str),
+        target: &str,
+        model: ModelSpec,
+        training: TrainConfig,
+    ) -> Result<Self, EngineError> {
+        let table = Table::parse_csv(csv)?;
+        let preprocessing = Preprocessing::infer(&table, target)?;
+        let checks = CheckSpec::defaults(preprocessing.task, &model, &infer_schema(&table));
+        Ok(Self::new(
+            name,
+            DatasetSpec::from_csv(file_name, csv, table.rows.len()),
+            preprocessing,
+            model,
+            training,
+            checks,
+        ))
+    }
+
+    /// Runs the spec on `csv` and records the run in it, as the app does before export.
+    pub fn record(&mut self, csv: &str) -> Result<crate::replay::Run, EngineError> {
+        let run = crate::replay::run(self, csv)?;
+        self.recorded = Some(run.to_recorded());
+        Ok(run)
+    }
+
     /// A new spec, with nothing recorded yet.
     pub fn new(
         name: &str,
@@ -340,7 +371,7 @@ impl Spec {
 }
 
 /// Serde helpers for `f64` fields that may hold NaN or an infinity.
-pub mod float {
+pub(crate) mod float {
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
 
     pub fn serialize<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {

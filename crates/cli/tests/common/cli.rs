@@ -1,17 +1,13 @@
 //! Running the `assay` binary on real files, for the CLI's test files (`cli.rs`, `hostile.rs`).
-#![allow(dead_code)] // Each test file is its own crate and uses only some of these.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use assay_engine::checks::CheckSpec;
 use assay_engine::checks::ReproducibleTraining;
-use assay_engine::data::{Preprocessing, Task};
 use assay_engine::model::ModelSpec;
-use assay_engine::replay;
-use assay_engine::spec::{DatasetSpec, Spec};
+use assay_engine::spec::Spec;
 use assay_engine::train::TrainConfig;
 
 pub const DIABETES: &str = include_str!("../../../../public/samples/diabetes.csv");
@@ -47,9 +43,12 @@ pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// A fresh folder for one test, under Cargo's scratch space, apart for each test file.
+/// A fresh folder for one test, under Cargo's scratch space, apart for each test file (the
+/// caller's: all the files are one binary, whose module path would be the same for all).
+#[track_caller]
 pub fn scratch(name: &str) -> PathBuf {
-    let file = module_path!().split("::").next().unwrap_or("cli");
+    let caller = Path::new(std::panic::Location::caller().file());
+    let file = caller.file_stem().and_then(|s| s.to_str()).unwrap_or("cli");
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(file).join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -58,17 +57,17 @@ pub fn scratch(name: &str) -> PathBuf {
 
 /// A recorded spec for the diabetes sample, as the app would export it.
 pub fn recorded_spec() -> Spec {
-    let mut spec = Spec::new(
+    let mut spec = Spec::authored(
         "diabetes",
-        DatasetSpec::from_csv("diabetes.csv", DIABETES, 442),
-        Preprocessing::new("progression", Task::Regression),
+        ("diabetes.csv", DIABETES),
+        "progression",
         ModelSpec::LinearRegression,
         TrainConfig::default(),
-        vec![CheckSpec::ReproducibleTraining(ReproducibleTraining {
-            extra_seeds: 0,
-        })],
-    );
-    spec.recorded = Some(replay::run(&spec, DIABETES).unwrap().to_recorded());
+    )
+    .unwrap();
+    // One check keeps the CLI's tests quick.
+    spec.checks = vec![ReproducibleTraining::default().into()];
+    spec.record(DIABETES).unwrap();
     spec
 }
 

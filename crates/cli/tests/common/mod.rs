@@ -1,4 +1,4 @@
-//! Helpers shared by the CLI's test files (each file is its own crate, so not all use all).
+//! Helpers shared by the CLI's test files.
 #![allow(dead_code)]
 
 pub mod cli;

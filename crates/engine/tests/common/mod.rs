@@ -2,9 +2,9 @@
 #![allow(dead_code, unused_macros)]
 
 use assay_engine::checks::CheckSpec;
-use assay_engine::data::{Dataset, Preprocessing, Table, Task, infer_schema};
+use assay_engine::data::{Dataset, Table, Task, infer_schema};
 use assay_engine::model::ModelSpec;
-use assay_engine::spec::{DatasetSpec, Spec};
+use assay_engine::spec::Spec;
 use assay_engine::train::TrainConfig;
 
 /// Marks tests for both native `cargo test` and wasm-bindgen-test in headless Chromium.
@@ -49,14 +49,9 @@ pub fn default_checks(model: &ModelSpec) -> Vec<CheckSpec> {
 }
 
 pub fn sample_spec(model: ModelSpec, checks: Vec<CheckSpec>) -> Spec {
-    let (csv, name, target, task) = sample_for(&model);
-    let rows = Table::parse_csv(csv).unwrap().rows.len();
-    Spec::new(
-        "sample",
-        DatasetSpec::from_csv(name, csv, rows),
-        Preprocessing::new(target, task),
-        model,
-        TrainConfig::default(),
-        checks,
-    )
+    let (csv, name, target, _) = sample_for(&model);
+    let mut spec =
+        Spec::authored("sample", (name, csv), target, model, TrainConfig::default()).unwrap();
+    spec.checks = checks;
+    spec
 }

@@ -1,0 +1,19 @@
+//! The CLI's integration tests, one binary (as ripgrep lays them out): each file a module, so the
+//! test crate is compiled and linked once. Tests that need outside tools (Chromium, a model
+//! server's virtual environment) are `#[ignore]`d; `cargo xtask test` runs them by module, e.g.
+//! `cargo test -p assay-cli --test integration -- --ignored browser::`.
+#![allow(clippy::unwrap_used)] // Tests fail loudly by design.
+
+mod common;
+
+mod browser;
+mod cli;
+mod endpoints;
+mod fastapi;
+mod golden;
+mod hostile;
+mod mlflow;
+mod mlserver;
+mod relay;
+mod servers;
+mod workbench;
