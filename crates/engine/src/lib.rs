@@ -21,7 +21,9 @@
 //! * [`replay::compare`] holds a run against the spec's recording: the bit-identity promise;
 //!   [`replay::comparison`] gives it value by value ([`comparison::Comparison`]), with the
 //!   reviewer's tolerance rule.
-//! * [`checks::CheckSpec`] is the catalogue of checks; [`metrics::evaluate`] measures a model.
+//! * [`checks::CheckSpec`] is the catalogue of checks, one file and one [`checks::Check`] each;
+//!   [`spec::Spec::authored`] starts a spec as the app does; [`metrics::evaluate`] measures a
+//!   model.
 //! * [`endpoint::build_request`] and [`endpoint::judge`] are an endpoint case's request and its
 //!   verdict; the shells send the request.
 

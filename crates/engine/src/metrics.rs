@@ -95,7 +95,7 @@ impl MetricName {
     }
 
     /// Whether larger values are better (accuracy) or worse (an error).
-    pub fn higher_is_better(self) -> bool {
+    pub(crate) fn higher_is_better(self) -> bool {
         !matches!(
             self,
             MetricName::Mse | MetricName::Rmse | MetricName::Mae | MetricName::LogLoss

@@ -202,7 +202,7 @@ impl Network {
     }
 
     /// Where the output layer's biases (the intercepts) sit in the flat parameters.
-    pub fn output_biases(&self) -> std::ops::Range<usize> {
+    pub(crate) fn output_biases(&self) -> std::ops::Range<usize> {
         self.layers
             .last()
             .map_or(0..0, |l| l.bias_offset()..l.bias_offset() + l.outputs)
@@ -442,7 +442,7 @@ fn for_each_row(x: ArrayView2<f64>, mut f: impl FnMut(usize, &[f64])) {
 }
 
 /// `σ(z) = 1 / (1 + e^{−z})`, evaluated on the side that cannot overflow.
-pub fn sigmoid(z: f64) -> f64 {
+pub(crate) fn sigmoid(z: f64) -> f64 {
     if z >= 0.0 {
         1.0 / (1.0 + libm::exp(-z))
     } else {

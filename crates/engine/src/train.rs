@@ -54,10 +54,10 @@ impl Default for TrainConfig {
 }
 
 /// Upper bound on epochs, so a hostile spec cannot make a replay run for days.
-pub const MAX_EPOCHS: u32 = 10_000;
+pub(crate) const MAX_EPOCHS: u32 = 10_000;
 /// Upper bound on one training run's work, counted as rows × epochs × parameters (about one
 /// multiply-add each way per unit): roughly a minute natively. The defaults use about 10⁶.
-pub const MAX_WORK: f64 = 1e10;
+pub(crate) const MAX_WORK: f64 = 1e10;
 
 impl TrainConfig {
     pub fn validate(&self) -> Result<(), EngineError> {
@@ -114,7 +114,7 @@ pub struct TrainedModel {
 /// It owns a copy of its network and rows (small next to the epochs it runs), so a caller can
 /// keep it between slices of work, as the browser does to stay responsive.
 #[derive(Debug, Clone)]
-pub struct Trainer {
+pub(crate) struct Trainer {
     network: Network,
     x: Array2<f64>,
     y: Array1<f64>,
@@ -175,10 +175,6 @@ impl Trainer {
     /// Epochs finished so far.
     pub fn epochs_done(&self) -> u32 {
         (self.loss_curve.len() - 1) as u32
-    }
-
-    pub fn params(&self) -> &[f64] {
-        &self.params
     }
 
     pub fn loss_curve(&self) -> &[f64] {

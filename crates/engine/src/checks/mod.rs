@@ -29,7 +29,7 @@ mod threshold;
 
 use serde::{Deserialize, Serialize};
 
-pub use plan::{CELL_WORK, Plan};
+pub use plan::Plan;
 
 use crate::EngineError;
 use crate::data::{ColumnSchema, Dataset, Prepared, Preprocessing, Table, Task};
@@ -376,7 +376,7 @@ impl Context<'_> {
     }
 
     /// The metric a check uses when none is named: accuracy, or R² for regression.
-    pub fn main_metric(&self) -> MetricName {
+    pub(crate) fn main_metric(&self) -> MetricName {
         if self.is_classification() {
             MetricName::Accuracy
         } else {
@@ -385,7 +385,7 @@ impl Context<'_> {
     }
 
     /// A metric of the trained model on the validation split.
-    pub fn validation_metric(&self, name: MetricName) -> Result<f64, EngineError> {
+    pub(crate) fn validation_metric(&self, name: MetricName) -> Result<f64, EngineError> {
         let evaluation =
             crate::metrics::evaluate(self.network, &self.trained.params, self.validation);
         metric_of(&evaluation, name)

@@ -14,7 +14,7 @@ use crate::model::ModelSpec;
 use crate::train::TrainConfig;
 
 /// Units of work per table cell that a data check reads.
-pub const CELL_WORK: f64 = 20.0;
+pub(crate) const CELL_WORK: f64 = 20.0;
 
 /// The shape of a run: what the checks will work on, known once the data is prepared and before
 /// any training.

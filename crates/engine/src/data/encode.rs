@@ -62,7 +62,7 @@ impl Standardizer {
 /// Whether standardising subtracts the mean. A model without an intercept must see its features
 /// uncentred, or "through the origin" would mean through the features' mean.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Centring {
+pub(crate) enum Centring {
     /// `(x − mean) / standard deviation`.
     Mean,
     /// `x / root mean square`: scaled only, so zero stays zero.
@@ -147,7 +147,7 @@ impl FittedEncoder {
     }
 
     /// [`FittedEncoder::fit`], with numeric features centred or only scaled.
-    pub fn fit_centred(
+    pub(crate) fn fit_centred(
         table: &Table,
         columns: &[(usize, ColumnKind)],
         rows: &[usize],
@@ -219,7 +219,7 @@ impl FittedEncoder {
     }
 
     /// The model feature columns of each one-hot encoded column, in feature order.
-    pub fn one_hot_groups(&self) -> Vec<std::ops::Range<usize>> {
+    pub(crate) fn one_hot_groups(&self) -> Vec<std::ops::Range<usize>> {
         let mut groups = Vec::new();
         let mut start = 0;
         for f in &self.features {

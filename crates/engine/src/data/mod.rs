@@ -22,13 +22,14 @@ mod split;
 mod table;
 
 pub use dataset::Dataset;
-pub use encode::{Centring, FeatureEncoding, FittedEncoder, Standardizer};
-pub use prepare::{MissingValues, Prepared, Preprocessing, prepare, prepare_for_intercept};
-pub use profile::{CategoryCount, ColumnProfile, HISTOGRAM_BINS, TOP_CATEGORIES, profile};
-pub(crate) use schema::kinds_with;
+pub(crate) use encode::Centring;
+pub use encode::{FeatureEncoding, FittedEncoder, Standardizer};
+pub(crate) use prepare::prepare_for_intercept;
+pub use prepare::{MissingValues, Prepared, Preprocessing, prepare};
+pub use profile::{CategoryCount, ColumnProfile, profile};
 pub use schema::{
-    ColumnKind, ColumnSchema, MAX_CLASSES, Task, effective_schema, infer_schema, infer_task,
-    is_missing, label_order,
+    ColumnKind, ColumnSchema, Task, effective_schema, infer_schema, infer_task, is_missing,
 };
+pub(crate) use schema::{MAX_CLASSES, kinds_with, label_order};
 pub use split::{Split, split_rows};
 pub use table::{CsvOptions, MAX_BYTES, MAX_COLUMNS, MAX_ROWS, Table, detect_delimiter};

@@ -119,7 +119,7 @@ pub fn prepare(
 
 /// [`prepare`] for a model that fits an intercept or not (`training.fit_intercept`): without
 /// one, numeric features are scaled but not centred, so zero stays zero.
-pub fn prepare_for_intercept(
+pub(crate) fn prepare_for_intercept(
     table: &Table,
     settings: &Preprocessing,
     seed: u64,

@@ -9,9 +9,9 @@ use super::encode::moments;
 use super::{ColumnKind, ColumnSchema, Table, infer_schema, is_missing, label_order};
 
 /// Equal-width bins in a numeric column's histogram.
-pub const HISTOGRAM_BINS: usize = 10;
+pub(crate) const HISTOGRAM_BINS: usize = 10;
 /// Most labels listed for a categorical column.
-pub const TOP_CATEGORIES: usize = 10;
+pub(crate) const TOP_CATEGORIES: usize = 10;
 
 /// A label and how many rows hold it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,7 +12,7 @@ use crate::EngineError;
 
 /// Most classes a classification target may have. More labels than this are far more often a
 /// free-text or identifier column chosen by mistake than a real class set.
-pub const MAX_CLASSES: usize = 50;
+pub(crate) const MAX_CLASSES: usize = 50;
 /// A numeric target with at most this many distinct whole-number values is read as class labels
 /// (ratings, grades); with more, as a quantity to regress.
 const MAX_NUMERIC_CLASSES: usize = 10;
@@ -77,7 +77,7 @@ pub fn is_missing(cell: &str) -> bool {
 /// The order of labels and categories: numbers by value (so `2` comes before `10`), then text by
 /// its bytes; two spellings of one number (`1`, `1.0`) by their text. A total order, so sorting
 /// with it is deterministic.
-pub fn label_order(a: &str, b: &str) -> Ordering {
+pub(crate) fn label_order(a: &str, b: &str) -> Ordering {
     match (parse_finite(a), parse_finite(b)) {
         (Some(x), Some(y)) => x.total_cmp(&y).then_with(|| a.cmp(b)),
         (Some(_), None) => Ordering::Less,

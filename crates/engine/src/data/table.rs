@@ -183,12 +183,12 @@ impl Table {
         })
     }
 
-    pub fn column_index(&self, name: &str) -> Option<usize> {
+    pub(crate) fn column_index(&self, name: &str) -> Option<usize> {
         self.headers.iter().position(|h| h == name)
     }
 
     /// The 1-based file line of data row `row` (0-based).
-    pub fn line_of(&self, row: usize) -> u64 {
+    pub(crate) fn line_of(&self, row: usize) -> u64 {
         self.lines
             .get(row)
             .copied()

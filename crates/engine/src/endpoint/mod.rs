@@ -24,8 +24,8 @@ pub use load::{Failures, LoadPlan, LoadRun, LoadSummary, Sent, Threshold, summar
 pub use metadata::judge_metadata;
 pub use protocol::{Request, build_request, health_request, metadata_request};
 pub use relay::{RELAY_PREFIX, path_below_base, relay_url};
-pub use secrets::{MIN_REDACTED_LEN, Resolved, Secrets, refuse_literal_secrets, resolve_headers};
-pub use tensor::{DATATYPES, DEFAULT_INPUT_NAME};
+pub use secrets::{Resolved, Secrets, refuse_literal_secrets, resolve_headers};
+pub use tensor::DATATYPES;
 
 /// A deployed model and the cases to run against it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

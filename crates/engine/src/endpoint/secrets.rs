@@ -202,7 +202,7 @@ pub fn resolve_headers(
 
 /// Values shorter than this are not redacted: replacing every `1` or `ab` in a report would
 /// garble it, and a credential that short protects nothing.
-pub const MIN_REDACTED_LEN: usize = 4;
+const MIN_REDACTED_LEN: usize = 4;
 
 /// Resolved credential values and the `${env:NAME}` reference each is shown as instead.
 #[derive(Clone, Default)]

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 /// The input tensor's name when the endpoint names none (what MLServer and KServe call it; both
 /// accept any name).
-pub const DEFAULT_INPUT_NAME: &str = "input-0";
+pub(crate) const DEFAULT_INPUT_NAME: &str = "input-0";
 
 /// The datatypes of the Open Inference Protocol's tensors.
 pub const DATATYPES: [&str; 13] = [
