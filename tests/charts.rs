@@ -9,10 +9,8 @@ use leptos::mount::mount_to;
 use leptos::prelude::*;
 use leptos::task::tick;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use wasm_bindgen_test::wasm_bindgen_test;
 use web_sys::{Element, HtmlProgressElement};
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 /// Mounts `view` in its own wrapper so tests do not see each other's DOM.
 fn mount<F, V>(view: F) -> Element

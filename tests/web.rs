@@ -12,10 +12,8 @@ use assay_engine::train::TrainConfig;
 use leptos::mount::mount_to;
 use leptos::task::tick;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use wasm_bindgen_test::wasm_bindgen_test;
 use web_sys::{DataTransfer, Element, HtmlElement, HtmlInputElement, HtmlSelectElement};
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 /// Mounts the app in its own wrapper so tests do not see each other's DOM, on a fresh draft.
 fn mount_app() -> Element {
