@@ -83,8 +83,8 @@ static GUIDE: Guide = Guide {
 };
 
 impl ClassBalance {
-    /// For classification, fails when the rarest label of `target` (non-missing cells) makes up less
-    /// than `min_fraction` of the labelled rows. Regression has no classes and passes.
+    /// For classification, fails when the rarest label of `target` (non-missing cells) makes up
+    /// less than `min_fraction` of the labelled rows. Regression has no classes and passes.
     pub fn on(&self, table: &Table, target: &str, task: Task) -> CheckOutcome {
         let min_fraction = self.min_fraction;
 
