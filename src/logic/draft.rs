@@ -491,6 +491,44 @@ mod tests {
     }
 
     #[test]
+    fn a_check_follows_the_model_only_when_the_model_decides_whether_it_can_pass() {
+        let csv = "a,b,price\n1,2,10.5\n2,3,20.25\n3,5,30.75\n4,4,41.5\n5,1,12.5\n";
+        let mut draft = Draft::from_upload("houses.csv", csv).unwrap();
+        let switch = |draft: &Draft, id: &str| {
+            draft
+                .checks
+                .iter()
+                .find(|c| c.spec.id() == id)
+                .map(|c| c.enabled)
+                .unwrap()
+        };
+        let mlp = model_choices(Task::Regression).swap_remove(1);
+        // The author switches the optimum check off: choosing the same kind of model again
+        // keeps it off.
+        for check in &mut draft.checks {
+            if check.spec.id() == "converges_to_optimum" {
+                check.enabled = false;
+            }
+        }
+        draft.set_model(ModelSpec::LinearRegression);
+        assert!(!switch(&draft, "converges_to_optimum"));
+        // An MLP has no exact optimum; back on linear regression it has one again.
+        draft.set_model(mlp.clone());
+        assert!(!switch(&draft, "converges_to_optimum"));
+        draft.set_model(ModelSpec::LinearRegression);
+        assert!(switch(&draft, "converges_to_optimum"));
+        // A check every model can pass keeps the author's switch through both changes.
+        for check in &mut draft.checks {
+            if check.spec.id() == "loss_decreases" {
+                check.enabled = false;
+            }
+        }
+        draft.set_model(mlp);
+        draft.set_model(ModelSpec::LinearRegression);
+        assert!(!switch(&draft, "loss_decreases"));
+    }
+
+    #[test]
     fn another_task_keeps_an_mlp_and_the_settings_of_checks_that_name_no_metric() {
         let mut draft = Draft::from_upload("people.csv", CSV).unwrap();
         let table = Table::parse_csv(CSV).unwrap();
