@@ -275,7 +275,15 @@ async fn a_threshold_out_of_reach_fails_its_check_when_run_on_its_own() {
     let page = Page::open("threshold").await;
     let client = &page.client;
     let threshold = card(client, "metric_threshold").await;
+    // A bar accuracy can never reach is refused in words, before anything runs.
     replace_text(&inside(&threshold, "param-threshold").await, "1.5").await;
+    let refusal = text(client, "param-threshold-error").await;
+    assert!(
+        refusal.contains("must be between 0 and 1 for accuracy; it is 1.5"),
+        "{refusal}"
+    );
+    // Just short of perfect: out of this model's reach.
+    replace_text(&inside(&threshold, "param-threshold").await, "0.999").await;
     assert_eq!(
         verdict_until(client, "metric_threshold", |_| true).await,
         "Not run"
@@ -287,7 +295,7 @@ async fn a_threshold_out_of_reach_fails_its_check_when_run_on_its_own() {
         .text()
         .await
         .unwrap();
-    assert!(summary.contains("1.5"), "{summary}");
+    assert!(summary.contains("0.999"), "{summary}");
     // Only this check ran.
     assert_eq!(
         verdict_until(client, "no_duplicate_rows", |_| true).await,

@@ -101,6 +101,17 @@ impl MetricName {
             MetricName::Mse | MetricName::Rmse | MetricName::Mae | MetricName::LogLoss
         )
     }
+
+    /// The values the metric can take: scores lie in [0, 1], R² at most 1, errors at least 0.
+    pub(crate) fn range(self) -> std::ops::RangeInclusive<f64> {
+        match self {
+            MetricName::R2 => f64::NEG_INFINITY..=1.0,
+            MetricName::Mse | MetricName::Rmse | MetricName::Mae | MetricName::LogLoss => {
+                0.0..=f64::INFINITY
+            }
+            _ => 0.0..=1.0,
+        }
+    }
 }
 
 /// Metrics of one model on one dataset.

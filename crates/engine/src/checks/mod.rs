@@ -540,6 +540,48 @@ mod tests {
                 Err("threshold"),
             ),
             (
+                C::MetricThreshold(MetricThreshold {
+                    metric: MetricName::Accuracy,
+                    threshold: 1.0,
+                }),
+                Ok(()),
+            ),
+            (
+                C::MetricThreshold(MetricThreshold {
+                    metric: MetricName::Accuracy,
+                    threshold: 1.5,
+                }),
+                Err("must be between 0 and 1 for accuracy; it is 1.5"),
+            ),
+            (
+                C::MetricThreshold(MetricThreshold {
+                    metric: MetricName::MacroF1,
+                    threshold: -0.1,
+                }),
+                Err("must be between 0 and 1 for macro_f1"),
+            ),
+            (
+                C::MetricThreshold(MetricThreshold {
+                    metric: MetricName::R2,
+                    threshold: 1.01,
+                }),
+                Err("must be at most 1 for r2"),
+            ),
+            (
+                C::MetricThreshold(MetricThreshold {
+                    metric: MetricName::Rmse,
+                    threshold: 0.0,
+                }),
+                Ok(()),
+            ),
+            (
+                C::MetricThreshold(MetricThreshold {
+                    metric: MetricName::LogLoss,
+                    threshold: -0.5,
+                }),
+                Err("must be at least 0 for log_loss"),
+            ),
+            (
                 C::NoRegression(NoRegression {
                     metric: MetricName::R2,
                     tolerance: -1.0,

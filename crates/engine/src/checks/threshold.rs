@@ -23,12 +23,30 @@ impl Check for MetricThreshold {
         &GUIDE
     }
 
+    /// A bar the metric can never reach or never miss is a typo, not a test (an accuracy of
+    /// 1.5, a negative error).
     fn validate(&self) -> Result<(), EngineError> {
-        if self.threshold.is_finite() {
-            Ok(())
-        } else {
-            Err(refuse(self.id(), "threshold", "must be a finite number"))
+        if !self.threshold.is_finite() {
+            return Err(refuse(self.id(), "threshold", "must be a finite number"));
         }
+        let range = self.metric.range();
+        if range.contains(&self.threshold) {
+            return Ok(());
+        }
+        let bounds = match (range.start().is_finite(), range.end().is_finite()) {
+            (true, true) => format!("between {} and {}", range.start(), range.end()),
+            (false, _) => format!("at most {}", range.end()),
+            (_, false) => format!("at least {}", range.start()),
+        };
+        Err(refuse(
+            self.id(),
+            "threshold",
+            format!(
+                "must be {bounds} for {}; it is {}",
+                self.metric.id(),
+                self.threshold
+            ),
+        ))
     }
 
     fn work(&self, plan: &Plan) -> Result<f64, EngineError> {
