@@ -41,7 +41,7 @@ fn check() -> impl Strategy<Value = CheckSpec> {
         ),
         (0.0f64..1.0)
             .prop_map(|max_fraction| CheckSpec::NoDuplicateRows(NoDuplicateRows { max_fraction })),
-        (-1e6f64..1e6).prop_map(|threshold| CheckSpec::MetricThreshold(MetricThreshold {
+        (-1e6f64..=1.0).prop_map(|threshold| CheckSpec::MetricThreshold(MetricThreshold {
             metric: MetricName::R2,
             threshold
         })),
