@@ -160,11 +160,15 @@ async fn an_uploaded_csv_is_profiled_and_a_broken_one_is_refused_with_its_line()
 async fn a_threshold_out_of_reach_makes_its_check_fail_and_a_bad_one_is_refused() {
     let app = mount_app();
     let card: Element = by_test_id(&app, "check-metric_threshold");
+    // A bar accuracy can never reach is refused in words; one just short of perfect runs.
     type_into(&card, "param-threshold", "1.5", "input");
+    tick().await;
+    assert!(text_of(&card, "param-threshold-error").contains("between 0 and 1 for accuracy"));
+    type_into(&card, "param-threshold", "0.999", "input");
     tick().await;
     click(&card, "run-check");
     until("the verdict", || text_of(&card, "verdict") == "Fail").await;
-    assert!(text_of(&card, "check-summary").contains("1.5"));
+    assert!(text_of(&card, "check-summary").contains("0.999"));
 
     let tiny: Element = by_test_id(&app, "check-overfit_tiny_batch");
     type_into(&tiny, "param-rows", "2.5", "input");
