@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use assay_engine::endpoint::{Request, Response, Transport};
+use assay_engine::endpoint::{RELAY_PREFIX, Request, Response, Transport};
 use gloo_net::http::{Method, RequestBuilder};
 use web_sys::{AbortController, RequestMode, RequestRedirect, ResponseType};
 
@@ -116,7 +116,7 @@ async fn answers_opaquely(url: &str, limit: &AbortController) -> bool {
 
 /// The body of `GET /relay/` on this page's server, if it answers 200.
 pub async fn relay_listing() -> Option<String> {
-    let response = RequestBuilder::new("/relay/")
+    let response = RequestBuilder::new(RELAY_PREFIX)
         .method(Method::GET)
         .send()
         .await
