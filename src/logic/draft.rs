@@ -440,14 +440,18 @@ pub fn kind_label(kind: ColumnKind) -> &'static str {
         ColumnKind::Categorical => "Category",
         ColumnKind::Boolean => "Yes/no",
         ColumnKind::Identifier => "Identifier (not a feature)",
+        ColumnKind::Date => "Date (days, month, weekday)",
+        ColumnKind::Ignored => "Ignored (not a feature)",
     }
 }
 
-pub const KINDS: [ColumnKind; 4] = [
+pub const KINDS: [ColumnKind; 6] = [
     ColumnKind::Numeric,
     ColumnKind::Categorical,
     ColumnKind::Boolean,
+    ColumnKind::Date,
     ColumnKind::Identifier,
+    ColumnKind::Ignored,
 ];
 
 #[cfg(test)]

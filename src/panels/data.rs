@@ -335,5 +335,7 @@ fn kind_id(kind: assay_engine::data::ColumnKind) -> &'static str {
         assay_engine::data::ColumnKind::Categorical => "categorical",
         assay_engine::data::ColumnKind::Boolean => "boolean",
         assay_engine::data::ColumnKind::Identifier => "identifier",
+        assay_engine::data::ColumnKind::Date => "date",
+        assay_engine::data::ColumnKind::Ignored => "ignored",
     }
 }

@@ -12,14 +12,21 @@ use assay_engine::checks::{
     NoMissingValues, NoTrainValidationOverlap, SchemaMatches, Verdict,
 };
 use assay_engine::data::{
-    ColumnKind, ColumnSchema, CsvOptions, Dataset, FeatureEncoding, FittedEncoder, MissingValues,
-    Prepared, Preprocessing, Table, Task, detect_delimiter, effective_schema, infer_schema,
-    infer_task, is_missing, prepare, profile, split_rows,
+    CategoricalFill, ColumnKind, ColumnSchema, CsvOptions, Dataset, FeatureEncoding, FittedEncoder,
+    Imputation, MissingValues, NumericFill, Prepared, Preprocessing, Table, Task, advice,
+    count_missing_values, detect_delimiter, effective_schema, infer_schema, infer_task, is_missing,
+    prepare, profile, split_rows, suggested_kinds,
 };
 use assay_engine::rng::{SeededRng, Stream};
 use common::{BREAST_CANCER, DIABETES, both};
 
 const IRIS: &str = include_str!("../../../public/samples/iris.csv");
+
+/// Dates, gaps of every kind and an unseen category: lines 3, 4, 6 and 9 miss a feature, line 7
+/// the target.
+const MESSY: &str = "day,x,colour,y\n2024-01-01,1,red,1.0\n2024-01-02,,blue,2.0\n\
+                     2024-01-03,3,,3.0\n2024-01-04,5,red,4.0\n2024-01-05,NA,blue,5.0\n\
+                     2024-01-06,7,red,\n2024-01-07,9,blue,7.0\n2024-01-08,,green,8.0\n";
 
 fn table(text: &str) -> Table {
     Table::parse_csv(text).unwrap()
@@ -196,6 +203,134 @@ both! {
         }
     }
 
+    // --- filling missing values, dates, the time split, ignored columns -----------------------
+
+    fn missing_cells_are_filled_from_the_training_rows_and_the_latest_rows_validate() {
+        let t = table(MESSY);
+        // Inference alone keeps reading unique text as an identifier, as recorded specs expect;
+        // a new spec starts with the dates suggested.
+        assert_eq!(kinds(&infer_schema(&t))[0], ColumnKind::Identifier);
+        assert_eq!(suggested_kinds(&t), [ColumnSchema { name: "day".into(), kind: ColumnKind::Date }]);
+        let settings = Preprocessing {
+            column_kinds: suggested_kinds(&t),
+            time_column: Some("day".into()),
+            missing: MissingValues::Impute(Imputation {
+                numeric: NumericFill::Median,
+                categorical: CategoricalFill::OwnCategory,
+            }),
+            ..Preprocessing::new("y", Task::Regression)
+        };
+        let p = prepare(&t, &settings, 3).unwrap();
+        // Only the row without a target (line 7) is left out; the last two days validate.
+        assert_eq!(p.dropped_rows, [7]);
+        assert_eq!((p.train_rows.clone(), p.validation_rows.clone()), (vec![0, 1, 2, 3, 4], vec![6, 7]));
+        assert_eq!(
+            p.feature_names,
+            ["day:days", "day:month", "day:weekday", "x", "colour=blue", "colour=red", "colour=(missing)"]
+        );
+        // x's training values are 1, 3 and 5: median 3, so the filled training column is
+        // 1 3 3 5 3 with mean 3, and a missing x standardises to exactly 0.
+        assert!(matches!(p.encoder.features[1], FeatureEncoding::Numeric { fill: Some(3.0), .. }));
+        assert_eq!(p.validation.features[[1, 3]], 0.0);
+        // Row 2's missing colour is its own category; row 7's `green` was never seen in training.
+        assert_eq!(p.train.features.row(2).to_vec()[4..], [0.0, 0.0, 1.0]);
+        assert_eq!(p.validation.features.row(0).to_vec()[4..], [1.0, 0.0, 0.0]);
+        assert_eq!(p.validation.features.row(1).to_vec()[4..], [0.0; 3]);
+
+        let most_frequent = Preprocessing {
+            missing: MissingValues::Impute(Imputation::default()),
+            ..settings.clone()
+        };
+        let p = prepare(&t, &most_frequent, 3).unwrap();
+        assert!(matches!(p.encoder.features[1], FeatureEncoding::Numeric { fill: Some(3.0), .. }));
+        assert!(matches!(&p.encoder.features[2], FeatureEncoding::OneHot { fill: Some(f), missing_category: false, .. } if f == "blue"));
+        assert_eq!(p.train.features.row(2).to_vec()[4..], [1.0, 0.0]);
+
+        let dropping = Preprocessing { missing: MissingValues::DropRows, ..settings.clone() };
+        assert_eq!(prepare(&t, &dropping, 3).unwrap().dropped_rows, [3, 4, 6, 7, 9]);
+        let count = count_missing_values(&t, &settings).unwrap();
+        assert_eq!((count.rows_without_target, count.rows_with_missing_features), (1, 4));
+        assert_eq!(count.cells_by_column, [("x".to_owned(), 3), ("colour".to_owned(), 1)]);
+        assert_eq!(count.rows_left_out(MissingValues::DropRows), 5);
+        assert_eq!(count.rows_left_out(settings.missing), 1);
+        assert_eq!(count.rows_left_out(MissingValues::Error), 0);
+    }
+
+    fn dates_and_time_columns_are_checked_and_ignored_columns_left_out() {
+        let t = table(MESSY);
+        let base = Preprocessing {
+            column_kinds: suggested_kinds(&t),
+            ..Preprocessing::new("y", Task::Regression)
+        };
+        let with_time = |name: &str| Preprocessing { time_column: Some(name.into()), ..base.clone() };
+        for (name, expect) in [
+            ("when", "there is no column `when`"),
+            ("colour", "`colour` must be a date or numeric column other than the target"),
+            ("y", "`y` must be a date or numeric column other than the target"),
+        ] {
+            let error = prepare(&t, &with_time(name), 1).unwrap_err().to_string();
+            assert!(error.contains("preprocessing.time_column") && error.contains(expect), "{error}");
+        }
+        let ignored = Preprocessing {
+            column_kinds: vec![ColumnSchema { name: "day".into(), kind: ColumnKind::Ignored }],
+            ..base.clone()
+        };
+        assert_eq!(prepare(&t, &ignored, 1).unwrap().feature_names, ["x", "colour=blue", "colour=red"]);
+        let bad_date = table("day,x,y
+2024-01-01,1,1
+2024-02-30,2,2
+2024-01-03,3,3
+");
+        assert_eq!(kinds(&infer_schema(&bad_date))[0], ColumnKind::Identifier);
+        let as_date = Preprocessing {
+            column_kinds: vec![ColumnSchema { name: "day".into(), kind: ColumnKind::Date }],
+            ..base
+        };
+        assert_eq!(
+            prepare(&bad_date, &as_date, 1).unwrap_err().to_string(),
+            "CSV line 3, column `day`: `2024-02-30` is not a date such as 2024-03-31"
+        );
+    }
+
+    fn advice_names_a_tiny_validation_set_a_lonely_class_and_a_column_of_many_labels() {
+        let messy = table(MESSY);
+        let settings = Preprocessing { column_kinds: suggested_kinds(&messy), ..Preprocessing::new("y", Task::Regression) };
+        let p = prepare(&messy, &settings, 1).unwrap();
+        let said = advice(&messy, &p);
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert!(said[0].starts_with("Only 1 rows validate"), "{said:?}");
+        assert!(advice(&table(IRIS), &prepared(IRIS, "species", 1)).is_empty());
+        // 40 rows of 35 labels, most of them once; class `b` has a single row in all.
+        let mut text = String::from("city,x,y\n");
+        for i in 0..40 {
+            text.push_str(&format!("c{},{i},{}\n", i % 35, if i == 7 { "b" } else { "a" }));
+        }
+        let p = prepared(&text, "y", 1);
+        let said = advice(&table(&text), &p);
+        assert!(said.iter().any(|s| s.starts_with("Column city has 35 different values, which become 35 features.")), "{said:?}");
+        assert!(said.iter().any(|s| s.starts_with("Class b has ")), "{said:?}");
+    }
+
+    fn a_column_with_nothing_to_fill_from_is_named() {
+        let t = table("a,b,y
+1,,1
+2,,2
+3,,3
+4,,4
+");
+        let settings = Preprocessing {
+            missing: MissingValues::Impute(Imputation::default()),
+            ..Preprocessing::new("y", Task::Regression)
+        };
+        let error = prepare(&t, &settings, 1).unwrap_err().to_string();
+        assert!(error.contains("column `b` has no value in the training rows"), "{error}");
+        let own = Preprocessing {
+            missing: MissingValues::Impute(Imputation { categorical: CategoricalFill::OwnCategory, ..Imputation::default() }),
+            ..settings
+        };
+        assert_eq!(prepare(&t, &own, 1).unwrap().feature_names, ["a", "b=(missing)"]);
+    }
+
     // --- schema and task -------------------------------------------------------------------
 
     fn samples_infer_their_schema_and_task() {
@@ -273,6 +408,18 @@ both! {
         assert_eq!(minimal.missing, MissingValues::DropRows);
         assert!(serde_json::from_str::<Preprocessing>(r#"{"target":"y","task":"regression","seed":1}"#).is_err());
         assert!(!Preprocessing::new("y", Task::Regression).stratify);
+        // A fill and a time split are written only when chosen, so older specs keep their bytes.
+        let filled: Preprocessing = serde_json::from_str(
+            r#"{"target":"y","task":"regression","missing":{"impute":{"categorical":"own_category"}},"time_column":"day"}"#,
+        )
+        .unwrap();
+        let imputation = Imputation { numeric: NumericFill::Mean, categorical: CategoricalFill::OwnCategory };
+        assert_eq!(filled.missing, MissingValues::Impute(imputation));
+        assert_eq!(filled.time_column.as_deref(), Some("day"));
+        assert!(serde_json::to_string(&filled).unwrap().ends_with(
+            r#""missing":{"impute":{"numeric":"mean","categorical":"own_category"}},"time_column":"day"}"#
+        ));
+        assert!(serde_json::from_str::<Preprocessing>(r#"{"target":"y","task":"regression","missing":{"impute":{"numeric":"mode"}}}"#).is_err());
         let bad = Preprocessing { validation_fraction: 1.0, ..minimal };
         assert_eq!(
             bad.validate().unwrap_err().to_string(),

@@ -55,7 +55,7 @@ static GUIDE: Guide = Guide {
 };
 
 impl NoConstantColumns {
-    /// Fails when a feature column (not `target`, not an identifier) holds at most one distinct
+    /// Fails when a feature column (not `target`, not an identifier or ignored) holds at most one distinct
     /// value among its non-missing cells. Numbers are compared by value, so `1` and `1.0` are one.
     pub fn on(&self, table: &Table, schema: &[ColumnSchema], target: &str) -> CheckOutcome {
         let kinds = kinds_with(table, schema);
@@ -63,7 +63,7 @@ impl NoConstantColumns {
         let mut checked = 0usize;
         for (c, kind) in kinds.iter().enumerate() {
             let name = table.headers.get(c).map_or("", String::as_str);
-            if name == target || *kind == ColumnKind::Identifier {
+            if name == target || !kind.is_feature() {
                 continue;
             }
             checked += 1;

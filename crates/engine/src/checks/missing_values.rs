@@ -1,4 +1,4 @@
-//! No missing values: every numeric cell is finite, and no column misses a larger share of
+//! No missing values: every numeric cell is finite, every date a date, and no column misses a larger share of
 //! its cells than allowed.
 
 use serde::{Deserialize, Serialize};
@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::text::{percent, plural};
 use super::{Check, CheckFamily, CheckOutcome, Context, Guide, fraction};
 use crate::EngineError;
-use crate::data::{ColumnKind, ColumnSchema, Table, is_missing, kinds_with};
+use crate::data::{ColumnKind, ColumnSchema, Table, is_missing, kinds_with, parse_date};
 use crate::metrics::Metric;
 
 /// Every numeric cell is finite, and no column has a larger share of missing cells.
@@ -45,19 +45,22 @@ static GUIDE: Guide = Guide {
     why: "A model cannot learn from a blank cell or an infinite number. Rows quietly dropped or \
           filled in change what the model sees, so it is better to know how many there are \
           before training than to find out from a strange result.",
-    does: "Looks at every cell of the table as read, before any row is dropped. A cell counts as \
-           missing when it is empty or says NA, N/A, nan or null, in upper or lower case. The \
-           check fails if a cell in a numeric column is neither missing nor a finite number (inf, \
-           or stray text), or if any column has a larger share of missing cells than max_fraction \
-           (0 by default: none allowed).",
+    does: "Looks at every cell of the table as read, before any row is dropped or filled. A cell \
+           counts as missing when it is empty or says NA, N/A, nan or null, in upper or lower \
+           case. The check fails if a cell in a numeric column is neither missing nor a finite \
+           number (inf, or stray text), or one in a date column is not a date, or if any column \
+           has a larger share of missing cells than max_fraction (0 by default: none allowed). \
+           Ignored columns are not looked at.",
     when_it_fails: "The data has gaps or broken numbers. Typical causes are an export that writes \
                     blanks or NA for unknown values, a join that found no match for some rows, a \
                     unit or a word typed into a number column, or a number too large to store.",
     fix: "The summary names the first bad cell and its line: start there, and fix the export or \
           join that made it if you can. If some gaps are expected, decide what happens to them on \
-          purpose: fill them before loading the file, or accept them by raising max_fraction to \
-          the share you allow (Assay then leaves those rows out and lists their lines). Text or \
-          inf in a number column has to be corrected; a larger share does not allow it.",
+          purpose: choose in the Data step whether rows with gaps are left out or their cells \
+          filled (with the training rows' mean, median or most frequent value, or a category of \
+          its own), and raise max_fraction to the share you accept, so a worse export still fails. \
+          Text or inf in a number or date column has to be corrected; a larger share does not \
+          allow it.",
     source: "Equal Experts, MLOps playbook, \"Testing through the ML pipeline\": test the data \
              preparation steps on their own, before they feed training.",
 };
@@ -76,13 +79,19 @@ impl NoMissingValues {
         // The column with the largest share of missing cells; the first of equals.
         let mut worst: Option<(usize, usize)> = None;
         for (c, kind) in kinds.iter().enumerate() {
+            if *kind == ColumnKind::Ignored {
+                continue;
+            }
             let mut missing = 0;
             for (r, cell) in table.column(c).enumerate() {
+                let unreadable = match kind {
+                    ColumnKind::Numeric => !cell.parse::<f64>().is_ok_and(f64::is_finite),
+                    ColumnKind::Date => parse_date(cell).is_none(),
+                    _ => false,
+                };
                 if is_missing(cell) {
                     missing += 1;
-                } else if *kind == ColumnKind::Numeric
-                    && !cell.parse::<f64>().is_ok_and(f64::is_finite)
-                {
+                } else if unreadable {
                     non_finite_cells += 1;
                     first_non_finite.get_or_insert((r, c));
                 }

@@ -6,6 +6,8 @@
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
+use super::date::{DATE_FEATURES, date_features, parse_date};
+use super::missing::{CategoricalFill, Imputation, most_frequent_label, numeric_fill};
 use super::{ColumnKind, Table, is_missing, label_order};
 use crate::EngineError;
 
@@ -13,6 +15,86 @@ use crate::EngineError;
 const MAX_FEATURES: usize = 2_000;
 /// Most numbers an encoded split may hold (rows × features): 200 MB of `f64`.
 const MAX_ENCODED_VALUES: usize = 25_000_000;
+
+/// The encoding of column `c` of kind `kind`, fitted on `rows` (none for a column that is not a
+/// feature). With `imputation`, each gets the fill its missing cells take.
+fn fit_column(
+    table: &Table,
+    c: usize,
+    kind: ColumnKind,
+    rows: &[usize],
+    imputation: Option<Imputation>,
+) -> Result<Option<FeatureEncoding>, EngineError> {
+    let column = table.headers.get(c).cloned().unwrap_or_default();
+    let present = || rows.iter().filter(|&&r| !is_missing(table.cell(r, c)));
+    let nothing_to_impute_from = || {
+        EngineError::Data(format!(
+            "column `{column}` has no value in the training rows to fill its missing cells \
+             with; mark it ignored"
+        ))
+    };
+    Ok(Some(match kind {
+        ColumnKind::Identifier | ColumnKind::Ignored => return Ok(None),
+        ColumnKind::Numeric | ColumnKind::Date => {
+            let fill = match imputation {
+                None => None,
+                Some(imputation) => {
+                    let mut values = present()
+                        .map(|&r| match kind {
+                            ColumnKind::Date => date_cell(table, r, c),
+                            _ => table.number(r, c),
+                        })
+                        .collect::<Result<Vec<f64>, EngineError>>()?;
+                    if values.is_empty() {
+                        return Err(nothing_to_impute_from());
+                    }
+                    Some(numeric_fill(&mut values, imputation.numeric))
+                }
+            };
+            if kind == ColumnKind::Date {
+                FeatureEncoding::Date { column, fill }
+            } else {
+                FeatureEncoding::Numeric { column, fill }
+            }
+        }
+        ColumnKind::Categorical | ColumnKind::Boolean => {
+            let mut labels: Vec<&str> = present().map(|&r| table.cell(r, c)).collect();
+            let (fill, missing_category) = match imputation.map(|i| i.categorical) {
+                None => (None, false),
+                Some(CategoricalFill::OwnCategory) => (None, true),
+                Some(CategoricalFill::MostFrequent) if labels.is_empty() => {
+                    return Err(nothing_to_impute_from());
+                }
+                Some(CategoricalFill::MostFrequent) => {
+                    (Some(most_frequent_label(&mut labels)), false)
+                }
+            };
+            let mut categories: Vec<String> = labels.into_iter().map(str::to_owned).collect();
+            categories.sort_by(|a, b| label_order(a, b));
+            categories.dedup();
+            FeatureEncoding::OneHot {
+                column,
+                categories,
+                fill,
+                missing_category,
+            }
+        }
+    }))
+}
+
+/// The cell at `row`, `column` as a date's day number, or an error naming its line and column.
+fn date_cell(table: &Table, row: usize, column: usize) -> Result<f64, EngineError> {
+    let cell = table.cell(row, column);
+    parse_date(cell).ok_or_else(|| EngineError::Csv {
+        line: table.line_of(row),
+        column: table.headers.get(column).cloned(),
+        message: if is_missing(cell) {
+            "the date is missing".into()
+        } else {
+            format!("`{cell}` is not a date such as 2024-03-31")
+        },
+    })
+}
 
 /// Per-column mean and scale, fitted once and applied as `(x - mean) / scale`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -96,32 +178,65 @@ pub(super) fn moments<'a>(values: impl Iterator<Item = &'a f64> + Clone) -> (f64
     (mean, libm::sqrt(squares / n))
 }
 
-/// How one table column becomes features.
+/// How one table column becomes features. A `fill` is what a missing cell becomes (learnt from
+/// the training rows when the spec imputes); without one a missing cell is an error, or for
+/// labels sets no category.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "encoding", rename_all = "snake_case", deny_unknown_fields)]
 pub enum FeatureEncoding {
     /// One feature: the number, standardised.
-    Numeric { column: String },
-    /// One 0/1 feature per category seen in training, in [`label_order`]. A value not seen in
-    /// training (or missing) sets none of them.
+    Numeric {
+        column: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fill: Option<f64>,
+    },
+    /// Three features, each standardised: the days since 1970-01-01, the month and the day of
+    /// the week ([`DATE_FEATURES`]). The fill is a day number.
+    Date {
+        column: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fill: Option<f64>,
+    },
+    /// One 0/1 feature per category seen in training, in [`label_order`], then one for a
+    /// missing value when missing values are a category of their own. A value not seen in
+    /// training (or missing, without a fill or its own category) sets none of them.
     OneHot {
         column: String,
         categories: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fill: Option<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        missing_category: bool,
     },
 }
+
+/// The name of the feature a missing label sets when missing values are a category of their own.
+pub const MISSING_CATEGORY: &str = "(missing)";
 
 impl FeatureEncoding {
     pub fn column(&self) -> &str {
         match self {
-            FeatureEncoding::Numeric { column } | FeatureEncoding::OneHot { column, .. } => column,
+            FeatureEncoding::Numeric { column, .. }
+            | FeatureEncoding::Date { column, .. }
+            | FeatureEncoding::OneHot { column, .. } => column,
         }
     }
 
     fn width(&self) -> usize {
         match self {
             FeatureEncoding::Numeric { .. } => 1,
-            FeatureEncoding::OneHot { categories, .. } => categories.len(),
+            FeatureEncoding::Date { .. } => DATE_FEATURES.len(),
+            FeatureEncoding::OneHot {
+                categories,
+                missing_category,
+                ..
+            } => categories.len() + usize::from(*missing_category),
         }
+    }
+
+    /// Whether its features are standardised (numbers and dates) rather than left 0/1.
+    fn is_standardised(&self) -> bool {
+        !matches!(self, FeatureEncoding::OneHot { .. })
     }
 }
 
@@ -143,34 +258,21 @@ impl FittedEncoder {
         columns: &[(usize, ColumnKind)],
         rows: &[usize],
     ) -> Result<Self, EngineError> {
-        Self::fit_centred(table, columns, rows, Centring::Mean)
+        Self::fit_centred(table, columns, rows, Centring::Mean, None)
     }
 
-    /// [`FittedEncoder::fit`], with numeric features centred or only scaled.
+    /// [`FittedEncoder::fit`], with numeric features centred or only scaled, and missing cells
+    /// filled by `imputation` when given.
     pub(crate) fn fit_centred(
         table: &Table,
         columns: &[(usize, ColumnKind)],
         rows: &[usize],
         centring: Centring,
+        imputation: Option<Imputation>,
     ) -> Result<Self, EngineError> {
         let mut features = Vec::new();
         for &(c, kind) in columns {
-            let column = table.headers.get(c).cloned().unwrap_or_default();
-            match kind {
-                ColumnKind::Identifier => {}
-                ColumnKind::Numeric => features.push(FeatureEncoding::Numeric { column }),
-                ColumnKind::Categorical | ColumnKind::Boolean => {
-                    let mut categories: Vec<String> = rows
-                        .iter()
-                        .map(|&r| table.cell(r, c))
-                        .filter(|v| !is_missing(v))
-                        .map(str::to_owned)
-                        .collect();
-                    categories.sort_by(|a, b| label_order(a, b));
-                    categories.dedup();
-                    features.push(FeatureEncoding::OneHot { column, categories });
-                }
-            }
+            features.extend(fit_column(table, c, kind, rows, imputation)?);
         }
         let mut encoder = Self {
             features,
@@ -195,10 +297,7 @@ impl FittedEncoder {
         let standardise: Vec<bool> = encoder
             .features
             .iter()
-            .flat_map(|f| {
-                let numeric = matches!(f, FeatureEncoding::Numeric { .. });
-                std::iter::repeat_n(numeric, f.width())
-            })
+            .flat_map(|f| std::iter::repeat_n(f.is_standardised(), f.width()))
             .collect();
         encoder.standardizer = Standardizer::fit_columns(&raw, &standardise, centring);
         let names = encoder.feature_names();
@@ -224,7 +323,7 @@ impl FittedEncoder {
         let mut start = 0;
         for f in &self.features {
             let end = start + f.width();
-            if matches!(f, FeatureEncoding::OneHot { .. }) {
+            if !f.is_standardised() {
                 groups.push(start..end);
             }
             start = end;
@@ -237,14 +336,27 @@ impl FittedEncoder {
         self.features.iter().map(FeatureEncoding::width).sum()
     }
 
-    /// Model feature names: a numeric column's own name, `column=category` for one-hot features.
+    /// Model feature names: a numeric column's own name, `column:days` (`:month`, `:weekday`)
+    /// for a date, `column=category` for one-hot features (`column=(missing)` for a missing
+    /// value's own category).
     pub fn feature_names(&self) -> Vec<String> {
         let mut names = Vec::with_capacity(self.width());
         for f in &self.features {
             match f {
-                FeatureEncoding::Numeric { column } => names.push(column.clone()),
-                FeatureEncoding::OneHot { column, categories } => {
+                FeatureEncoding::Numeric { column, .. } => names.push(column.clone()),
+                FeatureEncoding::Date { column, .. } => {
+                    names.extend(DATE_FEATURES.iter().map(|part| format!("{column}:{part}")));
+                }
+                FeatureEncoding::OneHot {
+                    column,
+                    categories,
+                    missing_category,
+                    ..
+                } => {
                     names.extend(categories.iter().map(|c| format!("{column}={c}")));
+                    if *missing_category {
+                        names.push(format!("{column}={MISSING_CATEGORY}"));
+                    }
                 }
             }
         }
@@ -279,19 +391,43 @@ impl FittedEncoder {
         for (i, &r) in rows.iter().enumerate() {
             let mut j = 0;
             for (f, &c) in self.features.iter().zip(&sources) {
+                let cell = table.cell(r, c);
                 match f {
-                    FeatureEncoding::Numeric { .. } => {
-                        out[[i, j]] = table.number(r, c)?;
-                        j += 1;
+                    FeatureEncoding::Numeric { fill, .. } => {
+                        out[[i, j]] = match fill {
+                            Some(fill) if is_missing(cell) => *fill,
+                            _ => table.number(r, c)?,
+                        };
                     }
-                    FeatureEncoding::OneHot { categories, .. } => {
-                        let cell = table.cell(r, c);
-                        if let Ok(k) = categories.binary_search_by(|x| label_order(x, cell)) {
+                    FeatureEncoding::Date { fill, .. } => {
+                        let days = match fill {
+                            Some(fill) if is_missing(cell) => *fill,
+                            _ => date_cell(table, r, c)?,
+                        };
+                        for (k, value) in date_features(days).into_iter().enumerate() {
+                            out[[i, j + k]] = value;
+                        }
+                    }
+                    FeatureEncoding::OneHot {
+                        categories,
+                        fill,
+                        missing_category,
+                        ..
+                    } => {
+                        let missing = is_missing(cell);
+                        let value = match fill {
+                            Some(fill) if missing => fill.as_str(),
+                            _ => cell,
+                        };
+                        if *missing_category && missing {
+                            out[[i, j + categories.len()]] = 1.0;
+                        } else if let Ok(k) = categories.binary_search_by(|x| label_order(x, value))
+                        {
                             out[[i, j + k]] = 1.0;
                         }
-                        j += categories.len();
                     }
                 }
+                j += f.width();
             }
         }
         Ok(out)

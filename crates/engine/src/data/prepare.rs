@@ -6,25 +6,15 @@ use ndarray::Array1;
 use serde::{Deserialize, Serialize};
 
 use super::dataset::encode_target;
+use super::date::parse_date;
+use super::missing::{MissingCount, MissingValues, count_missing};
 use super::schema::target_index;
-use super::split::check_validation_fraction;
+use super::split::{check_validation_fraction, split_by_time};
 use super::{
     Centring, ColumnKind, ColumnSchema, Dataset, FittedEncoder, Table, Task, effective_schema,
     infer_task, is_missing, split_rows,
 };
 use crate::EngineError;
-
-/// What to do with a row that has a missing value in the target or a feature column.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum MissingValues {
-    /// Leave the row out, and report its line in [`Prepared::dropped_rows`].
-    #[default]
-    DropRows,
-    /// Refuse the data, naming the first missing cell.
-    Error,
-}
 
 /// How a table becomes training and validation data. Recorded in the spec; with the data and
 /// the seed it fixes both splits exactly.
@@ -46,6 +36,11 @@ pub struct Preprocessing {
     pub stratify: bool,
     #[serde(default)]
     pub missing: MissingValues,
+    /// Split by time instead of at random: the rows latest in this date (or numeric) column
+    /// validate, the earlier ones train, so validation measures how the model does on data newer
+    /// than anything it learnt from. `stratify` does not apply; a row without a time is left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_column: Option<String>,
 }
 
 fn default_validation_fraction() -> f64 {
@@ -67,6 +62,7 @@ impl Preprocessing {
             validation_fraction: default_validation_fraction(),
             stratify: task.is_classification(),
             missing: MissingValues::default(),
+            time_column: None,
         }
     }
 
@@ -88,6 +84,73 @@ impl Preprocessing {
     }
 }
 
+/// What `settings`' missing-value policy would touch in `table`, counted before training.
+pub fn count_missing_values(
+    table: &Table,
+    settings: &Preprocessing,
+) -> Result<MissingCount, EngineError> {
+    let columns = Columns::of(table, settings)?;
+    let kinds: Vec<ColumnKind> = columns.schema.iter().map(|c| c.kind).collect();
+    Ok(count_missing(table, &columns.required, &kinds))
+}
+
+/// The columns `settings` uses in `table`.
+struct Columns {
+    schema: Vec<ColumnSchema>,
+    target: usize,
+    /// The columns a row cannot do without: the target, then the time column if any.
+    required: Vec<usize>,
+    /// The feature columns and their kinds, in table order.
+    features: Vec<(usize, ColumnKind)>,
+}
+
+impl Columns {
+    fn of(table: &Table, settings: &Preprocessing) -> Result<Self, EngineError> {
+        settings.validate()?;
+        let target = target_index(table, &settings.target)?;
+        let schema = effective_schema(table, &settings.column_kinds)?;
+        let mut required = vec![target];
+        if let Some(name) = &settings.time_column {
+            let time = table.column_index(name).ok_or_else(|| {
+                EngineError::setting(
+                    "preprocessing.time_column",
+                    format!(
+                        "there is no column `{name}`; the columns are {}",
+                        table.headers.join(", ")
+                    ),
+                )
+            })?;
+            let kind = schema.get(time).map(|c| c.kind);
+            if time == target || !matches!(kind, Some(ColumnKind::Date | ColumnKind::Numeric)) {
+                return Err(EngineError::setting(
+                    "preprocessing.time_column",
+                    format!("`{name}` must be a date or numeric column other than the target"),
+                ));
+            }
+            required.push(time);
+        }
+        let features: Vec<(usize, ColumnKind)> = schema
+            .iter()
+            .enumerate()
+            .filter(|&(c, s)| c != target && s.kind.is_feature())
+            .map(|(c, s)| (c, s.kind))
+            .collect();
+        if features.is_empty() {
+            return Err(EngineError::Data(
+                "there are no feature columns besides the target, identifiers and ignored \
+                 columns"
+                    .into(),
+            ));
+        }
+        Ok(Self {
+            schema,
+            target,
+            required,
+            features,
+        })
+    }
+}
+
 /// Training and validation data, and everything needed to explain or repeat how they were made.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prepared {
@@ -101,7 +164,8 @@ pub struct Prepared {
     /// 0-based data rows in each split, ascending.
     pub train_rows: Vec<usize>,
     pub validation_rows: Vec<usize>,
-    /// File lines (1-based, the header is line 1) of rows left out for missing values.
+    /// File lines (1-based, the header is line 1) of rows left out for missing values (any under
+    /// `drop_rows`; a missing target or time under `impute`).
     pub dropped_rows: Vec<usize>,
     pub encoder: FittedEncoder,
 }
@@ -125,34 +189,28 @@ pub(crate) fn prepare_for_intercept(
     seed: u64,
     fit_intercept: bool,
 ) -> Result<Prepared, EngineError> {
-    settings.validate()?;
-    let target_column = target_index(table, &settings.target)?;
-    let schema = effective_schema(table, &settings.column_kinds)?;
-    let feature_columns: Vec<(usize, ColumnKind)> = schema
-        .iter()
-        .enumerate()
-        .filter(|&(c, s)| c != target_column && s.kind != ColumnKind::Identifier)
-        .map(|(c, s)| (c, s.kind))
-        .collect();
-    if feature_columns.is_empty() {
-        return Err(EngineError::Data(
-            "there are no feature columns besides the target and identifiers".into(),
-        ));
-    }
+    let Columns {
+        schema,
+        target: target_column,
+        required,
+        features: feature_columns,
+    } = Columns::of(table, settings)?;
 
     let mut usable = Vec::with_capacity(table.rows.len());
     let mut dropped_rows = Vec::new();
-    let used_columns: Vec<usize> = std::iter::once(target_column)
-        .chain(feature_columns.iter().map(|&(c, _)| c))
-        .collect();
+    let imputing = settings.missing.imputation().is_some();
     for r in 0..table.rows.len() {
-        let missing = used_columns.iter().find(|&&c| is_missing(table.cell(r, c)));
+        let missing_required = required.iter().find(|&&c| is_missing(table.cell(r, c)));
+        let missing_feature = feature_columns
+            .iter()
+            .map(|&(c, _)| c)
+            .find(|&c| is_missing(table.cell(r, c)));
+        let missing = missing_required
+            .copied()
+            .or(missing_feature.filter(|_| !imputing));
         match (missing, settings.missing) {
             (None, _) => usable.push(r),
-            (Some(_), MissingValues::DropRows) => {
-                dropped_rows.push(usize::try_from(table.line_of(r)).unwrap_or(usize::MAX));
-            }
-            (Some(&c), MissingValues::Error) => {
+            (Some(c), MissingValues::Error) => {
                 let cell = table.cell(r, c);
                 return Err(EngineError::Csv {
                     line: table.line_of(r),
@@ -163,6 +221,9 @@ pub(crate) fn prepare_for_intercept(
                         format!("`{cell}` marks a missing value")
                     },
                 });
+            }
+            (Some(_), MissingValues::DropRows | MissingValues::Impute(_)) => {
+                dropped_rows.push(usize::try_from(table.line_of(r)).unwrap_or(usize::MAX));
             }
         }
     }
@@ -176,19 +237,34 @@ pub(crate) fn prepare_for_intercept(
     let (targets, classes) = encode_target(table, target_column, &usable, settings.task)?;
     let class_of: Option<Vec<usize>> = (settings.task.is_classification() && settings.stratify)
         .then(|| targets.iter().map(|&t| t as usize).collect());
-    let split = split_rows(
-        &usable,
-        class_of.as_deref(),
-        settings.validation_fraction,
-        seed,
-    )?;
+    let split = match required.get(1) {
+        Some(&time) => {
+            let times = usable
+                .iter()
+                .map(|&r| time_of(table, r, time))
+                .collect::<Result<Vec<f64>, EngineError>>()?;
+            split_by_time(&usable, &times, settings.validation_fraction)?
+        }
+        None => split_rows(
+            &usable,
+            class_of.as_deref(),
+            settings.validation_fraction,
+            seed,
+        )?,
+    };
 
     let centring = if fit_intercept {
         Centring::Mean
     } else {
         Centring::None
     };
-    let encoder = FittedEncoder::fit_centred(table, &feature_columns, &split.train, centring)?;
+    let encoder = FittedEncoder::fit_centred(
+        table,
+        &feature_columns,
+        &split.train,
+        centring,
+        settings.missing.imputation(),
+    )?;
     let feature_names = encoder.feature_names();
     // Targets by table row, to pick out each split's in its own order.
     let mut target_by_row = vec![f64::NAN; table.rows.len()];
@@ -220,4 +296,12 @@ pub(crate) fn prepare_for_intercept(
         dropped_rows,
         encoder,
     })
+}
+
+/// The time of row `r` in the time column `c`: a date's day number, or a number.
+fn time_of(table: &Table, r: usize, c: usize) -> Result<f64, EngineError> {
+    match parse_date(table.cell(r, c)) {
+        Some(days) => Ok(days),
+        None => table.number(r, c),
+    }
 }

@@ -116,7 +116,7 @@ fn profile_column(table: &Table, column: usize, name: String, kind: ColumnKind) 
             top.truncate(TOP_CATEGORIES);
             profile.top_categories = top;
         }
-        ColumnKind::Identifier => {}
+        ColumnKind::Identifier | ColumnKind::Date | ColumnKind::Ignored => {}
     }
     profile
 }

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use super::Table;
+use super::date::parse_date;
 use crate::EngineError;
 
 /// Most classes a classification target may have. More labels than this are far more often a
@@ -42,6 +43,18 @@ pub enum ColumnKind {
     Boolean,
     /// A different value on every row (an `id`): carries no pattern, so it is not a feature.
     Identifier,
+    /// Calendar dates (`2024-03-31`, optionally with a time): three numeric features, the days
+    /// since 1970-01-01, the month and the day of the week, each standardised.
+    Date,
+    /// Left out of the model by the author's choice.
+    Ignored,
+}
+
+impl ColumnKind {
+    /// Whether the column becomes model features.
+    pub fn is_feature(self) -> bool {
+        !matches!(self, ColumnKind::Identifier | ColumnKind::Ignored)
+    }
 }
 
 /// A column's name and kind.
@@ -142,6 +155,22 @@ fn named_like_id(name: &str) -> bool {
     lower == "id"
         || ["_id", "-id", " id"].iter().any(|s| lower.ends_with(s))
         || (name.ends_with("Id") && name.len() > 2)
+}
+
+/// The overrides a new spec should start with: [`ColumnKind::Date`] for every column whose values
+/// are all dates ([`parse_date`]). Inference itself never says Date, so a spec recorded before
+/// dates were read keeps the features it was recorded with; a new spec records the choice.
+pub fn suggested_kinds(table: &Table) -> Vec<ColumnSchema> {
+    (0..table.headers.len())
+        .filter(|&c| {
+            let mut values = table.column(c).filter(|v| !is_missing(v)).peekable();
+            values.peek().is_some() && values.all(|v| parse_date(v).is_some())
+        })
+        .map(|c| ColumnSchema {
+            name: table.headers[c].clone(),
+            kind: ColumnKind::Date,
+        })
+        .collect()
 }
 
 /// Each column's kind: from `schema` by name, inferred for a column it does not name.

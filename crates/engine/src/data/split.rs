@@ -27,6 +27,49 @@ pub(super) fn check_validation_fraction(f: f64) -> Result<(), EngineError> {
     }
 }
 
+/// Rows held out of `n` for a validation share `fraction`: rounded to the nearest row.
+fn held_out(n: usize, fraction: f64) -> usize {
+    libm::round(n as f64 * fraction) as usize
+}
+
+fn too_few_to_split(n: usize) -> Result<(), EngineError> {
+    if n >= 2 {
+        return Ok(());
+    }
+    Err(EngineError::Data(format!(
+        "{n} usable row{} cannot be split into training and validation; at least 2 are needed",
+        if n == 1 { "" } else { "s" }
+    )))
+}
+
+/// Splits `rows` by time: the latest `validation_fraction` of them (by `times`, one per row;
+/// equal times in row order) validate, the earlier ones train, as a model trained on the past
+/// meets the future. At least one row on each side. Uses no randomness.
+pub fn split_by_time(
+    rows: &[usize],
+    times: &[f64],
+    validation_fraction: f64,
+) -> Result<Split, EngineError> {
+    check_validation_fraction(validation_fraction)?;
+    too_few_to_split(rows.len())?;
+    if times.len() != rows.len() {
+        return Err(EngineError::Data(format!(
+            "{} rows but {} times to split by",
+            rows.len(),
+            times.len()
+        )));
+    }
+    let mut order: Vec<(f64, usize)> = times.iter().copied().zip(rows.iter().copied()).collect();
+    order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let k = held_out(order.len(), validation_fraction).clamp(1, order.len() - 1);
+    let boundary = order.len() - k;
+    let mut train: Vec<usize> = order[..boundary].iter().map(|&(_, r)| r).collect();
+    let mut validation: Vec<usize> = order[boundary..].iter().map(|&(_, r)| r).collect();
+    train.sort_unstable();
+    validation.sort_unstable();
+    Ok(Split { train, validation })
+}
+
 /// Splits `rows` so about `validation_fraction` of them validate.
 ///
 /// With `classes` (the class index of each entry of `rows`), every class is split in that
@@ -40,15 +83,9 @@ pub fn split_rows(
     seed: u64,
 ) -> Result<Split, EngineError> {
     check_validation_fraction(validation_fraction)?;
-    if rows.len() < 2 {
-        return Err(EngineError::Data(format!(
-            "{} usable row{} cannot be split into training and validation; at least 2 are needed",
-            rows.len(),
-            if rows.len() == 1 { "" } else { "s" }
-        )));
-    }
+    too_few_to_split(rows.len())?;
     let mut rng = SeededRng::stream(seed, Stream::Split);
-    let held_out = |n: usize| libm::round(n as f64 * validation_fraction) as usize;
+    let held_out = |n: usize| held_out(n, validation_fraction);
     let mut train = Vec::with_capacity(rows.len());
     let mut validation = Vec::new();
     match classes {
@@ -108,4 +145,29 @@ pub fn split_rows(
     train.sort_unstable();
     validation.sort_unstable();
     Ok(Split { train, validation })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_latest_rows_validate_whatever_their_order_in_the_file() {
+        let rows = [0, 1, 2, 3, 4, 5, 6, 7];
+        let times = [5.0, 1.0, 7.0, 3.0, 2.0, 8.0, 4.0, 6.0];
+        let split = split_by_time(&rows, &times, 0.25).unwrap();
+        assert_eq!(split.validation, vec![2, 5]);
+        assert_eq!(split.train, vec![0, 1, 3, 4, 6, 7]);
+    }
+
+    #[test]
+    fn equal_times_go_in_row_order_and_each_side_keeps_a_row() {
+        let split = split_by_time(&[3, 9, 4], &[1.0, 1.0, 1.0], 0.01).unwrap();
+        assert_eq!((split.train, split.validation), (vec![3, 4], vec![9]));
+        let split = split_by_time(&[3, 9, 4], &[1.0, 2.0, 0.0], 0.99).unwrap();
+        assert_eq!((split.train, split.validation), (vec![4], vec![3, 9]));
+        assert!(split_by_time(&[1], &[1.0], 0.5).is_err());
+        assert!(split_by_time(&[1, 2], &[1.0], 0.5).is_err());
+        assert!(split_by_time(&[1, 2], &[1.0, 2.0], 1.0).is_err());
+    }
 }
