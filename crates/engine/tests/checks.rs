@@ -6,7 +6,7 @@ use crate::common;
 
 use assay_engine::checks::{
     BeatsBaseline, ConvergesToOptimum, LossDecreases, MetricThreshold, NoRegression,
-    OverfitTinyBatch,
+    OverfitTinyBatch, Slice, SliceThreshold,
 };
 use assay_engine::checks::{CheckOutcome, CheckSpec, Verdict};
 use assay_engine::metrics::Metric;
@@ -35,7 +35,62 @@ fn verdict(outcome: &CheckOutcome) -> (Verdict, &str) {
     (outcome.verdict, outcome.summary.as_str())
 }
 
+/// A slice threshold on the breast-cancer sample's `mean_radius`, from `min` to below `below`.
+fn radius_slice(min: Option<f64>, below: Option<f64>, threshold: f64) -> CheckSpec {
+    SliceThreshold {
+        slice: Slice {
+            column: "mean_radius".into(),
+            equals: None,
+            min,
+            below,
+        },
+        metric: MetricName::Accuracy,
+        threshold,
+    }
+    .into()
+}
+
 both! {
+    fn a_slice_is_held_to_its_own_bar_and_names_its_size() {
+        let model = ModelSpec::LogisticRegression;
+        let everything = sample_spec(model.clone(), vec![
+            radius_slice(Some(-1e9), None, 0.5),
+            MetricThreshold { metric: MetricName::Accuracy, threshold: 0.5 }.into(),
+            radius_slice(Some(15.0), None, 0.5),
+        ]);
+        let outcomes = run_spec(&everything);
+        // A slice holding every validation row scores exactly what the whole split scores.
+        assert_eq!(outcomes[0].metric("accuracy").unwrap().to_bits(), outcomes[1].metric("accuracy").unwrap().to_bits());
+        let all_rows = outcomes[0].metric("slice_rows").unwrap();
+        let large = &outcomes[2];
+        let (rows, accuracy) = (large.metric("slice_rows").unwrap(), large.metric("accuracy").unwrap());
+        assert!(rows > 0.0 && rows < all_rows, "{}", large.summary);
+        assert!(large.summary.contains(&format!("where mean_radius at least 15 is {accuracy:.4} on {rows} of {all_rows} validation rows")), "{}", large.summary);
+
+        // The bar exactly at the slice's score passes; just above it fails.
+        let at = |threshold: f64| check(model.clone(), TrainConfig::default(), radius_slice(Some(15.0), None, threshold));
+        assert_eq!(at(accuracy).verdict, Verdict::Pass);
+        if accuracy < 1.0 {
+            let failed = at(accuracy.next_up());
+            assert_eq!(failed.verdict, Verdict::Fail, "{}", failed.summary);
+        }
+        // A slice that holds no validation row cannot be judged: the outcome says which values
+        // there are.
+        let none = check(model.clone(), TrainConfig::default(), SliceThreshold {
+            slice: Slice { column: "mean_radius".into(), equals: Some("big".into()), min: None, below: None },
+            metric: MetricName::Accuracy,
+            threshold: 0.5,
+        }.into());
+        assert_eq!(none.verdict, Verdict::Error);
+        assert!(none.summary.contains("no validation row has mean_radius = big; its values there are"), "{}", none.summary);
+        let unknown = check(model, TrainConfig::default(), SliceThreshold {
+            slice: Slice { column: "region".into(), equals: Some("EU".into()), min: None, below: None },
+            metric: MetricName::Accuracy,
+            threshold: 0.5,
+        }.into());
+        assert!(unknown.summary.contains("there is no column `region`"), "{}", unknown.summary);
+    }
+
     fn every_default_check_passes_on_both_samples() {
         for model in [ModelSpec::LogisticRegression, ModelSpec::LinearRegression] {
             let mut spec = sample_spec(model.clone(), default_checks(&model));

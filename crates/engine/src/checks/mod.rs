@@ -25,11 +25,13 @@ mod overlap;
 mod random_step;
 mod reproducible;
 mod schema_matches;
+mod slice;
 mod threshold;
 
 use serde::{Deserialize, Serialize};
 
 pub use plan::Plan;
+pub use slice::Slice;
 
 use crate::EngineError;
 use crate::data::{ColumnSchema, Dataset, Prepared, Preprocessing, Table, Task};
@@ -123,6 +125,7 @@ registry! {
     overfit::OverfitTinyBatch,
     baseline::BeatsBaseline,
     threshold::MetricThreshold,
+    slice::SliceThreshold,
     no_regression::NoRegression,
     output_sanity::OutputSanity,
     optimum::ConvergesToOptimum,

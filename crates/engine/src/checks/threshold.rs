@@ -26,27 +26,7 @@ impl Check for MetricThreshold {
     /// A bar the metric can never reach or never miss is a typo, not a test (an accuracy of
     /// 1.5, a negative error).
     fn validate(&self) -> Result<(), EngineError> {
-        if !self.threshold.is_finite() {
-            return Err(refuse(self.id(), "threshold", "must be a finite number"));
-        }
-        let range = self.metric.range();
-        if range.contains(&self.threshold) {
-            return Ok(());
-        }
-        let bounds = match (range.start().is_finite(), range.end().is_finite()) {
-            (true, true) => format!("between {} and {}", range.start(), range.end()),
-            (false, _) => format!("at most {}", range.end()),
-            (_, false) => format!("at least {}", range.start()),
-        };
-        Err(refuse(
-            self.id(),
-            "threshold",
-            format!(
-                "must be {bounds} for {}; it is {}",
-                self.metric.id(),
-                self.threshold
-            ),
-        ))
+        bar_in_range(self.id(), self.metric, self.threshold)
     }
 
     fn work(&self, plan: &Plan) -> Result<f64, EngineError> {
@@ -80,6 +60,41 @@ static GUIDE: Guide = Guide {
              Models\": validate model quality against a fixed threshold to catch slow degradation.",
 };
 
+/// Refuses a bar `threshold` that `metric` can never reach or never miss, as check `id`'s
+/// `threshold`.
+pub(super) fn bar_in_range(
+    id: &str,
+    metric: MetricName,
+    threshold: f64,
+) -> Result<(), EngineError> {
+    if !threshold.is_finite() {
+        return Err(refuse(id, "threshold", "must be a finite number"));
+    }
+    let range = metric.range();
+    if range.contains(&threshold) {
+        return Ok(());
+    }
+    let bounds = match (range.start().is_finite(), range.end().is_finite()) {
+        (true, true) => format!("between {} and {}", range.start(), range.end()),
+        (false, _) => format!("at most {}", range.end()),
+        (_, false) => format!("at least {}", range.start()),
+    };
+    Err(refuse(
+        id,
+        "threshold",
+        format!("must be {bounds} for {}; it is {threshold}", metric.id()),
+    ))
+}
+
+/// Whether `value` clears the bar `threshold`, and the words for which side of it it must be on.
+pub(super) fn clears(value: f64, threshold: f64, higher_is_better: bool) -> (bool, &'static str) {
+    if higher_is_better {
+        (value >= threshold, "at least")
+    } else {
+        (value <= threshold, "at most")
+    }
+}
+
 fn run(context: &Context, metric: MetricName, threshold: f64) -> Result<CheckOutcome, EngineError> {
     let value = context.validation_metric(metric)?;
     let (passed, relation) = clears(value, threshold, metric.higher_is_better());
@@ -94,15 +109,6 @@ fn run(context: &Context, metric: MetricName, threshold: f64) -> Result<CheckOut
             Metric::new("threshold", threshold),
         ],
     ))
-}
-
-/// Whether `value` clears the bar, and the words for which side of it it must be on.
-fn clears(value: f64, threshold: f64, higher_is_better: bool) -> (bool, &'static str) {
-    if higher_is_better {
-        (value >= threshold, "at least")
-    } else {
-        (value <= threshold, "at most")
-    }
 }
 
 #[cfg(test)]
