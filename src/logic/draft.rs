@@ -5,7 +5,7 @@
 use assay_engine::checks::{CheckSpec, SchemaMatches};
 use assay_engine::data::{
     ColumnKind, ColumnSchema, Preprocessing, Table, Task, effective_schema, infer_schema,
-    infer_task,
+    infer_task, suggested_kinds,
 };
 use assay_engine::endpoint::EndpointSpec;
 use assay_engine::model::{Activation, ModelSpec};
@@ -118,6 +118,8 @@ impl Draft {
         };
         let task = infer_task(&table, &target).unwrap_or(Task::Regression);
         draft.preprocessing = Preprocessing::new(&target, task);
+        // Dates are never inferred (recorded specs would change): a new spec records them.
+        draft.preprocessing.column_kinds = suggested_kinds(&table);
         draft.model = model_choices(task).swap_remove(0);
         draft.set_task(&table, task);
         Ok(draft)
@@ -212,6 +214,7 @@ impl Draft {
         let task_changed = task != self.preprocessing.task;
         self.preprocessing.target = target.to_owned();
         self.preprocessing.task = task;
+        self.keep_time_column_usable(table);
         if task_changed {
             self.set_task(table, task);
         } else {
@@ -273,7 +276,30 @@ impl Draft {
                 kind,
             });
         }
+        self.keep_time_column_usable(table);
         self.sync_schema_check(table);
+    }
+
+    /// The columns the split can order rows by: dates and numbers other than the target.
+    pub fn time_columns(&self, table: &Table) -> Vec<String> {
+        self.schema(table)
+            .into_iter()
+            .filter(|c| {
+                c.name != self.preprocessing.target
+                    && matches!(c.kind, ColumnKind::Date | ColumnKind::Numeric)
+            })
+            .map(|c| c.name)
+            .collect()
+    }
+
+    /// A split by a column that can no longer order rows (now the target, or text) goes back to
+    /// a random split rather than leaving a draft that cannot run.
+    fn keep_time_column_usable(&mut self, table: &Table) {
+        if let Some(time) = &self.preprocessing.time_column
+            && !self.time_columns(table).contains(time)
+        {
+            self.preprocessing.time_column = None;
+        }
     }
 
     /// Every check back to its default settings for the current task and columns.
@@ -476,6 +502,29 @@ mod tests {
                 .iter()
                 .any(|c| matches!(c.spec, CheckSpec::ClassBalance(_)))
         );
+    }
+
+    #[test]
+    fn an_upload_records_its_dates_and_a_time_split_follows_the_columns() {
+        let csv = "signed_up,visits,plan,churned\n2024-01-03,4,basic,no\n2024-02-11,,pro,yes\n\
+                   2024-03-05,7,basic,no\n2024-03-09,2,,yes\n";
+        let mut draft = Draft::from_upload("churn.csv", csv).unwrap();
+        let table = Table::parse_csv(csv).unwrap();
+        let signed_up = ColumnSchema {
+            name: "signed_up".into(),
+            kind: ColumnKind::Date,
+        };
+        assert_eq!(draft.preprocessing.column_kinds, [signed_up]);
+        assert_eq!(draft.time_columns(&table), ["signed_up", "visits"]);
+        draft.preprocessing.time_column = Some("signed_up".into());
+        let spec = draft.to_spec();
+        assert_eq!(spec.preprocessing.time_column.as_deref(), Some("signed_up"));
+        // Read as text, the column can no longer order rows: the split goes back to random.
+        draft.set_column_kind(&table, "signed_up", ColumnKind::Categorical);
+        assert_eq!(draft.preprocessing.time_column, None);
+        draft.preprocessing.time_column = Some("visits".into());
+        draft.set_target(&table, "visits");
+        assert_eq!(draft.preprocessing.time_column, None);
     }
 
     #[test]

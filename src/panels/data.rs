@@ -10,6 +10,7 @@ use crate::browser::files::PickedFile;
 use crate::browser::page;
 use crate::logic::draft::{self, Draft, KINDS, TASKS};
 use crate::logic::samples::SAMPLES;
+use crate::panels::preparation::Preparation;
 use crate::state::workbench::Workbench;
 use crate::widgets::alert::alert;
 use crate::widgets::chart::Histogram;
@@ -231,7 +232,7 @@ fn DataDetails(table: Table) -> impl IntoView {
         </div>
         <h3>"Columns"</h3>
         <p class="muted">
-            "How each column is read. Numbers are standardised, categories one-hot encoded, and identifiers left out: a value that differs on every row teaches a model nothing."
+            "How each column is read. Numbers are standardised, categories one-hot encoded, dates turned into days, month and weekday, and identifiers and ignored columns left out: a value that differs on every row teaches a model nothing."
         </p>
         <div class="table-scroll" tabindex="0" role="region" aria-label="Column profile">
             <table class="profile" data-testid="profile">
@@ -254,6 +255,7 @@ fn DataDetails(table: Table) -> impl IntoView {
                 </tbody>
             </table>
         </div>
+        <Preparation table=table />
     }
 }
 

@@ -7,4 +7,5 @@ pub mod data;
 pub mod endpoints;
 pub mod export;
 pub mod model;
+pub mod preparation;
 pub mod review;

@@ -16,9 +16,9 @@ use std::time::{Duration, Instant};
 
 use common::Guard;
 use common::web::{
-    Driver, accept_confirm, all, browser, by_test_id, click, dist, export_spec, replace_text,
-    replays_as_recorded, save_screenshot, scratch, scroll_to, scroll_to_css, serve_app, test_id,
-    text, text_until, type_into, value,
+    Driver, accept_confirm, all, assay, browser, by_test_id, click, dist, export_spec,
+    replace_text, replays_as_recorded, save_screenshot, scratch, scroll_to, scroll_to_css,
+    serve_app, test_id, text, text_until, type_into, value,
 };
 use fantoccini::elements::Element;
 use fantoccini::{Client, Locator};
@@ -266,6 +266,127 @@ async fn an_uploaded_csv_is_profiled_and_a_broken_one_is_refused_by_line() {
     assert_eq!(value(client, "target").await, "label");
     by_test_id(client, "profile-weight").await;
     page.screenshot("2-upload-error").await;
+    page.close().await;
+}
+
+/// A churn-like table as real exports look: an ID, sign-up dates, a region with empty and `NA`
+/// cells, visits with gaps, a yes/no label. Returns the text and the rows with any gap.
+fn messy_churn(rows: usize) -> (String, usize) {
+    let mut csv = String::from("customer_id,signup_date,region,visits,plan,churned\n");
+    let mut with_gap = 0;
+    for i in 0..rows {
+        let region = match i % 7 {
+            0 => "",
+            1 => "NA",
+            2 | 3 => "EU",
+            4 => "US",
+            _ => "APAC",
+        };
+        let visits = if i % 5 == 0 {
+            String::new()
+        } else {
+            (i * 37 % 23).to_string()
+        };
+        with_gap += usize::from(region.is_empty() || region == "NA" || visits.is_empty());
+        let plan = if i % 3 == 0 { "pro" } else { "basic" };
+        let churned = if (i * 37 % 23) < 8 || plan == "pro" && i % 2 == 0 {
+            "yes"
+        } else {
+            "no"
+        };
+        csv.push_str(&format!(
+            "C{i:04},2024-{:02}-{:02},{region},{visits},{plan},{churned}\n",
+            1 + i % 12,
+            1 + i * 7 % 28
+        ));
+    }
+    (csv, with_gap)
+}
+
+#[tokio::test(flavor = "current_thread")]
+#[ignore = "needs the built app, Chromium and chromedriver: run it with `cargo xtask test`"]
+async fn messy_data_keeps_every_row_the_author_keeps_and_splits_by_time() {
+    let page = Page::open("messy").await;
+    let client = &page.client;
+    let files = scratch("messy-files");
+    let (csv, with_gap) = messy_churn(120);
+    let path = write_file(&files, "churn.csv", &csv);
+    by_test_id(client, "upload")
+        .await
+        .send_keys(&path.to_string_lossy())
+        .await
+        .unwrap();
+    text_until(client, "data-shape", |s| s.starts_with("120 rows")).await;
+    assert_eq!(value(client, "target").await, "churned");
+    assert_eq!(value(client, "kind-signup_date").await, "date");
+    assert_eq!(value(client, "kind-customer_id").await, "identifier");
+    // Before anything trains, the page says what dropping rows would cost.
+    let count = text(client, "missing-count").await;
+    assert!(
+        count.contains(&format!("{with_gap} rows miss a feature value"))
+            && count.contains(&format!("This leaves out {with_gap} of 120 rows")),
+        "{count}"
+    );
+    assert!(
+        text(client, "task-explained")
+            .await
+            .contains("which of 2 values churned takes")
+    );
+
+    by_test_id(client, "missing-policy")
+        .await
+        .select_by_value("impute")
+        .await
+        .unwrap();
+    by_test_id(client, "missing-categorical")
+        .await
+        .select_by_value("own_category")
+        .await
+        .unwrap();
+    let count = text_until(client, "missing-count", |s| s.contains("kept")).await;
+    assert!(count.contains("All 120 rows are kept"), "{count}");
+    by_test_id(client, "split-by")
+        .await
+        .select_by_value("signup_date")
+        .await
+        .unwrap();
+    let split = text_until(client, "split-summary", |s| s.starts_with("90")).await;
+    assert_eq!(split, "90 rows train and 30 validate.");
+    // A share that is not one is refused where it was typed; the split keeps the last good one.
+    type_into(client, "validation-percent", "abc").await;
+    let error = text(client, "validation-percent-error").await;
+    assert!(error.contains("`abc` is not a share"), "{error}");
+    assert_eq!(
+        text(client, "split-summary").await,
+        "90 rows train and 30 validate."
+    );
+    type_into(client, "validation-percent", "20").await;
+    text_until(client, "split-summary", |s| s.starts_with("96")).await;
+    scroll_to_css(client, "#preparation").await;
+    page.screenshot("2-messy-data").await;
+
+    let fingerprint = run_all(client).await;
+    let (spec_path, spec) = export_spec(client, &page.downloads).await;
+    assert!(
+        spec.contains(r#""missing": {"#) && spec.contains(r#""categorical": "own_category""#),
+        "{spec}"
+    );
+    assert!(spec.contains(r#""time_column": "signup_date""#), "{spec}");
+    assert!(spec.contains(r#""kind": "date""#), "{spec}");
+    // CI fills, splits and trains the same: the same model, every check as recorded (the data
+    // checks rightly fail on the gaps, so the exit code is 1, not 2).
+    let output = assay(&["run".as_ref(), spec_path.as_os_str()]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(&format!("model fingerprint {fingerprint}")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("replay: reproduced bit-identically"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("FAIL  no_missing_values: "), "{stdout}");
     page.close().await;
 }
 
