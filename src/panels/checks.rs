@@ -1,7 +1,7 @@
 //! The Checks panel: every engine check as a card that can be switched off, tuned, run on its
 //! own, and opened to learn what it does, what a failure means and how to fix it.
 
-use assay_engine::checks::{CheckFamily, CheckOutcome, CheckSpec, Verdict};
+use assay_engine::checks::{CheckFamily, CheckOutcome, CheckSpec, Slice, Verdict};
 use assay_engine::metrics::MetricName;
 use leptos::either::EitherOf5;
 use leptos::prelude::*;
@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::browser::page;
 use crate::logic::draft::Draft;
 use crate::logic::status::verdict_label;
+use crate::panels::slices::SliceForm;
 use crate::state::workbench::{JobKind, Workbench};
 use crate::widgets::chart::LossCurve;
 use crate::widgets::choice::choice;
@@ -61,6 +62,7 @@ pub fn ChecksPanel() -> impl IntoView {
             <div class="cards">{family(CheckFamily::Data)}</div>
             <h3>"The model and its training"</h3>
             <div class="cards">{family(CheckFamily::Training)}</div>
+            <SliceForm />
         </section>
     }
 }
@@ -324,7 +326,9 @@ fn ParamField(index: usize, name: String, initial: Value) -> impl IntoView {
                 {format!("{} columns, as set in the Data panel", list.len())}
             </span>
         }),
-        other => EitherOf5::E(view! { <code>{other.to_string()}</code> }),
+        other => {
+            EitherOf5::E(view! { <span data-testid=test_id.clone()>{in_words(&other)}</span> })
+        }
     };
     view! {
         <label class="field">
@@ -332,6 +336,14 @@ fn ParamField(index: usize, name: String, initial: Value) -> impl IntoView {
             {field}
             {move || error.get().map(|e| view! { <span class="field-error" role="alert" data-testid=format!("{test_id}-error")>{e}</span> })}
         </label>
+    }
+}
+
+/// A setting with no field of its own: a slice in words, anything else as its JSON.
+fn in_words(value: &Value) -> String {
+    match serde_json::from_value::<Slice>(value.clone()) {
+        Ok(slice) => format!("rows where {}", slice.describe()),
+        Err(_) => value.to_string(),
     }
 }
 

@@ -9,3 +9,4 @@ pub mod export;
 pub mod model;
 pub mod preparation;
 pub mod review;
+pub mod slices;
