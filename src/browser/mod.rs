@@ -9,3 +9,4 @@ pub mod files;
 pub mod page;
 pub mod schedule;
 pub mod storage;
+pub mod worker;

@@ -1,11 +1,11 @@
 //! One job runner for every long piece of work the page does: training, Run all, one check,
 //! the reviewer's replay and the endpoint cases. The work goes a step at a time; the runner
 //! keeps going for a few milliseconds, hands the thread back to the browser (so it paints
-//! progress and takes clicks), and goes on until the work ends or is cancelled. Slices rather
-//! than a Web Worker keep one wasm module and one build; a single epoch or check is the longest
-//! the page can stall.
+//! progress and takes clicks), and goes on until the work ends or is cancelled. A spec's run
+//! steps by waiting for its Web Worker's next report (`engine_job`), so nothing of the engine
+//! holds the page; the reviewer's replay and the endpoint cases step in the page.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::future::{Future, ready};
 use std::rc::Rc;
 
@@ -19,17 +19,39 @@ use crate::browser::schedule::yield_to_browser;
 /// Milliseconds of work between two yields: a frame is about 16 ms.
 const SLICE_MS: f64 = 12.0;
 
-/// A shared "stop" flag: the Cancel button sets it, the running job reads it between steps.
-#[derive(Debug, Clone, Default)]
-pub struct Cancel(Rc<Cell<bool>>);
+/// What stops a job at once when it is cancelled.
+pub type CancelHook = Box<dyn FnOnce()>;
+
+/// A shared "stop" flag: the Cancel button sets it, the running job reads it between steps;
+/// a job whose step waits on something else (a worker) leaves a hook that stops it at once.
+#[derive(Clone, Default)]
+pub struct Cancel {
+    cancelled: Rc<Cell<bool>>,
+    hook: Rc<RefCell<Option<CancelHook>>>,
+}
+
+impl std::fmt::Debug for Cancel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cancel")
+            .field("cancelled", &self.cancelled.get())
+            .finish_non_exhaustive()
+    }
+}
 
 impl Cancel {
     pub fn cancel(&self) {
-        self.0.set(true);
+        self.cancelled.set(true);
+        if let Some(hook) = self.hook.borrow_mut().take() {
+            hook();
+        }
     }
 
     pub fn is_cancelled(&self) -> bool {
-        self.0.get()
+        self.cancelled.get()
+    }
+
+    fn on_cancel(&self, hook: Option<CancelHook>) {
+        *self.hook.borrow_mut() = hook;
     }
 }
 
@@ -38,6 +60,12 @@ pub trait Work: 'static {
     /// Does the next step; `false` once nothing is left.
     fn step(&mut self) -> impl Future<Output = bool>;
     fn progress(&self) -> Progress;
+
+    /// What stops the work at once when it is cancelled, for work whose step waits on
+    /// something the flag cannot interrupt.
+    fn cancel_hook(&self) -> Option<CancelHook> {
+        None
+    }
 }
 
 /// A spec's run: an epoch or a check per step, all done in place.
@@ -71,7 +99,12 @@ async fn run_in_slices<W: Work>(
             if cancel.is_cancelled() {
                 return Ended::Cancelled;
             }
-            if !work.step().await {
+            let more = work.step().await;
+            // A cancelled worker ends its step at once: that is no finished run.
+            if cancel.is_cancelled() {
+                return Ended::Cancelled;
+            }
+            if !more {
                 report(&work);
                 return Ended::Done(work);
             }
@@ -132,6 +165,7 @@ impl Runner {
             return false;
         }
         let cancel = Cancel::default();
+        cancel.on_cancel(work.cancel_hook());
         self.cancel.set_value(cancel.clone());
         let progress = self.progress;
         let first = work.progress();

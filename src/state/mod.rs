@@ -2,5 +2,6 @@
 //! No DOM here: what the page shows is the panels' business.
 
 pub mod endpoints;
+pub mod engine_job;
 pub mod job;
 pub mod workbench;

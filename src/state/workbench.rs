@@ -3,18 +3,23 @@
 
 use assay_engine::checks::{CheckOutcome, CheckSpec, Verdict};
 use assay_engine::data::Table;
-use assay_engine::replay::{Run, Stepper};
+use assay_engine::host::JobRequest;
+use assay_engine::replay::Run;
 use assay_engine::spec::{DatasetSpec, Spec};
 use assay_engine::train::Ending;
 use leptos::prelude::*;
 
+use std::rc::Rc;
+
 use crate::browser::clock::now_rfc3339;
 use crate::browser::storage::{self, Restored};
+use crate::browser::worker::EngineWorker;
 use crate::logic::draft::{DataSource, Draft};
 use crate::logic::endpoints::route::Route;
 use crate::logic::runs::{LastRun, Outcomes, exportable, judged_the_same};
 use crate::logic::status::Status;
 use crate::state::endpoints::EndpointRuns;
+use crate::state::engine_job::EngineJob;
 use crate::state::job::{Ended, Runner};
 
 /// What is running now.
@@ -71,6 +76,8 @@ pub struct Workbench {
     pub endpoints: EndpointRuns,
     /// Counts draft replacements, so a job started on an older draft leaves no result behind.
     generation: StoredValue<u64>,
+    /// The engine's Web Worker, started with the first job.
+    worker: StoredValue<Option<Rc<EngineWorker>>, LocalStorage>,
 }
 
 impl Workbench {
@@ -132,6 +139,7 @@ impl Workbench {
             save_error: RwSignal::new(None),
             endpoints: EndpointRuns::new(),
             generation: StoredValue::new(0),
+            worker: StoredValue::new_local(None),
         }
     }
 
@@ -192,12 +200,12 @@ impl Workbench {
         }
         self.job_error.set(None);
         self.cancelled.set(None);
-        let started = self
-            .draft
-            .with_untracked(|d| Stepper::new(&spec, d.csv()))
-            .map_err(|e| e.to_string());
-        let stepper = match started {
-            Ok(stepper) => stepper,
+        let request = self.draft.with_untracked(|d| JobRequest {
+            spec: spec.clone(),
+            csv: d.csv().to_owned(),
+        });
+        let engine_job = match EngineJob::start(self.engine_worker(), request) {
+            Ok(job) => job,
             Err(e) => {
                 self.job_error.set(Some(e));
                 return;
@@ -211,11 +219,11 @@ impl Workbench {
             epochs,
             loss_curve: loss_curve.to_vec(),
         };
-        job.set(Some(view(stepper.loss_curve())));
+        job.set(Some(view(engine_job.loss_curve())));
         let this = *self;
         self.runner.start(
-            stepper,
-            move |stepper: &Stepper| job.set(Some(view(stepper.loss_curve()))),
+            engine_job,
+            move |engine_job: &EngineJob| job.set(Some(view(engine_job.loss_curve()))),
             move |ended, progress| {
                 job.set(None);
                 if this.generation.get_value() != generation {
@@ -226,10 +234,31 @@ impl Workbench {
                         "Cancelled after {} of {} steps; nothing was kept from this run.",
                         progress.done, progress.total
                     ))),
-                    Ended::Done(stepper) => this.finished(kind, spec, stepper.finish()),
+                    Ended::Done(engine_job) => match engine_job.into_result() {
+                        Ok(run) => this.finished(kind, spec, run),
+                        Err(e) => this.job_error.set(Some(e)),
+                    },
                 }
             },
         );
+    }
+
+    /// The engine's worker for the next job: the one that ran the last (it keeps that model),
+    /// a new one after a cancel, none where it cannot load (the page runs jobs itself).
+    fn engine_worker(&self) -> Option<Rc<EngineWorker>> {
+        if !cfg!(target_arch = "wasm32") {
+            return None;
+        }
+        let kept = self.worker.get_value();
+        match kept {
+            Some(worker) if worker.is_usable() => Some(worker),
+            Some(worker) if worker.has_failed() => None,
+            _ => {
+                let started = EngineWorker::start().ok().map(Rc::new);
+                self.worker.set_value(started.clone());
+                started
+            }
+        }
     }
 
     /// Keeps what a job that ran `spec` found.

@@ -17,7 +17,8 @@
 //! * [`spec::Spec::from_json`] reads a spec (the only contract between the app and the CLI);
 //!   [`share::from_fragment`] reads one from a share link.
 //! * [`replay::Stepper::new`] budgets a spec's whole run and steps it one epoch or one check at
-//!   a time (the page's progress and Cancel); [`replay::run`] steps it to the end (the CLI).
+//!   a time (the page's progress and Cancel); [`replay::run`] steps it to the end (the CLI);
+//!   [`host::Host`] runs it in the page's Web Worker, keeping the last trained model.
 //! * [`replay::compare`] holds a run against the spec's recording: the bit-identity promise;
 //!   [`replay::comparison`] gives it value by value ([`comparison::Comparison`]), with the
 //!   reviewer's tolerance rule.
@@ -34,6 +35,7 @@ pub mod data;
 pub mod endpoint;
 pub mod error;
 pub mod fingerprint;
+pub mod host;
 pub mod lstsq;
 pub mod metrics;
 pub mod model;

@@ -115,7 +115,7 @@ impl MetricName {
 }
 
 /// Metrics of one model on one dataset.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
     pub metrics: Vec<Metric>,
     /// Counts by true class (rows) and predicted class (columns); empty for regression.

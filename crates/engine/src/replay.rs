@@ -1,5 +1,7 @@
 //! Running a spec and comparing the run with what its author recorded.
 
+use serde::{Deserialize, Serialize};
+
 use crate::EngineError;
 use crate::budget::{self, Budget};
 use crate::checks::{CheckOutcome, CheckSpec, Context, Plan, Verdict};
@@ -12,7 +14,7 @@ use crate::spec::{Recorded, Spec};
 use crate::train::{TrainedModel, Trainer};
 
 /// Everything a spec's run produced.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Run {
     pub model: TrainedModel,
     pub parameter_fingerprint: String,
@@ -96,7 +98,7 @@ enum ModelState {
 }
 
 /// How far a [`Stepper`] has come, in steps: epochs, then checks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Progress {
     pub done: u32,
     pub total: u32,

@@ -101,7 +101,7 @@ pub enum Ending {
 }
 
 /// A trained model and how it got there.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainedModel {
     pub params: Vec<f64>,
     /// Mean training loss over all rows: before training, then after each epoch.
