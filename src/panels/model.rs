@@ -100,6 +100,7 @@ pub fn ModelPanel() -> impl IntoView {
             </div>
             {move || wb.job_error.get().map(|e| alert(&e, "job-error"))}
             {move || wb.cancelled.get().map(|m| view! { <p class="muted" role="status" data-testid="training-cancelled">{m}</p> })}
+            {move || wb.engine_notice.get().map(|m| view! { <p class="muted" role="status" data-testid="engine-notice">{m}</p> })}
             {move || {
                 training_job()
                     .map(|job| {

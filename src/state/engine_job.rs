@@ -30,18 +30,28 @@ pub struct EngineJob {
     loss_curve: Vec<f64>,
     result: Option<Result<Run, String>>,
     reused_model: bool,
+    /// Why the worker could not run this job, when the page ran it instead.
+    in_page_because: Option<String>,
 }
 
 impl EngineJob {
     /// Starts `request` in `worker`, or in the page without one. A spec the page finds
     /// unusable at once is an `Err`.
     pub fn start(worker: Option<Rc<EngineWorker>>, request: JobRequest) -> Result<Self, String> {
+        // The worker's first report comes after it loads: until then, the whole run ahead, in
+        // the steps a `Stepper` counts (epochs, then checks), so a bar's total never changes.
+        let total = request
+            .spec
+            .training
+            .epochs
+            .saturating_add(u32::try_from(request.spec.checks.len()).unwrap_or(u32::MAX));
         let mut job = Self {
-            progress: Progress { done: 0, total: 1 },
+            progress: Progress { done: 0, total },
             place: Place::Ended,
             loss_curve: Vec::new(),
             result: None,
             reused_model: false,
+            in_page_because: None,
             request,
         };
         match worker {
@@ -73,6 +83,11 @@ impl EngineJob {
         self.reused_model
     }
 
+    /// Why the page ran this job itself, if its worker could not.
+    pub fn in_page_because(&self) -> Option<&str> {
+        self.in_page_because.as_deref()
+    }
+
     /// How the run ended: its result, or why it could not run.
     pub fn into_result(self) -> Result<Run, String> {
         self.result
@@ -102,8 +117,11 @@ impl EngineJob {
             }
             Some(WorkerEvent::Report(JobReport::Ready)) => true,
             // Without its worker the page runs the job itself, from the start.
-            Some(WorkerEvent::Unavailable(_)) => match self.run_in_page() {
-                Ok(()) => true,
+            Some(WorkerEvent::Unavailable(reason)) => match self.run_in_page() {
+                Ok(()) => {
+                    self.in_page_because = Some(reason);
+                    true
+                }
                 Err(e) => {
                     self.result = Some(Err(e));
                     false

@@ -68,6 +68,8 @@ pub struct Workbench {
     pub job_error: RwSignal<Option<String>>,
     /// Set when a job was cancelled, to say so until the next one.
     pub cancelled: RwSignal<Option<String>>,
+    /// Set when the engine's worker could not load and the page ran a job itself.
+    pub engine_notice: RwSignal<Option<String>>,
     /// What happened to the saved draft at start (it could not be read, and where it went).
     pub restore_notice: RwSignal<Option<String>>,
     /// Why the draft is not being saved now, if it is not.
@@ -135,6 +137,7 @@ impl Workbench {
             export_file,
             job_error: RwSignal::new(None),
             cancelled: RwSignal::new(None),
+            engine_notice: RwSignal::new(None),
             restore_notice: RwSignal::new(None),
             save_error: RwSignal::new(None),
             endpoints: EndpointRuns::new(),
@@ -234,10 +237,20 @@ impl Workbench {
                         "Cancelled after {} of {} steps; nothing was kept from this run.",
                         progress.done, progress.total
                     ))),
-                    Ended::Done(engine_job) => match engine_job.into_result() {
-                        Ok(run) => this.finished(kind, spec, run),
-                        Err(e) => this.job_error.set(Some(e)),
-                    },
+                    Ended::Done(engine_job) => {
+                        this.engine_notice
+                            .set(engine_job.in_page_because().map(|reason| {
+                                format!(
+                                    "The engine's background worker could not start ({reason}), so \
+                                 this ran in the page itself, which may slow the page while it \
+                                 trains."
+                                )
+                            }));
+                        match engine_job.into_result() {
+                            Ok(run) => this.finished(kind, spec, run),
+                            Err(e) => this.job_error.set(Some(e)),
+                        }
+                    }
                 }
             },
         );

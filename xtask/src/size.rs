@@ -59,7 +59,8 @@ pub enum Group {
 
 impl Group {
     fn of(relative: &str) -> Self {
-        if relative.starts_with("samples/") {
+        // The samples load when chosen; the engine's worker with the first training.
+        if relative.starts_with("samples/") || relative.starts_with("assay-worker") {
             return Self::OnDemand;
         }
         let extension = relative
@@ -360,6 +361,8 @@ mod tests {
     #[test]
     fn gzip_size_counts_the_framing() {
         // `printf '' | gzip -9n | wc -c` prints 20: an empty stored block and the framing.
+        assert_eq!(Group::of("assay-worker_bg.wasm"), Group::OnDemand);
+        assert_eq!(Group::of("assay-app-12ab_bg.wasm"), Group::Wasm);
         assert_eq!(gzip_size(b""), 20);
         assert!(gzip_size(&[b'x'; 10_000]) < 100);
     }

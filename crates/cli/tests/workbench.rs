@@ -540,6 +540,62 @@ async fn a_slice_check_passes_and_fails_on_its_own_rows_and_ci_agrees() {
     page.close().await;
 }
 
+/// The engine's worker scripts the page started, as the page's resource timing lists them (what
+/// the worker itself fetches is on its own timeline).
+const WORKER_FILES: &str = "return performance.getEntriesByType('resource')\
+    .map(e => e.name.split('/').pop()).filter(n => n.startsWith('assay-worker'))";
+
+#[tokio::test(flavor = "current_thread")]
+#[ignore = "needs the built app, Chromium and chromedriver: run it with `cargo xtask test`"]
+async fn a_heavy_mlp_trains_in_the_worker_while_the_page_answers_and_cancel_stops_it() {
+    let page = Page::open("worker").await;
+    let client = &page.client;
+    by_test_id(client, "model-kind")
+        .await
+        .select_by_value("1")
+        .await
+        .unwrap();
+    type_into(client, "hidden-layers", "64, 32").await;
+    client
+        .find(Locator::Css("details.hyperparameters > summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    type_into(client, "epochs", "5000").await;
+    click(client, "train").await;
+    by_test_id(client, "training-progress").await;
+    // While it trains, the page takes typing as ever: the engine is not on its thread.
+    scroll_to(client, "spec-name").await;
+    for name in ["churn model", "churn model, second try"] {
+        type_into(client, "spec-name", name).await;
+        assert_eq!(value(client, "spec-name").await, name);
+        by_test_id(client, "training-progress").await;
+    }
+    let fetched: Vec<String> =
+        serde_json::from_value(client.execute(WORKER_FILES, Vec::new()).await.unwrap()).unwrap();
+    assert_eq!(
+        fetched,
+        ["assay-worker_loader.js"],
+        "the page started no worker"
+    );
+    click(client, "cancel-training").await;
+    let cancelled = text(client, "training-cancelled").await;
+    assert!(cancelled.starts_with("Cancelled after "), "{cancelled}");
+    assert!(cancelled.contains(" of 5000 steps"), "{cancelled}");
+    assert!(all(client, &test_id("training-progress")).await.is_empty());
+
+    // A new worker takes the next job: a short training ends with its model.
+    type_into(client, "epochs", "3").await;
+    click(client, "train").await;
+    let fingerprint = wait_text(client, "fingerprint", Duration::from_secs(60)).await;
+    assert_eq!(fingerprint.len(), 64, "{fingerprint}");
+    // The worker ran it: the page would say so had it fallen back to training itself.
+    assert!(all(client, &test_id("engine-notice")).await.is_empty());
+    page.close().await;
+}
+
 #[tokio::test(flavor = "current_thread")]
 #[ignore = "needs the built app, Chromium and chromedriver: run it with `cargo xtask test`"]
 async fn a_cancelled_training_keeps_nothing_and_the_next_one_trains() {

@@ -65,19 +65,16 @@ impl Host {
             && kept.spec().trains_the_same(spec)
             && kept.spec().history == spec.history
         {
-            // Only the checks are left to run: each is a step.
-            let total = u32::try_from(spec.checks.len()).unwrap_or(u32::MAX);
+            // Only the checks are left to run; the steps are counted as a fresh run counts them,
+            // with the epochs done.
+            let epochs = spec.training.epochs;
+            let total = stepper.progress().total;
             let mut checks = Vec::with_capacity(spec.checks.len());
-            for (done, check) in spec.checks.iter().enumerate() {
-                progress(
-                    Progress {
-                        done: u32::try_from(done).unwrap_or(u32::MAX),
-                        total,
-                    },
-                    &run.model.loss_curve,
-                );
+            for (done, check) in (epochs..).zip(&spec.checks) {
+                progress(Progress { done, total }, &run.model.loss_curve);
                 checks.push(kept.run_check(check));
             }
+            progress(Progress { done: total, total }, &run.model.loss_curve);
             return JobReport::Done {
                 run: Box::new(Run {
                     checks,
@@ -160,8 +157,11 @@ mod tests {
 
         // One check on its own, then everything again: the kept model, the same outcomes.
         let one = request(vec![all.spec.checks[3].clone()], 7);
-        let (alone, reused) = done(host.run(&one, |_, _| {}));
+        let mut steps = Vec::new();
+        let (alone, reused) = done(host.run(&one, |p, _| steps.push((p.done, p.total))));
         assert!(reused);
+        // Counted as a fresh run counts: the 5 epochs done, then the one check.
+        assert_eq!(steps, [(5, 6), (6, 6)]);
         assert_eq!(alone, replay::run(&one.spec, CSV).unwrap());
         let (again, reused) = done(host.run(&all, |_, _| {}));
         assert!(reused);
