@@ -7,7 +7,8 @@ use assay_engine::checks::Verdict;
 pub enum Status {
     Done,
     NeedsAttention,
-    Failing,
+    /// Something failed; the count says how many (checks, cases), or 0 when nothing counts.
+    Failing(usize),
     Optional,
 }
 
@@ -16,17 +17,19 @@ impl Status {
         match self {
             Status::Done => "status done",
             Status::NeedsAttention => "status attention",
-            Status::Failing => "status failing",
+            Status::Failing(_) => "status failing",
             Status::Optional => "status optional",
         }
     }
 
-    pub fn label(self) -> &'static str {
+    /// In words, with the count of failures when there is one ("2 failing").
+    pub fn label(self) -> String {
         match self {
-            Status::Done => "Done",
-            Status::NeedsAttention => "Needs attention",
-            Status::Failing => "Failing",
-            Status::Optional => "Optional",
+            Status::Done => "Done".to_owned(),
+            Status::NeedsAttention => "Needs attention".to_owned(),
+            Status::Failing(0) => "Failing".to_owned(),
+            Status::Failing(n) => format!("{n} failing"),
+            Status::Optional => "Optional".to_owned(),
         }
     }
 }
@@ -37,5 +40,17 @@ pub fn verdict_label(verdict: Verdict) -> &'static str {
         Verdict::Pass => "Pass",
         Verdict::Fail => "Fail",
         Verdict::Error => "Error",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failing_step_says_how_many_failed() {
+        assert_eq!(Status::Failing(3).label(), "3 failing");
+        assert_eq!(Status::Failing(0).label(), "Failing");
+        assert_eq!(Status::Failing(1).class(), "status failing");
     }
 }

@@ -34,7 +34,7 @@ pub fn ExportPanel() -> impl IntoView {
             format!("Saved `{name}`, revision {}. Commit it next to your code; CI replays it with `assay run {name}`.", spec.revision)
         })));
         if message.with_untracked(|m| matches!(m, Some(Ok(_)))) {
-            wb.draft.update(|d| d.previous = Some(spec));
+            wb.exported(spec);
         }
     };
     let copy_link = move |_| {

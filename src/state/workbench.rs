@@ -8,11 +8,12 @@ use assay_engine::spec::{DatasetSpec, Spec};
 use assay_engine::train::Ending;
 use leptos::prelude::*;
 
+#[cfg(not(test))]
 use crate::browser::clock::now_rfc3339;
 use crate::browser::storage::{self, Restored};
 use crate::logic::draft::{DataSource, Draft};
 use crate::logic::endpoints::route::Route;
-use crate::logic::runs::{LastRun, Outcomes, exportable, judged_the_same};
+use crate::logic::runs::{LastRun, Outcomes, exportable};
 use crate::logic::status::Status;
 use crate::state::endpoints::EndpointRuns;
 use crate::state::job::{Ended, Runner};
@@ -239,7 +240,7 @@ impl Workbench {
         // alone does not replace a full run of the same model, which export still needs.
         let keeps_full_run = self.last.with_untracked(|last| {
             last.as_ref()
-                .is_some_and(|l| l.full && judged_the_same(&l.spec, &spec))
+                .is_some_and(|l| l.full && l.spec.trains_the_same(&spec))
         });
         match kind {
             JobKind::Check(_) => {}
@@ -273,18 +274,19 @@ impl Workbench {
     pub fn data_status(&self) -> Status {
         match self.table.with(Result::is_ok) {
             true => Status::Done,
-            false => Status::Failing,
+            false => Status::Failing(0),
         }
     }
 
     pub fn model_status(&self) -> Status {
         self.with_current_run(|last| match last {
             Some(last) if last.run.model.ending == Ending::Completed => Status::Done,
-            Some(_) => Status::Failing,
+            Some(_) => Status::Failing(0),
             None => Status::NeedsAttention,
         })
     }
 
+    /// Failing with the count of checks that failed; Done once every enabled check passed.
     pub fn checks_status(&self) -> Status {
         let verdicts: Vec<Option<Verdict>> = self.spec.with(|s| {
             s.checks
@@ -292,11 +294,12 @@ impl Workbench {
                 .map(|c| self.outcome(c).map(|o| o.verdict))
                 .collect()
         });
-        if verdicts
+        let failing = verdicts
             .iter()
-            .any(|v| matches!(v, Some(Verdict::Fail | Verdict::Error)))
-        {
-            Status::Failing
+            .filter(|v| matches!(v, Some(Verdict::Fail | Verdict::Error)))
+            .count();
+        if failing > 0 {
+            Status::Failing(failing)
         } else if verdicts.iter().all(Option::is_some) && !verdicts.is_empty() {
             Status::Done
         } else {
@@ -306,13 +309,23 @@ impl Workbench {
 
     /// The file to download now: [`Workbench::export_file`] stamped with this moment.
     pub fn export_now(&self) -> Result<Spec, String> {
+        self.export_at(&now_rfc3339())
+    }
+
+    /// The file to download, stamped `now` (RFC 3339).
+    pub fn export_at(&self, now: &str) -> Result<Spec, String> {
         self.spec.with_untracked(|spec| {
             self.last.with_untracked(|last| {
                 let last = exportable(spec, last)?;
                 self.draft
-                    .with_untracked(|d| d.export(&last.spec, &last.run, &now_rfc3339()))
+                    .with_untracked(|d| d.export(&last.spec, &last.run, now))
             })
         })
+    }
+
+    /// Keeps `file`, just downloaded, as the revision the next export replaces.
+    pub fn exported(&self, file: Spec) {
+        self.draft.update(|d| d.previous = Some(file));
     }
 
     /// How the Endpoints step stands.
@@ -331,8 +344,17 @@ impl Workbench {
         self.endpoints.run(self.draft, route);
     }
 
+    /// Done once the file Export would write now is the one last exported (or opened): never
+    /// before an export, and no longer once the spec changed since.
     pub fn export_status(&self) -> Status {
-        match self.export_file.with(Result::is_ok) {
+        let exported = self.export_file.with(|file| {
+            self.draft.with(|d| {
+                file.as_ref()
+                    .ok()
+                    .is_some_and(|f| d.previous.as_ref() == Some(f))
+            })
+        });
+        match exported {
             true => Status::Done,
             false => Status::NeedsAttention,
         }
@@ -343,6 +365,12 @@ impl Default for Workbench {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// Natively, where there is no browser clock, a fixed moment.
+#[cfg(test)]
+fn now_rfc3339() -> String {
+    "2026-11-29T12:00:00Z".to_owned()
 }
 
 fn parse(source: &DataSource) -> Result<Table, String> {
@@ -357,6 +385,9 @@ mod tests {
     use assay_engine::checks::{CheckSpec, LossDecreases};
     use assay_engine::replay;
 
+    const NOW: &str = "2026-11-29T12:00:00Z";
+    const LATER: &str = "2026-11-29T13:00:00Z";
+
     /// The workbench on the first sample after a Run all, as the page has it when the run ends.
     fn after_run_all() -> (Owner, Workbench) {
         let owner = Owner::new();
@@ -364,13 +395,29 @@ mod tests {
         let mut draft = Draft::default();
         draft.training.epochs = 5;
         let wb = Workbench::on(draft);
+        run_all(&wb);
+        (owner, wb)
+    }
+
+    /// A Run all of the draft as it is now, done in one call.
+    fn run_all(wb: &Workbench) {
         let spec = wb.spec.get_untracked();
         let run = wb
             .draft
             .with_untracked(|d| replay::run(&spec, d.csv()))
             .unwrap();
         wb.finished(JobKind::RunAll, spec, run);
-        (owner, wb)
+    }
+
+    /// Exports as the Export button does, at `now`, and returns the file.
+    fn export(wb: &Workbench, now: &str) -> Spec {
+        let file = wb.export_at(now).unwrap();
+        wb.exported(file.clone());
+        file
+    }
+
+    fn is_no_regression(check: &CheckSpec) -> bool {
+        matches!(check, CheckSpec::NoRegression(_))
     }
 
     fn checks(wb: &Workbench) -> Vec<CheckSpec> {
@@ -429,5 +476,102 @@ mod tests {
         assert!(wb.last.with_untracked(Option::is_none));
         assert_eq!(wb.model_status(), Status::NeedsAttention);
         assert!(checks(&wb).iter().all(|c| wb.outcome(c).is_none()));
+    }
+
+    #[test]
+    fn exporting_keeps_every_result_but_the_comparison_with_the_revision_it_made() {
+        let (_owner, wb) = after_run_all();
+        assert_eq!(
+            wb.export_status(),
+            Status::NeedsAttention,
+            "nothing exported yet"
+        );
+        let file = export(&wb, NOW);
+        assert_eq!(file.revision, 1);
+        let (regression, others): (Vec<CheckSpec>, Vec<CheckSpec>) =
+            checks(&wb).into_iter().partition(is_no_regression);
+        assert_eq!(
+            regression.len(),
+            1,
+            "the sample's defaults compare with history"
+        );
+        assert!(others.iter().all(|c| wb.outcome(c).is_some()));
+        // "No worse than before" now compares with the revision just exported, which it has
+        // not yet been run against.
+        assert!(wb.outcome(&regression[0]).is_none());
+        assert_eq!(wb.model_status(), Status::Done);
+        assert_eq!(wb.export_status(), Status::Done);
+        // Export stays possible, and gives the same file.
+        assert_eq!(wb.export_at(LATER), Ok(file.clone()));
+
+        // Run again: it compares with revision 1, and the unchanged model exports the same file.
+        run_all(&wb);
+        assert!(checks(&wb).iter().all(|c| wb.outcome(c).is_some()));
+        assert_eq!(wb.export_at(LATER), Ok(file));
+    }
+
+    #[test]
+    fn a_new_name_or_description_keeps_the_results_and_export() {
+        let (_owner, wb) = after_run_all();
+        wb.draft.update(|d| {
+            d.name = "Tumour classifier".into();
+            d.description = "Guards the screening model".into();
+        });
+        assert!(checks(&wb).iter().all(|c| wb.outcome(c).is_some()));
+        let file = export(&wb, NOW);
+        assert_eq!(file.name, "Tumour classifier");
+        assert_eq!(file.description, "Guards the screening model");
+
+        // Renamed after the export: the same revision and recording under the new name, which
+        // CI replays as recorded.
+        wb.draft.update(|d| d.name = "Tumour screening".into());
+        assert!(
+            checks(&wb)
+                .iter()
+                .filter(|c| !is_no_regression(c))
+                .all(|c| wb.outcome(c).is_some())
+        );
+        assert_eq!(
+            wb.export_status(),
+            Status::NeedsAttention,
+            "changed since the export"
+        );
+        let renamed = wb.export_at(LATER).unwrap();
+        assert_eq!(renamed.name, "Tumour screening");
+        assert_eq!(
+            (
+                renamed.revision,
+                &renamed.history,
+                &renamed.recorded,
+                &renamed.created
+            ),
+            (file.revision, &file.history, &file.recorded, &file.created)
+        );
+        assert_eq!(renamed.modified.as_deref(), Some(LATER));
+        let csv = wb.draft.with_untracked(|d| d.csv().to_owned());
+        let replayed = replay::run(&renamed, &csv).unwrap();
+        assert_eq!(
+            replay::compare(renamed.recorded.as_ref().unwrap(), &replayed),
+            vec![]
+        );
+        wb.exported(renamed);
+        assert_eq!(wb.export_status(), Status::Done);
+    }
+
+    #[test]
+    fn failing_checks_are_counted_in_the_checks_status() {
+        let owner = Owner::new();
+        owner.set();
+        let mut draft = Draft::default();
+        draft.training.epochs = 5;
+        for check in &mut draft.checks {
+            if let CheckSpec::MetricThreshold(t) = &mut check.spec {
+                t.threshold = 0.999;
+            }
+        }
+        let wb = Workbench::on(draft);
+        run_all(&wb);
+        assert_eq!(wb.checks_status(), Status::Failing(1));
+        assert_eq!(wb.checks_status().label(), "1 failing");
     }
 }
