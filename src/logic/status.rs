@@ -1,6 +1,6 @@
 //! How things stand, in words: a step of the path, and a check's verdict.
 
-use assay_engine::checks::Verdict;
+use assay_engine::checks::{CheckSpec, Verdict};
 
 /// How a panel stands, shown in the path at the top and in each panel's heading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,9 +43,61 @@ pub fn verdict_label(verdict: Verdict) -> &'static str {
     }
 }
 
+/// The bars a check holds the model to, in words ("max loss 0.01; rows 8" leaves out the rows):
+/// its settings named as limits (a threshold, a tolerance, a margin, a max or min), so a failed
+/// card names what it missed even when the engine's sentence reads well.
+pub fn bars(check: &CheckSpec) -> Option<String> {
+    // The pretty writer a spec file uses, so the page carries no second JSON writer.
+    let text = serde_json::to_string_pretty(check).ok()?;
+    let serde_json::Value::Object(settings) = serde_json::from_str(&text).ok()? else {
+        return None;
+    };
+    let is_bar = |name: &str| {
+        ["threshold", "tolerance", "margin"].contains(&name)
+            || name.starts_with("max_")
+            || name.starts_with("min_")
+    };
+    let bars: Vec<String> = settings
+        .iter()
+        .filter(|(name, value)| is_bar(name) && value.is_number())
+        .map(|(name, value)| format!("{} {value}", name.replace('_', " ")))
+        .collect();
+    (!bars.is_empty()).then(|| bars.join(", "))
+}
+
+/// What a failed check missed, in one line for its card and the list of failures.
+pub fn missed(check: &CheckSpec) -> String {
+    match bars(check) {
+        Some(bars) => format!("Failed: it missed its bar ({bars})."),
+        None => "Failed: see the evidence on its card.".to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use assay_engine::checks::{MetricThreshold, NoConstantColumns, OverfitTinyBatch};
+    use assay_engine::metrics::MetricName;
+
+    #[test]
+    fn a_failed_check_names_the_bar_it_missed() {
+        let overfit = CheckSpec::from(OverfitTinyBatch {
+            max_loss: 0.01,
+            ..OverfitTinyBatch::default()
+        });
+        assert_eq!(
+            missed(&overfit),
+            "Failed: it missed its bar (max loss 0.01)."
+        );
+        let threshold = CheckSpec::from(MetricThreshold {
+            metric: MetricName::Accuracy,
+            threshold: 0.999,
+        });
+        assert_eq!(bars(&threshold).as_deref(), Some("threshold 0.999"));
+        let no_bar = CheckSpec::from(NoConstantColumns {});
+        assert_eq!(bars(&no_bar), None);
+        assert!(missed(&no_bar).starts_with("Failed"));
+    }
 
     #[test]
     fn a_failing_step_says_how_many_failed() {

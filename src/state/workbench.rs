@@ -14,6 +14,7 @@ use crate::browser::storage::{self, Restored};
 use crate::logic::draft::{DataSource, Draft};
 use crate::logic::endpoints::route::Route;
 use crate::logic::runs::{LastRun, Outcomes, exportable};
+use crate::logic::saved::Kept;
 use crate::logic::status::Status;
 use crate::state::endpoints::EndpointRuns;
 use crate::state::job::{Ended, Runner};
@@ -47,6 +48,17 @@ pub struct JobView {
     pub loss_curve: Vec<f64>,
 }
 
+/// A field whose text the draft could not take: it shows what the user typed, the draft keeps
+/// the last valid value, so nothing may run or be exported until it is fixed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldProblem {
+    /// The field's element id, to take the user to it.
+    pub id: String,
+    /// The field in words ("Meets a metric threshold: Threshold").
+    pub label: String,
+    pub message: String,
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Workbench {
     pub draft: RwSignal<Draft>,
@@ -64,12 +76,15 @@ pub struct Workbench {
     pub job_error: RwSignal<Option<String>>,
     /// Set when a job was cancelled, to say so until the next one.
     pub cancelled: RwSignal<Option<String>>,
-    /// What happened to the saved draft at start (it could not be read, and where it went).
+    /// What happened to the saved draft at start: what was restored, or that it could not be
+    /// read and where it went. The user may dismiss it.
     pub restore_notice: RwSignal<Option<String>>,
     /// Why the draft is not being saved now, if it is not.
     pub save_error: RwSignal<Option<String>>,
     /// The endpoint cases' results in this browser and their run (the form is in the draft).
     pub endpoints: EndpointRuns,
+    /// Fields showing a value the draft refused, in the order they went wrong.
+    pub problems: RwSignal<Vec<FieldProblem>>,
     /// Counts draft replacements, so a job started on an older draft leaves no result behind.
     generation: StoredValue<u64>,
 }
@@ -77,16 +92,27 @@ pub struct Workbench {
 impl Workbench {
     /// The workbench on the saved draft, or on the first sample; saves every change after.
     pub fn new() -> Self {
-        let (initial, notice) = match storage::load_draft() {
-            Restored::Draft(draft) => (*draft, None),
-            Restored::Nothing => (Draft::default(), None),
-            Restored::Unreadable(message) => (Draft::default(), Some(message)),
+        let (kept, notice) = match storage::load_draft() {
+            Restored::Draft(kept) => {
+                let notice = kept.notice();
+                (*kept, Some(notice))
+            }
+            Restored::Nothing => (Kept::draft(Draft::default()), None),
+            Restored::Unreadable(message) => (Kept::draft(Draft::default()), Some(message)),
         };
-        let wb = Self::on(initial);
+        let wb = Self::on(kept.draft);
+        wb.last.set(kept.last);
+        wb.outcomes.set(kept.outcomes);
         wb.restore_notice.set(notice);
-        let (draft, save_error) = (wb.draft, wb.save_error);
+        let (draft, last, outcomes, save_error) = (wb.draft, wb.last, wb.outcomes, wb.save_error);
         Effect::new(move |_| {
-            let saved = draft.with(storage::save_draft);
+            let saved = draft.with(|draft| {
+                last.with(|last| {
+                    outcomes.with(|outcomes| {
+                        storage::save_draft(draft, last.as_ref(), outcomes, &now_rfc3339())
+                    })
+                })
+            });
             save_error.set(
                 saved
                     .err()
@@ -110,7 +136,9 @@ impl Workbench {
         });
         let spec = Memo::new(move |_| draft.with(|d| d.to_spec_on(dataset.get())));
         let last = RwSignal::new(None::<LastRun>);
+        let problems = RwSignal::new(Vec::<FieldProblem>::new());
         let export_file = Memo::new(move |_| {
+            problems.with(|p| blocked_by(p).map_or(Ok(()), Err))?;
             spec.with(|spec| {
                 last.with(|last| {
                     let last = exportable(spec, last)?;
@@ -132,12 +160,39 @@ impl Workbench {
             restore_notice: RwSignal::new(None),
             save_error: RwSignal::new(None),
             endpoints: EndpointRuns::new(),
+            problems,
             generation: StoredValue::new(0),
         }
     }
 
     pub fn is_busy(&self) -> bool {
         self.runner.is_running()
+    }
+
+    /// The error signal of the form field with element `id`, named `label` in words: while it
+    /// holds an error, the field is listed in [`Workbench::problems`] (until it is removed).
+    pub fn field_error(&self, id: &str, label: &str) -> RwSignal<Option<String>> {
+        let error = RwSignal::new(None::<String>);
+        let problems = self.problems;
+        let (id, label) = (id.to_owned(), label.to_owned());
+        let gone = id.clone();
+        Effect::new(move |_| {
+            let message = error.get();
+            problems.update(|p| {
+                p.retain(|f| f.id != id);
+                if let Some(message) = message {
+                    p.push(FieldProblem {
+                        id: id.clone(),
+                        label: label.clone(),
+                        message,
+                    });
+                }
+            });
+        });
+        on_cleanup(move || {
+            problems.try_update(|p| p.retain(|f| f.id != gone));
+        });
+        error
     }
 
     /// The latest run, if it trained the model the draft describes now.
@@ -191,8 +246,13 @@ impl Workbench {
         if self.is_busy() {
             return;
         }
-        self.job_error.set(None);
         self.cancelled.set(None);
+        // The draft holds the last valid values, not what the fields show: run neither.
+        let blocked = self.problems.with_untracked(|p| blocked_by(p));
+        self.job_error.set(blocked.clone());
+        if blocked.is_some() {
+            return;
+        }
         let started = self
             .draft
             .with_untracked(|d| Stepper::new(&spec, d.csv()))
@@ -314,6 +374,8 @@ impl Workbench {
 
     /// The file to download, stamped `now` (RFC 3339).
     pub fn export_at(&self, now: &str) -> Result<Spec, String> {
+        self.problems
+            .with_untracked(|p| blocked_by(p).map_or(Ok(()), Err))?;
         self.spec.with_untracked(|spec| {
             self.last.with_untracked(|last| {
                 let last = exportable(spec, last)?;
@@ -365,6 +427,18 @@ impl Default for Workbench {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// Why nothing may run or be exported while `problems` stand, naming each field.
+pub fn blocked_by(problems: &[FieldProblem]) -> Option<String> {
+    let names: Vec<&str> = problems.iter().map(|p| p.label.as_str()).collect();
+    (!names.is_empty()).then(|| {
+        format!(
+            "Fix {} first: the field shows a value the spec cannot take, so the spec still \
+             holds the last valid one.",
+            names.join("; ")
+        )
+    })
 }
 
 /// Natively, where there is no browser clock, a fixed moment.
@@ -573,5 +647,30 @@ mod tests {
         run_all(&wb);
         assert_eq!(wb.checks_status(), Status::Failing(1));
         assert_eq!(wb.checks_status().label(), "1 failing");
+    }
+
+    #[test]
+    fn a_field_the_draft_refused_blocks_running_and_export_and_is_named() {
+        let (_owner, wb) = after_run_all();
+        wb.problems.set(vec![FieldProblem {
+            id: "metric_threshold-threshold".into(),
+            label: "Meets a metric threshold: Threshold".into(),
+            message: "`abc` is not a number".into(),
+        }]);
+        let refused = wb.export_at(NOW).unwrap_err();
+        assert!(
+            refused.contains("Meets a metric threshold: Threshold"),
+            "{refused}"
+        );
+        wb.run_all();
+        let refused = wb.job_error.get_untracked().unwrap_or_default();
+        assert!(
+            refused.contains("Meets a metric threshold: Threshold"),
+            "{refused}"
+        );
+        assert!(!wb.is_busy());
+
+        wb.problems.set(Vec::new());
+        assert!(wb.export_at(NOW).is_ok());
     }
 }
