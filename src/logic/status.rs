@@ -65,11 +65,13 @@ pub fn bars(check: &CheckSpec) -> Option<String> {
     (!bars.is_empty()).then(|| bars.join(", "))
 }
 
-/// What a failed check missed, in one line for its card and the list of failures.
-pub fn missed(check: &CheckSpec) -> String {
-    match bars(check) {
-        Some(bars) => format!("Failed: it missed its bar ({bars})."),
-        None => "Failed: see the evidence on its card.".to_owned(),
+/// What a failed check missed, in one line for its card and the list of failures; a check that
+/// could not run (`Error`) missed no bar.
+pub fn missed(check: &CheckSpec, verdict: Verdict) -> String {
+    match (verdict, bars(check)) {
+        (Verdict::Error, _) => "Could not run: see why on its card.".to_owned(),
+        (_, Some(bars)) => format!("Failed: it missed its bar ({bars})."),
+        (_, None) => "Failed: see the evidence on its card.".to_owned(),
     }
 }
 
@@ -86,7 +88,7 @@ mod tests {
             ..OverfitTinyBatch::default()
         });
         assert_eq!(
-            missed(&overfit),
+            missed(&overfit, Verdict::Fail),
             "Failed: it missed its bar (max loss 0.01)."
         );
         let threshold = CheckSpec::from(MetricThreshold {
@@ -96,7 +98,8 @@ mod tests {
         assert_eq!(bars(&threshold).as_deref(), Some("threshold 0.999"));
         let no_bar = CheckSpec::from(NoConstantColumns {});
         assert_eq!(bars(&no_bar), None);
-        assert!(missed(&no_bar).starts_with("Failed"));
+        assert!(missed(&no_bar, Verdict::Fail).starts_with("Failed"));
+        assert!(missed(&overfit, Verdict::Error).starts_with("Could not run"));
     }
 
     #[test]

@@ -120,7 +120,7 @@ fn RunAllBar() -> impl IntoView {
                 "Run all"
             </button>
             {move || wb.job_error.get().map(|e| view! { <span class="bar-error" role="alert" data-testid="run-all-error">{e}</span> })}
-            {field_problems(wb, "run-all-problems")}
+            {field_problems(wb, "run-all-problems", true)}
             {move || {
                 running()
                     .map(|kind| {

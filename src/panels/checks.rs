@@ -81,8 +81,10 @@ fn FailingChecks() -> impl IntoView {
         });
         checks
             .into_iter()
-            .filter(|c| wb.outcome(c).is_some_and(|o| o.verdict != Verdict::Pass))
-            .map(|c| (c.id(), c.guide().title, missed(&c)))
+            .filter_map(|c| {
+                let verdict = wb.outcome(&c).map(|o| o.verdict)?;
+                (verdict != Verdict::Pass).then(|| (c.id(), c.guide().title, missed(&c, verdict)))
+            })
             .collect::<Vec<_>>()
     });
     move || {
@@ -147,9 +149,13 @@ fn CheckCard(index: usize) -> impl IntoView {
         ),
     };
     let fields = initial_fields(&initial);
-    let failed = move || enabled() && outcome().is_some_and(|o| o.verdict != Verdict::Pass);
+    let failed = move || {
+        outcome()
+            .map(|o| o.verdict)
+            .filter(|v| enabled() && *v != Verdict::Pass)
+    };
     Some(view! {
-        <article class="check" class:off=move || !enabled() class:failed=failed id=format!("check-{id}") data-testid=format!("check-{id}")>
+        <article class="check" class:off=move || !enabled() class:failed=move || failed().is_some() id=format!("check-{id}") data-testid=format!("check-{id}")>
             <header>
                 <h4>
                 <label>
@@ -185,8 +191,8 @@ fn CheckCard(index: usize) -> impl IntoView {
             >
                 "Run this check"
             </button>
-            {move || failed().then(|| {
-                let missed = spec.with(|s| s.as_ref().map(missed).unwrap_or_default());
+            {move || failed().map(|verdict| {
+                let missed = spec.with(|s| s.as_ref().map(|s| missed(s, verdict)).unwrap_or_default());
                 view! { <p class="failure" data-testid="check-failure">"✗ "{missed}</p> }
             })}
             {move || outcome().map(|o| view! { <Evidence outcome=o /> })}

@@ -85,7 +85,7 @@ pub fn ExportPanel() -> impl IntoView {
                 " replays it and fails if anything differs. To continue a spec exported earlier, open it under Review a spec and choose Continue editing."
             </p>
             {move || file.with(|f| f.as_ref().err().map(|e| view! { <p class="note" data-testid="export-blocked">{e.clone()}</p> }))}
-            {field_problems(wb, "export-problems")}
+            {field_problems(wb, "export-problems", false)}
             <div class="actions">
                 <button class="primary" data-testid="export" on:click=export disabled=move || file.with(Result::is_err)>
                     "Export spec"
@@ -118,14 +118,15 @@ pub fn ExportPanel() -> impl IntoView {
     }
 }
 
-/// The fields that block running and export, each a button that takes the user to it.
-pub fn field_problems(wb: Workbench, test_id: &'static str) -> impl IntoView {
+/// The fields that block running and export, each a button that takes the user to it; with
+/// `lead`, after a sentence that says why they block (where nothing else says it).
+pub fn field_problems(wb: Workbench, test_id: &'static str, lead: bool) -> impl IntoView {
     move || {
         wb.problems.with(|problems| {
             (!problems.is_empty()).then(|| {
                 view! {
                     <div class="field-problems" data-testid=test_id>
-                    <p>"Fix these fields first; until then the spec keeps their last valid values:"</p>
+                    {lead.then(|| view! { <p>"Fix these fields first; until then the spec keeps their last valid values:"</p> })}
                     <ul>
                         {problems
                             .iter()
