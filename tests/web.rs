@@ -528,7 +528,7 @@ async fn endpoint_cases_are_drafted_edited_and_a_dead_server_is_told_apart() {
     })
     .await;
     assert!(text_of(&first, "case-summary").contains("Connection refused"));
-    assert!(text_of(&app, "path-endpoints").contains("Failing"));
+    assert!(text_of(&app, "path-endpoints").contains("5 failing"));
     assert!(!has_test_id(&app, "runs-in-ci"));
     assert!(!app.text_content().unwrap().contains("t0ken"));
 

@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use assay_engine::checks::{CheckOutcome, CheckSpec};
 use assay_engine::replay::Run;
 use assay_engine::spec::Spec;
-use serde::{Deserialize, Serialize};
 
 /// The latest finished training or full run, and the spec it ran.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,10 +22,9 @@ pub struct LastRun {
 /// Check outcomes for the model one spec trains, each under the check's settings (and, for a
 /// check that compares with the history, what it compared with): they hold for any spec that
 /// trains the same model and judges the check the same way.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Outcomes {
     pub by_check: BTreeMap<String, CheckOutcome>,
-    #[serde(skip)]
     trained_by: Option<Spec>,
 }
 

@@ -51,7 +51,14 @@ impl Kept {
                 format!("{shown} UTC")
             },
         );
-        let results = match self.outcomes.by_check.len() {
+        // The outcomes that hold for the draft as it is, not those kept for other settings.
+        let spec = self.draft.to_spec();
+        let holding = spec
+            .checks
+            .iter()
+            .filter(|check| self.outcomes.get(&spec, check).is_some())
+            .count();
+        let results = match holding {
             0 => "no check results".to_owned(),
             1 => "1 check result".to_owned(),
             n => format!("{n} check results"),
