@@ -81,7 +81,8 @@ async fn run_all_shows_passing_checks_with_the_golden_fingerprint_and_enables_ex
     assert!(has_test_id(&app, "confusion-matrix"));
     until("export", || !export.has_attribute("disabled")).await;
     assert!(text_of(&app, "spec-preview").contains("\"parameter_fingerprint\""));
-    assert!(text_of(&app, "path-export").contains("Done"));
+    // Not Done before anything was exported.
+    assert!(text_of(&app, "path-export").contains("Needs attention"));
 }
 
 #[wasm_bindgen_test]
@@ -96,6 +97,20 @@ async fn a_seed_that_is_not_a_number_is_explained_where_it_is_typed() {
         by_test_id::<HtmlInputElement>(&app, "seed").value(),
         "forty-two"
     );
+    // Nothing runs on the old seed meanwhile: Run all waits, and the field is named with a way
+    // to it.
+    tick().await;
+    let run_all: HtmlElement = by_test_id(&app, "run-all");
+    assert!(run_all.has_attribute("disabled"));
+    let problems = text_of(&app, "run-all-problems");
+    assert!(problems.contains("Seed"), "{problems}");
+    let go: HtmlElement = by_test_id(&app, "go-to-field");
+    go.click();
+    let focused = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.active_element())
+        .map(|e| e.id());
+    assert_eq!(focused.as_deref(), Some("seed"));
 }
 
 #[wasm_bindgen_test]
@@ -513,7 +528,7 @@ async fn endpoint_cases_are_drafted_edited_and_a_dead_server_is_told_apart() {
     })
     .await;
     assert!(text_of(&first, "case-summary").contains("Connection refused"));
-    assert!(text_of(&app, "path-endpoints").contains("Failing"));
+    assert!(text_of(&app, "path-endpoints").contains("5 failing"));
     assert!(!has_test_id(&app, "runs-in-ci"));
     assert!(!app.text_content().unwrap().contains("t0ken"));
 

@@ -37,6 +37,16 @@ pub fn scroll_to(id: &str) {
     }
 }
 
+/// Takes the user to the form field with `id`: into view, with the keyboard focus on it.
+pub fn focus(id: &str) {
+    use wasm_bindgen::JsCast;
+    let element = leptos::prelude::document().get_element_by_id(id);
+    if let Some(field) = element.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        field.scroll_into_view();
+        let _ = field.focus();
+    }
+}
+
 /// Puts the `<select>` that fired `ev` back on `value` (after the user declined the change).
 pub fn set_select_value(ev: &leptos::ev::Event, value: &str) {
     let select: web_sys::HtmlSelectElement = leptos::prelude::event_target(ev);

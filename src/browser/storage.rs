@@ -2,7 +2,8 @@
 //! A stored draft that cannot be read is moved aside, never silently dropped.
 
 use crate::logic::draft::Draft;
-use crate::logic::saved::{from_saved, to_saved};
+use crate::logic::runs::{LastRun, Outcomes};
+use crate::logic::saved::{Kept, from_saved, to_saved};
 
 const DRAFT_KEY: &str = "assay.draft";
 /// Where an unreadable draft is kept, so the user can still recover it by hand.
@@ -16,7 +17,8 @@ fn storage() -> Option<web_sys::Storage> {
 #[derive(Debug)]
 pub enum Restored {
     Nothing,
-    Draft(Box<Draft>),
+    /// The draft and the results that were on screen.
+    Draft(Box<Kept>),
     /// The message says what happened to the stored text.
     Unreadable(String),
 }
@@ -29,7 +31,7 @@ pub fn load_draft() -> Restored {
         return Restored::Nothing;
     };
     let problem = match from_saved(&text) {
-        Ok(draft) => return Restored::Draft(Box::new(draft)),
+        Ok(kept) => return Restored::Draft(Box::new(kept)),
         Err(problem) => problem,
     };
     // Freed first, so the copy fits even when the draft fills most of the quota.
@@ -52,10 +54,16 @@ pub fn load_draft() -> Restored {
     })
 }
 
-/// Saves the draft; `Err` says why it could not be kept (private mode, storage full).
-pub fn save_draft(draft: &Draft) -> Result<(), String> {
+/// Saves the draft and its results, stamped `now`; `Err` says why they could not be kept
+/// (private mode, storage full).
+pub fn save_draft(
+    draft: &Draft,
+    last: Option<&LastRun>,
+    outcomes: &Outcomes,
+    now: &str,
+) -> Result<(), String> {
     let storage = storage().ok_or("this browser does not let the page keep data")?;
-    let text = to_saved(draft)?;
+    let text = to_saved(draft, last, outcomes, now)?;
     storage.set_item(DRAFT_KEY, &text).map_err(|_| {
         format!(
             "the browser refused to keep {:.1} MB (its storage is full or disabled)",

@@ -10,12 +10,13 @@ use assay_engine::data::{
 use assay_engine::endpoint::EndpointSpec;
 use assay_engine::model::{Activation, ModelSpec};
 use assay_engine::replay::Run;
-use assay_engine::spec::{DatasetSpec, MAX_EMBEDDED_BYTES, Spec};
+use assay_engine::spec::{DatasetSpec, MAX_EMBEDDED_BYTES, Revision, Spec};
 use assay_engine::train::TrainConfig;
 use serde::{Deserialize, Serialize};
 
-use crate::logic::bits::{same_history, same_metrics};
+use crate::logic::bits::same_metrics;
 use crate::logic::endpoints::form::EndpointForm;
+use crate::logic::runs::{compares_with_history, records_the_same};
 use crate::logic::samples::{self, SAMPLES, Sample};
 
 /// Bumped when a stored draft can no longer be read as this type.
@@ -360,10 +361,14 @@ impl Draft {
         spec
     }
 
-    /// The file to export, given a run of [`Draft::to_spec`]. When nothing tested changed
-    /// since the previous file, that file comes back byte for byte.
+    /// The file to export, given a run of [`Draft::to_spec`] (or of a spec that records the same
+    /// results: only the name, description and history may differ). When nothing tested changed
+    /// since the previous file, that file comes back byte for byte, or under its new name or
+    /// description: metadata is not a new revision, and its recording still holds.
     pub fn export(&self, run_spec: &Spec, run: &Run, now: &str) -> Result<Spec, String> {
         let mut spec = run_spec.clone();
+        spec.name.clone_from(&self.name);
+        spec.description.clone_from(&self.description);
         spec.endpoints = self.endpoint.exported()?;
         if !self.endpoint.cases.is_empty() && self.endpoint.features != run.feature_columns {
             return Err(format!(
@@ -378,27 +383,40 @@ impl Draft {
         // Same tests and the same trained model: the previous file still holds. (Its "no worse
         // than before" was judged against its own predecessor, so whole recordings differ.)
         if let Some(previous) = &self.previous
-            && previous.tests_the_same_as(&spec)
+            && records_the_same(previous, &spec)
             && previous.recorded.as_ref().is_some_and(|r| {
                 r.parameter_fingerprint == recorded.parameter_fingerprint
                     && same_metrics(&r.metrics, &recorded.metrics)
             })
         {
-            return Ok(previous.clone());
+            let mut kept = previous.clone();
+            if (&kept.name, &kept.description) != (&spec.name, &spec.description) {
+                kept.name = spec.name;
+                kept.description = spec.description;
+                kept.modified = Some(now.to_owned());
+            }
+            return Ok(kept);
         }
-        // "No worse than before" must have run against the revision this file replaces.
+        // "No worse than before" must have run against the revision this file replaces; the
+        // history is otherwise bookkeeping, which the new revision takes from the previous file.
         let expected = self
             .previous
             .as_ref()
             .map(Spec::next_history)
             .unwrap_or_default();
-        if !same_history(&spec.history, &expected) {
+        let latest = |history: &[Revision]| history.last().map(|r| r.metrics.clone());
+        let compared = match (latest(&spec.history), latest(&expected)) {
+            (Some(ran), Some(expected)) => same_metrics(&ran, &expected),
+            (ran, expected) => ran.is_none() && expected.is_none(),
+        };
+        if spec.checks.iter().any(compares_with_history) && !compared {
             return Err(
                 "This run judged \"no worse than before\" against an earlier revision than \
                  the one this export replaces: press Run all again."
                     .to_owned(),
             );
         }
+        spec.history = expected;
         spec.recorded = Some(recorded);
         let spec = spec.revise(self.previous.as_ref(), now);
         // The same rules the CLI applies: among them, no literal credential in a header.

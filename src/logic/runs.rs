@@ -1,8 +1,10 @@
-//! Finished runs and which of them still hold: a run holds for a draft that trains the same
-//! model, a check's outcome for one judged the same way, and export needs a full run of the
-//! very spec the draft describes.
+//! Finished runs and which of them still hold. A spec's name, description, revision and history
+//! are bookkeeping, not what it tests: a run holds for a draft that trains the same model, a
+//! check's outcome for one that judges it the same way, and export needs a Run all of the same
+//! model and checks. Only "no worse than before" reads the history, so only it can go stale
+//! when the history changes (after an export, say).
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use assay_engine::checks::{CheckOutcome, CheckSpec};
 use assay_engine::replay::Run;
@@ -17,61 +19,90 @@ pub struct LastRun {
     pub full: bool,
 }
 
-/// Check outcomes by the check's settings, for the spec that ran them: they hold for any spec
-/// [`judged_the_same`] as it.
+/// Check outcomes for the model one spec trains, each under the check's settings (and, for a
+/// check that compares with the history, what it compared with): they hold for any spec that
+/// trains the same model and judges the check the same way.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Outcomes {
-    pub judged_by: Option<Spec>,
-    pub by_check: HashMap<String, CheckOutcome>,
+    pub by_check: BTreeMap<String, CheckOutcome>,
+    trained_by: Option<Spec>,
 }
 
 impl Outcomes {
-    /// Records the outcomes of `run`, a run of `spec`; outcomes judged another way are dropped.
+    /// Records the outcomes of `run`, a run of `spec`; outcomes for another model are dropped.
     pub fn record(&mut self, spec: &Spec, run: &Run) {
-        if !self
-            .judged_by
-            .as_ref()
-            .is_some_and(|ran| judged_the_same(ran, spec))
-        {
+        if !self.holds_for(spec) {
             *self = Outcomes {
-                judged_by: Some(spec.clone()),
-                by_check: HashMap::new(),
+                by_check: BTreeMap::new(),
+                trained_by: Some(spec.clone()),
             };
         }
         for (check, outcome) in spec.checks.iter().zip(&run.checks) {
-            self.by_check.insert(check_key(check), outcome.clone());
+            self.by_check
+                .insert(outcome_key(spec, check), outcome.clone());
         }
     }
 
     /// The outcome of `check` as `spec` would judge it, if it has run.
     pub fn get(&self, spec: &Spec, check: &CheckSpec) -> Option<&CheckOutcome> {
-        self.judged_by
-            .as_ref()
-            .is_some_and(|ran| judged_the_same(ran, spec))
-            .then(|| self.by_check.get(&check_key(check)))
+        self.holds_for(spec)
+            .then(|| self.by_check.get(&outcome_key(spec, check)))
             .flatten()
+    }
+
+    /// The spec whose model these outcomes judged, if any.
+    pub fn trained_by(&self) -> Option<&Spec> {
+        self.trained_by.as_ref()
+    }
+
+    /// These outcomes as judged for `spec`'s model (outcomes restored from storage come back
+    /// without the spec, which is too large to keep twice).
+    pub fn for_model(by_check: BTreeMap<String, CheckOutcome>, spec: Spec) -> Self {
+        Self {
+            by_check,
+            trained_by: Some(spec),
+        }
+    }
+
+    fn holds_for(&self, spec: &Spec) -> bool {
+        self.trained_by
+            .as_ref()
+            .is_some_and(|ran| ran.trains_the_same(spec))
     }
 }
 
-/// Whether a check judges two specs the same way: the same model, and the same history that
-/// "no worse than before" compares with.
-pub fn judged_the_same(a: &Spec, b: &Spec) -> bool {
-    a.trains_the_same(b) && a.history == b.history
+/// Whether a check's outcome depends on the spec's history: "no worse than before" compares with
+/// the latest revision in it.
+pub fn compares_with_history(check: &CheckSpec) -> bool {
+    matches!(check, CheckSpec::NoRegression(_))
 }
 
-/// A check's settings as text: the key its outcome is kept under. Pretty, like a spec file,
-/// so the page needs no second, compact JSON writer.
-pub fn check_key(check: &CheckSpec) -> String {
-    serde_json::to_string_pretty(check).unwrap_or_default()
+/// A check's settings as text, and for a check that compares with the history, the metrics it
+/// compares with: the key its outcome is kept under. Pretty, like a spec file, so the page needs
+/// no second, compact JSON writer.
+pub fn outcome_key(spec: &Spec, check: &CheckSpec) -> String {
+    let mut key = serde_json::to_string_pretty(check).unwrap_or_default();
+    if compares_with_history(check) {
+        let latest = spec.history.last().map(|r| &r.metrics);
+        key.push_str("\ncompared with ");
+        key.push_str(&serde_json::to_string_pretty(&latest).unwrap_or_default());
+    }
+    key
 }
 
-/// The last run, if it was a Run all of `spec`. The history is left out of the comparison:
-/// exporting makes that file the previous revision, which changes the draft's history but not
-/// what the run recorded, and `Draft::export` then gives the same file back.
+/// Whether two specs record the same results: the same model and checks and endpoints, whatever
+/// their name, description, revision and history.
+pub fn records_the_same(a: &Spec, b: &Spec) -> bool {
+    a.trains_the_same(b) && a.checks == b.checks && a.endpoints == b.endpoints
+}
+
+/// The last run, if it was a Run all of the model and checks of `spec`. Metadata and history
+/// are left out: exporting makes that file the previous revision, which changes the draft's
+/// history but not what the run recorded, and `Draft::export` then gives the same file back
+/// (or refuses, when "no worse than before" must compare with another revision).
 pub fn exportable<'a>(spec: &Spec, last: &'a Option<LastRun>) -> Result<&'a LastRun, String> {
     match last {
-        // Both specs come from the draft, so "tests the same" is "equal but for the history".
-        Some(last) if last.full && last.spec.tests_the_same_as(spec) => Ok(last),
+        Some(last) if last.full && records_the_same(&last.spec, spec) => Ok(last),
         Some(_) => Err(
             "The settings changed since the last Run all: run everything again to \
                         record results for this spec."

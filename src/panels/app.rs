@@ -9,7 +9,7 @@ use crate::logic::status::Status;
 use crate::panels::checks::ChecksPanel;
 use crate::panels::data::DataPanel;
 use crate::panels::endpoints::EndpointsPanel;
-use crate::panels::export::ExportPanel;
+use crate::panels::export::{ExportPanel, field_problems};
 use crate::panels::model::ModelPanel;
 use crate::panels::review::ReviewPanel;
 use crate::state::workbench::Workbench;
@@ -66,11 +66,17 @@ pub fn App() -> impl IntoView {
             <RunAllBar />
         </header>
         {move || {
-            wb.restore_notice
-                .get()
-                .or_else(|| wb.save_error.get())
-                .map(|n| view! { <p class="notice" role="status" data-testid="storage-notice">{n}</p> })
+            wb.restore_notice.get().map(|n| view! {
+                <p class="notice" role="status" data-testid="storage-notice">
+                    {n}
+                    " "
+                    <button class="quiet-small" data-testid="dismiss-notice" on:click=move |_| wb.restore_notice.set(None)>
+                        "Dismiss"
+                    </button>
+                </p>
+            })
         }}
+        {move || wb.save_error.get().map(|n| view! { <p class="notice" role="status" data-testid="save-error">{n}</p> })}
         <main>
             {review_first}
             <DataPanel />
@@ -109,11 +115,12 @@ fn RunAllBar() -> impl IntoView {
                 class="primary"
                 data-testid="run-all"
                 on:click=move |_| wb.run_all()
-                disabled=move || running().is_some() || wb.table.with(Result::is_err)
+                disabled=move || running().is_some() || wb.table.with(Result::is_err) || wb.problems.with(|p| !p.is_empty())
             >
                 "Run all"
             </button>
             {move || wb.job_error.get().map(|e| view! { <span class="bar-error" role="alert" data-testid="run-all-error">{e}</span> })}
+            {field_problems(wb, "run-all-problems", true)}
             {move || {
                 running()
                     .map(|kind| {

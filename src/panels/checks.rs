@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::browser::page;
 use crate::logic::draft::Draft;
-use crate::logic::status::verdict_label;
+use crate::logic::status::{missed, verdict_label};
 use crate::panels::slices::SliceForm;
 use crate::state::workbench::{JobKind, Workbench};
 use crate::widgets::chart::LossCurve;
@@ -58,12 +58,63 @@ pub fn ChecksPanel() -> impl IntoView {
             >
                 "Reset checks to defaults"
             </button>
+            <FailingChecks />
             <h3>"The data"</h3>
             <div class="cards">{family(CheckFamily::Data)}</div>
             <h3>"The model and its training"</h3>
             <div class="cards">{family(CheckFamily::Training)}</div>
             <SliceForm />
         </section>
+    }
+}
+
+/// The checks that failed, at the top of the step, each a link to its card with the bar it
+/// missed.
+#[component]
+fn FailingChecks() -> impl IntoView {
+    let wb = expect_context::<Workbench>();
+    let failing = Memo::new(move |_| {
+        let checks = wb.draft.with(|d| {
+            d.checks
+                .iter()
+                .filter(|c| c.enabled)
+                .map(|c| c.spec.clone())
+                .collect::<Vec<_>>()
+        });
+        checks
+            .into_iter()
+            .filter_map(|c| {
+                let verdict = wb.outcome(&c).map(|o| o.verdict)?;
+                (verdict != Verdict::Pass).then(|| (c.id(), c.guide().title, missed(&c, verdict)))
+            })
+            .collect::<Vec<_>>()
+    });
+    move || {
+        failing.with(|failing| {
+            (!failing.is_empty()).then(|| {
+                let count = match failing.len() {
+                    1 => "1 check failed:".to_owned(),
+                    n => format!("{n} checks failed:"),
+                };
+                view! {
+                    <div class="failing-checks" data-testid="failing-checks">
+                        <p><strong>{count}</strong></p>
+                        <ul>
+                            {failing
+                                .iter()
+                                .map(|(id, title, missed)| view! {
+                                    <li>
+                                        <a href=format!("#check-{id}")>{*title}</a>
+                                        " — "
+                                        {missed.clone()}
+                                    </li>
+                                })
+                                .collect_view()}
+                        </ul>
+                    </div>
+                }
+            })
+        })
     }
 }
 
@@ -100,8 +151,13 @@ fn CheckCard(index: usize) -> impl IntoView {
         ),
     };
     let fields = initial_fields(&initial);
+    let failed = move || {
+        outcome()
+            .map(|o| o.verdict)
+            .filter(|v| enabled() && *v != Verdict::Pass)
+    };
     Some(view! {
-        <article class="check" class:off=move || !enabled() data-testid=format!("check-{id}")>
+        <article class="check" class:off=move || !enabled() class:failed=move || failed().is_some() id=format!("check-{id}") data-testid=format!("check-{id}")>
             <header>
                 <h4>
                 <label>
@@ -126,7 +182,7 @@ fn CheckCard(index: usize) -> impl IntoView {
             <p class="why"><strong>"Why it matters: "</strong>{guide.why}</p>
             {(!fields.is_empty()).then(|| view! {
                 <div class="field-row">
-                    {fields.into_iter().map(|(name, value)| view! { <ParamField index=index name=name initial=value /> }).collect_view()}
+                    {fields.into_iter().map(|(name, value)| view! { <ParamField index=index check=guide.title name=name initial=value /> }).collect_view()}
                 </div>
             })}
             <button
@@ -137,6 +193,10 @@ fn CheckCard(index: usize) -> impl IntoView {
             >
                 "Run this check"
             </button>
+            {move || failed().map(|verdict| {
+                let missed = spec.with(|s| s.as_ref().map(|s| missed(s, verdict)).unwrap_or_default());
+                view! { <p class="failure" data-testid="check-failure">"✗ "{missed}</p> }
+            })}
             {move || outcome().map(|o| view! { <Evidence outcome=o /> })}
             <details class="learn">
                 <summary>"Learn more"</summary>
@@ -237,11 +297,16 @@ fn current_value(wb: &Workbench, index: usize, name: &str) -> Option<Value> {
 
 /// One setting of a check: a number, a switch, a metric, or (the schema) a note.
 #[component]
-fn ParamField(index: usize, name: String, initial: Value) -> impl IntoView {
+fn ParamField(index: usize, check: &'static str, name: String, initial: Value) -> impl IntoView {
     let wb = expect_context::<Workbench>();
     let label = sentence_case(&name.replace('_', " "));
-    let error = RwSignal::new(None::<String>);
     let test_id = format!("param-{name}");
+    // Unique on the page: a check kind appears once in a draft.
+    let dom_id = wb
+        .draft
+        .with_untracked(|d| d.checks.get(index).map(|c| c.spec.id()))
+        .map_or_else(|| test_id.clone(), |id| format!("{id}-{name}"));
+    let error = wb.field_error(&dom_id, &format!("{check}: {label}"));
     // Built once per card: `EitherOf5` rather than `AnyView`, which compiles a rebuild per kind.
     let field = match initial {
         Value::Number(number) => {
@@ -275,7 +340,7 @@ fn ParamField(index: usize, name: String, initial: Value) -> impl IntoView {
                 error.set(value.and_then(|v| set_field(&wb, index, &name, v)).err());
             };
             EitherOf5::A(view! {
-                <input type="text" inputmode="decimal" data-testid=test_id.clone() prop:value=text on:input=on_input
+                <input type="text" inputmode="decimal" id=dom_id.clone() data-testid=test_id.clone() prop:value=text on:input=on_input
                     aria-invalid=move || error.with(Option::is_some).to_string() />
             })
         }
@@ -285,6 +350,7 @@ fn ParamField(index: usize, name: String, initial: Value) -> impl IntoView {
             EitherOf5::B(view! {
                 <input
                     type="checkbox"
+                    id=dom_id.clone()
                     data-testid=test_id.clone()
                     prop:checked=move || current_value(&wb, index, &checked_name) == Some(Value::Bool(true))
                     on:change=move |ev| error.set(set_field(&wb, index, &name, Value::Bool(event_target_checked(&ev))).err())
@@ -305,6 +371,7 @@ fn ParamField(index: usize, name: String, initial: Value) -> impl IntoView {
             };
             EitherOf5::C(view! {
                 <select
+                    id=dom_id.clone()
                     data-testid=test_id.clone()
                     on:change=move |ev| {
                         let id = event_target_value(&ev);

@@ -34,7 +34,7 @@ pub fn ExportPanel() -> impl IntoView {
             format!("Saved `{name}`, revision {}. Commit it next to your code; CI replays it with `assay run {name}`.", spec.revision)
         })));
         if message.with_untracked(|m| matches!(m, Some(Ok(_)))) {
-            wb.draft.update(|d| d.previous = Some(spec));
+            wb.exported(spec);
         }
     };
     let copy_link = move |_| {
@@ -85,6 +85,7 @@ pub fn ExportPanel() -> impl IntoView {
                 " replays it and fails if anything differs. To continue a spec exported earlier, open it under Review a spec and choose Continue editing."
             </p>
             {move || file.with(|f| f.as_ref().err().map(|e| view! { <p class="note" data-testid="export-blocked">{e.clone()}</p> }))}
+            {field_problems(wb, "export-problems", false)}
             <div class="actions">
                 <button class="primary" data-testid="export" on:click=export disabled=move || file.with(Result::is_err)>
                     "Export spec"
@@ -114,6 +115,37 @@ pub fn ExportPanel() -> impl IntoView {
                 </details>
             }))}
         </section>
+    }
+}
+
+/// The fields that block running and export, each a button that takes the user to it; with
+/// `lead`, after a sentence that says why they block (where nothing else says it).
+pub fn field_problems(wb: Workbench, test_id: &'static str, lead: bool) -> impl IntoView {
+    move || {
+        wb.problems.with(|problems| {
+            (!problems.is_empty()).then(|| {
+                view! {
+                    <div class="field-problems" data-testid=test_id>
+                    {lead.then(|| view! { <p>"Fix these fields first; until then the spec keeps their last valid values:"</p> })}
+                    <ul>
+                        {problems
+                            .iter()
+                            .map(|p| {
+                                let id = p.id.clone();
+                                view! {
+                                    <li>
+                                        <button class="link" data-testid="go-to-field" on:click=move |_| page::focus(&id)>
+                                            {format!("{}: {}", p.label, p.message)}
+                                        </button>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                    </div>
+                }
+            })
+        })
     }
 }
 

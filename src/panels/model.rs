@@ -149,7 +149,7 @@ fn MlpFields() -> impl IntoView {
             .join(", ")
     };
     let text = RwSignal::new(layers.with_untracked(|l| as_text(l)));
-    let error = RwSignal::new(None::<String>);
+    let error = wb.field_error("hidden-layers", "Hidden units per layer");
     // An imported or reset model brings its own layers.
     Effect::new(move |first: Option<()>| {
         let layers = layers.get();
@@ -185,7 +185,7 @@ fn MlpFields() -> impl IntoView {
         <div class="field-row">
             <label class="field">
                 "Hidden units per layer"
-                <input type="text" data-testid="hidden-layers" prop:value=text on:input=on_input />
+                <input type="text" id="hidden-layers" data-testid="hidden-layers" prop:value=text on:input=on_input />
             </label>
             <label class="field">
                 "Activation"
@@ -326,7 +326,7 @@ fn NumberField(setting: Setting) -> impl IntoView {
     let label = setting.label();
     let test_id = setting.test_id();
     let text = RwSignal::new(wb.draft.with_untracked(|d| setting.show(&d.training)));
-    let error = RwSignal::new(None::<String>);
+    let error = wb.field_error(test_id, label);
     // A new draft (another sample, an import) brings its own value; other edits leave it be.
     let value = Memo::new(move |_| wb.draft.with(|d| setting.show(&d.training)));
     Effect::new(move |first: Option<()>| {
@@ -361,6 +361,7 @@ fn NumberField(setting: Setting) -> impl IntoView {
             <input
                 type="text"
                 inputmode="decimal"
+                id=test_id
                 data-testid=test_id
                 prop:value=text
                 on:input=on_input

@@ -11,12 +11,14 @@ use leptos::prelude::*;
 
 use std::rc::Rc;
 
+#[cfg(not(test))]
 use crate::browser::clock::now_rfc3339;
 use crate::browser::storage::{self, Restored};
 use crate::browser::worker::EngineWorker;
 use crate::logic::draft::{DataSource, Draft};
 use crate::logic::endpoints::route::Route;
-use crate::logic::runs::{LastRun, Outcomes, exportable, judged_the_same};
+use crate::logic::runs::{LastRun, Outcomes, exportable};
+use crate::logic::saved::Kept;
 use crate::logic::status::Status;
 use crate::state::endpoints::EndpointRuns;
 use crate::state::engine_job::EngineJob;
@@ -51,6 +53,17 @@ pub struct JobView {
     pub loss_curve: Vec<f64>,
 }
 
+/// A field whose text the draft could not take: it shows what the user typed, the draft keeps
+/// the last valid value, so nothing may run or be exported until it is fixed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldProblem {
+    /// The field's element id, to take the user to it.
+    pub id: String,
+    /// The field in words ("Meets a metric threshold: Threshold").
+    pub label: String,
+    pub message: String,
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Workbench {
     pub draft: RwSignal<Draft>,
@@ -70,12 +83,15 @@ pub struct Workbench {
     pub cancelled: RwSignal<Option<String>>,
     /// Set when the engine's worker could not load and the page ran a job itself.
     pub engine_notice: RwSignal<Option<String>>,
-    /// What happened to the saved draft at start (it could not be read, and where it went).
+    /// What happened to the saved draft at start: what was restored, or that it could not be
+    /// read and where it went. The user may dismiss it.
     pub restore_notice: RwSignal<Option<String>>,
     /// Why the draft is not being saved now, if it is not.
     pub save_error: RwSignal<Option<String>>,
     /// The endpoint cases' results in this browser and their run (the form is in the draft).
     pub endpoints: EndpointRuns,
+    /// Fields showing a value the draft refused, in the order they went wrong.
+    pub problems: RwSignal<Vec<FieldProblem>>,
     /// Counts draft replacements, so a job started on an older draft leaves no result behind.
     generation: StoredValue<u64>,
     /// The engine's Web Worker, started with the first job.
@@ -85,16 +101,27 @@ pub struct Workbench {
 impl Workbench {
     /// The workbench on the saved draft, or on the first sample; saves every change after.
     pub fn new() -> Self {
-        let (initial, notice) = match storage::load_draft() {
-            Restored::Draft(draft) => (*draft, None),
-            Restored::Nothing => (Draft::default(), None),
-            Restored::Unreadable(message) => (Draft::default(), Some(message)),
+        let (kept, notice) = match storage::load_draft() {
+            Restored::Draft(kept) => {
+                let notice = kept.notice();
+                (*kept, Some(notice))
+            }
+            Restored::Nothing => (Kept::draft(Draft::default()), None),
+            Restored::Unreadable(message) => (Kept::draft(Draft::default()), Some(message)),
         };
-        let wb = Self::on(initial);
+        let wb = Self::on(kept.draft);
+        wb.last.set(kept.last);
+        wb.outcomes.set(kept.outcomes);
         wb.restore_notice.set(notice);
-        let (draft, save_error) = (wb.draft, wb.save_error);
+        let (draft, last, outcomes, save_error) = (wb.draft, wb.last, wb.outcomes, wb.save_error);
         Effect::new(move |_| {
-            let saved = draft.with(storage::save_draft);
+            let saved = draft.with(|draft| {
+                last.with(|last| {
+                    outcomes.with(|outcomes| {
+                        storage::save_draft(draft, last.as_ref(), outcomes, &now_rfc3339())
+                    })
+                })
+            });
             save_error.set(
                 saved
                     .err()
@@ -118,7 +145,9 @@ impl Workbench {
         });
         let spec = Memo::new(move |_| draft.with(|d| d.to_spec_on(dataset.get())));
         let last = RwSignal::new(None::<LastRun>);
+        let problems = RwSignal::new(Vec::<FieldProblem>::new());
         let export_file = Memo::new(move |_| {
+            problems.with(|p| blocked_by(p).map_or(Ok(()), Err))?;
             spec.with(|spec| {
                 last.with(|last| {
                     let last = exportable(spec, last)?;
@@ -141,6 +170,7 @@ impl Workbench {
             restore_notice: RwSignal::new(None),
             save_error: RwSignal::new(None),
             endpoints: EndpointRuns::new(),
+            problems,
             generation: StoredValue::new(0),
             worker: StoredValue::new_local(None),
         }
@@ -148,6 +178,32 @@ impl Workbench {
 
     pub fn is_busy(&self) -> bool {
         self.runner.is_running()
+    }
+
+    /// The error signal of the form field with element `id`, named `label` in words: while it
+    /// holds an error, the field is listed in [`Workbench::problems`] (until it is removed).
+    pub fn field_error(&self, id: &str, label: &str) -> RwSignal<Option<String>> {
+        let error = RwSignal::new(None::<String>);
+        let problems = self.problems;
+        let (id, label) = (id.to_owned(), label.to_owned());
+        let gone = id.clone();
+        Effect::new(move |_| {
+            let message = error.get();
+            problems.update(|p| {
+                p.retain(|f| f.id != id);
+                if let Some(message) = message {
+                    p.push(FieldProblem {
+                        id: id.clone(),
+                        label: label.clone(),
+                        message,
+                    });
+                }
+            });
+        });
+        on_cleanup(move || {
+            problems.try_update(|p| p.retain(|f| f.id != gone));
+        });
+        error
     }
 
     /// The latest run, if it trained the model the draft describes now.
@@ -201,8 +257,13 @@ impl Workbench {
         if self.is_busy() {
             return;
         }
-        self.job_error.set(None);
         self.cancelled.set(None);
+        // The draft holds the last valid values, not what the fields show: run neither.
+        let blocked = self.problems.with_untracked(|p| blocked_by(p));
+        self.job_error.set(blocked.clone());
+        if blocked.is_some() {
+            return;
+        }
         let request = self.draft.with_untracked(|d| JobRequest {
             spec: spec.clone(),
             csv: d.csv().to_owned(),
@@ -281,7 +342,7 @@ impl Workbench {
         // alone does not replace a full run of the same model, which export still needs.
         let keeps_full_run = self.last.with_untracked(|last| {
             last.as_ref()
-                .is_some_and(|l| l.full && judged_the_same(&l.spec, &spec))
+                .is_some_and(|l| l.full && l.spec.trains_the_same(&spec))
         });
         match kind {
             JobKind::Check(_) => {}
@@ -315,18 +376,19 @@ impl Workbench {
     pub fn data_status(&self) -> Status {
         match self.table.with(Result::is_ok) {
             true => Status::Done,
-            false => Status::Failing,
+            false => Status::Failing(0),
         }
     }
 
     pub fn model_status(&self) -> Status {
         self.with_current_run(|last| match last {
             Some(last) if last.run.model.ending == Ending::Completed => Status::Done,
-            Some(_) => Status::Failing,
+            Some(_) => Status::Failing(0),
             None => Status::NeedsAttention,
         })
     }
 
+    /// Failing with the count of checks that failed; Done once every enabled check passed.
     pub fn checks_status(&self) -> Status {
         let verdicts: Vec<Option<Verdict>> = self.spec.with(|s| {
             s.checks
@@ -334,11 +396,12 @@ impl Workbench {
                 .map(|c| self.outcome(c).map(|o| o.verdict))
                 .collect()
         });
-        if verdicts
+        let failing = verdicts
             .iter()
-            .any(|v| matches!(v, Some(Verdict::Fail | Verdict::Error)))
-        {
-            Status::Failing
+            .filter(|v| matches!(v, Some(Verdict::Fail | Verdict::Error)))
+            .count();
+        if failing > 0 {
+            Status::Failing(failing)
         } else if verdicts.iter().all(Option::is_some) && !verdicts.is_empty() {
             Status::Done
         } else {
@@ -348,13 +411,25 @@ impl Workbench {
 
     /// The file to download now: [`Workbench::export_file`] stamped with this moment.
     pub fn export_now(&self) -> Result<Spec, String> {
+        self.export_at(&now_rfc3339())
+    }
+
+    /// The file to download, stamped `now` (RFC 3339).
+    pub fn export_at(&self, now: &str) -> Result<Spec, String> {
+        self.problems
+            .with_untracked(|p| blocked_by(p).map_or(Ok(()), Err))?;
         self.spec.with_untracked(|spec| {
             self.last.with_untracked(|last| {
                 let last = exportable(spec, last)?;
                 self.draft
-                    .with_untracked(|d| d.export(&last.spec, &last.run, &now_rfc3339()))
+                    .with_untracked(|d| d.export(&last.spec, &last.run, now))
             })
         })
+    }
+
+    /// Keeps `file`, just downloaded, as the revision the next export replaces.
+    pub fn exported(&self, file: Spec) {
+        self.draft.update(|d| d.previous = Some(file));
     }
 
     /// How the Endpoints step stands.
@@ -373,8 +448,17 @@ impl Workbench {
         self.endpoints.run(self.draft, route);
     }
 
+    /// Done once the file Export would write now is the one last exported (or opened): never
+    /// before an export, and no longer once the spec changed since.
     pub fn export_status(&self) -> Status {
-        match self.export_file.with(Result::is_ok) {
+        let exported = self.export_file.with(|file| {
+            self.draft.with(|d| {
+                file.as_ref()
+                    .ok()
+                    .is_some_and(|f| d.previous.as_ref() == Some(f))
+            })
+        });
+        match exported {
             true => Status::Done,
             false => Status::NeedsAttention,
         }
@@ -385,6 +469,24 @@ impl Default for Workbench {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// Why nothing may run or be exported while `problems` stand, naming each field.
+pub fn blocked_by(problems: &[FieldProblem]) -> Option<String> {
+    let names: Vec<&str> = problems.iter().map(|p| p.label.as_str()).collect();
+    (!names.is_empty()).then(|| {
+        format!(
+            "Fix {} first: the field shows a value the spec cannot take, so the spec still \
+             holds the last valid one.",
+            names.join("; ")
+        )
+    })
+}
+
+/// Natively, where there is no browser clock, a fixed moment.
+#[cfg(test)]
+fn now_rfc3339() -> String {
+    "2026-11-29T12:00:00Z".to_owned()
 }
 
 fn parse(source: &DataSource) -> Result<Table, String> {
@@ -399,6 +501,9 @@ mod tests {
     use assay_engine::checks::{CheckSpec, LossDecreases};
     use assay_engine::replay;
 
+    const NOW: &str = "2026-11-29T12:00:00Z";
+    const LATER: &str = "2026-11-29T13:00:00Z";
+
     /// The workbench on the first sample after a Run all, as the page has it when the run ends.
     fn after_run_all() -> (Owner, Workbench) {
         let owner = Owner::new();
@@ -406,13 +511,29 @@ mod tests {
         let mut draft = Draft::default();
         draft.training.epochs = 5;
         let wb = Workbench::on(draft);
+        run_all(&wb);
+        (owner, wb)
+    }
+
+    /// A Run all of the draft as it is now, done in one call.
+    fn run_all(wb: &Workbench) {
         let spec = wb.spec.get_untracked();
         let run = wb
             .draft
             .with_untracked(|d| replay::run(&spec, d.csv()))
             .unwrap();
         wb.finished(JobKind::RunAll, spec, run);
-        (owner, wb)
+    }
+
+    /// Exports as the Export button does, at `now`, and returns the file.
+    fn export(wb: &Workbench, now: &str) -> Spec {
+        let file = wb.export_at(now).unwrap();
+        wb.exported(file.clone());
+        file
+    }
+
+    fn is_no_regression(check: &CheckSpec) -> bool {
+        matches!(check, CheckSpec::NoRegression(_))
     }
 
     fn checks(wb: &Workbench) -> Vec<CheckSpec> {
@@ -471,5 +592,127 @@ mod tests {
         assert!(wb.last.with_untracked(Option::is_none));
         assert_eq!(wb.model_status(), Status::NeedsAttention);
         assert!(checks(&wb).iter().all(|c| wb.outcome(c).is_none()));
+    }
+
+    #[test]
+    fn exporting_keeps_every_result_but_the_comparison_with_the_revision_it_made() {
+        let (_owner, wb) = after_run_all();
+        assert_eq!(
+            wb.export_status(),
+            Status::NeedsAttention,
+            "nothing exported yet"
+        );
+        let file = export(&wb, NOW);
+        assert_eq!(file.revision, 1);
+        let (regression, others): (Vec<CheckSpec>, Vec<CheckSpec>) =
+            checks(&wb).into_iter().partition(is_no_regression);
+        assert_eq!(
+            regression.len(),
+            1,
+            "the sample's defaults compare with history"
+        );
+        assert!(others.iter().all(|c| wb.outcome(c).is_some()));
+        // "No worse than before" now compares with the revision just exported, which it has
+        // not yet been run against.
+        assert!(wb.outcome(&regression[0]).is_none());
+        assert_eq!(wb.model_status(), Status::Done);
+        assert_eq!(wb.export_status(), Status::Done);
+        // Export stays possible, and gives the same file.
+        assert_eq!(wb.export_at(LATER), Ok(file.clone()));
+
+        // Run again: it compares with revision 1, and the unchanged model exports the same file.
+        run_all(&wb);
+        assert!(checks(&wb).iter().all(|c| wb.outcome(c).is_some()));
+        assert_eq!(wb.export_at(LATER), Ok(file));
+    }
+
+    #[test]
+    fn a_new_name_or_description_keeps_the_results_and_export() {
+        let (_owner, wb) = after_run_all();
+        wb.draft.update(|d| {
+            d.name = "Tumour classifier".into();
+            d.description = "Guards the screening model".into();
+        });
+        assert!(checks(&wb).iter().all(|c| wb.outcome(c).is_some()));
+        let file = export(&wb, NOW);
+        assert_eq!(file.name, "Tumour classifier");
+        assert_eq!(file.description, "Guards the screening model");
+
+        // Renamed after the export: the same revision and recording under the new name, which
+        // CI replays as recorded.
+        wb.draft.update(|d| d.name = "Tumour screening".into());
+        assert!(
+            checks(&wb)
+                .iter()
+                .filter(|c| !is_no_regression(c))
+                .all(|c| wb.outcome(c).is_some())
+        );
+        assert_eq!(
+            wb.export_status(),
+            Status::NeedsAttention,
+            "changed since the export"
+        );
+        let renamed = wb.export_at(LATER).unwrap();
+        assert_eq!(renamed.name, "Tumour screening");
+        assert_eq!(
+            (
+                renamed.revision,
+                &renamed.history,
+                &renamed.recorded,
+                &renamed.created
+            ),
+            (file.revision, &file.history, &file.recorded, &file.created)
+        );
+        assert_eq!(renamed.modified.as_deref(), Some(LATER));
+        let csv = wb.draft.with_untracked(|d| d.csv().to_owned());
+        let replayed = replay::run(&renamed, &csv).unwrap();
+        assert_eq!(
+            replay::compare(renamed.recorded.as_ref().unwrap(), &replayed),
+            vec![]
+        );
+        wb.exported(renamed);
+        assert_eq!(wb.export_status(), Status::Done);
+    }
+
+    #[test]
+    fn failing_checks_are_counted_in_the_checks_status() {
+        let owner = Owner::new();
+        owner.set();
+        let mut draft = Draft::default();
+        draft.training.epochs = 5;
+        for check in &mut draft.checks {
+            if let CheckSpec::MetricThreshold(t) = &mut check.spec {
+                t.threshold = 0.999;
+            }
+        }
+        let wb = Workbench::on(draft);
+        run_all(&wb);
+        assert_eq!(wb.checks_status(), Status::Failing(1));
+        assert_eq!(wb.checks_status().label(), "1 failing");
+    }
+
+    #[test]
+    fn a_field_the_draft_refused_blocks_running_and_export_and_is_named() {
+        let (_owner, wb) = after_run_all();
+        wb.problems.set(vec![FieldProblem {
+            id: "metric_threshold-threshold".into(),
+            label: "Meets a metric threshold: Threshold".into(),
+            message: "`abc` is not a number".into(),
+        }]);
+        let refused = wb.export_at(NOW).unwrap_err();
+        assert!(
+            refused.contains("Meets a metric threshold: Threshold"),
+            "{refused}"
+        );
+        wb.run_all();
+        let refused = wb.job_error.get_untracked().unwrap_or_default();
+        assert!(
+            refused.contains("Meets a metric threshold: Threshold"),
+            "{refused}"
+        );
+        assert!(!wb.is_busy());
+
+        wb.problems.set(Vec::new());
+        assert!(wb.export_at(NOW).is_ok());
     }
 }

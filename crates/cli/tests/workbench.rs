@@ -208,8 +208,10 @@ async fn run_all_on_the_sample_shows_progress_then_every_verdict_and_the_model()
             "a check shows {verdict:?} after Run all"
         );
     }
+    // Ready to export, but nothing is exported yet.
     let export = text(client, "path-export").await;
-    assert!(export.contains("Done"), "{export}");
+    assert!(export.contains("Needs attention"), "{export}");
+    assert!(can_press(client, "export").await);
     by_test_id(client, "confusion-matrix").await;
     scroll_to_css(client, "#model").await;
     page.screenshot("1-sample-run-all").await;
@@ -417,6 +419,20 @@ async fn a_threshold_out_of_reach_fails_its_check_when_run_on_its_own() {
         .await
         .unwrap();
     assert!(summary.contains("0.999"), "{summary}");
+    // It reads as a failure that names its bar, and heads the step's list of failures.
+    let failure = inside(&threshold, "check-failure")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        failure.contains("missed its bar (threshold 0.999)"),
+        "{failure}"
+    );
+    let failing = text(client, "failing-checks").await;
+    assert!(failing.starts_with("1 check failed:"), "{failing}");
+    assert!(failing.contains("Clears a fixed quality bar"), "{failing}");
+    assert!(text(client, "path-checks").await.contains("1 failing"));
     // Only this check ran.
     assert_eq!(
         verdict_until(client, "no_duplicate_rows", |_| true).await,
@@ -733,5 +749,152 @@ async fn an_export_replays_in_the_cli_and_reimports_to_the_same_bytes() {
         first_path.display(),
         second_path.display()
     );
+    page.close().await;
+}
+
+/// The verdict on every card that is switched on, by check id.
+async fn verdicts(client: &Client) -> Vec<(String, String)> {
+    let mut shown = Vec::new();
+    for id in enabled_checks(client).await {
+        let verdict = verdict_until(client, &id, |_| true).await;
+        shown.push((id, verdict));
+    }
+    shown
+}
+
+/// Whether the button `id` can be pressed.
+async fn can_press(client: &Client, id: &str) -> bool {
+    by_test_id(client, id)
+        .await
+        .attr("disabled")
+        .await
+        .unwrap()
+        .is_none()
+}
+
+#[tokio::test(flavor = "current_thread")]
+#[ignore = "needs the built app, Chromium and chromedriver: run it with `cargo xtask test`"]
+async fn an_export_keeps_the_results_on_screen() {
+    let page = Page::open("export-keeps").await;
+    let client = &page.client;
+    run_all(client).await;
+    let before = verdicts(client).await;
+    assert!(before.iter().all(|(_, v)| v == "Pass"), "{before:?}");
+    let (_, first) = export_spec(client, &page.downloads).await;
+    assert!(text(client, "path-export").await.contains("Done"));
+    // Every result stays; only "no worse than before" now compares with the revision just
+    // exported, which it has not been run against.
+    let after = verdicts(client).await;
+    for ((id, was), (_, now)) in before.iter().zip(&after) {
+        match id.as_str() {
+            "no_regression" => assert_eq!(now, "Not run"),
+            _ => assert_eq!(now, was, "{id}"),
+        }
+    }
+    by_test_id(client, "fingerprint").await;
+    assert!(can_press(client, "export").await);
+    scroll_to_css(client, "#checks").await;
+    page.screenshot("7-exported-results-stay").await;
+    // Exporting again, unchanged, gives the same file.
+    let (_, second) = export_spec(client, &page.downloads).await;
+    assert_eq!(second, first);
+    page.close().await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+#[ignore = "needs the built app, Chromium and chromedriver: run it with `cargo xtask test`"]
+async fn a_renamed_spec_exports_without_running_again() {
+    let page = Page::open("rename").await;
+    let client = &page.client;
+    let fingerprint = run_all(client).await;
+    replace_text(&by_test_id(client, "spec-name").await, "Tumour screening").await;
+    replace_text(
+        &by_test_id(client, "spec-description").await,
+        "Guards the screening model",
+    )
+    .await;
+    assert!(verdicts(client).await.iter().all(|(_, v)| v == "Pass"));
+    assert!(can_press(client, "export").await);
+    let (path, text) = export_spec(client, &page.downloads).await;
+    assert_eq!(path.file_name().unwrap(), "tumour-screening.assay.json");
+    assert!(text.contains("\"description\": \"Guards the screening model\""));
+
+    // Renamed after the export: the same revision and recording under the new name.
+    replace_text(&by_test_id(client, "spec-name").await, "Tumour triage").await;
+    assert!(can_press(client, "export").await);
+    let (renamed_path, renamed) = export_spec(client, &page.downloads).await;
+    assert_eq!(
+        renamed_path.file_name().unwrap(),
+        "tumour-triage.assay.json"
+    );
+    let spec: serde_json::Value = serde_json::from_str(&renamed).unwrap();
+    assert_eq!(spec["revision"], 1);
+    replays_as_recorded(&renamed_path, &fingerprint);
+    page.close().await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+#[ignore = "needs the built app, Chromium and chromedriver: run it with `cargo xtask test`"]
+async fn an_invalid_threshold_blocks_export_and_names_the_field() {
+    let page = Page::open("invalid-threshold").await;
+    let client = &page.client;
+    run_all(client).await;
+    assert!(can_press(client, "export").await);
+    let threshold = card(client, "metric_threshold").await;
+    replace_text(&inside(&threshold, "param-threshold").await, "abc").await;
+    text(client, "param-threshold-error").await;
+    // The field shows `abc`, the spec still holds 0.8: neither runs nor exports.
+    text_until(client, "export-blocked", |t| {
+        t.contains("Clears a fixed quality bar: Threshold")
+    })
+    .await;
+    assert!(!can_press(client, "export").await);
+    assert!(!can_press(client, "run-all").await);
+    let problems = by_test_id(client, "export-problems").await;
+    scroll_to_css(client, "#export").await;
+    page.screenshot("8-invalid-threshold-blocks-export").await;
+    inside(&problems, "go-to-field")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let focused = client
+        .execute("return document.activeElement.id", Vec::new())
+        .await
+        .unwrap();
+    assert_eq!(focused, "metric_threshold-threshold");
+
+    replace_text(&inside(&threshold, "param-threshold").await, "0.85").await;
+    text_until(client, "export-blocked", |t| t.contains("Run all")).await;
+    assert!(all(client, &test_id("export-problems")).await.is_empty());
+    assert!(can_press(client, "run-all").await);
+    page.close().await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+#[ignore = "needs the built app, Chromium and chromedriver: run it with `cargo xtask test`"]
+async fn a_reload_restores_the_results_with_a_notice() {
+    let page = Page::open("reload-results").await;
+    let client = &page.client;
+    let fingerprint = run_all(client).await;
+    let before = verdicts(client).await;
+
+    client.refresh().await.unwrap();
+    by_test_id(client, "data-shape").await;
+    let notice = text(client, "storage-notice").await;
+    assert!(notice.starts_with("Restored your draft from "), "{notice}");
+    assert!(
+        notice.contains(&format!(
+            "data breast_cancer.csv, the trained model, {} check results.",
+            before.len()
+        )),
+        "{notice}"
+    );
+    assert_eq!(text(client, "fingerprint").await, fingerprint);
+    assert_eq!(verdicts(client).await, before);
+    assert!(can_press(client, "export").await);
+    page.screenshot("9-reload-restores-results").await;
+    click(client, "dismiss-notice").await;
+    assert!(all(client, &test_id("storage-notice")).await.is_empty());
     page.close().await;
 }
