@@ -421,12 +421,13 @@ fn words(value: &Json) -> String {
         Json::Array(items) => items.iter().map(words).collect::<Vec<_>>().join(", "),
         Json::Object(fields) => {
             let mut fields = fields.clone();
-            let head = ["name", "kind"]
-                .into_iter()
-                .filter_map(|key| fields.remove(key))
-                .map(|v| words(&v))
-                .collect::<Vec<_>>()
-                .join(": ");
+            // A name (a column's) is shown as written; a kind in words.
+            let name = fields.remove("name").map(|v| match v {
+                Json::String(name) => name,
+                other => words(&other),
+            });
+            let kind = fields.remove("kind").map(|v| words(&v));
+            let head = name.into_iter().chain(kind).collect::<Vec<_>>().join(": ");
             let rest = fields
                 .iter()
                 .map(|(k, v)| format!("{} {}", words_of_id(k), words(v)))
@@ -838,6 +839,9 @@ mod tests {
         assert_eq!(check_settings(&plain), "No settings.");
         let adam = serde_json::json!({"kind": "adam", "beta1": 0.9});
         assert_eq!(words(&adam), "adam (beta1 0.9)");
+        // Column names are names: shown as written.
+        let column = serde_json::json!({"name": "mean_radius", "kind": "numeric"});
+        assert_eq!(words(&column), "mean_radius: numeric");
     }
 
     #[test]

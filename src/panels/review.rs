@@ -120,6 +120,26 @@ pub fn ReviewOpener(reviewing: Reviewing) -> impl IntoView {
 /// author's draft as it was.
 #[component]
 pub fn ReviewPage(reviewing: Reviewing) -> impl IntoView {
+    let wb = expect_context::<Workbench>();
+    let edit_error = RwSignal::new(None::<String>);
+    let can_edit = move || reviewing.0.with(|o| matches!(o, Some(Ok(_))));
+    // The spec becomes the draft, and the next export its next revision.
+    let edit = move |_| {
+        let draft = reviewing.0.with_untracked(|o| match o {
+            Some(Ok(opened)) => Draft::from_spec(&opened.spec),
+            _ => Err("There is no spec to edit.".into()),
+        });
+        match draft {
+            Ok(draft) => {
+                if confirm_replacing(&wb) {
+                    wb.replace_draft(draft);
+                    reviewing.close();
+                    page::scroll_to("data");
+                }
+            }
+            Err(e) => edit_error.set(Some(e)),
+        }
+    };
     view! {
         <header class="masthead">
             <div class="masthead-row">
@@ -127,18 +147,26 @@ pub fn ReviewPage(reviewing: Reviewing) -> impl IntoView {
                     <p class="masthead-title">"Assay · review"</p>
                     <p>"A spec someone sent you: what it tests, and whether it reproduces here."</p>
                 </div>
-                <button class="quiet" data-testid="back-to-workbench" on:click=move |_| reviewing.close()>
-                    "Back to the workbench"
-                </button>
+                <div class="actions">
+                    {move || can_edit().then(|| view! {
+                        <button class="quiet" data-testid="edit-in-workbench" on:click=edit>
+                            "Continue editing"
+                        </button>
+                    })}
+                    <button class="quiet" data-testid="back-to-workbench" on:click=move |_| reviewing.close()>
+                        "Back to the workbench"
+                    </button>
+                </div>
             </div>
         </header>
+        {move || edit_error.get().map(|e| alert(&e, "edit-error"))}
         <main id="review-page" data-testid="review-page">
             {move || {
                 reviewing
                     .0
                     .get()
                     .map(|opened| match opened {
-                        Ok(opened) => Either::Left(spec_page(opened, reviewing)),
+                        Ok(opened) => Either::Left(spec_page(opened)),
                         Err(message) => Either::Right(view! {
                             <section class="panel wide" aria-labelledby="review-heading">
                                 <h1 id="review-heading">"This link cannot be opened"</h1>
@@ -151,8 +179,7 @@ pub fn ReviewPage(reviewing: Reviewing) -> impl IntoView {
     }
 }
 
-fn spec_page(opened: Opened, reviewing: Reviewing) -> impl IntoView {
-    let wb = expect_context::<Workbench>();
+fn spec_page(opened: Opened) -> impl IntoView {
     let blocked = opened.cannot_replay();
     let name = review::clip(&opened.spec.name);
     let description = opened.description();
@@ -195,18 +222,6 @@ fn spec_page(opened: Opened, reviewing: Reviewing) -> impl IntoView {
         );
     };
 
-    // The spec becomes the draft, and the next export its next revision.
-    let edit = move |_| match opened.with_value(|o| Draft::from_spec(&o.spec)) {
-        Ok(draft) => {
-            if confirm_replacing(&wb) {
-                runner.cancel();
-                wb.replace_draft(draft);
-                reviewing.close();
-                page::scroll_to("data");
-            }
-        }
-        Err(e) => report.set(Some(Err(e))),
-    };
     let disabled = blocked.is_some();
 
     view! {
@@ -222,11 +237,6 @@ fn spec_page(opened: Opened, reviewing: Reviewing) -> impl IntoView {
                 <h2>"Earlier revisions"</h2>
                 <ul data-testid="review-history">{history.into_iter().map(|h| view! { <li>{h}</li> }).collect_view()}</ul>
             })}
-            <div class="actions">
-                <button data-testid="edit-in-workbench" on:click=edit>
-                    "Continue editing"
-                </button>
-            </div>
         </section>
         <section class="panel" aria-labelledby="review-data-heading">
             <h2 id="review-data-heading">"Data"</h2>
