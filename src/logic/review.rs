@@ -802,8 +802,20 @@ mod tests {
             .unwrap();
         assert_eq!(bar.settings, "accuracy at least 0.8");
         assert_eq!(bar.recorded, Some("Pass"));
+        // No spec field names in the words (column names, shown as written, aside).
+        let schema = checks
+            .iter()
+            .find(|c| c.title == "Columns as recorded")
+            .unwrap();
         assert!(
-            checks.iter().all(|c| !c.settings.contains('_')),
+            schema.settings.contains("mean_radius: numeric"),
+            "{schema:?}"
+        );
+        assert!(
+            checks
+                .iter()
+                .filter(|c| c.title != schema.title)
+                .all(|c| !c.settings.contains('_')),
             "{checks:?}"
         );
         assert_eq!(opened.description().as_deref(), Some("Screens biopsies."));
