@@ -374,8 +374,12 @@ fn higher_is_better(metric: MetricName) -> bool {
     }
 }
 
+/// A recorded setting as a JSON value, by way of the pretty text a spec file is written in: the
+/// page carries one JSON writer, not a second one that builds values.
 fn to_json(value: &impl serde::Serialize) -> Json {
-    serde_json::to_value(value).unwrap_or(Json::Null)
+    serde_json::to_string_pretty(value)
+        .and_then(|text| serde_json::from_str(&text))
+        .unwrap_or(Json::Null)
 }
 
 /// A spec's identifier (`log_loss`, `binary_classification`) as words.
