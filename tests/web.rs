@@ -438,14 +438,11 @@ async fn a_share_link_opens_the_spec_and_replay_reproduces_it() {
     let authored = samples::author(&SAMPLES[1], 3).unwrap();
     let app = mount_app_at(&share::to_fragment(&authored.spec));
     assert!(text_of(&app, "review-spec").contains("a share link"));
-    // Opened from a link, the reviewer's panel comes first.
-    let first_panel = app.query_selector("main > section").unwrap().unwrap();
-    assert!(
-        first_panel
-            .query_selector("[data-testid='replay']")
-            .unwrap()
-            .is_some()
-    );
+    // Opened from a link, the page is the reviewer's: the workbench is hidden.
+    assert!(has_test_id(&app, "review-page"));
+    let workbench = app.query_selector(".workbench").unwrap().unwrap();
+    assert!(workbench.has_attribute("hidden"));
+    assert!(text_of(&app, "review-checks").contains("Clears a fixed quality bar"));
 
     by_test_id::<HtmlElement>(&app, "replay").click();
     until("the verdict", || has_test_id(&app, "replay-verdict")).await;
@@ -509,9 +506,19 @@ async fn endpoint_cases_are_drafted_edited_and_a_dead_server_is_told_apart() {
 
     // Edits are checked where they are typed.
     type_into(&first, "case-label", "B", "change");
-    type_into(&first, "case-input", "1, 2", "change");
+    // One field per feature, labelled with its name; a number feature takes only numbers.
+    let fields = first
+        .query_selector_all("[data-testid='case-input'] input[data-feature]")
+        .unwrap();
+    assert_eq!(fields.length(), 30);
+    let label = by_test_id::<Element>(&first, "case-input-0")
+        .closest("label")
+        .unwrap()
+        .unwrap();
+    assert!(label.text_content().unwrap().contains("mean_radius"));
+    type_into(&first, "case-input-0", "1, 2", "change");
     tick().await;
-    assert!(text_of(&first, "case-error").contains("needs 30 values"));
+    assert!(text_of(&first, "case-error").contains("`mean_radius` takes a number"));
 
     // A credential header needs its value typed before anything is sent.
     type_into(&app, "endpoint-url", "http://127.0.0.1:9", "input");

@@ -5,17 +5,23 @@
 //! (`panels::review`) only shows them, always as text.
 
 use assay_engine::EngineError;
-use assay_engine::checks::Verdict;
+use assay_engine::checks::{CheckSpec, Verdict};
 use assay_engine::comparison::{Comparison, Difference, Item, Match, Value};
+use assay_engine::metrics::MetricName;
 use assay_engine::replay::{self, Run, Stepper};
 use assay_engine::share;
 use assay_engine::spec::{MAX_SPEC_BYTES, Recorded, Spec};
+use serde_json::Value as Json;
 
+use crate::logic::endpoints::cases;
 use crate::logic::status::verdict_label;
 
 /// Longest piece of a spec's own text (names, error messages quoting it) shown on the page, so
 /// a hostile spec cannot flood the page with megabytes of text.
 pub const MAX_SHOWN_CHARS: usize = 300;
+
+/// Longest description shown: a few paragraphs, not a flood.
+pub const MAX_DESCRIPTION_CHARS: usize = 3000;
 
 /// A spec that parsed and validated, with where it came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -93,7 +99,12 @@ pub fn share_link(page: &str, spec: &Spec) -> Result<String, String> {
 
 /// `text` cut to [`MAX_SHOWN_CHARS`] characters, marked when cut.
 pub fn clip(text: &str) -> String {
-    match text.char_indices().nth(MAX_SHOWN_CHARS) {
+    clip_to(text, MAX_SHOWN_CHARS)
+}
+
+/// `text` cut to `limit` characters, marked when cut.
+fn clip_to(text: &str, limit: usize) -> String {
+    match text.char_indices().nth(limit) {
         None => text.to_owned(),
         Some((end, _)) => format!("{}… (cut; {} bytes in all)", &text[..end], text.len()),
     }
@@ -121,6 +132,125 @@ impl Opened {
             ("Checks", spec.checks.len().to_string()),
             ("Written by", format!("Assay {}", clip(&spec.assay_version))),
         ]
+    }
+
+    /// What the author wrote for reviewers, if anything.
+    pub fn description(&self) -> Option<String> {
+        let text = self.spec.description.trim();
+        (!text.is_empty()).then(|| clip_to(text, MAX_DESCRIPTION_CHARS))
+    }
+
+    /// Which revision this is and when it was exported.
+    pub fn revision(&self) -> Vec<(&'static str, String)> {
+        let spec = &self.spec;
+        let mut facts = vec![("Revision", spec.revision.to_string())];
+        if let Some(created) = &spec.created {
+            facts.push(("First exported", clip(created)));
+        }
+        if let Some(modified) = &spec.modified {
+            facts.push(("This revision exported", clip(modified)));
+        }
+        facts
+    }
+
+    /// Earlier revisions' validation metrics, oldest first, one line each.
+    pub fn history(&self) -> Vec<String> {
+        self.spec
+            .history
+            .iter()
+            .map(|r| {
+                let metrics: Vec<String> = r
+                    .metrics
+                    .iter()
+                    .map(|m| format!("{} {}", words_of_id(&m.name), m.value))
+                    .collect();
+                clip(&format!("Revision {}: {}", r.revision, metrics.join(", ")))
+            })
+            .collect()
+    }
+
+    /// The data the spec trains on: its file, rows and fingerprint.
+    pub fn dataset(&self) -> Vec<(&'static str, String)> {
+        let data = &self.spec.dataset;
+        let held = match (&data.csv, &data.path) {
+            (Some(_), _) => "embedded in the spec".to_owned(),
+            (None, path) => format!(
+                "in a separate file, `{}`",
+                clip(path.as_deref().unwrap_or_default())
+            ),
+        };
+        vec![
+            ("File", clip(&data.name)),
+            ("Rows", data.rows.to_string()),
+            ("SHA-256", clip(&data.sha256)),
+            ("Held", held),
+        ]
+    }
+
+    /// The model, how the data is prepared for it and how it is trained, in words.
+    pub fn settings(&self) -> Vec<(String, String)> {
+        let spec = &self.spec;
+        let p = &spec.preprocessing;
+        let mut settings = vec![
+            ("Model".to_owned(), clip(&spec.model.label())),
+            (
+                "Predicts".to_owned(),
+                format!("{} ({})", clip(&p.target), words(&to_json(&p.task))),
+            ),
+        ];
+        // Every other setting the spec records, so one added later is shown too.
+        for value in [to_json(p), to_json(&spec.training)] {
+            if let Json::Object(fields) = value {
+                settings.extend(
+                    fields
+                        .iter()
+                        .filter(|(name, _)| !matches!(name.as_str(), "target" | "task"))
+                        .map(|(name, value)| (setting_label(name), clip(&words(value)))),
+                );
+            }
+        }
+        settings
+    }
+
+    /// Every check the spec names, with its settings in words and the author's verdict.
+    pub fn checks(&self) -> Vec<CheckInWords> {
+        let recorded = self.spec.recorded.as_ref();
+        self.spec
+            .checks
+            .iter()
+            .enumerate()
+            .map(|(i, check)| CheckInWords {
+                title: check.guide().title,
+                settings: clip(&check_settings(check)),
+                recorded: recorded
+                    .and_then(|r| r.checks.get(i))
+                    .map(|outcome| verdict_label(outcome.verdict)),
+            })
+            .collect()
+    }
+
+    /// The endpoint cases, each value beside its feature's name, with the expected answer.
+    pub fn endpoints(&self) -> Vec<EndpointInWords> {
+        self.spec
+            .endpoints
+            .iter()
+            .map(|e| EndpointInWords {
+                name: clip(&e.name),
+                address: clip(&e.base_url),
+                cases: e
+                    .cases
+                    .iter()
+                    .map(|case| CaseInWords {
+                        name: clip(&case.name),
+                        inputs: cases::named_inputs(&e.features, case)
+                            .into_iter()
+                            .map(|(feature, value)| (clip(&feature), clip(&value)))
+                            .collect(),
+                        expected: clip(&cases::expectation_text(&case.expect)),
+                    })
+                    .collect(),
+            })
+            .collect()
     }
 
     /// Why this spec cannot be replayed here, if it cannot.
@@ -167,6 +297,152 @@ impl Opened {
             .as_ref()
             .ok_or("This spec cannot be replayed: it records no results.")?;
         Ok(Report::new(&self.spec, recorded, run))
+    }
+}
+
+/// One check as the reviewer reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckInWords {
+    pub title: &'static str,
+    /// Its threshold and parameters, e.g. "accuracy at least 0.85".
+    pub settings: String,
+    /// The verdict the author recorded, if the spec records one.
+    pub recorded: Option<&'static str>,
+}
+
+/// One endpoint and its cases as the reviewer reads them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EndpointInWords {
+    pub name: String,
+    pub address: String,
+    pub cases: Vec<CaseInWords>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseInWords {
+    pub name: String,
+    /// Feature name and value, in the order the model takes them.
+    pub inputs: Vec<(String, String)>,
+    pub expected: String,
+}
+
+/// A check's settings in words: a bar as "accuracy at least 0.85", others as "Label: value".
+fn check_settings(check: &CheckSpec) -> String {
+    let Json::Object(mut fields) = to_json(check) else {
+        return String::new();
+    };
+    fields.remove("check");
+    let metric = fields.get("metric").cloned();
+    let bar = metric
+        .as_ref()
+        .and_then(|m| serde_json::from_value::<MetricName>(m.clone()).ok());
+    if let (Some(metric), Some(Json::Number(threshold))) = (bar, fields.get("threshold")) {
+        let side = if higher_is_better(metric) {
+            "at least"
+        } else {
+            "at most"
+        };
+        return format!("{} {side} {threshold}", words_of_id(metric.id()));
+    }
+    if fields.is_empty() {
+        return "No settings.".to_owned();
+    }
+    fields
+        .iter()
+        .map(|(name, value)| {
+            let value = match value {
+                Json::Null if name == "metric" => "the task's main metric".to_owned(),
+                other => words(other),
+            };
+            format!("{}: {value}", setting_label(name))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Whether a larger value of `metric` is better (a score) rather than worse (an error).
+fn higher_is_better(metric: MetricName) -> bool {
+    match metric {
+        MetricName::Mse | MetricName::Rmse | MetricName::Mae | MetricName::LogLoss => false,
+        MetricName::R2
+        | MetricName::Accuracy
+        | MetricName::BalancedAccuracy
+        | MetricName::MacroPrecision
+        | MetricName::MacroRecall
+        | MetricName::MacroF1
+        | MetricName::RocAuc => true,
+    }
+}
+
+/// A recorded setting as a JSON value, by way of the pretty text a spec file is written in: the
+/// page carries one JSON writer, not a second one that builds values.
+fn to_json(value: &impl serde::Serialize) -> Json {
+    serde_json::to_string_pretty(value)
+        .and_then(|text| serde_json::from_str(&text))
+        .unwrap_or(Json::Null)
+}
+
+/// A spec's identifier (`log_loss`, `binary_classification`) as words.
+fn words_of_id(id: &str) -> String {
+    id.replace('_', " ")
+}
+
+/// The page's name for a setting the spec records as `name`.
+fn setting_label(name: &str) -> String {
+    let known = match name {
+        "validation_fraction" => "Share held out for validation",
+        "stratify" => "Split keeps the class mix",
+        "missing" => "Rows with missing values",
+        "column_kinds" => "Column kinds set by the author",
+        "batch_size" => "Batch size",
+        "learning_rate" => "Learning rate",
+        "l2" => "L2 penalty",
+        "optimizer" => "Optimiser",
+        "fit_intercept" => "Fits an intercept",
+        _ => "",
+    };
+    if !known.is_empty() {
+        return known.to_owned();
+    }
+    let spaced = words_of_id(name);
+    let mut chars = spaced.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// A recorded value in words: `drop_rows` as "drop rows", `true` as "yes", a list item by item,
+/// a tagged setting (`{"kind": "adam", "beta1": 0.9}`) as its kind with its values.
+fn words(value: &Json) -> String {
+    match value {
+        Json::Null => "none".to_owned(),
+        Json::Bool(true) => "yes".to_owned(),
+        Json::Bool(false) => "no".to_owned(),
+        Json::Number(n) => n.to_string(),
+        Json::String(s) => words_of_id(s),
+        Json::Array(items) if items.is_empty() => "none".to_owned(),
+        Json::Array(items) => items.iter().map(words).collect::<Vec<_>>().join(", "),
+        Json::Object(fields) => {
+            let mut fields = fields.clone();
+            // A name (a column's) is shown as written; a kind in words.
+            let name = fields.remove("name").map(|v| match v {
+                Json::String(name) => name,
+                other => words(&other),
+            });
+            let kind = fields.remove("kind").map(|v| words(&v));
+            let head = name.into_iter().chain(kind).collect::<Vec<_>>().join(": ");
+            let rest = fields
+                .iter()
+                .map(|(k, v)| format!("{} {}", words_of_id(k), words(v)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            match (head.is_empty(), rest.is_empty()) {
+                (_, true) => head,
+                (true, false) => rest,
+                (false, false) => format!("{head} ({rest})"),
+            }
+        }
     }
 }
 
@@ -516,5 +792,89 @@ mod tests {
         assert_eq!(get("Seed"), "42");
         assert!(get("Dataset").contains("569 rows, embedded"));
         assert_eq!(get("Model"), "Logistic regression");
+    }
+
+    #[test]
+    fn the_reviewer_reads_what_the_spec_tests_in_words() {
+        let mut opened = authored();
+        opened.spec.description = "Screens biopsies.".into();
+        let checks = opened.checks();
+        assert_eq!(checks.len(), opened.spec.checks.len());
+        let bar = checks
+            .iter()
+            .find(|c| c.title == "Clears a fixed quality bar")
+            .unwrap();
+        assert_eq!(bar.settings, "accuracy at least 0.8");
+        assert_eq!(bar.recorded, Some("Pass"));
+        // No spec field names in the words (column names, shown as written, aside).
+        let schema = checks
+            .iter()
+            .find(|c| c.title == "Columns as recorded")
+            .unwrap();
+        assert!(
+            schema.settings.contains("mean_radius: numeric"),
+            "{schema:?}"
+        );
+        assert!(
+            checks
+                .iter()
+                .filter(|c| c.title != schema.title)
+                .all(|c| !c.settings.contains('_')),
+            "{checks:?}"
+        );
+        assert_eq!(opened.description().as_deref(), Some("Screens biopsies."));
+
+        let dataset = opened.dataset();
+        let get = |label| dataset.iter().find(|(l, _)| *l == label).unwrap().1.clone();
+        assert_eq!(get("Rows"), "569");
+        assert_eq!(get("SHA-256"), opened.spec.dataset.sha256);
+        let settings = opened.settings();
+        let get = |label: &str| settings.iter().find(|(l, _)| l == label).unwrap().1.clone();
+        assert_eq!(get("Model"), "Logistic regression");
+        assert_eq!(get("Predicts"), "diagnosis (binary classification)");
+        assert_eq!(get("Seed"), "42");
+        assert_eq!(get("Share held out for validation"), "0.25");
+        assert_eq!(get("Rows with missing values"), "drop rows");
+        assert_eq!(opened.revision()[0], ("Revision", "1".to_owned()));
+    }
+
+    #[test]
+    fn an_error_bar_reads_at_most_and_untuned_settings_say_so() {
+        let error_bar: CheckSpec = serde_json::from_str(
+            r#"{"check": "metric_threshold", "metric": "rmse", "threshold": 40.5}"#,
+        )
+        .unwrap();
+        assert_eq!(check_settings(&error_bar), "rmse at most 40.5");
+        let baseline: CheckSpec =
+            serde_json::from_str(r#"{"check": "beats_baseline", "margin": 0.02}"#).unwrap();
+        assert_eq!(
+            check_settings(&baseline),
+            "Margin: 0.02; Metric: the task's main metric"
+        );
+        let plain: CheckSpec = serde_json::from_str(r#"{"check": "output_sanity"}"#).unwrap();
+        assert_eq!(check_settings(&plain), "No settings.");
+        let adam = serde_json::json!({"kind": "adam", "beta1": 0.9});
+        assert_eq!(words(&adam), "adam (beta1 0.9)");
+        // Column names are names: shown as written.
+        let column = serde_json::json!({"name": "mean_radius", "kind": "numeric"});
+        assert_eq!(words(&column), "mean_radius: numeric");
+    }
+
+    #[test]
+    fn endpoint_cases_are_shown_with_feature_names_and_expected_answers() {
+        let mut opened = authored();
+        let form = crate::logic::endpoints::test_support::drafted_form();
+        opened.spec.endpoints = vec![form.to_spec().unwrap()];
+        let endpoints = opened.endpoints();
+        let cases = &endpoints[0].cases;
+        assert_eq!(cases.len(), form.cases.len());
+        assert_eq!(cases[0].inputs.len(), 30);
+        assert_eq!(cases[0].inputs[0].0, "mean_radius");
+        assert!(
+            cases[0].expected.starts_with("the label "),
+            "{:?}",
+            cases[0]
+        );
+        assert_eq!(endpoints[0].address, "http://127.0.0.1:8080");
     }
 }

@@ -1,17 +1,17 @@
 //! The page: a path of five panels (Data → Model → Checks → Endpoints → Export) over one
-//! [`Workbench`], a "Run all" with one progress bar, and the reviewer's panel.
+//! [`Workbench`], a "Run all" with one progress bar; or, for a spec opened from a file or a
+//! share link, the reviewer's page, with the workbench hidden (kept, not discarded) meanwhile.
 
 use leptos::prelude::*;
 
 use crate::browser::page;
-use crate::logic::review;
 use crate::logic::status::Status;
 use crate::panels::checks::ChecksPanel;
 use crate::panels::data::DataPanel;
 use crate::panels::endpoints::EndpointsPanel;
 use crate::panels::export::{ExportPanel, field_problems};
 use crate::panels::model::ModelPanel;
-use crate::panels::review::ReviewPanel;
+use crate::panels::review::{ReviewOpener, ReviewPage, Reviewing};
 use crate::state::workbench::Workbench;
 use crate::widgets::chart::ProgressBar;
 
@@ -20,20 +20,16 @@ pub fn App() -> impl IntoView {
     let wb = Workbench::new();
     provide_context(wb);
 
-    // Opened from a share link, the page is the reviewer's first; otherwise the author's.
-    let initial_hash = page::location_hash();
-    let from_link = review::is_share_link(&initial_hash);
-    let review = view! { <ReviewPanel initial_hash=initial_hash /> };
-    let (review_first, review_last) = if from_link {
-        (Some(review), None)
-    } else {
-        (None, Some(review))
-    };
+    // Opened from a share link, the page is the reviewer's; otherwise the author's.
+    let reviewing = Reviewing::new(&page::location_hash());
+    let in_review = Memo::new(move |_| reviewing.is_open());
 
     let endpoints_status = Signal::derive(move || wb.endpoints_status());
     let export_status = Signal::derive(move || wb.export_status());
 
     view! {
+        {move || in_review.get().then(|| view! { <ReviewPage reviewing=reviewing /> })}
+        <div class="workbench" hidden=move || in_review.get()>
         <header class="masthead">
             <div class="masthead-row">
                 <div>
@@ -78,14 +74,14 @@ pub fn App() -> impl IntoView {
         }}
         {move || wb.save_error.get().map(|n| view! { <p class="notice" role="status" data-testid="save-error">{n}</p> })}
         <main>
-            {review_first}
             <DataPanel />
             <ModelPanel />
             <ChecksPanel />
             <EndpointsPanel />
             <ExportPanel />
-            {review_last}
+            <ReviewOpener reviewing=reviewing />
         </main>
+        </div>
     }
 }
 

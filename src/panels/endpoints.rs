@@ -272,11 +272,11 @@ fn case_row(
     draft: RwSignal<Draft>,
     results: RwSignal<Vec<CaseResult>>,
 ) -> impl IntoView {
-    let Some((name, feature_count, fields)) = draft.with_untracked(|d| {
+    let Some((name, features, fields)) = draft.with_untracked(|d| {
         let f = &d.endpoint;
         f.cases
             .get(index)
-            .map(|c| (c.name.clone(), f.features.len(), cases::fields(&c.expect)))
+            .map(|c| (c.name.clone(), f.features.clone(), cases::fields(&c.expect)))
     }) else {
         return ().into_any();
     };
@@ -291,15 +291,6 @@ fn case_row(
             }
         });
         error.set(outcome.err());
-    };
-    let input_text = move || {
-        draft.with(|d| {
-            d.endpoint
-                .cases
-                .get(index)
-                .map(cases::input_text)
-                .unwrap_or_default()
-        })
     };
     let result_name = name.clone();
     let result = Memo::new(move |_| {
@@ -319,18 +310,16 @@ fn case_row(
                     "Remove"
                 </button>
             </header>
-            <label class="field wide">
-                {format!("Input ({feature_count} values, comma-separated)")}
-                <input
-                    type="text"
-                    data-testid="case-input"
-                    prop:value=input_text
-                    on:change=move |ev| {
-                        let text = event_target_value(&ev);
-                        edit(Box::new(move |case, features| cases::set_input(case, features, &text)));
-                    }
-                />
-            </label>
+            <fieldset class="case-input" data-testid="case-input">
+                <legend>{format!("Input: {} features", features.len())}</legend>
+                <div class="field-grid">
+                    {features
+                        .into_iter()
+                        .enumerate()
+                        .map(|(feature, name)| feature_input(index, feature, name, draft, edit))
+                        .collect_view()}
+                </div>
+            </fieldset>
             <div class="field-grid">
                 {fields
                     .into_iter()
@@ -346,6 +335,43 @@ fn case_row(
         </article>
     }
     .into_any()
+}
+
+/// One feature's value in case `case`: its own field, labelled with the feature's name, so a
+/// value may hold any text (commas too).
+fn feature_input(
+    case: usize,
+    feature: usize,
+    name: String,
+    draft: RwSignal<Draft>,
+    edit: impl Fn(Edit) + Copy + 'static,
+) -> impl IntoView {
+    let value = move || {
+        draft.with(|d| {
+            d.endpoint
+                .cases
+                .get(case)
+                .map(|c| cases::input_value(c, feature))
+                .unwrap_or_default()
+        })
+    };
+    let label = name.clone();
+    view! {
+        <label class="field">
+            {label}
+            <input
+                type="text"
+                data-testid=format!("case-input-{feature}")
+                data-feature=name.clone()
+                prop:value=value
+                on:change=move |ev| {
+                    let text = event_target_value(&ev);
+                    let name = name.clone();
+                    edit(Box::new(move |c, _| cases::set_input_value(c, feature, &name, &text)));
+                }
+            />
+        </label>
+    }
 }
 
 fn expectation_input(

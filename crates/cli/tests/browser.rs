@@ -14,10 +14,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::web::{
-    assay, browser, by_test_id, click, dist, export_spec, replays_as_recorded, save_screenshot,
-    scratch, scroll_to, serve_app, text, text_until, type_into,
+    accept_confirm, all, assay, browser, by_test_id, click, dist, export_spec, replace_text,
+    replays_as_recorded, save_screenshot, scratch, scroll_to, serve_app, test_id, text, text_until,
+    type_into, value,
 };
-use fantoccini::Client;
+use fantoccini::{Client, Locator};
 
 /// Opens the app, presses Run all, and returns the model fingerprint it shows once done.
 async fn author_run(client: &Client, url: &str) -> String {
@@ -73,17 +74,45 @@ async fn a_spec_exported_in_the_browser_replays_bit_identically_in_the_cli() {
     client.close().await.unwrap();
 }
 
+/// Whether any element `css` selects is shown (not merely in the page, hidden).
+async fn shown(client: &Client, css: &str) -> bool {
+    for element in all(client, css).await {
+        if element.is_displayed().await.unwrap() {
+            return true;
+        }
+    }
+    false
+}
+
+/// What the author writes for the reviewer, and the bar they set.
+const DESCRIPTION: &str = "Screens biopsies; reviewers: the bar is 0.85, agreed with the clinic.";
+
 #[tokio::test(flavor = "current_thread")]
 #[ignore = "needs the built app, Chromium and chromedriver: run it with `cargo xtask test`"]
-async fn a_share_link_opened_in_a_fresh_browser_replays_bit_identically() {
+async fn a_share_link_opens_the_reviewers_page_in_a_fresh_browser_and_replays_bit_identically() {
     let dist = dist();
     let (_server, url) = serve_app(&dist, &[]);
 
-    // The author: run, then ask for a link. The test reads it from the page, since a headless
-    // browser may not grant clipboard access.
+    // The author: a description and a bar for the reviewer, a run, cases drafted from the
+    // model, then a link. The test reads the link from the page, since a headless browser may
+    // not grant clipboard access.
     let (link, fingerprint) = {
         let (_driver, client) = browser(&scratch("author-downloads"), "author-profile").await;
-        let fingerprint = author_run(&client, &url).await;
+        client.goto(&url).await.unwrap();
+        type_into(&client, "spec-description", DESCRIPTION).await;
+        let threshold = client
+            .wait()
+            .for_element(Locator::Css(
+                "[data-testid='check-metric_threshold'] [data-testid='param-threshold']",
+            ))
+            .await
+            .unwrap();
+        replace_text(&threshold, "0.85").await;
+        click(&client, "run-all").await;
+        let fingerprint = text(&client, "fingerprint").await;
+        assert_eq!(fingerprint.len(), 64, "{fingerprint}");
+        click(&client, "draft-cases").await;
+        by_test_id(&client, "case-4").await;
         click(&client, "copy-share-link").await;
         let link = by_test_id(&client, "share-link")
             .await
@@ -101,11 +130,36 @@ async fn a_share_link_opened_in_a_fresh_browser_replays_bit_identically() {
     assert!(fragment.starts_with("spec1."), "{fragment:.40}");
 
     // The reviewer: another browser with a fresh profile, so nothing but the link carries over.
+    // A page made for reviewing: what the spec tests, in words, and none of the author's
+    // workbench (no Run all, no step badges).
     let (_driver, client) = browser(&scratch("reviewer-downloads"), "reviewer-profile").await;
     client.goto(&link).await.unwrap();
+    by_test_id(&client, "review-page").await;
     let summary = text(&client, "review-spec").await;
     assert!(summary.contains("a share link"), "{summary}");
     assert!(summary.contains("569 rows"), "{summary}");
+    assert!(
+        !shown(&client, &test_id("run-all")).await,
+        "Run all on the reviewer's page"
+    );
+    assert!(
+        !shown(&client, "nav.path").await,
+        "the author's steps on the reviewer's page"
+    );
+    assert_eq!(text(&client, "review-description").await, DESCRIPTION);
+    let dataset = text(&client, "review-dataset").await;
+    assert!(dataset.contains("569"), "{dataset}");
+    assert!(dataset.contains("SHA-256"), "{dataset}");
+    let checks = text(&client, "review-checks").await;
+    assert!(checks.contains("Clears a fixed quality bar"), "{checks}");
+    assert!(checks.contains("accuracy at least 0.85"), "{checks}");
+    let cases = text(&client, "review-endpoints").await;
+    assert!(cases.contains("mean_radius"), "feature names: {cases}");
+    assert!(cases.contains("Expected answer"), "{cases}");
+    save_screenshot("reviewer-page", &client.screenshot().await.unwrap());
+    scroll_to(&client, "review-checks").await;
+    save_screenshot("reviewer-checks", &client.screenshot().await.unwrap());
+
     click(&client, "replay").await;
     let verdict = text(&client, "replay-verdict").await;
     scroll_to(&client, "replay-verdict").await;
@@ -114,6 +168,26 @@ async fn a_share_link_opened_in_a_fresh_browser_replays_bit_identically() {
     let table = text(&client, "comparison").await;
     assert!(table.contains(&fingerprint), "{table}");
     assert!(!table.contains("✗"), "{table}");
+
+    // Continue editing: the spec becomes the reviewer's draft, in the workbench.
+    click(&client, "edit-in-workbench").await;
+    accept_confirm(&client).await;
+    text_until(&client, "data-shape", |s| s.starts_with("569 rows")).await;
+    assert!(shown(&client, &test_id("run-all")).await);
+    assert!(!shown(&client, &test_id("review-page")).await);
+    assert_eq!(value(&client, "spec-description").await, DESCRIPTION);
+    let threshold = client
+        .find(Locator::Css(
+            "[data-testid='check-metric_threshold'] [data-testid='param-threshold']",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        threshold.prop("value").await.unwrap().as_deref(),
+        Some("0.85")
+    );
+    by_test_id(&client, "case-4").await;
+    save_screenshot("continued", &client.screenshot().await.unwrap());
     client.close().await.unwrap();
 }
 

@@ -724,9 +724,36 @@ async fn an_export_replays_in_the_cli_and_reimports_to_the_same_bytes() {
     assert_eq!(accept_confirm(client).await, None);
     text_until(client, "data-shape", |s| s.starts_with("442 rows")).await;
     assert_eq!(value(client, "seed").await, "42");
+    // Opened, the spec gets the reviewer's page; going back leaves this draft as it was.
     by_test_id(client, "open-spec")
         .await
         .send_keys(&first_path.canonicalize().unwrap().to_string_lossy())
+        .await
+        .unwrap();
+    by_test_id(client, "review-spec").await;
+    assert!(
+        !by_test_id(client, "run-all")
+            .await
+            .is_displayed()
+            .await
+            .unwrap()
+    );
+    click(client, "back-to-workbench").await;
+    assert!(
+        by_test_id(client, "run-all")
+            .await
+            .is_displayed()
+            .await
+            .unwrap()
+    );
+    assert_eq!(text(client, "data-shape").await, "442 rows × 11 columns");
+    assert_eq!(value(client, "sample").await, "diabetes");
+    // The same file again, under another name (a file input may ignore the same file twice).
+    let again = page.downloads.join("again.json");
+    std::fs::copy(&first_path, &again).unwrap();
+    by_test_id(client, "open-spec")
+        .await
+        .send_keys(&again.canonicalize().unwrap().to_string_lossy())
         .await
         .unwrap();
     by_test_id(client, "review-spec").await;
@@ -896,5 +923,85 @@ async fn a_reload_restores_the_results_with_a_notice() {
     page.screenshot("9-reload-restores-results").await;
     click(client, "dismiss-notice").await;
     assert!(all(client, &test_id("storage-notice")).await.is_empty());
+    page.close().await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+#[ignore = "needs the built app, Chromium and chromedriver: run it with `cargo xtask test`"]
+async fn an_endpoint_value_with_a_comma_is_edited_by_feature_then_saved_and_exported_intact() {
+    let page = Page::open("comma").await;
+    let client = &page.client;
+    let files = scratch("comma-files");
+    // 40 rows: a city whose names hold commas, a size, and a yes/no label.
+    let cities = ["\"Austin, TX\"", "\"Boston, MA\"", "\"Denver, CO\""];
+    let mut csv = String::from("city,size,label\n");
+    for (i, city) in cities.iter().cycle().take(40).enumerate() {
+        let size = 10 + i * 3 % 37;
+        let label = if size > 25 { "yes" } else { "no" };
+        csv.push_str(&format!("{city},{size},{label}\n"));
+    }
+    let file = write_file(&files, "cities.csv", &csv);
+    by_test_id(client, "upload")
+        .await
+        .send_keys(&file.to_string_lossy())
+        .await
+        .unwrap();
+    text_until(client, "data-shape", |s| s.starts_with("40 rows")).await;
+    click(client, "run-all").await;
+    wait_text(client, "fingerprint", Duration::from_secs(120)).await;
+    click(client, "draft-cases").await;
+
+    // One field per feature, named; a comma is just a character of the value.
+    let city = "[data-testid='case-0'] input[data-feature='city']";
+    let field = client.wait().for_element(Locator::Css(city)).await.unwrap();
+    replace_text(&field, "Miami, FL\u{e004}").await;
+    assert_eq!(
+        field.prop("value").await.unwrap().as_deref(),
+        Some("Miami, FL")
+    );
+    assert!(all(client, &test_id("case-error")).await.is_empty());
+    let size = client
+        .find(Locator::Css(
+            "[data-testid='case-0'] input[data-feature='size']",
+        ))
+        .await
+        .unwrap();
+    let size_before = size.prop("value").await.unwrap().unwrap_or_default();
+    scroll_to(client, "case-0").await;
+    page.screenshot("7-case-by-feature").await;
+
+    let (_, exported) = export_spec(client, &page.downloads).await;
+    let spec: serde_json::Value = serde_json::from_str(&exported).unwrap();
+    let endpoint = &spec["endpoints"][0];
+    let features: Vec<&str> = endpoint["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    let at = |name: &str| features.iter().position(|f| *f == name).unwrap();
+    let input = &endpoint["cases"][0]["input"];
+    assert_eq!(input[at("city")], "Miami, FL", "{input}");
+    // The number stays a number.
+    assert!(input[at("size")].is_number(), "{input}");
+    assert_eq!(input.as_array().unwrap().len(), features.len());
+
+    // Saved with the draft: a reload shows it again, in its own field.
+    client.refresh().await.unwrap();
+    let field = client.wait().for_element(Locator::Css(city)).await.unwrap();
+    assert_eq!(
+        field.prop("value").await.unwrap().as_deref(),
+        Some("Miami, FL")
+    );
+    let size = client
+        .find(Locator::Css(
+            "[data-testid='case-0'] input[data-feature='size']",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        size.prop("value").await.unwrap().unwrap_or_default(),
+        size_before
+    );
     page.close().await;
 }

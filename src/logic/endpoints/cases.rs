@@ -136,37 +136,68 @@ pub fn set_field(expect: &mut Expectation, field: Field, text: &str) -> Result<(
     Ok(())
 }
 
-/// A case's input as the form shows it: values separated by commas.
-pub fn input_text(case: &SmokeCase) -> String {
-    case.input
-        .iter()
-        .map(label_text)
-        .collect::<Vec<_>>()
-        .join(", ")
+/// The value of feature `index` in a case's input as its field shows it: text as it is, a
+/// number as JSON writes it, nothing when the case has no such value.
+pub fn input_value(case: &SmokeCase, index: usize) -> String {
+    case.input.get(index).map(label_text).unwrap_or_default()
 }
 
-/// Sets a case's input from comma-separated values: numbers where they parse, text otherwise.
-pub fn set_input(case: &mut SmokeCase, features: usize, text: &str) -> Result<(), String> {
-    let values: Vec<Value> = text
-        .split(',')
-        .map(str::trim)
-        .map(|v| {
-            v.parse::<f64>()
-                .ok()
-                .filter(|n| n.is_finite())
-                .and_then(serde_json::Number::from_f64)
-                .map_or_else(|| Value::String(v.to_owned()), Value::Number)
-        })
-        .collect();
-    if values.len() != features {
-        return Err(format!(
-            "Case `{}` needs {features} values, one per feature; {} were typed.",
-            case.name,
-            values.len()
-        ));
-    }
-    case.input = values;
+/// Sets the value of feature `index` (named `feature`) from its field. Any text is a value of a
+/// text feature, commas and all; a number feature takes only a finite number. On error the
+/// case is unchanged.
+pub fn set_input_value(
+    case: &mut SmokeCase,
+    index: usize,
+    feature: &str,
+    text: &str,
+) -> Result<(), String> {
+    let slot = case.input.get_mut(index).ok_or_else(|| {
+        format!(
+            "Case `{}` has no value for `{feature}`; draft the cases again.",
+            case.name
+        )
+    })?;
+    let number = || {
+        let trimmed = text.trim();
+        trimmed
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite())
+            .and_then(serde_json::Number::from_f64)
+            .ok_or_else(|| format!("`{feature}` takes a number; `{trimmed}` is not one."))
+    };
+    *slot = match slot {
+        Value::String(_) => Value::String(text.to_owned()),
+        Value::Number(_) => Value::Number(number()?),
+        // Neither kind yet (a value written by hand as null or true): a number if it reads as one.
+        _ => number().map_or_else(|_| Value::String(text.to_owned()), Value::Number),
+    };
     Ok(())
+}
+
+/// A case's input with the feature each value is for, as a reviewer reads it.
+pub fn named_inputs(features: &[String], case: &SmokeCase) -> Vec<(String, String)> {
+    features
+        .iter()
+        .enumerate()
+        .map(|(i, feature)| (feature.clone(), input_value(case, i)))
+        .collect()
+}
+
+/// What a case expects of the answer, in words.
+pub fn expectation_text(expect: &Expectation) -> String {
+    match expect {
+        Expectation::Exact { value } => format!("exactly {}", label_text(value)),
+        Expectation::Absolute { value, tolerance } => format!("{value} ± {tolerance}"),
+        Expectation::Relative { value, tolerance } => {
+            format!("{value}, give or take {tolerance} of it (relative)")
+        }
+        Expectation::Range { min, max } => format!("between {min} and {max}"),
+        Expectation::ClassLabel { label } => format!("the label {}", label_text(label)),
+        Expectation::ClassProbability { class, at_least } => {
+            format!("a probability of at least {at_least} for class {class}")
+        }
+    }
 }
 
 #[cfg(test)]
@@ -228,14 +259,60 @@ mod tests {
     }
 
     #[test]
-    fn typed_inputs_need_one_value_per_feature() {
-        let mut case = drafted_form().cases[0].clone();
-        let text = input_text(&case);
-        set_input(&mut case, 30, &text).unwrap();
-        assert_eq!(input_text(&case), text);
-        let err = set_input(&mut case, 30, "1, 2, x").unwrap_err();
-        assert!(err.contains("needs 30 values"), "{err}");
-        set_input(&mut case, 3, "1, 2.5, red").unwrap();
-        assert_eq!(case.input, [json!(1.0), json!(2.5), json!("red")]);
+    fn each_feature_is_edited_on_its_own_and_keeps_its_kind() {
+        let mut case = SmokeCase {
+            name: "shop".into(),
+            input: vec![json!("Austin, TX"), json!(12.5), json!(3.0)],
+            expect: Expectation::ClassLabel {
+                label: json!("yes"),
+            },
+            max_latency_ms: None,
+        };
+        // A comma is one character of a text value, not a separator.
+        set_input_value(&mut case, 0, "city", "Miami, FL").unwrap();
+        assert_eq!(case.input[0], json!("Miami, FL"));
+        assert_eq!(input_value(&case, 0), "Miami, FL");
+        // Text stays text, even when it reads as a number (a ZIP code, say).
+        set_input_value(&mut case, 0, "city", "02139").unwrap();
+        assert_eq!(case.input[0], json!("02139"));
+        // Numbers stay numbers; text there is refused, naming the feature, and changes nothing.
+        set_input_value(&mut case, 1, "size", " 7.25 ").unwrap();
+        assert_eq!(case.input[1], json!(7.25));
+        let before = case.clone();
+        let err = set_input_value(&mut case, 2, "rooms", "three, maybe").unwrap_err();
+        assert!(err.contains("`rooms` takes a number"), "{err}");
+        assert!(set_input_value(&mut case, 2, "rooms", "inf").is_err());
+        let err = set_input_value(&mut case, 3, "floor", "1").unwrap_err();
+        assert!(err.contains("no value for `floor`"), "{err}");
+        assert_eq!(case, before);
+        assert_eq!(input_value(&case, 1), "7.25");
+        assert_eq!(input_value(&case, 9), "");
+    }
+
+    #[test]
+    fn drafted_inputs_are_shown_with_their_feature_names_and_reread_unchanged() {
+        let form = drafted_form();
+        let mut case = form.cases[0].clone();
+        let named = named_inputs(&form.features, &case);
+        assert_eq!(named.len(), 30);
+        assert_eq!(named[0].0, "mean_radius");
+        // Writing back what each field shows leaves the case as drafted.
+        for (i, (feature, value)) in named.iter().enumerate() {
+            set_input_value(&mut case, i, feature, value).unwrap();
+        }
+        assert_eq!(case, form.cases[0]);
+    }
+
+    #[test]
+    fn expectations_read_as_words() {
+        let label = Expectation::ClassLabel { label: json!("B") };
+        assert_eq!(expectation_text(&label), "the label B");
+        let near = Expectation::Absolute {
+            value: 150.0,
+            tolerance: 7.5,
+        };
+        assert_eq!(expectation_text(&near), "150 ± 7.5");
+        let range = Expectation::Range { min: 0.0, max: 1.0 };
+        assert_eq!(expectation_text(&range), "between 0 and 1");
     }
 }
