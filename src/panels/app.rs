@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 
 use crate::browser::page;
-use crate::logic::review;
 use crate::logic::status::Status;
+use crate::logic::{review, runs};
 use crate::panels::checks::ChecksPanel;
 use crate::panels::data::DataPanel;
 use crate::panels::endpoints::EndpointsPanel;
@@ -14,6 +14,7 @@ use crate::panels::model::ModelPanel;
 use crate::panels::review::ReviewPanel;
 use crate::state::workbench::Workbench;
 use crate::widgets::chart::ProgressBar;
+use crate::widgets::words::sentence;
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -103,6 +104,13 @@ fn RunAllBar() -> impl IntoView {
     let running = move || wb.job.with(|j| j.as_ref().map(|j| j.kind));
     let done = Signal::derive(move || wb.runner.progress().map_or(0, |p| p.done));
     let total = Signal::derive(move || wb.runner.progress().map_or(0, |p| p.total));
+    let finished = move || {
+        let idle = running().is_none();
+        wb.with_current_run(|last| {
+            last.filter(|l| l.full && idle)
+                .map(|l| runs::run_all_finished(&l.run.checks))
+        })
+    };
     view! {
         <div class="run-all">
             <button
@@ -113,7 +121,11 @@ fn RunAllBar() -> impl IntoView {
             >
                 "Run all"
             </button>
-            {move || wb.job_error.get().map(|e| view! { <span class="bar-error" role="alert" data-testid="run-all-error">{e}</span> })}
+            {move || wb.job_error.get().map(|e| view! { <span class="bar-error" role="alert" data-testid="run-all-error">{sentence(&e)}</span> })}
+            // Always in the page, so a screen reader hears its text change when a Run all ends.
+            <span class="muted" aria-live="polite" data-testid="run-all-announcement">
+                {move || finished().unwrap_or_default()}
+            </span>
             {move || {
                 running()
                     .map(|kind| {

@@ -14,6 +14,7 @@ use crate::state::workbench::{JobKind, Workbench};
 use crate::widgets::chart::LossCurve;
 use crate::widgets::choice::choice;
 use crate::widgets::heading::panel_heading;
+use crate::widgets::words::sentence;
 
 #[component]
 pub fn ChecksPanel() -> impl IntoView {
@@ -157,7 +158,7 @@ fn CheckCard(index: usize) -> impl IntoView {
 #[component]
 fn Evidence(outcome: CheckOutcome) -> impl IntoView {
     view! {
-        <p class="summary" data-testid="check-summary">{outcome.summary.clone()}</p>
+        <p class="summary" data-testid="check-summary">{sentence(&outcome.summary)}</p>
         {(!outcome.metrics.is_empty()).then(|| view! {
             <dl class="metrics">
                 {outcome
@@ -171,8 +172,11 @@ fn Evidence(outcome: CheckOutcome) -> impl IntoView {
     }
 }
 
+/// A count (a whole number) as an integer; other values with four decimals, or an exponent.
 fn format_value(v: f64) -> String {
-    if v != 0.0 && (v.abs() < 1e-3 || v.abs() >= 1e6) {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else if v != 0.0 && (v.abs() < 1e-3 || v.abs() >= 1e6) {
         format!("{v:.3e}")
     } else {
         format!("{v:.4}")
@@ -240,6 +244,12 @@ fn ParamField(index: usize, name: String, initial: Value) -> impl IntoView {
     let label = sentence_case(&name.replace('_', " "));
     let error = RwSignal::new(None::<String>);
     let test_id = format!("param-{name}");
+    // Unique in the page: every card may have a field of this name.
+    let error_id = format!("check{index}-{name}-error");
+    let described_by = {
+        let error_id = error_id.clone();
+        move || error.with(Option::is_some).then(|| error_id.clone())
+    };
     // Built once per card: `EitherOf5` rather than `AnyView`, which compiles a rebuild per kind.
     let field = match initial {
         Value::Number(number) => {
@@ -268,13 +278,14 @@ fn ParamField(index: usize, name: String, initial: Value) -> impl IntoView {
                     Some(v) if whole && v >= 0.0 && v.fract() == 0.0 => Ok(Value::from(v as u64)),
                     Some(_) if whole => Err("must be a whole number".to_owned()),
                     Some(v) => Ok(Value::from(v)),
-                    None => Err(format!("`{typed}` is not a number")),
+                    None => Err(format!("“{typed}” is not a number")),
                 };
                 error.set(value.and_then(|v| set_field(&wb, index, &name, v)).err());
             };
             EitherOf5::A(view! {
                 <input type="text" inputmode="decimal" data-testid=test_id.clone() prop:value=text on:input=on_input
-                    aria-invalid=move || error.with(Option::is_some).to_string() />
+                    aria-invalid=move || error.with(Option::is_some).to_string()
+                    aria-describedby=described_by />
             })
         }
         Value::Bool(_) => {
@@ -330,7 +341,7 @@ fn ParamField(index: usize, name: String, initial: Value) -> impl IntoView {
         <label class="field">
             {label}
             {field}
-            {move || error.get().map(|e| view! { <span class="field-error" role="alert" data-testid=format!("{test_id}-error")>{e}</span> })}
+            {move || error.get().map(|e| view! { <span class="field-error" role="alert" id=error_id.clone() data-testid=format!("{test_id}-error")>{sentence(&e)}</span> })}
         </label>
     }
 }
@@ -342,4 +353,20 @@ fn sentence_case(text: &str) -> String {
         .next()
         .map(|first| first.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_value;
+
+    #[test]
+    fn counts_show_as_integers_and_rates_with_four_decimals() {
+        assert_eq!(format_value(569.0), "569");
+        assert_eq!(format_value(0.0), "0");
+        assert_eq!(format_value(-3.0), "-3");
+        assert_eq!(format_value(0.95), "0.9500");
+        assert_eq!(format_value(0.000_12), "1.200e-4");
+        assert_eq!(format_value(2.5e7), "25000000");
+        assert_eq!(format_value(12_345_678.9), "1.235e7");
+    }
 }

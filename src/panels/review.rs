@@ -16,6 +16,7 @@ use crate::state::workbench::Workbench;
 use crate::widgets::alert::alert;
 use crate::widgets::chart::ProgressBar;
 use crate::widgets::file_drop::{DropZone, file_drop};
+use crate::widgets::words::sentence;
 
 #[component]
 pub fn ReviewPanel(
@@ -151,10 +152,10 @@ pub fn ReviewPanel(
                                         {opened
                                             .facts()
                                             .into_iter()
-                                            .map(|(label, value)| view! { <dt>{label}</dt> <dd>{value}</dd> })
+                                            .map(|(label, value)| view! { <dt>{label}</dt> <dd>{sentence(&value)}</dd> })
                                             .collect_view()}
                                     </dl>
-                                    {blocked.map(|reason| view! { <p class="note" data-testid="cannot-replay">{reason}</p> })}
+                                    {blocked.map(|reason| view! { <p class="note" data-testid="cannot-replay">{sentence(&reason)}</p> })}
                                     <button
                                         class="primary"
                                         data-testid="replay"

@@ -14,8 +14,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::web::{
-    assay, browser, by_test_id, click, dist, export_spec, replays_as_recorded, save_screenshot,
-    scratch, scroll_to, serve_app, text, text_until, type_into,
+    assay, assert_accessible, browser, by_test_id, click, dist, export_spec, replays_as_recorded,
+    save_screenshot, scratch, scroll_to, serve_app, text, text_until, type_into,
 };
 use fantoccini::Client;
 
@@ -106,6 +106,7 @@ async fn a_share_link_opened_in_a_fresh_browser_replays_bit_identically() {
     let summary = text(&client, "review-spec").await;
     assert!(summary.contains("a share link"), "{summary}");
     assert!(summary.contains("569 rows"), "{summary}");
+    assert_accessible(&client, "the review page from a share link").await;
     click(&client, "replay").await;
     let verdict = text(&client, "replay-verdict").await;
     scroll_to(&client, "replay-verdict").await;
@@ -114,6 +115,7 @@ async fn a_share_link_opened_in_a_fresh_browser_replays_bit_identically() {
     let table = text(&client, "comparison").await;
     assert!(table.contains(&fingerprint), "{table}");
     assert!(!table.contains("✗"), "{table}");
+    assert_accessible(&client, "the review page after Replay").await;
     client.close().await.unwrap();
 }
 
@@ -291,6 +293,7 @@ async fn endpoint_cases_run_from_the_browser_and_through_the_relay_when_cors_blo
     let summary = text_until(&client, "cases-summary", |s| s.starts_with("5 of 5")).await;
     assert_eq!(summary, "5 of 5 cases pass.");
     assert!(text(&client, "case-latency").await.ends_with(" ms"));
+    assert_accessible(&client, "endpoint cases passed").await;
     scroll_to(&client, "endpoints").await;
     save_screenshot("endpoints-pass", &client.screenshot().await.unwrap());
 
@@ -324,6 +327,7 @@ async fn endpoint_cases_run_from_the_browser_and_through_the_relay_when_cors_blo
             .contains("assay serve --spec")
     );
     scroll_to(&client, "endpoints").await;
+    assert_accessible(&client, "endpoint cases blocked by CORS").await;
     save_screenshot("endpoints-cors", &client.screenshot().await.unwrap());
 
     // The exported spec names the variable, never the key typed in; CI runs it with the key.
