@@ -2,8 +2,10 @@
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
+use assay_app::logic::curves::{precision_recall_curve, roc_curve};
 use assay_app::widgets::chart::{
-    ConfusionMatrix, Histogram, MAX_SCATTER_POINTS, PredictedVsActual, ProgressBar,
+    ConfusionMatrix, Histogram, LossCurve, MAX_SCATTER_POINTS, PrecisionRecallCurve,
+    PredictedVsActual, ProgressBar, RocCurve,
 };
 use leptos::mount::mount_to;
 use leptos::prelude::*;
@@ -211,4 +213,98 @@ async fn progress_follows_its_signals() {
     tick().await;
     assert_eq!((value(&progress), max(&progress)), (3.0, 12.0));
     assert!(root.text_content().unwrap().contains("3 of 12"));
+}
+
+fn texts(root: &Element, selector: &str) -> Vec<String> {
+    all(root, selector)
+        .iter()
+        .map(|e| e.text_content().unwrap())
+        .collect()
+}
+
+#[wasm_bindgen_test]
+fn loss_curve_has_labelled_axes_with_epoch_and_loss_ticks() {
+    let root = mount(|| view! { <LossCurve values=vec![0.8, 0.5, 0.35, 0.3, 0.28] /> });
+    let figure = one(&root, "[data-testid='loss-curve']");
+    let epochs = one(&figure, "[data-testid='epoch-axis']");
+    assert_eq!(texts(&epochs, ".axis-label"), ["epoch"]);
+    assert_eq!(texts(&epochs, ".tick"), ["0", "1", "2", "3", "4"]);
+    let losses = one(&figure, "[data-testid='loss-axis']");
+    assert_eq!(texts(&losses, ".axis-label"), ["loss"]);
+    // Round values inside the range 0.28..0.8, lowest at the bottom.
+    assert_eq!(texts(&losses, ".tick"), ["0.4", "0.6", "0.8"]);
+    let ys: Vec<f64> = all(&losses, ".tick")
+        .iter()
+        .map(|t| number(t, "y"))
+        .collect();
+    assert!(ys.windows(2).all(|w| w[0] > w[1]), "{ys:?}");
+    // The highest loss is at the top left, the last epoch at the right edge.
+    let line = one(&figure, "[data-testid='training-loss']");
+    let points = line.get_attribute("points").unwrap();
+    assert!(points.starts_with("0.0,0.0 "), "{points}");
+    assert!(points.ends_with(" 320.0,140.0"), "{points}");
+    assert!(all(&figure, "[data-testid='validation-loss']").is_empty());
+}
+
+#[wasm_bindgen_test]
+fn loss_curve_draws_the_validation_loss_beside_the_training_loss_on_one_scale() {
+    let root = mount(|| {
+        view! { <LossCurve values=vec![1.0, 0.5, 0.0] validation=vec![1.0, 0.75, 0.5] /> }
+    });
+    let validation = one(&root, "[data-testid='validation-loss']");
+    assert_eq!(
+        validation.get_attribute("points").as_deref(),
+        Some("0.0,0.0 160.0,35.0 320.0,70.0")
+    );
+    let label = one(&root, "svg").get_attribute("aria-label").unwrap();
+    assert!(
+        label.contains("validation loss went from 1.0000 to 0.5000"),
+        "{label}"
+    );
+    assert!(
+        one(&root, "figcaption")
+            .text_content()
+            .unwrap()
+            .contains("dashed")
+    );
+}
+
+// scikit-learn's roc_curve documentation example.
+const SCORES: [f64; 4] = [0.1, 0.4, 0.35, 0.8];
+const ACTUAL: [f64; 4] = [0.0, 0.0, 1.0, 1.0];
+
+#[wasm_bindgen_test]
+fn roc_curve_from_known_scores_draws_the_known_points_on_labelled_axes() {
+    let points = roc_curve(&SCORES, &ACTUAL).unwrap();
+    let root = mount(move || view! { <RocCurve points=points positive="malignant" /> });
+    let svg = one(&root, "[data-testid='roc-curve'] svg");
+    // (0, 0), (0, 0.5), (0.5, 0.5), (0.5, 1), (1, 1) in a 160-unit square, y down.
+    assert_eq!(
+        one(&svg, "polyline").get_attribute("points").as_deref(),
+        Some("0,160 0,80 80,80 80,0 160,0")
+    );
+    assert_eq!(
+        texts(&svg, ".axis-label"),
+        ["false-positive rate", "true-positive rate"]
+    );
+    assert_eq!(texts(&svg, ".tick"), ["0", "0.5", "1", "0", "0.5", "1"]);
+    let label = svg.get_attribute("aria-label").unwrap();
+    assert!(label.starts_with("ROC curve for malignant"), "{label}");
+    assert!(label.contains("4 thresholds"), "{label}");
+}
+
+#[wasm_bindgen_test]
+fn precision_recall_curve_puts_guessing_at_the_base_rate() {
+    let points = precision_recall_curve(&SCORES, &ACTUAL).unwrap();
+    let root = mount(move || {
+        view! { <PrecisionRecallCurve points=points positive="yes" base_rate=0.5 /> }
+    });
+    let svg = one(&root, "[data-testid='precision-recall-curve'] svg");
+    assert_eq!(
+        one(&svg, "polyline").get_attribute("points").as_deref(),
+        Some("0,0 80,0 80,80 160,53.33 160,80")
+    );
+    let guess = one(&svg, ".reference");
+    assert_eq!(["y1", "y2"].map(|a| number(&guess, a)), [80.0, 80.0]);
+    assert_eq!(texts(&svg, ".axis-label"), ["recall", "precision"]);
 }

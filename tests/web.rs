@@ -91,7 +91,8 @@ async fn a_seed_that_is_not_a_number_is_explained_where_it_is_typed() {
     type_into(&app, "seed", "forty-two", "input");
     tick().await;
     let error = text_of(&app, "seed-error");
-    assert!(error.contains("`forty-two` is not a number"), "{error}");
+    // Quoted as a person writes it, not in a terminal's backticks.
+    assert!(error.contains("“forty-two” is not a number"), "{error}");
     // What the user typed stays in the box; the draft keeps the last valid seed.
     assert_eq!(
         by_test_id::<HtmlInputElement>(&app, "seed").value(),
@@ -136,7 +137,17 @@ async fn an_uploaded_csv_is_profiled_and_a_broken_one_is_refused_with_its_line()
     upload(&app, "upload", "broken.csv", "a,b,c\n1,2,3\n4,5\n");
     until("the error", || has_test_id(&app, "upload-error")).await;
     let error = text_of(&app, "upload-error");
-    assert!(error.contains("`broken.csv`"), "{error}");
+    // The engine's backtick-quoted name is set as code.
+    assert!(
+        error.contains("broken.csv") && !error.contains('`'),
+        "{error}"
+    );
+    let name: Element = by_test_id(&app, "upload-error");
+    let code = name
+        .query_selector("code")
+        .unwrap()
+        .expect("the name as code");
+    assert_eq!(code.text_content().as_deref(), Some("broken.csv"));
     assert!(error.contains("line 3"), "{error}");
     assert!(
         text_of(&app, "data-shape").contains("569 rows"),
@@ -355,7 +366,8 @@ async fn a_damaged_spec_file_is_explained_and_the_page_keeps_working() {
     assert_eq!(error.get_attribute("role").as_deref(), Some("alert"));
     let message = error.text_content().unwrap();
     assert!(
-        message.contains("`broken.assay.json` cannot be opened as an Assay spec"),
+        message.contains("broken.assay.json cannot be opened as an Assay spec")
+            && !message.contains('`'),
         "{message}"
     );
     assert!(message.contains("not valid JSON"), "{message}");

@@ -47,6 +47,14 @@ pub fn focus(id: &str) {
     }
 }
 
+/// Takes the element with `id` out of the page, if it is there (the loading screen, once the
+/// app has mounted).
+pub fn remove_element(id: &str) {
+    if let Some(element) = leptos::prelude::document().get_element_by_id(id) {
+        element.remove();
+    }
+}
+
 /// Puts the `<select>` that fired `ev` back on `value` (after the user declined the change).
 pub fn set_select_value(ev: &leptos::ev::Event, value: &str) {
     let select: web_sys::HtmlSelectElement = leptos::prelude::event_target(ev);

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use assay_engine::checks::{CheckOutcome, CheckSpec};
+use assay_engine::checks::{CheckOutcome, CheckSpec, Verdict};
 use assay_engine::replay::Run;
 use assay_engine::spec::Spec;
 
@@ -90,6 +90,14 @@ pub fn outcome_key(spec: &Spec, check: &CheckSpec) -> String {
     key
 }
 
+/// What a screen reader hears when a Run all ends: how many of its checks passed and how many
+/// did not (a check that could not run counts as failed).
+pub fn run_all_finished(checks: &[CheckOutcome]) -> String {
+    let passed = checks.iter().filter(|c| c.verdict == Verdict::Pass).count();
+    let failed = checks.len() - passed;
+    format!("Run all finished: {passed} passed, {failed} failed.")
+}
+
 /// Whether two specs record the same results: the same model and checks and endpoints, whatever
 /// their name, description, revision and history.
 pub fn records_the_same(a: &Spec, b: &Spec) -> bool {
@@ -111,5 +119,34 @@ pub fn exportable<'a>(spec: &Spec, last: &'a Option<LastRun>) -> Result<&'a Last
         None => {
             Err("Press Run all: the spec records the results a replay must reproduce.".to_owned())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use assay_engine::checks::{CheckOutcome, Verdict};
+
+    use super::run_all_finished;
+
+    #[test]
+    fn the_end_of_run_all_counts_errors_as_failed() {
+        let error = CheckOutcome {
+            verdict: Verdict::Error,
+            ..CheckOutcome::new(false, "could not run", Vec::new())
+        };
+        let checks = [
+            CheckOutcome::new(true, "fine", Vec::new()),
+            CheckOutcome::new(false, "too low", Vec::new()),
+            error,
+            CheckOutcome::new(true, "fine", Vec::new()),
+        ];
+        assert_eq!(
+            run_all_finished(&checks),
+            "Run all finished: 2 passed, 2 failed."
+        );
+        assert_eq!(
+            run_all_finished(&[]),
+            "Run all finished: 0 passed, 0 failed."
+        );
     }
 }

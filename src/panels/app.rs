@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use crate::browser::page;
+use crate::logic::runs;
 use crate::logic::status::Status;
 use crate::panels::checks::ChecksPanel;
 use crate::panels::data::DataPanel;
@@ -14,6 +15,7 @@ use crate::panels::model::ModelPanel;
 use crate::panels::review::{ReviewOpener, ReviewPage, Reviewing};
 use crate::state::workbench::Workbench;
 use crate::widgets::chart::ProgressBar;
+use crate::widgets::words::sentence;
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -105,6 +107,13 @@ fn RunAllBar() -> impl IntoView {
     let running = move || wb.job.with(|j| j.as_ref().map(|j| j.kind));
     let done = Signal::derive(move || wb.runner.progress().map_or(0, |p| p.done));
     let total = Signal::derive(move || wb.runner.progress().map_or(0, |p| p.total));
+    let finished = move || {
+        let idle = running().is_none();
+        wb.with_current_run(|last| {
+            last.filter(|l| l.full && idle)
+                .map(|l| runs::run_all_finished(&l.run.checks))
+        })
+    };
     view! {
         <div class="run-all">
             <button
@@ -115,8 +124,12 @@ fn RunAllBar() -> impl IntoView {
             >
                 "Run all"
             </button>
-            {move || wb.job_error.get().map(|e| view! { <span class="bar-error" role="alert" data-testid="run-all-error">{e}</span> })}
+            {move || wb.job_error.get().map(|e| view! { <span class="bar-error" role="alert" data-testid="run-all-error">{sentence(&e)}</span> })}
             {field_problems(wb, "run-all-problems", true)}
+            // Always in the page, so a screen reader hears its text change when a Run all ends.
+            <span class="muted" aria-live="polite" data-testid="run-all-announcement">
+                {move || finished().unwrap_or_default()}
+            </span>
             {move || {
                 running()
                     .map(|kind| {

@@ -15,6 +15,7 @@ use crate::state::workbench::{JobKind, Workbench};
 use crate::widgets::chart::LossCurve;
 use crate::widgets::choice::choice;
 use crate::widgets::heading::panel_heading;
+use crate::widgets::words::sentence;
 
 #[component]
 pub fn ChecksPanel() -> impl IntoView {
@@ -219,7 +220,7 @@ fn CheckCard(index: usize) -> impl IntoView {
 #[component]
 fn Evidence(outcome: CheckOutcome) -> impl IntoView {
     view! {
-        <p class="summary" data-testid="check-summary">{outcome.summary.clone()}</p>
+        <p class="summary" data-testid="check-summary">{sentence(&outcome.summary)}</p>
         {(!outcome.metrics.is_empty()).then(|| view! {
             <dl class="metrics">
                 {outcome
@@ -233,8 +234,11 @@ fn Evidence(outcome: CheckOutcome) -> impl IntoView {
     }
 }
 
+/// A count (a whole number) as an integer; other values with four decimals, or an exponent.
 fn format_value(v: f64) -> String {
-    if v != 0.0 && (v.abs() < 1e-3 || v.abs() >= 1e6) {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else if v != 0.0 && (v.abs() < 1e-3 || v.abs() >= 1e6) {
         format!("{v:.3e}")
     } else {
         format!("{v:.4}")
@@ -301,12 +305,29 @@ fn ParamField(index: usize, check: &'static str, name: String, initial: Value) -
     let wb = expect_context::<Workbench>();
     let label = sentence_case(&name.replace('_', " "));
     let test_id = format!("param-{name}");
-    // Unique on the page: a check kind appears once in a draft.
+    // Unique on the page: a check kind may appear more than once (slices), so a later one is
+    // numbered.
     let dom_id = wb
         .draft
-        .with_untracked(|d| d.checks.get(index).map(|c| c.spec.id()))
-        .map_or_else(|| test_id.clone(), |id| format!("{id}-{name}"));
+        .with_untracked(|d| {
+            let id = d.checks.get(index)?.spec.id();
+            let nth = d.checks[..index]
+                .iter()
+                .filter(|c| c.spec.id() == id)
+                .count();
+            Some(if nth == 0 {
+                format!("{id}-{name}")
+            } else {
+                format!("{id}-{nth}-{name}")
+            })
+        })
+        .unwrap_or_else(|| test_id.clone());
     let error = wb.field_error(&dom_id, &format!("{check}: {label}"));
+    let error_id = format!("{dom_id}-error");
+    let described_by = {
+        let error_id = error_id.clone();
+        move || error.with(Option::is_some).then(|| error_id.clone())
+    };
     // Built once per card: `EitherOf5` rather than `AnyView`, which compiles a rebuild per kind.
     let field = match initial {
         Value::Number(number) => {
@@ -335,13 +356,14 @@ fn ParamField(index: usize, check: &'static str, name: String, initial: Value) -
                     Some(v) if whole && v >= 0.0 && v.fract() == 0.0 => Ok(Value::from(v as u64)),
                     Some(_) if whole => Err("must be a whole number".to_owned()),
                     Some(v) => Ok(Value::from(v)),
-                    None => Err(format!("`{typed}` is not a number")),
+                    None => Err(format!("“{typed}” is not a number")),
                 };
                 error.set(value.and_then(|v| set_field(&wb, index, &name, v)).err());
             };
             EitherOf5::A(view! {
                 <input type="text" inputmode="decimal" id=dom_id.clone() data-testid=test_id.clone() prop:value=text on:input=on_input
-                    aria-invalid=move || error.with(Option::is_some).to_string() />
+                    aria-invalid=move || error.with(Option::is_some).to_string()
+                    aria-describedby=described_by />
             })
         }
         Value::Bool(_) => {
@@ -401,7 +423,7 @@ fn ParamField(index: usize, check: &'static str, name: String, initial: Value) -
         <label class="field">
             {label}
             {field}
-            {move || error.get().map(|e| view! { <span class="field-error" role="alert" data-testid=format!("{test_id}-error")>{e}</span> })}
+            {move || error.get().map(|e| view! { <span class="field-error" role="alert" id=error_id.clone() data-testid=format!("{test_id}-error")>{sentence(&e)}</span> })}
         </label>
     }
 }
@@ -421,4 +443,20 @@ fn sentence_case(text: &str) -> String {
         .next()
         .map(|first| first.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_value;
+
+    #[test]
+    fn counts_show_as_integers_and_rates_with_four_decimals() {
+        assert_eq!(format_value(569.0), "569");
+        assert_eq!(format_value(0.0), "0");
+        assert_eq!(format_value(-3.0), "-3");
+        assert_eq!(format_value(0.95), "0.9500");
+        assert_eq!(format_value(0.000_12), "1.200e-4");
+        assert_eq!(format_value(2.5e7), "25000000");
+        assert_eq!(format_value(12_345_678.9), "1.235e7");
+    }
 }

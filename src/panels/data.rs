@@ -107,7 +107,7 @@ pub fn DataPanel() -> impl IntoView {
                     wb.draft
                         .with(|d| match d.sample() {
                             Some(s) => s.description.to_owned(),
-                            None => format!("Your file `{}`, kept in this browser only.", d.file_name()),
+                            None => format!("Your file “{}”, kept in this browser only.", d.file_name()),
                         })
                 }}
             </p>

@@ -17,6 +17,7 @@ use crate::state::workbench::Workbench;
 use crate::widgets::alert::alert;
 use crate::widgets::choice::choice;
 use crate::widgets::heading::panel_heading;
+use crate::widgets::words::sentence;
 
 /// A change to one case, given the number of features; `Err` leaves the case as it was.
 type Edit = Box<dyn FnOnce(&mut SmokeCase, usize) -> Result<(), String>>;
@@ -330,7 +331,7 @@ fn case_row(
             {move || {
                 result
                     .get()
-                    .map(|r| view! { <p class="case-summary" data-testid="case-summary">{r.outcome.summary}</p> })
+                    .map(|r| view! { <p class="case-summary" data-testid="case-summary">{sentence(&r.outcome.summary)}</p> })
             }}
         </article>
     }

@@ -9,6 +9,7 @@ use crate::logic::review;
 use crate::state::workbench::Workbench;
 use crate::widgets::alert::alert;
 use crate::widgets::heading::panel_heading;
+use crate::widgets::words::sentence;
 
 #[component]
 pub fn ExportPanel() -> impl IntoView {
@@ -95,7 +96,7 @@ pub fn ExportPanel() -> impl IntoView {
                 </button>
             </div>
             {move || message.get().map(|m| match m {
-                Ok(m) => view! { <p role="status" data-testid="export-status">{m}</p> }.into_any(),
+                Ok(m) => view! { <p role="status" data-testid="export-status">{sentence(&m)}</p> }.into_any(),
                 Err(e) => alert(&e, "export-error").into_any(),
             })}
             {move || share.get().map(|link| match link {
@@ -111,7 +112,8 @@ pub fn ExportPanel() -> impl IntoView {
             {move || file.with(|f| f.as_ref().ok().map(|spec| view! {
                 <details class="preview" open>
                     <summary>{format!("Preview: revision {}", spec.revision)}</summary>
-                    <pre data-testid="spec-preview">{preview(spec)}</pre>
+                    // Focusable, so a keyboard can scroll it; a region, so it is named when focused.
+                    <pre data-testid="spec-preview" tabindex="0" role="region" aria-label="Spec file preview">{preview(spec)}</pre>
                 </details>
             }))}
         </section>

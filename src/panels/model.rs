@@ -10,13 +10,17 @@ use assay_engine::train::{Ending, TrainConfig};
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 
+use crate::logic::curves::{BinaryCurves, binary_curves};
 use crate::logic::draft::model_choices;
 use crate::logic::runs::LastRun;
 use crate::state::workbench::Workbench;
 use crate::widgets::alert::alert;
-use crate::widgets::chart::{ConfusionMatrix, LossCurve, PredictedVsActual, ProgressBar};
+use crate::widgets::chart::{
+    ConfusionMatrix, LossCurve, PrecisionRecallCurve, PredictedVsActual, ProgressBar, RocCurve,
+};
 use crate::widgets::choice::choice;
 use crate::widgets::heading::panel_heading;
+use crate::widgets::words::sentence;
 
 #[component]
 pub fn ModelPanel() -> impl IntoView {
@@ -31,6 +35,14 @@ pub fn ModelPanel() -> impl IntoView {
     let is_mlp = move || wb.draft.with(|d| matches!(d.model, ModelSpec::Mlp { .. }));
     // Every job trains first, so its progress and loss show here whichever button started it.
     let training_job = move || wb.job.get();
+    // Scoring the validation rows again costs a pass over the data: once per run, not per edit.
+    let curves = Memo::new(move |_| {
+        wb.last.with(|last| {
+            let last = last.as_ref()?;
+            wb.draft
+                .with_untracked(|d| binary_curves(&last.spec, d.csv(), &last.run))
+        })
+    });
 
     view! {
         <section class="panel wide" id="model" aria-labelledby="model-heading">
@@ -46,7 +58,9 @@ pub fn ModelPanel() -> impl IntoView {
                                 .enumerate()
                                 .map(|(i, m)| {
                                     let same_kind = std::mem::discriminant(&m) == std::mem::discriminant(&current);
-                                    choice(i.to_string(), m.label(), same_kind.into())
+                                    // The chosen kind reads as the model set (its own layers).
+                                    let label = if same_kind { current.label() } else { m.label() };
+                                    choice(i.to_string(), label, same_kind.into())
                                 })
                                 .collect_view()
                         }}
@@ -78,7 +92,7 @@ pub fn ModelPanel() -> impl IntoView {
                                     });
                             }
                         >
-                            {choice("sgd", "SGD with momentum", Signal::derive(move || wb.draft.with(|d| matches!(d.training.optimizer, Optimizer::Sgd { .. }))))}
+                            {move || choice("sgd", sgd_label(wb.draft.with(|d| d.training.optimizer.clone())), Signal::derive(move || wb.draft.with(|d| matches!(d.training.optimizer, Optimizer::Sgd { .. }))))}
                             {choice("adam", "Adam", Signal::derive(move || wb.draft.with(|d| matches!(d.training.optimizer, Optimizer::Adam { .. }))))}
                         </select>
                     </label>
@@ -117,7 +131,7 @@ pub fn ModelPanel() -> impl IntoView {
             // Branches as `EitherOf3`, not `AnyView`: the same DOM for less code (see README, Bundle size).
             {move || match (wb.job.with(Option::is_some), wb.current_run(), wb.last.with(Option::is_some)) {
                 (true, _, _) => None,
-                (false, Some(last), _) => Some(EitherOf3::A(view! { <TrainedModel last=last /> })),
+                (false, Some(last), _) => Some(EitherOf3::A(view! { <TrainedModel last=last curves=curves.get() /> })),
                 (false, None, true) => Some(EitherOf3::B(view! {
                     <p class="note" data-testid="model-stale">
                         "The settings changed since the last training. Train again to see this model."
@@ -185,7 +199,9 @@ fn MlpFields() -> impl IntoView {
         <div class="field-row">
             <label class="field">
                 "Hidden units per layer"
-                <input type="text" id="hidden-layers" data-testid="hidden-layers" prop:value=text on:input=on_input />
+                <input type="text" id="hidden-layers" data-testid="hidden-layers" prop:value=text on:input=on_input
+                    aria-invalid=move || error.with(Option::is_some).to_string()
+                    aria-describedby=move || error.with(Option::is_some).then_some("hidden-layers-error") />
             </label>
             <label class="field">
                 "Activation"
@@ -205,7 +221,16 @@ fn MlpFields() -> impl IntoView {
                 </select>
             </label>
         </div>
-        {move || error.get().map(|e| view! { <p class="field-error" role="alert" data-testid="hidden-layers-error">{e}</p> })}
+        {move || error.get().map(|e| view! { <p class="field-error" role="alert" id="hidden-layers-error" data-testid="hidden-layers-error">{sentence(&e)}</p> })}
+    }
+}
+
+/// The SGD choice as the draft sets it: with its momentum, or plain.
+fn sgd_label(optimizer: Optimizer) -> String {
+    match optimizer {
+        Optimizer::Sgd { momentum } if momentum > 0.0 => format!("SGD with momentum {momentum}"),
+        Optimizer::Sgd { .. } => "SGD".to_owned(),
+        Optimizer::Adam { .. } => sgd_label(Optimizer::default()),
     }
 }
 
@@ -351,7 +376,7 @@ fn NumberField(setting: Setting) -> impl IntoView {
             }
             Err(Refused::Invalid(e)) => error.set(Some(format!("{label}: {e}."))),
             Err(Refused::NotANumber) => {
-                error.set(Some(format!("{label}: `{typed}` is not a number.")));
+                error.set(Some(format!("{label}: “{typed}” is not a number.")));
             }
         }
     };
@@ -366,15 +391,16 @@ fn NumberField(setting: Setting) -> impl IntoView {
                 prop:value=text
                 on:input=on_input
                 aria-invalid=move || error.with(Option::is_some).to_string()
+                aria-describedby=move || error.with(Option::is_some).then(|| format!("{test_id}-error"))
             />
-            {move || error.get().map(|e| view! { <span class="field-error" role="alert" data-testid=format!("{test_id}-error")>{e}</span> })}
+            {move || error.get().map(|e| view! { <span class="field-error" role="alert" id=format!("{test_id}-error") data-testid=format!("{test_id}-error")>{sentence(&e)}</span> })}
         </label>
     }
 }
 
 /// The trained model's numbers and plots.
 #[component]
-fn TrainedModel(last: LastRun) -> impl IntoView {
+fn TrainedModel(last: LastRun, curves: Option<BinaryCurves>) -> impl IntoView {
     let run = last.run;
     let ending = match run.model.ending {
         Ending::Completed => None,
@@ -413,6 +439,10 @@ fn TrainedModel(last: LastRun) -> impl IntoView {
                 </table>
                 <LossCurve values=run.model.loss_curve.clone() />
                 {plot}
+                {curves.map(|c| view! {
+                    <RocCurve points=c.roc positive=c.positive.clone() />
+                    <PrecisionRecallCurve points=c.precision_recall positive=c.positive base_rate=c.base_rate />
+                })}
             </div>
         </div>
     }

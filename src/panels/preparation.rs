@@ -12,6 +12,7 @@ use crate::logic::draft;
 use crate::state::workbench::Workbench;
 use crate::widgets::alert::alert;
 use crate::widgets::choice::choice;
+use crate::widgets::words::sentence;
 
 /// What the split and the advice need from a successful preparation.
 #[derive(Debug, Clone, PartialEq)]
@@ -89,7 +90,8 @@ pub fn Preparation(table: StoredValue<Table>) -> impl IntoView {
         });
     };
 
-    let percent_error = RwSignal::new(None::<String>);
+    // A share the draft refused blocks Run all and Export until it is fixed.
+    let percent_error = wb.field_error("validation-percent", "Validation share");
     let percent_text = RwSignal::new(String::new());
     Effect::new(move |_| {
         let fraction = wb.draft.with(|d| d.preprocessing.validation_fraction);
@@ -167,6 +169,7 @@ pub fn Preparation(table: StoredValue<Table>) -> impl IntoView {
                 <input
                     type="text"
                     inputmode="decimal"
+                    id="validation-percent"
                     data-testid="validation-percent"
                     prop:value=percent_text
                     on:input=set_percent
@@ -174,7 +177,7 @@ pub fn Preparation(table: StoredValue<Table>) -> impl IntoView {
                     aria-describedby="validation-percent-error"
                 />
                 <span id="validation-percent-error" class="field-error" role="alert" data-testid="validation-percent-error">
-                    {move || percent_error.get()}
+                    {move || percent_error.get().map(|e| sentence(&e))}
                 </span>
             </label>
             <label class="field">

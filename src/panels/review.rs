@@ -17,6 +17,7 @@ use crate::state::workbench::Workbench;
 use crate::widgets::alert::alert;
 use crate::widgets::chart::ProgressBar;
 use crate::widgets::file_drop::{DropZone, file_drop};
+use crate::widgets::words::sentence;
 
 /// What the page shows: the author's workbench (`None`), or the reviewer's page for a spec
 /// opened from a file or a share link, or why a share link could not be opened.
@@ -266,7 +267,7 @@ fn spec_page(opened: Opened) -> impl IntoView {
         <section class="panel wide" aria-labelledby="replay-heading">
             <h2 id="replay-heading">"Replay"</h2>
             <p class="muted">"Trains and checks the spec again, here, and sets each result beside the author's."</p>
-            {blocked.map(|reason| view! { <p class="note" data-testid="cannot-replay">{reason}</p> })}
+            {blocked.map(|reason| view! { <p class="note" data-testid="cannot-replay">{sentence(&reason)}</p> })}
             <div class="actions">
                 <button
                     class="primary"

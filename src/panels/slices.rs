@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use crate::logic::draft::DraftCheck;
 use crate::state::workbench::Workbench;
 use crate::widgets::choice::choice;
+use crate::widgets::words::sentence;
 
 #[component]
 pub fn SliceForm() -> impl IntoView {
@@ -159,7 +160,7 @@ pub fn SliceForm() -> impl IntoView {
                     />
                 </label>
             </div>
-            <p id="slice-error" class="field-error" role="alert" data-testid="slice-error">{move || error.get()}</p>
+            <p id="slice-error" class="field-error" role="alert" data-testid="slice-error">{move || error.get().map(|e| sentence(&e))}</p>
             <button data-testid="add-slice" on:click=add>"Add slice check"</button>
             <p role="status" data-testid="slice-added">{move || added.get()}</p>
         </details>

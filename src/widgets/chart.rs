@@ -2,51 +2,154 @@
 
 use leptos::prelude::*;
 
-/// Points of a polyline through `values`, scaled into a `width` × `height` box (y grows down).
-/// Non-finite values are skipped so a diverged run still draws what it has.
-pub fn polyline_points(values: &[f64], width: f64, height: f64) -> String {
-    let finite: Vec<(usize, f64)> = values
+/// Smallest and largest finite value in `values`.
+fn finite_range(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
+    values
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .fold(None, |range, v| match range {
+            None => Some((v, v)),
+            Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
+        })
+}
+
+/// Points of a polyline through `values` (one per epoch, `steps` epochs wide), with `lo`..`hi`
+/// filling a `width` × `height` box (y grows down). Non-finite values are skipped so a diverged
+/// run still draws what it has.
+fn scaled_points(
+    values: &[f64],
+    steps: usize,
+    (lo, hi): (f64, f64),
+    width: f64,
+    height: f64,
+) -> String {
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let steps = steps.max(1) as f64;
+    values
         .iter()
-        .copied()
         .enumerate()
         .filter(|(_, v)| v.is_finite())
-        .collect();
-    let (Some(min), Some(max)) = (
-        finite.iter().map(|p| p.1).reduce(f64::min),
-        finite.iter().map(|p| p.1).reduce(f64::max),
-    ) else {
-        return String::new();
-    };
-    let span = if max > min { max - min } else { 1.0 };
-    let steps = values.len().saturating_sub(1).max(1) as f64;
-    finite
-        .iter()
-        .map(|&(i, v)| {
+        .map(|(i, &v)| {
             let x = i as f64 / steps * width;
-            let y = height - (v - min) / span * height;
+            let y = height - (v - lo) / span * height;
             format!("{x:.1},{y:.1}")
         })
         .collect::<Vec<_>>()
         .join(" ")
 }
 
-/// Training loss per epoch.
+/// Points of a polyline through `values`, scaled into a `width` × `height` box (y grows down).
+pub fn polyline_points(values: &[f64], width: f64, height: f64) -> String {
+    finite_range(values.iter().copied()).map_or_else(String::new, |range| {
+        scaled_points(values, values.len().saturating_sub(1), range, width, height)
+    })
+}
+
+/// About `count` round values (steps of 1, 2 or 5 times a power of ten) from `lo` to `hi`, and
+/// their step; a single value when the range is a point.
+pub fn nice_ticks(lo: f64, hi: f64, count: usize) -> (Vec<f64>, f64) {
+    if !(lo.is_finite() && hi.is_finite()) || hi < lo {
+        return (Vec::new(), 1.0);
+    }
+    if hi == lo || count == 0 {
+        return (vec![lo], 1.0);
+    }
+    let raw = (hi - lo) / count as f64;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * magnitude)
+        .find(|&s| s >= raw)
+        .unwrap_or(10.0 * magnitude);
+    let (first, last) = ((lo / step).ceil() as i64, (hi / step).floor() as i64);
+    ((first..=last).map(|k| k as f64 * step).collect(), step)
+}
+
+/// A tick value with as many decimals as its step needs.
+pub fn tick_text(value: f64, step: f64) -> String {
+    let decimals = if step > 0.0 && step < 1.0 {
+        (-step.log10().floor()) as usize
+    } else {
+        0
+    };
+    let text = format!("{value:.decimals$}");
+    // "-0" reads oddly on an axis.
+    if text.trim_start_matches(['-', '0', '.']).is_empty() {
+        text.trim_start_matches('-').to_owned()
+    } else {
+        text
+    }
+}
+
+/// Loss per epoch: training, and validation when the run recorded it, on labelled axes.
 #[component]
-pub fn LossCurve(values: Vec<f64>) -> impl IntoView {
+pub fn LossCurve(
+    values: Vec<f64>,
+    /// Validation loss per epoch, drawn dashed beside the training loss.
+    #[prop(optional)]
+    validation: Vec<f64>,
+) -> impl IntoView {
     const W: f64 = 320.0;
-    const H: f64 = 120.0;
+    const H: f64 = 140.0;
+    let epochs = values.len().max(validation.len()).saturating_sub(1);
+    let range = finite_range(values.iter().chain(&validation).copied());
     let first = values.first().copied().unwrap_or(f64::NAN);
     let last = values.last().copied().unwrap_or(f64::NAN);
-    let points = polyline_points(&values, W, H);
+    let mut description = format!(
+        "Training loss fell from {first:.4} to {last:.4} over {}",
+        plural(epochs, "epoch", "epochs")
+    );
+    if let (Some(a), Some(b)) = (validation.first(), validation.last()) {
+        description += &format!("; validation loss went from {a:.4} to {b:.4}");
+    }
+    let (training_points, validation_points) = range.map_or_else(Default::default, |range| {
+        (
+            scaled_points(&values, epochs, range, W, H),
+            scaled_points(&validation, epochs, range, W, H),
+        )
+    });
+    let y_ticks = range.map_or_else(Vec::new, |(lo, hi)| {
+        let (ticks, step) = nice_ticks(lo, hi, 4);
+        let span = if hi > lo { hi - lo } else { 1.0 };
+        ticks
+            .into_iter()
+            .map(|t| (round2(H - (t - lo) / span * H), tick_text(t, step)))
+            .collect()
+    });
+    let x_ticks: Vec<(f64, String)> = nice_ticks(0.0, epochs as f64, 4)
+        .0
+        .into_iter()
+        .filter(|t| t.fract() == 0.0)
+        .map(|t| (round2(t / epochs.max(1) as f64 * W), format!("{t:.0}")))
+        .collect();
+    let has_validation = !validation.is_empty();
     view! {
-        <figure class="chart" data-testid="loss-curve">
-            <svg viewBox=format!("-4 -4 {} {}", W + 8.0, H + 8.0) role="img"
-                aria-label=format!("Training loss fell from {first:.4} to {last:.4} over {} epochs", values.len().saturating_sub(1))>
-                <line class="axis" x1="0" y1=H x2=W y2=H />
-                <line class="axis" x1="0" y1="0" x2="0" y2=H />
-                <polyline class="series" points=points />
+        <figure class="chart loss" data-testid="loss-curve">
+            <svg viewBox=format!("-56 -8 {} {}", W + 68.0, H + 46.0) role="img" aria-label=description>
+                <g class="y-axis" data-testid="loss-axis">
+                    <line class="axis" x1="0" y1="0" x2="0" y2=H />
+                    {y_ticks.into_iter().map(|(y, text)| view! {
+                        <line class="grid" x1="0" y1=y x2=W y2=y />
+                        <text class="tick" x="-6" y={y + 3.0} text-anchor="end">{text}</text>
+                    }).collect_view()}
+                    <text class="axis-label" x={-H / 2.0} y="-44" text-anchor="middle" transform="rotate(-90)">"loss"</text>
+                </g>
+                <g class="x-axis" data-testid="epoch-axis">
+                    <line class="axis" x1="0" y1=H x2=W y2=H />
+                    {x_ticks.into_iter().map(|(x, text)| view! {
+                        <text class="tick" x=x y={H + 14.0} text-anchor="middle">{text}</text>
+                    }).collect_view()}
+                    <text class="axis-label" x={W / 2.0} y={H + 32.0} text-anchor="middle">"epoch"</text>
+                </g>
+                <polyline class="series" data-testid="training-loss" points=training_points />
+                {has_validation.then(|| view! {
+                    <polyline class="series validation" data-testid="validation-loss" points=validation_points />
+                })}
             </svg>
-            <figcaption>{format!("Training loss per epoch: {first:.4} → {last:.4}")}</figcaption>
+            <figcaption>
+                {format!("Training loss per epoch (solid line): {first:.4} → {last:.4}")}
+                {has_validation.then_some("; validation loss: dashed line")}
+            </figcaption>
         </figure>
     }
 }
@@ -347,6 +450,90 @@ pub fn PredictedVsActual(points: Vec<(f64, f64)>) -> impl IntoView {
     }
 }
 
+/// SVG position of a point of the unit square in a `size` square (y grows down).
+fn unit_position((x, y): (f64, f64), size: f64) -> (f64, f64) {
+    (round2(x * size), round2(size - y * size))
+}
+
+/// A curve in the unit square on labelled axes (ticks 0, 0.5, 1), with a dashed reference line
+/// for a model that guesses.
+fn unit_curve(
+    points: &[(f64, f64)],
+    reference: [(f64, f64); 2],
+    axes: (&'static str, &'static str),
+    description: String,
+    test_id: &'static str,
+) -> impl IntoView + use<> {
+    const S: f64 = 160.0;
+    let line = points
+        .iter()
+        .filter(|(x, y)| x.is_finite() && y.is_finite())
+        .map(|&p| {
+            let (x, y) = unit_position(p, S);
+            format!("{x},{y}")
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let [(x1, y1), (x2, y2)] = reference.map(|p| unit_position(p, S));
+    let ticks = [0.0, 0.5, 1.0].map(|t| (round2(t * S), short(t)));
+    let (x_label, y_label) = axes;
+    view! {
+        <svg viewBox=format!("-40 -8 {} {}", S + 52.0, S + 44.0) role="img" aria-label=description
+            data-testid=test_id>
+            <line class="axis" x1="0" y1=S x2=S y2=S />
+            <line class="axis" x1="0" y1="0" x2="0" y2=S />
+            <line class="reference" x1=x1 y1=y1 x2=x2 y2=y2 />
+            {ticks.clone().into_iter().map(|(at, text)| view! {
+                <text class="tick" x=at y={S + 14.0} text-anchor="middle">{text}</text>
+            }).collect_view()}
+            {ticks.into_iter().map(|(at, text)| view! {
+                <text class="tick" x="-6" y={S - at + 3.0} text-anchor="end">{text}</text>
+            }).collect_view()}
+            <polyline class="series" points=line />
+            <text class="axis-label" x={S / 2.0} y={S + 32.0} text-anchor="middle">{x_label}</text>
+            <text class="axis-label" x={-S / 2.0} y="-28" text-anchor="middle" transform="rotate(-90)">{y_label}</text>
+        </svg>
+    }
+}
+
+/// A binary classifier's ROC curve: (false-positive rate, true-positive rate) per threshold.
+#[component]
+pub fn RocCurve(points: Vec<(f64, f64)>, #[prop(into)] positive: String) -> impl IntoView {
+    let description = format!(
+        "ROC curve for {positive} on the validation rows, {}: the higher and further left, \
+         the better; the dashed diagonal is a model that guesses",
+        plural(points.len().saturating_sub(1), "threshold", "thresholds")
+    );
+    view! {
+        <figure class="chart curve" data-testid="roc-curve">
+            {unit_curve(&points, [(0.0, 0.0), (1.0, 1.0)], ("false-positive rate", "true-positive rate"), description, "roc-svg")}
+            <figcaption>{format!("ROC curve for {positive}; dashed: guessing")}</figcaption>
+        </figure>
+    }
+}
+
+/// A binary classifier's precision–recall curve: (recall, precision) per threshold.
+#[component]
+pub fn PrecisionRecallCurve(
+    points: Vec<(f64, f64)>,
+    #[prop(into)] positive: String,
+    /// Share of positive rows: the precision of a model that guesses.
+    base_rate: f64,
+) -> impl IntoView {
+    let description = format!(
+        "Precision against recall for {positive} on the validation rows, {}: the higher \
+         the better; the dashed line at {} is a model that guesses",
+        plural(points.len().saturating_sub(1), "threshold", "thresholds"),
+        short(base_rate)
+    );
+    view! {
+        <figure class="chart curve" data-testid="precision-recall-curve">
+            {unit_curve(&points, [(0.0, base_rate), (1.0, base_rate)], ("recall", "precision"), description, "precision-recall-svg")}
+            <figcaption>{format!("Precision–recall for {positive}; dashed: guessing")}</figcaption>
+        </figure>
+    }
+}
+
 /// How far a long job has got, as a native `<progress>` plus the same in words.
 #[component]
 pub fn ProgressBar(
@@ -368,9 +555,25 @@ pub fn ProgressBar(
 #[cfg(test)]
 mod tests {
     use super::{
-        MAX_SCATTER_POINTS, bar_heights, cell_shade, evenly_spaced, polyline_points, row_shares,
-        scatter_coords, short,
+        MAX_SCATTER_POINTS, bar_heights, cell_shade, evenly_spaced, nice_ticks, polyline_points,
+        row_shares, scatter_coords, short, tick_text,
     };
+
+    fn labels(lo: f64, hi: f64) -> Vec<String> {
+        let (ticks, step) = nice_ticks(lo, hi, 4);
+        ticks.into_iter().map(|t| tick_text(t, step)).collect()
+    }
+
+    #[test]
+    fn ticks_are_round_values_inside_the_range() {
+        assert_eq!(labels(0.28, 0.8), ["0.4", "0.6", "0.8"]);
+        assert_eq!(labels(0.0, 4.0), ["0", "1", "2", "3", "4"]);
+        assert_eq!(labels(0.0, 400.0), ["0", "100", "200", "300", "400"]);
+        assert_eq!(labels(0.09121, 0.09154), ["0.0913", "0.0914", "0.0915"]);
+        assert_eq!(labels(-0.5, 0.5), ["-0.5", "0.0", "0.5"]);
+        assert_eq!(labels(2.0, 2.0), ["2"]);
+        assert!(labels(f64::NAN, 1.0).is_empty());
+    }
 
     #[test]
     fn scales_into_the_box_with_high_values_at_the_top() {

@@ -6,3 +6,4 @@ pub mod chart;
 pub mod choice;
 pub mod file_drop;
 pub mod heading;
+pub mod words;

@@ -1,8 +1,8 @@
 //! Installs what a fresh machine lacks, idempotently, one message per tool.
 //!
 //! Everything comes from the package registries: the wasm target through rustup, Trunk and
-//! wasm-bindgen-cli from crates.io, wasm-opt from npm's `binaryen` package, Chromium and
-//! chromedriver from Debian. Trunk is pinned in `Trunk.toml` to these exact versions, so it finds
+//! wasm-bindgen-cli from crates.io, wasm-opt from npm's `binaryen` package (and axe-core for the
+//! accessibility checks of the end-to-end tests), Chromium and chromedriver from Debian. Trunk is pinned in `Trunk.toml` to these exact versions, so it finds
 //! them on PATH and never downloads its own.
 
 use std::path::PathBuf;
@@ -53,7 +53,7 @@ pub fn ensure_all(need: Need) -> anyhow::Result<()> {
         ]);
     }
     ensure_apt(&packages)?;
-    ensure_wasm_opt()?;
+    ensure_npm_tools()?;
     if need == Need::Everything {
         for result in ensure_side_by_side(&[MLSERVER, MLFLOW, FASTAPI]) {
             result?;
@@ -149,19 +149,43 @@ pub const FASTAPI: Venv = Venv {
     takes: "about a minute",
 };
 
-fn ensure_wasm_opt() -> anyhow::Result<()> {
+/// axe-core, the accessibility checker the end-to-end tests inject into each main state of the
+/// page (`crates/cli/tests/common/web.rs` reads its `axe.min.js` from `target/tools`).
+const AXE_CORE_VERSION: &str = "4.14.1";
+
+/// `axe.min.js` as npm installs it, for the end-to-end tests.
+pub fn axe_core_script() -> PathBuf {
+    tools_dir()
+        .join("node_modules")
+        .join("axe-core")
+        .join("axe.min.js")
+}
+
+/// The npm packages under `target/tools`: binaryen's wasm-opt and axe-core. They are installed
+/// in one `npm install`, since a later `--no-save` install removes what an earlier one added.
+fn ensure_npm_tools() -> anyhow::Result<()> {
     let major = BINARYEN_VERSION.split('.').next().unwrap_or_default();
     let wasm_opt = tools_dir()
         .join("node_modules")
         .join(".bin")
         .join("wasm-opt");
     let present = output(&wasm_opt.to_string_lossy(), &["--version"]).unwrap_or_default();
-    if present.contains(&format!("version {major} ")) {
+    let wasm_opt_ok = present.contains(&format!("version {major} "));
+    let axe_manifest = tools_dir()
+        .join("node_modules")
+        .join("axe-core")
+        .join("package.json");
+    let axe_ok = std::fs::read_to_string(&axe_manifest)
+        .is_ok_and(|m| m.contains(&format!("\"version\": \"{AXE_CORE_VERSION}\"")))
+        && axe_core_script().is_file();
+    if wasm_opt_ok && axe_ok {
         step(&format!("wasm-opt: present ({})", present.trim()));
+        step(&format!("axe-core: present ({AXE_CORE_VERSION})"));
         return Ok(());
     }
     step(&format!(
-        "wasm-opt: installing binaryen {BINARYEN_VERSION} from npm into target/tools"
+        "wasm-opt and axe-core: installing binaryen {BINARYEN_VERSION} and axe-core \
+         {AXE_CORE_VERSION} from npm into target/tools"
     ));
     run(Command::new("npm")
         .args([
@@ -172,7 +196,8 @@ fn ensure_wasm_opt() -> anyhow::Result<()> {
             "--prefix",
         ])
         .arg(tools_dir())
-        .arg(format!("binaryen@{BINARYEN_VERSION}")))
+        .arg(format!("binaryen@{BINARYEN_VERSION}"))
+        .arg(format!("axe-core@{AXE_CORE_VERSION}")))
 }
 
 fn ensure_wasm_target() -> anyhow::Result<()> {

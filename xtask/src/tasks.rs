@@ -70,6 +70,7 @@ pub fn test() -> anyhow::Result<()> {
     for file in ["browser", "workbench"] {
         run(ignored_cli_tests(file)
             .env("ASSAY_DIST", &dist)
+            .env("ASSAY_AXE", setup::axe_core_script())
             .env("CHROMEDRIVER", &chromedriver))?;
     }
 

@@ -14,9 +14,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::web::{
-    accept_confirm, all, assay, browser, by_test_id, click, dist, export_spec, replace_text,
-    replays_as_recorded, save_screenshot, scratch, scroll_to, serve_app, test_id, text, text_until,
-    type_into, value,
+    accept_confirm, all, assay, assert_accessible, browser, by_test_id, click, dist, export_spec,
+    replace_text, replays_as_recorded, save_screenshot, scratch, scroll_to, serve_app, test_id,
+    text, text_until, type_into, value,
 };
 use fantoccini::{Client, Locator};
 
@@ -160,6 +160,7 @@ async fn a_share_link_opens_the_reviewers_page_in_a_fresh_browser_and_replays_bi
     scroll_to(&client, "review-checks").await;
     save_screenshot("reviewer-checks", &client.screenshot().await.unwrap());
 
+    assert_accessible(&client, "the review page from a share link").await;
     click(&client, "replay").await;
     let verdict = text(&client, "replay-verdict").await;
     scroll_to(&client, "replay-verdict").await;
@@ -168,6 +169,7 @@ async fn a_share_link_opens_the_reviewers_page_in_a_fresh_browser_and_replays_bi
     let table = text(&client, "comparison").await;
     assert!(table.contains(&fingerprint), "{table}");
     assert!(!table.contains("✗"), "{table}");
+    assert_accessible(&client, "the review page after Replay").await;
 
     // Continue editing: the spec becomes the reviewer's draft, in the workbench.
     click(&client, "edit-in-workbench").await;
@@ -365,6 +367,7 @@ async fn endpoint_cases_run_from_the_browser_and_through_the_relay_when_cors_blo
     let summary = text_until(&client, "cases-summary", |s| s.starts_with("5 of 5")).await;
     assert_eq!(summary, "5 of 5 cases pass.");
     assert!(text(&client, "case-latency").await.ends_with(" ms"));
+    assert_accessible(&client, "endpoint cases passed").await;
     scroll_to(&client, "endpoints").await;
     save_screenshot("endpoints-pass", &client.screenshot().await.unwrap());
 
@@ -398,6 +401,7 @@ async fn endpoint_cases_run_from_the_browser_and_through_the_relay_when_cors_blo
             .contains("assay serve --spec")
     );
     scroll_to(&client, "endpoints").await;
+    assert_accessible(&client, "endpoint cases blocked by CORS").await;
     save_screenshot("endpoints-cors", &client.screenshot().await.unwrap());
 
     // The exported spec names the variable, never the key typed in; CI runs it with the key.

@@ -16,9 +16,9 @@ use std::time::{Duration, Instant};
 
 use common::Guard;
 use common::web::{
-    Driver, accept_confirm, all, assay, browser, by_test_id, click, dist, export_spec,
-    replace_text, replays_as_recorded, save_screenshot, scratch, scroll_to, scroll_to_css,
-    serve_app, test_id, text, text_until, type_into, value,
+    Driver, accept_confirm, all, assay, assert_accessible, browser, by_test_id, click, dist,
+    export_spec, replace_text, replays_as_recorded, save_screenshot, scratch, scroll_to,
+    scroll_to_css, serve_app, test_id, text, text_until, type_into, value,
 };
 use fantoccini::elements::Element;
 use fantoccini::{Client, Locator};
@@ -191,6 +191,7 @@ async fn run_all_on_the_sample_shows_progress_then_every_verdict_and_the_model()
             .await
             .contains("Needs attention")
     );
+    assert_accessible(client, "fresh load").await;
 
     run_all(client).await;
     assert!(
@@ -213,6 +214,7 @@ async fn run_all_on_the_sample_shows_progress_then_every_verdict_and_the_model()
     assert!(export.contains("Needs attention"), "{export}");
     assert!(can_press(client, "export").await);
     by_test_id(client, "confusion-matrix").await;
+    assert_accessible(client, "after Run all").await;
     scroll_to_css(client, "#model").await;
     page.screenshot("1-sample-run-all").await;
     page.close().await;
@@ -248,6 +250,7 @@ async fn an_uploaded_csv_is_profiled_and_a_broken_one_is_refused_by_line() {
     for column in ["height", "weight", "label"] {
         by_test_id(client, &format!("profile-{column}")).await;
     }
+    assert_accessible(client, "data uploaded").await;
     page.screenshot("2-upload").await;
 
     // A ragged row past the lines that decide the delimiter: refused with its file and line,
@@ -261,12 +264,17 @@ async fn an_uploaded_csv_is_profiled_and_a_broken_one_is_refused_by_line() {
         .await
         .unwrap();
     let error = text(client, "upload-error").await;
-    assert!(error.contains("`broken.csv`"), "{error}");
+    // The file's name is set as code, not in the terminal's backticks.
+    assert!(
+        error.contains("broken.csv") && !error.contains('`'),
+        "{error}"
+    );
     assert!(error.contains("line 25"), "{error}");
     assert!(error.contains(". Nothing was changed"), "{error}");
     assert_eq!(text(client, "data-shape").await, "30 rows × 3 columns");
     assert_eq!(value(client, "target").await, "label");
     by_test_id(client, "profile-weight").await;
+    assert_accessible(client, "a broken upload refused").await;
     page.screenshot("2-upload-error").await;
     page.close().await;
 }
@@ -405,6 +413,24 @@ async fn a_threshold_out_of_reach_fails_its_check_when_run_on_its_own() {
         refusal.contains("must be between 0 and 1 for accuracy; it is 1.5"),
         "{refusal}"
     );
+    // The refusal is tied to its field, for a screen reader as for the eye.
+    let field = inside(&threshold, "param-threshold").await;
+    assert_eq!(
+        field.attr("aria-invalid").await.unwrap().as_deref(),
+        Some("true")
+    );
+    let described_by = field
+        .attr("aria-describedby")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    let error = by_test_id(client, "param-threshold-error").await;
+    let error_id = error.attr("id").await.unwrap().unwrap_or_default();
+    assert!(
+        !error_id.is_empty() && described_by.split(' ').any(|id| id == error_id),
+        "the field is described by {described_by:?}, the error's id is {error_id:?}"
+    );
+    assert_accessible(client, "an invalid threshold").await;
     // Just short of perfect: out of this model's reach.
     replace_text(&inside(&threshold, "param-threshold").await, "0.999").await;
     assert_eq!(
@@ -440,6 +466,31 @@ async fn a_threshold_out_of_reach_fails_its_check_when_run_on_its_own() {
     );
     scroll_to(client, "check-metric_threshold").await;
     save_screenshot("3-threshold-fails", &threshold.screenshot().await.unwrap());
+
+    // Run all with that check failing: its end is announced politely, with the counts.
+    run_all(client).await;
+    let verdicts = all(client, VERDICTS).await;
+    let mut passed = 0;
+    let mut failed = 0;
+    for verdict in &verdicts {
+        match verdict.text().await.unwrap().as_str() {
+            "Pass" => passed += 1,
+            "Fail" | "Error" => failed += 1,
+            _ => {}
+        }
+    }
+    assert!(failed >= 1);
+    let announcer = by_test_id(client, "run-all-announcement").await;
+    assert_eq!(
+        announcer.attr("aria-live").await.unwrap().as_deref(),
+        Some("polite")
+    );
+    let announced = text_until(client, "run-all-announcement", |t| !t.is_empty()).await;
+    assert_eq!(
+        announced,
+        format!("Run all finished: {passed} passed, {failed} failed.")
+    );
+    assert_accessible(client, "after Run all with a failing check").await;
     page.close().await;
 }
 
@@ -680,6 +731,7 @@ async fn a_reload_restores_the_draft() {
     );
     assert!(enabled(client, "metric_threshold").await);
     scroll_to(client, "check-no_duplicate_rows").await;
+    assert_accessible(client, "a switched-off check after a reload").await;
     page.screenshot("5-reload-restored").await;
     page.close().await;
 }
@@ -705,6 +757,7 @@ async fn an_export_replays_in_the_cli_and_reimports_to_the_same_bytes() {
         "{status}"
     );
     scroll_to_css(client, "#export").await;
+    assert_accessible(client, "exported").await;
     page.screenshot("6-exported").await;
 
     // CI's view of the same file. The browser stays open meanwhile: Chromium may still count
@@ -1004,4 +1057,120 @@ async fn an_endpoint_value_with_a_comma_is_edited_by_feature_then_saved_and_expo
         size_before
     );
     page.close().await;
+}
+
+/// Where the focused element is against the sticky header: `[top, bottom]` of the element,
+/// the header's bottom, the window's height, and whether focus is inside the header itself.
+const FOCUS_PLACE: &str = r#"
+    const focused = document.activeElement;
+    const header = document.querySelector(".masthead");
+    const rect = focused.getBoundingClientRect();
+    return {
+        what: focused.outerHTML.slice(0, 120),
+        top: rect.top, bottom: rect.bottom, height: rect.height,
+        headerBottom: header.getBoundingClientRect().bottom,
+        windowHeight: window.innerHeight,
+        inHeader: header.contains(focused) || focused === document.body,
+    };
+"#;
+
+#[tokio::test(flavor = "current_thread")]
+#[ignore = "needs the built app, Chromium and chromedriver: run it with `cargo xtask test`"]
+async fn keyboard_focus_is_never_hidden_under_the_sticky_header() {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let page = Page::open("focus").await;
+    let client = &page.client;
+    run_all(client).await;
+    // From the end of the page backwards, as Shift+Tab goes: each control the page scrolls to
+    // must land below the header, not under it (WCAG 2.4.11). Focus starts on the last control.
+    client
+        .execute(
+            r#"const controls = [...document.querySelectorAll(
+                   "main a[href], main button, main input, main select, main summary, main [tabindex]")]
+                   .filter(c => !c.disabled && c.getClientRects().length > 0);
+               controls[controls.length - 1].focus();"#,
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    let shift_tab = KeyActions::new("keyboard".to_owned())
+        .then(KeyAction::Down { value: '\u{e008}' })
+        .then(KeyAction::Down { value: '\u{e004}' })
+        .then(KeyAction::Up { value: '\u{e004}' })
+        .then(KeyAction::Up { value: '\u{e008}' });
+    let mut checked = 0;
+    for _ in 0..300 {
+        client.perform_actions(shift_tab.clone()).await.unwrap();
+        let place = client.execute(FOCUS_PLACE, Vec::new()).await.unwrap();
+        if place["inHeader"] == serde_json::Value::Bool(true) {
+            break;
+        }
+        let number = |key: &str| place[key].as_f64().unwrap();
+        if number("height") == 0.0 {
+            continue;
+        }
+        if number("top") < number("headerBottom") - 0.5 {
+            page.screenshot("7-focus-hidden").await;
+        }
+        assert!(
+            number("top") >= number("headerBottom") - 0.5,
+            "focus is under the sticky header: {place}"
+        );
+        assert!(
+            number("bottom") <= number("windowHeight") + 0.5,
+            "focus is below the window: {place}"
+        );
+        checked += 1;
+    }
+    assert!(checked > 20, "only {checked} controls were reached");
+    page.close().await;
+}
+
+/// Copies the built app into `to`, leaving out every file `skip` names by its extension.
+fn copy_dist(from: &Path, to: &Path, skip: &str) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dist(&path, &target, skip);
+        } else if path.extension().is_none_or(|e| e != skip) {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+#[ignore = "needs the built app, Chromium and chromedriver: run it with `cargo xtask test`"]
+async fn a_loading_screen_shows_until_the_app_mounts_and_says_when_it_cannot_load() {
+    // Loaded: the app replaces the loading screen, and the page has its own icon.
+    let page = Page::open("loading").await;
+    let client = &page.client;
+    assert!(all(client, &test_id("loading")).await.is_empty());
+    let icon = client
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+               const link = document.querySelector("link[rel~='icon']");
+               if (!link) { done("no icon link"); } else {
+                   fetch(link.href).then(r => done(`${r.status} ${r.headers.get("content-type")}`));
+               }"#,
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(icon.as_str(), Some("200 image/svg+xml"), "{icon}");
+    page.close().await;
+
+    // Without its wasm the app never mounts: the loading screen says so instead of spinning on.
+    let broken = scratch("loading-no-wasm");
+    copy_dist(&dist(), &broken, "wasm");
+    let (_server, url) = serve_app(&broken, &[]);
+    let (_driver, client) = browser(&scratch("loading-downloads"), "loading-profile").await;
+    client.goto(&url).await.unwrap();
+    let loading = text_until(&client, "loading", |t| t.contains("could not start")).await;
+    assert!(loading.contains("Reload"), "{loading}");
+    assert_accessible(&client, "the app failed to load").await;
+    save_screenshot("8-load-failed", &client.screenshot().await.unwrap());
+    client.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&broken);
 }

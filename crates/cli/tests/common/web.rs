@@ -307,3 +307,92 @@ pub fn assay(args: &[&std::ffi::OsStr]) -> std::process::Output {
         .output()
         .unwrap()
 }
+
+/// axe-core's `axe.min.js`: from `ASSAY_AXE` (`cargo xtask test` sets it), else where
+/// `cargo xtask setup` installs it, `target/tools/node_modules/axe-core/`.
+fn axe_script() -> String {
+    let path = std::env::var_os("ASSAY_AXE").map_or_else(
+        || {
+            screenshot_dir()
+                .with_file_name("tools")
+                .join("node_modules/axe-core/axe.min.js")
+        },
+        PathBuf::from,
+    );
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read axe-core at {} ({e}): `cargo xtask setup` installs it",
+            path.display()
+        )
+    })
+}
+
+/// Runs axe-core on the page as it is now and fails listing every violation (rule, the elements
+/// it found, and what is wrong), `state` saying which state of the page this is.
+pub async fn assert_accessible(client: &Client, state: &str) {
+    let loaded = client
+        .execute("return typeof window.axe === 'object'", Vec::new())
+        .await
+        .unwrap();
+    if loaded != serde_json::Value::Bool(true) {
+        client.execute(&axe_script(), Vec::new()).await.unwrap();
+    }
+    let script = r#"
+        const done = arguments[arguments.length - 1];
+        axe.run(document, { resultTypes: ["violations"] })
+            .then(results => done(results.violations.map(v => ({
+                id: v.id,
+                help: v.help,
+                nodes: v.nodes.map(n => ({ target: n.target.join(" "), summary: n.failureSummary })),
+            }))))
+            .catch(error => done([{ id: "axe-error", help: String(error), nodes: [] }]));
+    "#;
+    let violations = client.execute_async(script, Vec::new()).await.unwrap();
+    let violations = violations.as_array().cloned().unwrap_or_default();
+    let report: Vec<String> = violations
+        .iter()
+        .map(|v| {
+            let nodes: Vec<String> = v["nodes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|n| {
+                    format!(
+                        "    {}: {}",
+                        n["target"].as_str().unwrap_or("?"),
+                        n["summary"].as_str().unwrap_or("").replace('\n', " ")
+                    )
+                })
+                .collect();
+            format!(
+                "  {} ({}):\n{}",
+                v["id"].as_str().unwrap_or("?"),
+                v["help"].as_str().unwrap_or(""),
+                nodes.join("\n")
+            )
+        })
+        .collect();
+    assert!(
+        report.is_empty(),
+        "axe-core finds {} accessibility violation(s) in the state \"{state}\":\n{}",
+        report.len(),
+        report.join("\n")
+    );
+    // The page's sentences quote names as code, never with the terminal's literal backticks.
+    let sentences = client
+        .execute(
+            r#"const page = document.body.cloneNode(true);
+               page.querySelectorAll("pre, code, script, style").forEach(e => e.remove());
+               return [...page.querySelectorAll("p, li, dd, dt, td, th, span, label, summary, h1, h2, h3, h4, figcaption, caption, option")]
+                   .filter(e => [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.includes("`")))
+                   .map(e => e.textContent.trim());"#,
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        sentences,
+        serde_json::json!([]),
+        "sentences with literal backticks in the state \"{state}\""
+    );
+}
