@@ -365,7 +365,7 @@ async fn messy_data_keeps_every_row_the_author_keeps_and_splits_by_time() {
     // A share that is not one is refused where it was typed; the split keeps the last good one.
     type_into(client, "validation-percent", "abc").await;
     let error = text(client, "validation-percent-error").await;
-    assert!(error.contains("`abc` is not a share"), "{error}");
+    assert!(error.contains("abc is not a share"), "{error}");
     assert_eq!(
         text(client, "split-summary").await,
         "90 rows train and 30 validate."
@@ -647,6 +647,8 @@ async fn a_heavy_mlp_trains_in_the_worker_while_the_page_answers_and_cancel_stop
         ["assay-worker_loader.js"],
         "the page started no worker"
     );
+    scroll_to_css(client, "#model").await;
+    page.screenshot("4-heavy-mlp-training").await;
     click(client, "cancel-training").await;
     let cancelled = text(client, "training-cancelled").await;
     assert!(cancelled.starts_with("Cancelled after "), "{cancelled}");
