@@ -530,7 +530,7 @@ async fn endpoint_cases_are_drafted_edited_and_a_dead_server_is_told_apart() {
     assert!(label.text_content().unwrap().contains("mean_radius"));
     type_into(&first, "case-input-0", "1, 2", "change");
     tick().await;
-    assert!(text_of(&first, "case-error").contains("`mean_radius` takes a number"));
+    assert!(text_of(&first, "case-error").contains("mean_radius takes a number"));
 
     // A credential header needs its value typed before anything is sent.
     type_into(&app, "endpoint-url", "http://127.0.0.1:9", "input");
