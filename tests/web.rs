@@ -125,7 +125,7 @@ async fn another_sample_shows_its_own_data_and_trains_its_own_model() {
     until("the fingerprint", || has_test_id(&app, "fingerprint")).await;
     assert_eq!(
         text_of(&app, "fingerprint"),
-        golden("spec/linear_regression/diabetes")
+        golden("spec/linear_regression_300_momentum/diabetes")
     );
     // Regression: predictions against the truth.
     assert!(has_test_id(&app, "predicted-vs-actual"));

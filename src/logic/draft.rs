@@ -90,7 +90,7 @@ impl Draft {
             },
             preprocessing: Preprocessing::new(sample.target, sample.task),
             model: sample.model.clone(),
-            training: TrainConfig::default(),
+            training: sample.training(TrainConfig::default().seed),
             checks: Vec::new(),
             endpoint: EndpointForm::default(),
             kept_endpoints: Vec::new(),

@@ -374,6 +374,7 @@ async fn messy_data_keeps_every_row_the_author_keeps_and_splits_by_time() {
     text_until(client, "split-summary", |s| s.starts_with("96")).await;
     scroll_to_css(client, "#preparation").await;
     page.screenshot("2-messy-data").await;
+    assert_accessible(client, "messy data being prepared").await;
 
     let fingerprint = run_all(client).await;
     let (spec_path, spec) = export_spec(client, &page.downloads).await;
@@ -581,6 +582,7 @@ async fn a_slice_check_passes_and_fails_on_its_own_rows_and_ci_agrees() {
     assert_eq!(verdict, "Fail", "{summary}");
     scroll_to_css(client, "[data-testid='slice-form']").await;
     page.screenshot("3-slice-checks").await;
+    assert_accessible(client, "slice checks added and run").await;
 
     // CI judges the slices the same way.
     let fingerprint = run_all(client).await;

@@ -35,6 +35,14 @@ fn golden_case(name: &str) -> (ModelSpec, TrainConfig) {
     match name {
         "logistic_regression/breast_cancer" => (LOGISTIC, TrainConfig::default()),
         "linear_regression/diabetes" => (LINEAR, TrainConfig::default()),
+        // The app's diabetes sample trains this way, so its default checks pass.
+        "linear_regression_300_momentum/diabetes" => (
+            LINEAR,
+            TrainConfig {
+                epochs: 300,
+                ..momentum.clone()
+            },
+        ),
         "softmax_regression/breast_cancer" => (ModelSpec::SoftmaxRegression, momentum),
         "mlp_relu_8/breast_cancer" => (
             ModelSpec::Mlp {
@@ -254,8 +262,9 @@ both! {
             let actual = match name.strip_prefix("spec/") {
                 // A whole spec as the app authors it: seeded split, encoding, then training.
                 Some(model) => {
-                    let (kind, _) = golden_case(model);
-                    let spec = sample_spec(kind, vec![]);
+                    let (kind, config) = golden_case(model);
+                    let mut spec = sample_spec(kind, vec![]);
+                    spec.training = config;
                     replay::run(&spec, spec.dataset.csv.as_deref().unwrap()).unwrap().parameter_fingerprint
                 }
                 None => {
@@ -266,7 +275,7 @@ both! {
             assert_eq!(actual, expected.trim(), "{name}");
             checked += 1;
         }
-        assert_eq!(checked, 7);
+        assert_eq!(checked, 8);
     }
 }
 
