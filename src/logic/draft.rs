@@ -4,8 +4,8 @@
 
 use assay_engine::checks::{CheckSpec, SchemaMatches};
 use assay_engine::data::{
-    ColumnKind, ColumnSchema, Preprocessing, Table, Task, effective_schema, infer_schema,
-    infer_task, suggested_kinds,
+    ColumnKind, ColumnSchema, Imputation, MissingValues, Preprocessing, Table, Task,
+    count_missing_values, effective_schema, infer_schema, infer_task, suggested_kinds,
 };
 use assay_engine::endpoint::EndpointSpec;
 use assay_engine::model::{Activation, ModelSpec};
@@ -121,6 +121,13 @@ impl Draft {
         draft.preprocessing = Preprocessing::new(&target, task);
         // Dates are never inferred (recorded specs would change): a new spec records them.
         draft.preprocessing.column_kinds = suggested_kinds(&table);
+        // Gaps in the features are filled rather than their rows dropped, unless the author
+        // chooses otherwise: nothing leaves the data without a decision.
+        let has_gaps = count_missing_values(&table, &draft.preprocessing)
+            .is_ok_and(|count| count.rows_with_missing_features > 0);
+        if has_gaps {
+            draft.preprocessing.missing = MissingValues::Impute(Imputation::default());
+        }
         draft.model = model_choices(task).swap_remove(0);
         draft.set_task(&table, task);
         Ok(draft)
@@ -533,6 +540,13 @@ mod tests {
             kind: ColumnKind::Date,
         };
         assert_eq!(draft.preprocessing.column_kinds, [signed_up]);
+        // It has gaps: they are filled, not their rows dropped, until the author says otherwise.
+        assert_eq!(
+            draft.preprocessing.missing,
+            MissingValues::Impute(Imputation::default())
+        );
+        let whole = Draft::from_upload("people.csv", CSV).unwrap();
+        assert_eq!(whole.preprocessing.missing, MissingValues::DropRows);
         assert_eq!(draft.time_columns(&table), ["signed_up", "visits"]);
         draft.preprocessing.time_column = Some("signed_up".into());
         let spec = draft.to_spec();

@@ -330,17 +330,29 @@ async fn messy_data_keeps_every_row_the_author_keeps_and_splits_by_time() {
     assert_eq!(value(client, "target").await, "churned");
     assert_eq!(value(client, "kind-signup_date").await, "date");
     assert_eq!(value(client, "kind-customer_id").await, "identifier");
-    // Before anything trains, the page says what dropping rows would cost.
+    // Before anything trains, the page says what is missing; the gaps start filled, so no row
+    // leaves the data until the author chooses it, and dropping says what it would cost.
     let count = text(client, "missing-count").await;
     assert!(
         count.contains(&format!("{with_gap} rows miss a feature value"))
-            && count.contains(&format!("This leaves out {with_gap} of 120 rows")),
+            && count.contains("All 120 rows are kept; the gaps are filled."),
         "{count}"
     );
+    assert_eq!(value(client, "missing-policy").await, "impute");
     assert!(
         text(client, "task-explained")
             .await
             .contains("which of 2 values churned takes")
+    );
+    by_test_id(client, "missing-policy")
+        .await
+        .select_by_value("drop_rows")
+        .await
+        .unwrap();
+    let count = text_until(client, "missing-count", |s| s.contains("leaves out")).await;
+    assert!(
+        count.contains(&format!("This leaves out {with_gap} of 120 rows")),
+        "{count}"
     );
 
     by_test_id(client, "missing-policy")
