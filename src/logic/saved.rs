@@ -170,6 +170,9 @@ struct SavedRun {
     full: bool,
     params: Vec<u64>,
     loss_curve: Vec<u64>,
+    /// Absent from drafts saved before validation loss was recorded.
+    #[serde(default)]
+    validation_loss_curve: Vec<u64>,
     ending: Ending,
     parameter_fingerprint: String,
     metrics: Vec<Metric>,
@@ -188,6 +191,7 @@ impl From<&LastRun> for SavedRun {
             full: last.full,
             params: bits(&run.model.params),
             loss_curve: bits(&run.model.loss_curve),
+            validation_loss_curve: bits(&run.model.validation_loss_curve),
             ending: run.model.ending,
             parameter_fingerprint: run.parameter_fingerprint.clone(),
             metrics: run.evaluation.metrics.clone(),
@@ -211,6 +215,7 @@ impl SavedRun {
             model: TrainedModel {
                 params: floats(&self.params),
                 loss_curve: floats(&self.loss_curve),
+                validation_loss_curve: floats(&self.validation_loss_curve),
                 ending: self.ending,
             },
             parameter_fingerprint: self.parameter_fingerprint,

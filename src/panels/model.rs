@@ -437,7 +437,7 @@ fn TrainedModel(last: LastRun, curves: Option<BinaryCurves>) -> impl IntoView {
                             .collect_view()}
                     </tbody>
                 </table>
-                <LossCurve values=run.model.loss_curve.clone() />
+                <LossCurve values=run.model.loss_curve.clone() validation=run.model.validation_loss_curve.clone() />
                 {plot}
                 {curves.map(|c| view! {
                     <RocCurve points=c.roc positive=c.positive.clone() />

@@ -214,6 +214,8 @@ async fn run_all_on_the_sample_shows_progress_then_every_verdict_and_the_model()
     assert!(export.contains("Needs attention"), "{export}");
     assert!(can_press(client, "export").await);
     by_test_id(client, "confusion-matrix").await;
+    // The loss on the validation rows, beside the training loss.
+    by_test_id(client, "validation-loss").await;
     assert_accessible(client, "after Run all").await;
     scroll_to_css(client, "#model").await;
     page.screenshot("1-sample-run-all").await;

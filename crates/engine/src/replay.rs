@@ -132,7 +132,11 @@ impl Stepper {
             prepared.train.features.view(),
             prepared.train.target.view(),
             &spec.training,
-        )?;
+        )?
+        .with_validation(
+            prepared.validation.features.view(),
+            prepared.validation.target.view(),
+        );
         let budget = budget::plan(&spec.checks, &plan)?;
         Ok(Self {
             spec: spec.clone(),

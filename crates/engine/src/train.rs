@@ -106,6 +106,10 @@ pub struct TrainedModel {
     pub params: Vec<f64>,
     /// Mean training loss over all rows: before training, then after each epoch.
     pub loss_curve: Vec<f64>,
+    /// Mean loss on the validation rows at the same points, when the trainer was given them (a
+    /// spec's run, for the chart); empty otherwise. Training never reads it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub validation_loss_curve: Vec<f64>,
     pub ending: Ending,
 }
 
@@ -124,6 +128,9 @@ pub(crate) struct Trainer {
     optimizer: OptimizerState,
     order: Vec<usize>,
     loss_curve: Vec<f64>,
+    /// Validation rows to measure after each epoch, and what they measured.
+    validation: Option<(Array2<f64>, Array1<f64>)>,
+    validation_curve: Vec<f64>,
     ending: Option<Ending>,
 }
 
@@ -168,8 +175,19 @@ impl Trainer {
             params,
             order: (0..x.nrows()).collect(),
             loss_curve: vec![initial_loss],
+            validation: None,
+            validation_curve: Vec::new(),
             ending: None,
         })
+    }
+
+    /// Also measures the loss on the validation rows `x`, `y` before training and after each
+    /// epoch: one forward pass over them per epoch, which changes nothing in training.
+    pub(crate) fn with_validation(mut self, x: ArrayView2<f64>, y: ArrayView1<f64>) -> Self {
+        let loss = self.network.loss(&self.params, x, y, self.config.l2);
+        self.validation_curve = vec![loss];
+        self.validation = Some((x.to_owned(), y.to_owned()));
+        self
     }
 
     /// Epochs finished so far.
@@ -205,6 +223,12 @@ impl Trainer {
             .network
             .loss(&self.params, self.x.view(), self.y.view(), self.config.l2);
         self.loss_curve.push(loss);
+        if let Some((x, y)) = &self.validation {
+            let validation_loss =
+                self.network
+                    .loss(&self.params, x.view(), y.view(), self.config.l2);
+            self.validation_curve.push(validation_loss);
+        }
         let epoch = self.epochs_done();
         if !loss.is_finite() || self.params.iter().any(|p| !p.is_finite()) {
             self.ending = Some(Ending::Diverged { epoch });
@@ -220,6 +244,7 @@ impl Trainer {
         TrainedModel {
             params: self.params.clone(),
             loss_curve: self.loss_curve.clone(),
+            validation_loss_curve: self.validation_curve.clone(),
             ending: self.ending.unwrap_or(Ending::Completed),
         }
     }
@@ -229,6 +254,7 @@ impl Trainer {
         TrainedModel {
             params: self.params,
             loss_curve: self.loss_curve,
+            validation_loss_curve: self.validation_curve,
             ending: self.ending.unwrap_or(Ending::Completed),
         }
     }

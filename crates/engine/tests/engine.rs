@@ -253,6 +253,28 @@ both! {
         assert!(error.contains("the data changed"), "{error}");
     }
 
+    fn a_specs_run_records_the_validation_loss_beside_the_training_loss() {
+        let spec = sample_spec(LOGISTIC, vec![]);
+        let csv = spec.dataset.csv.as_deref().unwrap();
+        let run = replay::run(&spec, csv).unwrap();
+        let curve = &run.model.validation_loss_curve;
+        assert_eq!(curve.len(), run.model.loss_curve.len());
+        // Its last point is the trained model's loss on the validation rows, to the bit.
+        let (_, prepared) = replay::load(&spec, csv).unwrap();
+        let network =
+            Network::new(&spec.model, prepared.train.features.ncols(), prepared.classes.len()).unwrap();
+        let last = network.loss(
+            &run.model.params,
+            prepared.validation.features.view(),
+            prepared.validation.target.view(),
+            spec.training.l2,
+        );
+        assert_eq!(curve.last().map(|v| v.to_bits()), Some(last.to_bits()));
+        assert!(curve[0] > last, "{curve:?}");
+        // A model trained without validation rows (inside a check) records none.
+        assert!(trained(&LOGISTIC, &TrainConfig::default()).validation_loss_curve.is_empty());
+    }
+
     /// The golden fingerprints: the committed values are what native and wasm must both produce.
     fn golden_fingerprints_match_the_committed_values() {
         let golden = include_str!("golden/fingerprints.txt");

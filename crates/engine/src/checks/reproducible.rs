@@ -175,6 +175,7 @@ mod tests {
         TrainedModel {
             params: params.to_vec(),
             loss_curve: loss_curve.to_vec(),
+            validation_loss_curve: Vec::new(),
             ending: Ending::Completed,
         }
     }
