@@ -181,6 +181,21 @@ mod tests {
             80.0,
         );
         check(CheckSpec::OutputSanity(OutputSanity {}), 0, 80.0);
+        // Finding the slice's rows reads the table (500 cells × 20), then predicting as above.
+        check(
+            CheckSpec::SliceThreshold(SliceThreshold {
+                slice: Slice {
+                    column: "c".into(),
+                    equals: Some("x".into()),
+                    min: None,
+                    below: None,
+                },
+                metric: MetricName::Accuracy,
+                threshold: 0.5,
+            }),
+            2,
+            10_080.0,
+        );
         // 100 rows × (3 + 1)² columns, then predicting the 100 rows.
         check(
             CheckSpec::ConvergesToOptimum(ConvergesToOptimum {

@@ -230,6 +230,7 @@ static GUIDE: Guide = Guide {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::CheckSpec;
 
     fn slice(equals: Option<&str>, min: Option<f64>, below: Option<f64>) -> Slice {
         Slice {
@@ -253,6 +254,28 @@ mod tests {
         assert_eq!(eu.describe(), "c = EU");
         assert_eq!(slice(None, Some(2.5), None).describe(), "c at least 2.5");
         assert_eq!(slice(None, None, Some(2.5)).describe(), "c below 2.5");
+    }
+
+    #[test]
+    fn a_slice_check_refuses_a_bad_slice_or_an_unreachable_bar() {
+        let check = |slice, threshold| {
+            CheckSpec::from(SliceThreshold {
+                slice,
+                metric: MetricName::Accuracy,
+                threshold,
+            })
+            .validate()
+        };
+        assert!(check(slice(Some("EU"), None, None), 0.9).is_ok());
+        let error = check(slice(None, None, None), 0.9).unwrap_err().to_string();
+        assert!(error.contains("checks.slice_threshold.slice"), "{error}");
+        let error = check(slice(Some("EU"), None, None), 1.5)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("checks.slice_threshold.threshold"),
+            "{error}"
+        );
     }
 
     #[test]
