@@ -62,32 +62,26 @@ pub fn Preparation(table: StoredValue<Table>) -> impl IntoView {
         };
         update(&|p| p.missing = policy);
     };
+    // One fill changes, the other stays as it was.
+    let set_fill = move |change: &dyn Fn(&mut Imputation)| {
+        let mut imputation = imputation().unwrap_or_default();
+        change(&mut imputation);
+        update(&|p| p.missing = MissingValues::Impute(imputation));
+    };
     let set_numeric = move |ev: leptos::ev::Event| {
         let numeric = match event_target_value(&ev).as_str() {
             "median" => NumericFill::Median,
             "most_frequent" => NumericFill::MostFrequent,
             _ => NumericFill::Mean,
         };
-        let categorical = imputation().unwrap_or_default().categorical;
-        update(&|p| {
-            p.missing = MissingValues::Impute(Imputation {
-                numeric,
-                categorical,
-            });
-        });
+        set_fill(&|i| i.numeric = numeric);
     };
     let set_categorical = move |ev: leptos::ev::Event| {
         let categorical = match event_target_value(&ev).as_str() {
             "own_category" => CategoricalFill::OwnCategory,
             _ => CategoricalFill::MostFrequent,
         };
-        let numeric = imputation().unwrap_or_default().numeric;
-        update(&|p| {
-            p.missing = MissingValues::Impute(Imputation {
-                numeric,
-                categorical,
-            });
-        });
+        set_fill(&|i| i.categorical = categorical);
     };
 
     // A share the draft refused blocks Run all and Export until it is fixed.

@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use common::Guard;
 use common::web::{
-    Driver, accept_confirm, all, assay, assert_accessible, browser, by_test_id, click, dist,
-    export_spec, replace_text, replays_as_recorded, save_screenshot, scratch, scroll_to,
+    Driver, accept_confirm, all, assay, assert_accessible, browser, by_test_id, choose, click,
+    dist, export_spec, replace_text, replays_as_recorded, save_screenshot, scratch, scroll_to,
     scroll_to_css, serve_app, test_id, text, text_until, type_into, value,
 };
 use fantoccini::elements::Element;
@@ -59,6 +59,17 @@ impl Page {
     async fn screenshot(&self, name: &str) {
         save_screenshot(name, &self.client.screenshot().await.unwrap());
     }
+}
+
+/// Opens the Model step's training settings.
+async fn open_training_settings(client: &Client) {
+    client
+        .find(Locator::Css("details.hyperparameters > summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 }
 
 /// The check card for the engine check `id` (`metric_threshold`, …).
@@ -346,34 +357,18 @@ async fn messy_data_keeps_every_row_the_author_keeps_and_splits_by_time() {
             .await
             .contains("which of 2 values churned takes")
     );
-    by_test_id(client, "missing-policy")
-        .await
-        .select_by_value("drop_rows")
-        .await
-        .unwrap();
+    choose(client, "missing-policy", "drop_rows").await;
     let count = text_until(client, "missing-count", |s| s.contains("leaves out")).await;
     assert!(
         count.contains(&format!("This leaves out {with_gap} of 120 rows")),
         "{count}"
     );
 
-    by_test_id(client, "missing-policy")
-        .await
-        .select_by_value("impute")
-        .await
-        .unwrap();
-    by_test_id(client, "missing-categorical")
-        .await
-        .select_by_value("own_category")
-        .await
-        .unwrap();
+    choose(client, "missing-policy", "impute").await;
+    choose(client, "missing-categorical", "own_category").await;
     let count = text_until(client, "missing-count", |s| s.contains("kept")).await;
     assert!(count.contains("All 120 rows are kept"), "{count}");
-    by_test_id(client, "split-by")
-        .await
-        .select_by_value("signup_date")
-        .await
-        .unwrap();
+    choose(client, "split-by", "signup_date").await;
     let split = text_until(client, "split-summary", |s| s.starts_with("90")).await;
     assert_eq!(split, "90 rows train and 30 validate.");
     // A share that is not one is refused where it was typed; the split keeps the last good one.
@@ -520,22 +515,10 @@ async fn add_slice(client: &Client, column: &str, min: &str, metric: &str, bar: 
             .await
             .unwrap();
     }
-    by_test_id(client, "slice-column")
-        .await
-        .select_by_value(column)
-        .await
-        .unwrap();
-    by_test_id(client, "slice-mode")
-        .await
-        .select_by_value("range")
-        .await
-        .unwrap();
+    choose(client, "slice-column", column).await;
+    choose(client, "slice-mode", "range").await;
     type_into(client, "slice-min", min).await;
-    by_test_id(client, "slice-metric")
-        .await
-        .select_by_value(metric)
-        .await
-        .unwrap();
+    choose(client, "slice-metric", metric).await;
     type_into(client, "slice-threshold", bar).await;
     click(client, "add-slice").await;
 }
@@ -633,19 +616,9 @@ const WORKER_FILES: &str = "return performance.getEntriesByType('resource')\
 async fn a_heavy_mlp_trains_in_the_worker_while_the_page_answers_and_cancel_stops_it() {
     let page = Page::open("worker").await;
     let client = &page.client;
-    by_test_id(client, "model-kind")
-        .await
-        .select_by_value("1")
-        .await
-        .unwrap();
+    choose(client, "model-kind", "1").await;
     type_into(client, "hidden-layers", "64, 32").await;
-    client
-        .find(Locator::Css("details.hyperparameters > summary"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    open_training_settings(client).await;
     type_into(client, "epochs", "5000").await;
     click(client, "train").await;
     by_test_id(client, "training-progress").await;
@@ -686,13 +659,7 @@ async fn a_heavy_mlp_trains_in_the_worker_while_the_page_answers_and_cancel_stop
 async fn a_cancelled_training_keeps_nothing_and_the_next_one_trains() {
     let page = Page::open("cancel").await;
     let client = &page.client;
-    client
-        .find(Locator::Css("details.hyperparameters > summary"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    open_training_settings(client).await;
     // The most epochs the engine allows, so the run lasts long enough (about 3 s on a busy
     // two-core machine) for Cancel to find it still running.
     type_into(client, "epochs", "10000").await;
@@ -787,11 +754,7 @@ async fn an_export_replays_in_the_cli_and_reimports_to_the_same_bytes() {
     let question = accept_confirm(client).await;
     assert!(question.is_some_and(|q| q.contains("discarded")));
     // A fresh draft has nothing to lose, so choosing another sample asks nothing.
-    by_test_id(client, "sample")
-        .await
-        .select_by_value("diabetes")
-        .await
-        .unwrap();
+    choose(client, "sample", "diabetes").await;
     assert_eq!(accept_confirm(client).await, None);
     text_until(client, "data-shape", |s| s.starts_with("442 rows")).await;
     assert_eq!(value(client, "seed").await, "42");

@@ -216,6 +216,15 @@ pub async fn scroll_to_css(client: &Client, css: &str) {
     client.execute(script, vec![css.into()]).await.unwrap();
 }
 
+/// Chooses `value` in the `<select>` with `test_id`.
+pub async fn choose(client: &Client, test_id: &str, value: &str) {
+    by_test_id(client, test_id)
+        .await
+        .select_by_value(value)
+        .await
+        .unwrap();
+}
+
 /// Replaces the text of the input with `test_id`, as typing does.
 pub async fn type_into(client: &Client, test_id: &str, text: &str) {
     replace_text(&by_test_id(client, test_id).await, text).await;
