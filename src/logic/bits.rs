@@ -22,9 +22,15 @@ pub fn same_metrics(a: &[Metric], b: &[Metric]) -> bool {
 /// The same revisions, each with the same metrics.
 pub fn same_history(a: &[Revision], b: &[Revision]) -> bool {
     a.len() == b.len()
-        && a.iter()
-            .zip(b)
-            .all(|(a, b)| a.revision == b.revision && same_metrics(&a.metrics, &b.metrics))
+        && a.iter().zip(b).all(|(a, b)| {
+            a.revision == b.revision
+                && same_metrics(&a.metrics, &b.metrics)
+                && a.endpoints.len() == b.endpoints.len()
+                && a.endpoints
+                    .iter()
+                    .zip(&b.endpoints)
+                    .all(|(a, b)| a.endpoint == b.endpoint && same_metrics(&a.metrics, &b.metrics))
+        })
 }
 
 #[cfg(test)]
@@ -55,6 +61,7 @@ mod tests {
         let r = |revision: u32, v: f64| Revision {
             revision,
             metrics: vec![m("a", v)],
+            endpoints: Vec::new(),
         };
         assert!(same_history(&[r(1, f64::NAN)], &[r(1, f64::NAN)]));
         assert!(!same_history(&[r(1, 1.0)], &[r(2, 1.0)]));

@@ -209,6 +209,7 @@ fn endpoint(name: &str, port: u16, cases: &[&str]) -> EndpointSpec {
         features: ["a", "b", "c", "d"].map(String::from).to_vec(),
         cases: cases.iter().map(|c| smoke(c)).collect(),
         load: None,
+        evaluation: None,
     }
 }
 

@@ -378,6 +378,7 @@ mod tests {
                 ),
                 outcome("metric_threshold", Verdict::Pass, &[("accuracy", 0.9)]),
             ],
+            endpoints: Vec::new(),
         }
     }
 

@@ -47,6 +47,8 @@ impl Run {
                     ..c.clone()
                 })
                 .collect(),
+            // A run trains and checks; served models' metrics come from endpoint evaluations.
+            endpoints: Vec::new(),
         }
     }
 }

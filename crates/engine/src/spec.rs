@@ -72,6 +72,20 @@ pub struct Spec {
 pub struct Revision {
     pub revision: u32,
     pub metrics: Vec<Metric>,
+    /// The served models' metrics that revision recorded, per endpoint.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub endpoints: Vec<EndpointMetrics>,
+}
+
+/// A served model's metrics on its evaluation rows, as the author's evaluation measured them.
+/// Reported, not replayed (a server is not bit-reproducible); the next revision's
+/// `no_regression` evaluation check compares with them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EndpointMetrics {
+    pub endpoint: String,
+    pub metrics: Vec<Metric>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -100,6 +114,9 @@ pub struct Recorded {
     /// That model's metrics on the validation split.
     pub metrics: Vec<Metric>,
     pub checks: Vec<CheckOutcome>,
+    /// Served models' metrics measured by the author's endpoint evaluations (not replayed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub endpoints: Vec<EndpointMetrics>,
 }
 
 impl DatasetSpec {
@@ -273,6 +290,7 @@ impl Spec {
             history.push(Revision {
                 revision: self.revision,
                 metrics: recorded.metrics.clone(),
+                endpoints: recorded.endpoints.clone(),
             });
         }
         history
@@ -344,6 +362,21 @@ impl Spec {
         for (i, endpoint) in self.endpoints.iter().enumerate() {
             endpoint.validate()?;
             // Reports, JUnit test names and the relay's routes are keyed by the name.
+            if let Some(evaluation) = &endpoint.evaluation {
+                let field = format!("endpoints.{}.evaluation", endpoint.name);
+                evaluation.validate(&field, self.preprocessing.task)?;
+                for name in evaluation.challengers() {
+                    if name == endpoint.name || !self.endpoints.iter().any(|e| e.name == name) {
+                        return Err(EngineError::setting(
+                            &format!("{field}.checks"),
+                            format!(
+                                "no_worse_than_endpoint names `{name}`, which is not another \
+                                 endpoint of the spec"
+                            ),
+                        ));
+                    }
+                }
+            }
             if self.endpoints[..i].iter().any(|e| e.name == endpoint.name) {
                 return Err(EngineError::setting(
                     "endpoints",

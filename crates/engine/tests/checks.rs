@@ -192,7 +192,7 @@ both! {
             vec![CheckSpec::NoRegression(NoRegression { metric: MetricName::Accuracy, tolerance: 0.0, relative: false })],
         );
         assert_eq!(run_spec(&spec)[0].verdict, Verdict::Pass, "first revision has nothing to compare");
-        spec.history.push(Revision { revision: 1, metrics: vec![Metric::new("accuracy", 1.0)] });
+        spec.history.push(Revision { revision: 1, metrics: vec![Metric::new("accuracy", 1.0)], endpoints: Vec::new() });
         let outcome = run_spec(&spec).remove(0);
         assert_eq!(outcome.verdict, Verdict::Fail, "{}", outcome.summary);
         spec.checks[0] = CheckSpec::NoRegression(NoRegression { metric: MetricName::Accuracy, tolerance: 0.5, relative: true });

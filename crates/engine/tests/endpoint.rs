@@ -28,6 +28,7 @@ fn endpoint(protocol: Protocol) -> EndpointSpec {
             .to_vec(),
         cases: vec![],
         load: None,
+        evaluation: None,
     }
 }
 

@@ -208,6 +208,7 @@ fn endpoints() -> Vec<(EndpointSpec, Vec<SmokeCase>)> {
                 features: vec!["x".into()],
                 cases: vec![],
                 load: None,
+                evaluation: None,
             };
             let cases = expectations
                 .iter()

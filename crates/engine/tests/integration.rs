@@ -10,6 +10,7 @@ mod checks;
 mod data;
 mod endpoint;
 mod engine;
+mod evaluation;
 mod fuzz;
 mod hostile;
 mod nist;

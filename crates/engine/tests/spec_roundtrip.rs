@@ -89,8 +89,8 @@ prop_compose! {
             checks,
         );
         spec.revision = revision;
-        spec.recorded = Some(Recorded { parameter_fingerprint: "ab".repeat(32), metrics: history.clone(), checks: outcomes });
-        spec.history = vec![Revision { revision: revision.saturating_sub(1).max(1), metrics: history }];
+        spec.recorded = Some(Recorded { parameter_fingerprint: "ab".repeat(32), metrics: history.clone(), checks: outcomes, endpoints: Vec::new() });
+        spec.history = vec![Revision { revision: revision.saturating_sub(1).max(1), metrics: history, endpoints: Vec::new() }];
         spec
     }
 }

@@ -265,6 +265,7 @@ impl EndpointForm {
             features: self.features.clone(),
             cases: self.cases.clone(),
             load: None,
+            evaluation: None,
         };
         spec.validate().map_err(|e| e.to_string())?;
         Ok(spec)

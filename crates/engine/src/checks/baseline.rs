@@ -115,7 +115,7 @@ fn run(context: &Context, name: MetricName, margin: f64) -> Result<CheckOutcome,
 }
 
 /// Whether `model` is better than `baseline` by more than `margin`, in the metric's direction.
-fn beats(model: f64, baseline: f64, margin: f64, higher_is_better: bool) -> bool {
+pub(crate) fn beats(model: f64, baseline: f64, margin: f64, higher_is_better: bool) -> bool {
     if higher_is_better {
         model > baseline + margin
     } else {
@@ -125,7 +125,7 @@ fn beats(model: f64, baseline: f64, margin: f64, higher_is_better: bool) -> bool
 
 /// The best constant predictor fitted on the training targets, scored on the validation ones
 /// (`classes` is 0 for regression).
-fn baseline_evaluation(train: &[f64], validation: &[f64], classes: usize) -> Evaluation {
+pub(crate) fn baseline_evaluation(train: &[f64], validation: &[f64], classes: usize) -> Evaluation {
     let n = validation.len();
     if classes == 0 {
         let mean = train.iter().sum::<f64>() / train.len().max(1) as f64;

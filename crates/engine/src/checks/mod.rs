@@ -32,6 +32,10 @@ use serde::{Deserialize, Serialize};
 
 pub use plan::Plan;
 pub use slice::Slice;
+// The served model's evaluation (`endpoint::evaluation`) judges with the same comparisons.
+pub(crate) use baseline::{baseline_evaluation, beats};
+pub(crate) use no_regression::{allowed_change, no_worse};
+pub(crate) use threshold::clears;
 
 use crate::EngineError;
 use crate::data::{ColumnSchema, Dataset, Prepared, Preprocessing, Table, Task};

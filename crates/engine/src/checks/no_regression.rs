@@ -102,7 +102,7 @@ fn run(
 }
 
 /// How far the score may move the wrong way: `tolerance` itself, or as a share of `previous`.
-fn allowed_change(previous: f64, tolerance: f64, relative: bool) -> f64 {
+pub(crate) fn allowed_change(previous: f64, tolerance: f64, relative: bool) -> f64 {
     if relative {
         tolerance * previous.abs()
     } else {
@@ -111,7 +111,7 @@ fn allowed_change(previous: f64, tolerance: f64, relative: bool) -> f64 {
 }
 
 /// Whether `value` is at most `allowed` worse than `previous`, in the metric's direction.
-fn no_worse(value: f64, previous: f64, allowed: f64, higher_is_better: bool) -> bool {
+pub(crate) fn no_worse(value: f64, previous: f64, allowed: f64, higher_is_better: bool) -> bool {
     if higher_is_better {
         value >= previous - allowed
     } else {

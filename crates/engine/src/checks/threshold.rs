@@ -87,7 +87,7 @@ pub(super) fn bar_in_range(
 }
 
 /// Whether `value` clears the bar `threshold`, and the words for which side of it it must be on.
-pub(super) fn clears(value: f64, threshold: f64, higher_is_better: bool) -> (bool, &'static str) {
+pub(crate) fn clears(value: f64, threshold: f64, higher_is_better: bool) -> (bool, &'static str) {
     if higher_is_better {
         (value >= threshold, "at least")
     } else {

@@ -5,8 +5,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::excerpt::{error_excerpt, excerpt_json, excerpt_text};
-use super::protocol::{Request, extract_prediction};
-use super::{EndpointSpec, Expectation, SmokeCase};
+use super::protocol::{Request, extract_predictions};
+use super::{EndpointSpec, Expectation, Protocol, SmokeCase};
 use crate::checks::Verdict;
 use crate::metrics::argmax;
 
@@ -87,15 +87,24 @@ pub fn judge_transport(
     request: &Request,
     failure: &Transport,
 ) -> CaseOutcome {
-    let summary = match failure {
+    outcome(
+        &case.name,
+        request,
+        false,
+        transport_failure(endpoint, failure),
+    )
+}
+
+/// Why no answer came back, in a sentence.
+pub(super) fn transport_failure(endpoint: &EndpointSpec, failure: &Transport) -> String {
+    match failure {
         Transport::ConnectionRefused => format!("Connection refused: nothing listens at {}.", endpoint.base_url),
         Transport::Timeout => format!("No answer within {} ms.", endpoint.timeout_ms),
         Transport::Dns => format!("The host in {} could not be resolved.", endpoint.base_url),
         Transport::Tls { message } => format!("TLS failed: {message}."),
         Transport::Cors => "The browser blocked the answer: the server sends no CORS headers. This case runs in CI (`assay run`), or through `assay serve`'s relay.".into(),
         Transport::Other { message } => format!("The request failed: {message}."),
-    };
-    outcome(&case.name, request, false, summary)
+    }
 }
 
 /// Why a status that is not 2xx fails: a redirect is never followed (it may carry the request
@@ -176,46 +185,9 @@ pub fn judge(
         prediction,
         ..answered(&case.name, request, response, passed, summary)
     };
-    if let Some(failure) = status_failure(response) {
-        return result(false, failure, None);
-    }
-    let json_type = response
-        .content_type
-        .as_deref()
-        .is_some_and(|t| t.contains("json"));
-    let answer: Value = match serde_json::from_str(&response.body) {
-        Ok(answer) => answer,
-        Err(_) if has_non_finite_token(&response.body) => {
-            return result(
-                false,
-                "The answer holds bare NaN or Infinity, which is not JSON.".into(),
-                None,
-            );
-        }
-        Err(e) => {
-            return result(
-                false,
-                format!(
-                    "The answer is not valid JSON ({e}): {}",
-                    error_excerpt(&response.body)
-                ),
-                None,
-            );
-        }
-    };
-    if !json_type {
-        return result(
-            false,
-            format!(
-                "Content type is {:?}, not JSON.",
-                excerpt_text(response.content_type.as_deref().unwrap_or("missing"))
-            ),
-            Some(answer),
-        );
-    }
-    let prediction = match extract_prediction(&endpoint.protocol, &answer) {
-        Ok(p) => p,
-        Err(problem) => return result(false, format!("Unexpected answer shape: {problem}."), None),
+    let prediction = match read_predictions(&endpoint.protocol, response, 1) {
+        Ok(mut predictions) => predictions.swap_remove(0),
+        Err(unreadable) => return result(false, unreadable.reason, unreadable.answer),
     };
     if let Some(budget) = case.max_latency_ms
         && response.latency_ms > f64::from(budget)
@@ -231,6 +203,59 @@ pub fn judge(
     }
     let (passed, summary) = expectation_holds(&case.expect, &prediction);
     result(passed, summary, Some(prediction))
+}
+
+/// Why an answer holds no predictions, with the answer when it was JSON all the same.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Unreadable {
+    pub reason: String,
+    pub answer: Option<Value>,
+}
+
+/// The predictions in `response` to a batch of `rows` rows: a 2xx JSON answer of the protocol's
+/// shape, one prediction per row, or why not.
+pub(super) fn read_predictions(
+    protocol: &Protocol,
+    response: &Response,
+    rows: usize,
+) -> Result<Vec<Value>, Unreadable> {
+    let fail = |reason: String, answer: Option<Value>| Err(Unreadable { reason, answer });
+    if let Some(failure) = status_failure(response) {
+        return fail(failure, None);
+    }
+    let json_type = response
+        .content_type
+        .as_deref()
+        .is_some_and(|t| t.contains("json"));
+    let answer: Value = match serde_json::from_str(&response.body) {
+        Ok(answer) => answer,
+        Err(_) if has_non_finite_token(&response.body) => {
+            return fail(
+                "The answer holds bare NaN or Infinity, which is not JSON.".into(),
+                None,
+            );
+        }
+        Err(e) => {
+            return fail(
+                format!(
+                    "The answer is not valid JSON ({e}): {}",
+                    error_excerpt(&response.body)
+                ),
+                None,
+            );
+        }
+    };
+    if !json_type {
+        return fail(
+            format!(
+                "Content type is {:?}, not JSON.",
+                excerpt_text(response.content_type.as_deref().unwrap_or("missing"))
+            ),
+            Some(answer),
+        );
+    }
+    extract_predictions(protocol, &answer, rows)
+        .or_else(|problem| fail(format!("Unexpected answer shape: {problem}."), None))
 }
 
 /// Whether `prediction` meets `expect`, and a sentence saying so.
@@ -443,6 +468,7 @@ mod tests {
             features: vec!["bmi".into()],
             cases: vec![],
             load: None,
+            evaluation: None,
         }
     }
 

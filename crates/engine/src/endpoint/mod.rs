@@ -6,6 +6,7 @@
 //! Protocol (KServe V2: MLServer, KServe, Triton), TensorFlow Serving REST, the MLflow scoring
 //! server, and generic JSON with a request template and a JSON Pointer.
 
+pub mod evaluation;
 mod excerpt;
 mod generate;
 mod judge;
@@ -18,6 +19,7 @@ mod tensor;
 
 use serde::{Deserialize, Serialize};
 
+pub use evaluation::{EvaluationCheck, EvaluationReport, EvaluationSpec, Evaluator};
 pub use generate::{DraftCases, draft_cases};
 pub use judge::{CaseOutcome, Response, Transport, judge, judge_health, judge_transport};
 pub use load::{Failures, LoadPlan, LoadRun, LoadSummary, Sent, Threshold, summarize};
@@ -52,6 +54,9 @@ pub struct EndpointSpec {
     pub cases: Vec<SmokeCase>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub load: Option<LoadPlan>,
+    /// Send the dataset's rows through the deployed model and judge its answers as a whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluation: Option<evaluation::EvaluationSpec>,
 }
 
 fn default_timeout_ms() -> u32 {

@@ -30,32 +30,58 @@ fn model_path(endpoint: &EndpointSpec, prefix: &str) -> String {
 
 /// The request for one case: a batch of one row.
 pub fn build_request(endpoint: &EndpointSpec, case: &SmokeCase) -> Request {
-    let row = Value::Array(case.input.clone());
-    let record: serde_json::Map<String, Value> = endpoint
-        .features
-        .iter()
-        .cloned()
-        .zip(case.input.iter().cloned())
-        .collect();
+    let datatype = match &endpoint.protocol {
+        Protocol::OpenInference { input_datatype, .. } => {
+            input_datatype_of(endpoint, input_datatype.as_deref(), Some(case))
+        }
+        _ => String::new(),
+    };
+    build_batch_request(
+        endpoint,
+        &case.name,
+        std::slice::from_ref(&case.input),
+        &datatype,
+    )
+}
+
+/// The request for a batch of `rows` (each one value per feature, in the endpoint's order),
+/// named `id` where the protocol names requests. `datatype` is the Open Inference tensor's
+/// (ignored by the other protocols). Generic JSON takes one row: only the first is sent.
+pub(super) fn build_batch_request(
+    endpoint: &EndpointSpec,
+    id: &str,
+    rows: &[Vec<Value>],
+    datatype: &str,
+) -> Request {
+    let records = || -> Vec<serde_json::Map<String, Value>> {
+        rows.iter()
+            .map(|row| {
+                endpoint
+                    .features
+                    .iter()
+                    .cloned()
+                    .zip(row.iter().cloned())
+                    .collect()
+            })
+            .collect()
+    };
+    let table = || Value::Array(rows.iter().cloned().map(Value::Array).collect());
     let (url, body) = match &endpoint.protocol {
         Protocol::OpenInference {
-            output,
-            input_name,
-            input_datatype,
+            output, input_name, ..
         } => {
-            let datatype = input_datatype_of(endpoint, input_datatype.as_deref(), Some(case));
             // Validation refuses values the datatype cannot take; were one left, it goes as it
             // is and the server says what it makes of it.
-            let data: Vec<Value> = case
-                .input
+            let data: Vec<Value> = rows
                 .iter()
-                .map(|v| tensor_value(&datatype, v).unwrap_or_else(|_| v.clone()))
+                .flatten()
+                .map(|v| tensor_value(datatype, v).unwrap_or_else(|_| v.clone()))
                 .collect();
             let mut body = json!({
-                "id": case.name,
+                "id": id,
                 "inputs": [{
                     "name": input_name.as_deref().unwrap_or(DEFAULT_INPUT_NAME),
-                    "shape": [1, case.input.len()],
+                    "shape": [rows.len(), endpoint.features.len()],
                     "datatype": datatype,
                     "data": data,
                 }],
@@ -67,29 +93,35 @@ pub fn build_request(endpoint: &EndpointSpec, case: &SmokeCase) -> Request {
         }
         Protocol::TfServing { columnar } => {
             let body = if *columnar {
-                json!({ "inputs": columns(record) })
+                json!({ "inputs": columns(&endpoint.features, rows) })
             } else {
-                json!({ "instances": [row] })
+                json!({ "instances": table() })
             };
             (format!("{}:predict", model_path(endpoint, "v1")), body)
         }
         Protocol::Mlflow { format } => {
             let body = match format {
                 MlflowFormat::DataframeSplit => {
-                    json!({ "dataframe_split": { "columns": endpoint.features, "data": [row] } })
+                    json!({ "dataframe_split": { "columns": endpoint.features, "data": table() } })
                 }
-                MlflowFormat::DataframeRecords => json!({ "dataframe_records": [record] }),
-                MlflowFormat::Instances => json!({ "instances": [row] }),
-                MlflowFormat::Inputs => json!({ "inputs": [row] }),
-                MlflowFormat::InstancesRecords => json!({ "instances": [record] }),
-                MlflowFormat::InputsColumns => json!({ "inputs": columns(record) }),
+                MlflowFormat::DataframeRecords => json!({ "dataframe_records": records() }),
+                MlflowFormat::Instances => json!({ "instances": table() }),
+                MlflowFormat::Inputs => json!({ "inputs": table() }),
+                MlflowFormat::InstancesRecords => json!({ "instances": records() }),
+                MlflowFormat::InputsColumns => {
+                    json!({ "inputs": columns(&endpoint.features, rows) })
+                }
             };
             (format!("{}/invocations", base(endpoint)), body)
         }
-        Protocol::GenericJson { path, request, .. } => (
-            format!("{}/{}", base(endpoint), path.trim_start_matches('/')),
-            substitute(request, &row, &Value::Object(record)),
-        ),
+        Protocol::GenericJson { path, request, .. } => {
+            let row = rows.first().cloned().unwrap_or_default();
+            let record = Value::Object(records().into_iter().next().unwrap_or_default());
+            (
+                format!("{}/{}", base(endpoint), path.trim_start_matches('/')),
+                substitute(request, &Value::Array(row), &record),
+            )
+        }
     };
     Request {
         method: "POST",
@@ -98,9 +130,21 @@ pub fn build_request(endpoint: &EndpointSpec, case: &SmokeCase) -> Request {
     }
 }
 
-/// One row as columns: each feature's name with the list of its one value.
-fn columns(record: serde_json::Map<String, Value>) -> Value {
-    Value::Object(record.into_iter().map(|(k, v)| (k, json!([v]))).collect())
+/// The rows as columns: each feature's name with the list of its values.
+fn columns(features: &[String], rows: &[Vec<Value>]) -> Value {
+    Value::Object(
+        features
+            .iter()
+            .enumerate()
+            .map(|(f, name)| {
+                let values = rows
+                    .iter()
+                    .map(|row| row.get(f).cloned().unwrap_or(Value::Null))
+                    .collect();
+                (name.clone(), Value::Array(values))
+            })
+            .collect(),
+    )
 }
 
 /// Replaces the strings `"{{row}}"` and `"{{record}}"` anywhere in `template`.
@@ -165,15 +209,22 @@ pub fn metadata_request(endpoint: &EndpointSpec) -> Option<Request> {
     }
 }
 
-/// The prediction for the one row sent, or what is wrong with the answer's shape.
-pub(super) fn extract_prediction(protocol: &Protocol, answer: &Value) -> Result<Value, String> {
-    let first = |v: &Value, what: &str| -> Result<Value, String> {
+/// One prediction per row of the `rows` sent (at least one), in order, or what is wrong with
+/// the answer's shape. Generic JSON answers one row: its pointer names that row's prediction.
+pub(super) fn extract_predictions(
+    protocol: &Protocol,
+    answer: &Value,
+    rows: usize,
+) -> Result<Vec<Value>, String> {
+    let sent = if rows == 1 {
+        "the one row sent".to_owned()
+    } else {
+        format!("the {rows} rows sent")
+    };
+    let each = |v: &Value, what: &str| -> Result<Vec<Value>, String> {
         match v {
-            Value::Array(items) if items.len() == 1 => Ok(items[0].clone()),
-            Value::Array(items) => Err(format!(
-                "{what} has {} entries for the one row sent",
-                items.len()
-            )),
+            Value::Array(items) if items.len() == rows => Ok(items.clone()),
+            Value::Array(items) => Err(format!("{what} has {} entries for {sent}", items.len())),
             _ => Err(format!("{what} is not a list")),
         }
     };
@@ -195,9 +246,10 @@ pub(super) fn extract_prediction(protocol: &Protocol, answer: &Value) -> Result<
                 .and_then(Value::as_array)
                 .ok_or("the output has no `data`")?;
             let shape = output_shape(chosen)?;
-            if shape.first() != Some(&1) {
+            if shape.first() != Some(&(rows as u64)) {
                 return Err(format!(
-                    "output shape {shape:?} does not start with the 1 row sent"
+                    "output shape {shape:?} does not start with the {rows} row{} sent",
+                    if rows == 1 { "" } else { "s" }
                 ));
             }
             // The server chooses these numbers: a product that overflows is an answer too
@@ -212,17 +264,22 @@ pub(super) fn extract_prediction(protocol: &Protocol, answer: &Value) -> Result<
                     excerpt_json(&Value::Array(data.clone()))
                 ));
             }
-            if data.len() as u64 != per_row {
+            if per_row.checked_mul(rows as u64) != Some(data.len() as u64) {
                 return Err(format!(
                     "output `data` has {} values for shape {shape:?}",
                     data.len()
                 ));
             }
-            Ok(if per_row == 1 {
-                data[0].clone()
-            } else {
-                Value::Array(data.clone())
-            })
+            Ok(data
+                .chunks(per_row as usize)
+                .map(|values| {
+                    if per_row == 1 {
+                        values[0].clone()
+                    } else {
+                        Value::Array(values.to_vec())
+                    }
+                })
+                .collect())
         }
         Protocol::TfServing { columnar } => {
             let key = if *columnar { "outputs" } else { "predictions" };
@@ -233,21 +290,22 @@ pub(super) fn extract_prediction(protocol: &Protocol, answer: &Value) -> Result<
                 Value::Object(map) if map.len() == 1 => map
                     .values()
                     .next()
-                    .map_or(Err("empty".into()), |v| first(v, key)),
-                other => first(other, key),
+                    .map_or(Err("empty".into()), |v| each(v, key)),
+                other => each(other, key),
             }
         }
         Protocol::Mlflow { .. } => {
             let predictions = answer
                 .get("predictions")
                 .ok_or("the answer has no `predictions`")?;
-            first(predictions, "`predictions`")
+            each(predictions, "`predictions`")
         }
         Protocol::GenericJson {
             prediction_pointer, ..
         } => answer
             .pointer(prediction_pointer)
             .cloned()
+            .map(|p| vec![p])
             .ok_or_else(|| format!("nothing at JSON Pointer `{prediction_pointer}`")),
     }
 }
