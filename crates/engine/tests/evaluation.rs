@@ -55,7 +55,7 @@ fn endpoint(name: &str, checks: Vec<EvaluationCheck>) -> EndpointSpec {
         features: vec!["a".into(), "b".into()],
         cases: vec![],
         load: None,
-        evaluation: (!checks.is_empty()).then(|| EvaluationSpec {
+        evaluation: (!checks.is_empty()).then_some(EvaluationSpec {
             rows: EvaluationRows::Validation,
             batch_size: 4,
             concurrency: 2,
@@ -336,7 +336,7 @@ fn failed_rows_are_counted_grouped_and_named_never_judged_as_answers() {
     assert_eq!(report.failed[0].lines, lines[4..8].to_vec());
     let (v, summary) = verdict(&report, "answers");
     assert_eq!(v, Verdict::Fail);
-    assert!(summary.starts_with(&"9 of 16 rows failed"), "{summary}");
+    assert!(summary.starts_with("9 of 16 rows failed"), "{summary}");
     let (v, summary) = verdict(&report, "metric_threshold accuracy");
     assert_eq!(v, Verdict::Fail);
     assert!(summary.starts_with("Not judged:"), "{summary}");
