@@ -26,9 +26,24 @@ pub struct EndpointReport {
     pub load: Option<LoadSummary>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evaluation: Option<EvaluationReport>,
+    /// Why the endpoint's tests did not run (a server it would start without --allow-serve, or
+    /// whose start failed: that failure is among its cases).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
 }
 
 impl EndpointReport {
+    /// An endpoint whose tests did not run, and why.
+    pub fn skipped(endpoint: &EndpointSpec, reason: &str) -> Self {
+        Self {
+            endpoint: endpoint.name.clone(),
+            cases: Vec::new(),
+            load: None,
+            evaluation: None,
+            skipped: Some(reason.to_owned()),
+        }
+    }
+
     pub fn passed(&self) -> bool {
         self.cases.iter().all(|c| c.verdict == Verdict::Pass)
             && self.load.as_ref().is_none_or(|l| l.broken.is_empty())
@@ -121,6 +136,7 @@ pub fn run(endpoint: &EndpointSpec, resolved: &Resolved, time_limit: Duration) -
         cases,
         load,
         evaluation: None,
+        skipped: None,
     }
 }
 

@@ -16,6 +16,7 @@ mod replay;
 mod report;
 mod schema;
 mod serve;
+mod stage;
 mod terminal;
 mod validate;
 

@@ -5,14 +5,17 @@ use std::time::Duration;
 
 use anyhow::Context;
 use assay_engine::checks::{CheckFamily, CheckOutcome, Verdict};
-use assay_engine::endpoint::{Evaluator, resolve_headers};
+use assay_engine::endpoint::{
+    CaseOutcome, EndpointSpec, Evaluator, Resolved, resolve_env, resolve_headers,
+};
 use assay_engine::replay;
 use assay_engine::spec::{MAX_SPEC_BYTES, Spec};
 
 use crate::Status;
-use crate::endpoints;
+use crate::endpoints::{self, EndpointReport};
 use crate::files::{dataset_for, read_limited};
 use crate::report::{self, ReplayMatch, SpecReport};
+use crate::stage;
 use crate::terminal::{escaped, print_error};
 
 #[derive(Debug, clap::Args)]
@@ -45,6 +48,11 @@ pub struct RunArgs {
     /// then fail the run, saying how many were sent.
     #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
     time_limit: u64,
+    /// Start the model servers the specs' endpoints name in `serve`, and stop them after their
+    /// tests. Without it such an endpoint is skipped: a spec from a branch you do not trust
+    /// could otherwise run any program on this machine.
+    #[arg(long)]
+    allow_serve: bool,
 }
 
 /// Environment variables whose name starts with this are read without `--allow-env`.
@@ -93,13 +101,22 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
         allowed: args.allow_env.clone(),
     };
     let time_limit = Duration::from_secs(args.time_limit);
+    if args.allow_serve {
+        stage::stop_all_on_interrupt();
+    }
+    let options = Options {
+        only: args.only,
+        data: args.data.as_deref(),
+        env: &env,
+        time_limit,
+        allow_serve: args.allow_serve,
+    };
     let mut reports = Vec::new();
     for path in &args.specs {
-        let report = replay_one(path, args.only, args.data.as_deref(), &env, time_limit)
-            .unwrap_or_else(|error| {
-                print_error(&format!("{}: {error:#}", path.display()));
-                SpecReport::unusable(&path.display().to_string(), format!("{error:#}"))
-            });
+        let report = replay_one(path, &options).unwrap_or_else(|error| {
+            print_error(&format!("{}: {error:#}", path.display()));
+            SpecReport::unusable(&path.display().to_string(), format!("{error:#}"))
+        });
         reports.push(report);
     }
     if let Some(path) = &args.junit {
@@ -117,13 +134,23 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Status> {
         .unwrap_or(Status::Success))
 }
 
-fn replay_one(
-    path: &Path,
+/// How `assay run` was asked to run each spec.
+struct Options<'a> {
     only: Option<Part>,
-    data: Option<&Path>,
-    env: &Environment,
+    data: Option<&'a Path>,
+    env: &'a Environment,
     time_limit: Duration,
-) -> anyhow::Result<SpecReport> {
+    allow_serve: bool,
+}
+
+fn replay_one(path: &Path, options: &Options) -> anyhow::Result<SpecReport> {
+    let Options {
+        only,
+        data,
+        env,
+        time_limit,
+        allow_serve,
+    } = *options;
     let text = read_limited(path, MAX_SPEC_BYTES).context("cannot read the spec")?;
     let mut spec = Spec::from_json(&text)?;
     if let Some(part) = only {
@@ -143,15 +170,26 @@ fn replay_one(
     } else {
         Vec::new()
     };
+    // The servers to stage, each on its port, before anything starts: the endpoints as they
+    // will run (`{{port}}` filled in) are what evaluations are built from and refused on.
+    let plan = if run_endpoints {
+        stage_plan(&spec, path, env, allow_serve)?
+    } else {
+        StagePlan::default()
+    };
+    let live = Spec {
+        endpoints: plan.live.clone(),
+        ..spec.clone()
+    };
     // Evaluations read the dataset: a spec that cannot be evaluated (a feature the data lacks,
     // the notebook's column used as a feature) is refused before any request goes out.
     let evaluating = run_endpoints && spec.endpoints.iter().any(|e| e.evaluation.is_some());
     let evaluators = if evaluating {
         let csv = dataset_for(&spec, path, data)?;
         let (table, prepared) = replay::load(&spec, &csv)?;
-        spec.endpoints
+        live.endpoints
             .iter()
-            .map(|e| Evaluator::new(&spec, &table, &prepared, e))
+            .map(|e| Evaluator::new(&live, &table, &prepared, e))
             .collect::<Result<Vec<_>, _>>()?
     } else {
         Vec::new()
@@ -192,18 +230,7 @@ fn replay_one(
             .collect();
         report.parameter_fingerprint = Some(run.parameter_fingerprint.clone());
     }
-    for (i, (endpoint, headers)) in spec.endpoints.iter().zip(&resolved).enumerate() {
-        let mut endpoint_report = endpoints::run(endpoint, headers, time_limit);
-        if let Some(Some(evaluator)) = evaluators.get(i) {
-            endpoint_report.evaluation = Some(endpoints::evaluate(
-                evaluator,
-                &spec.endpoints,
-                &resolved,
-                time_limit,
-            ));
-        }
-        report.endpoints.push(endpoint_report);
-    }
+    report.endpoints = run_endpoints_staged(&live, &resolved, &evaluators, plan, time_limit);
     report.status = SpecReport::status_of(&report.checks, &report.differences, &report.endpoints);
     let report = report.bounded();
     print_summary(&report);
@@ -235,6 +262,126 @@ fn read_env_file(path: &Path) -> anyhow::Result<Vec<(String, String)>> {
         variables.push((key.trim().to_owned(), value.trim().to_owned()));
     }
     Ok(variables)
+}
+
+/// What staging a spec's servers takes: per endpoint, the endpoint as it runs, and how its
+/// server starts (when it has one and may), or why it is skipped.
+#[derive(Debug, Default)]
+struct StagePlan {
+    live: Vec<EndpointSpec>,
+    servers: Vec<Option<(u16, PathBuf, Resolved)>>,
+    skipped: Vec<Option<String>>,
+}
+
+/// Picks each staged server's port and folder and resolves its environment; an `Err` (a
+/// variable missing, a folder outside the spec's) is unusable input, before anything starts.
+fn stage_plan(
+    spec: &Spec,
+    path: &Path,
+    env: &Environment,
+    allow_serve: bool,
+) -> anyhow::Result<StagePlan> {
+    let folder = path.parent().unwrap_or_else(|| Path::new("."));
+    let folder = if folder.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        folder
+    };
+    let mut plan = StagePlan::default();
+    for endpoint in &spec.endpoints {
+        let (live, server, skipped) = match &endpoint.serve {
+            None => (endpoint.clone(), None, None),
+            Some(serve) if !allow_serve => (
+                endpoint.clone(),
+                None,
+                Some(format!(
+                    "it starts `{}`, which assay run does only with --allow-serve",
+                    serve.shown()
+                )),
+            ),
+            Some(serve) => {
+                let context = || format!("endpoint `{}`", endpoint.name);
+                let cwd = stage::working_folder(serve, folder).with_context(context)?;
+                let variables = resolve_env(&serve.env, |name| env.lookup(name))
+                    .map_err(|m| anyhow::anyhow!("endpoint `{}`: {m}", endpoint.name))?;
+                let port = stage::free_port()?;
+                (
+                    stage::on_port(endpoint, port),
+                    Some((port, cwd, variables)),
+                    None,
+                )
+            }
+        };
+        plan.live.push(live);
+        plan.servers.push(server);
+        plan.skipped.push(skipped);
+    }
+    Ok(plan)
+}
+
+/// Starts every staged server and waits until each is ready, runs each endpoint's cases,
+/// evaluation and load plan (none for an endpoint whose server did not come up), then stops
+/// the servers; each stage is a case of its endpoint.
+fn run_endpoints_staged(
+    spec: &Spec,
+    resolved: &[Resolved],
+    evaluators: &[Option<Evaluator>],
+    plan: StagePlan,
+    time_limit: Duration,
+) -> Vec<EndpointReport> {
+    let client = crate::http::Client::new();
+    let mut stages: Vec<Vec<CaseOutcome>> = vec![Vec::new(); spec.endpoints.len()];
+    let mut servers = Vec::new();
+    for (i, server) in plan.servers.into_iter().enumerate() {
+        let Some((port, cwd, variables)) = server else {
+            continue;
+        };
+        let Some(serve) = &spec.endpoints[i].serve else {
+            continue;
+        };
+        let (starts, staged) = stage::start(serve, &cwd, port, variables);
+        stages[i].push(starts);
+        if let Some(mut staged) = staged {
+            let headers = resolved
+                .get(i)
+                .map(|r| r.headers.as_slice())
+                .unwrap_or_default();
+            stages[i].push(staged.wait_until_ready(&spec.endpoints[i], headers, &client));
+            servers.push((i, staged));
+        }
+    }
+    let mut reports = Vec::new();
+    for (i, (endpoint, headers)) in spec.endpoints.iter().zip(resolved).enumerate() {
+        let came_up = stages[i].iter().all(|c| c.verdict == Verdict::Pass);
+        let mut report = if let Some(Some(reason)) = plan.skipped.get(i) {
+            EndpointReport::skipped(endpoint, reason)
+        } else if came_up {
+            let mut report = endpoints::run(endpoint, headers, time_limit);
+            if let Some(Some(evaluator)) = evaluators.get(i) {
+                report.evaluation = Some(endpoints::evaluate(
+                    evaluator,
+                    &spec.endpoints,
+                    resolved,
+                    time_limit,
+                ));
+            }
+            report
+        } else {
+            EndpointReport::skipped(endpoint, "its server did not come up")
+        };
+        report.cases.splice(0..0, std::mem::take(&mut stages[i]));
+        reports.push(report);
+    }
+    // Stopped last, in reverse, once every endpoint (a challenger's too) is done with them.
+    for (i, staged) in servers.into_iter().rev() {
+        reports[i].cases.extend(staged.stop());
+    }
+    for (report, r) in reports.iter_mut().zip(resolved) {
+        for case in &mut report.cases {
+            r.secrets.redact_outcome(case);
+        }
+    }
+    reports
 }
 
 /// Drops the checks (and their recordings, which pair by position) outside `part`. Specs hold
@@ -296,6 +443,7 @@ fn print_summary(report: &SpecReport) {
             escaped(&check.summary)
         );
     }
+    let skip = paint(AnsiColor::Yellow);
     for endpoint in &report.endpoints {
         for case in &endpoint.cases {
             let (label, style) = match case.verdict {
@@ -311,6 +459,13 @@ fn print_summary(report: &SpecReport) {
                 escaped(&endpoint.endpoint),
                 escaped(&case.case),
                 escaped(&case.summary)
+            );
+        }
+        if let Some(reason) = &endpoint.skipped {
+            println!(
+                "  {skip}SKIP {skip:#} endpoint {}: not run, {}",
+                escaped(&endpoint.endpoint),
+                escaped(reason)
             );
         }
         if let Some(load) = &endpoint.load {

@@ -6,7 +6,9 @@
 //! "parameter_fingerprint": string|null, "replay": "bit_identical"|"differs"|"nothing_recorded"|null,
 //! "checks": [CheckOutcome…], "differences": [Difference…], "differences_total": n,
 //! "endpoints": [{"endpoint", "cases": [CaseOutcome…], "load": LoadSummary?,
-//! "evaluation": EvaluationReport?}…]}`.
+//! "evaluation": EvaluationReport?, "skipped": "why it did not run"?}…]}`. A staged server's
+//! stages are cases named `starts`, `ready within N s` and `shuts down cleanly` (first, second
+//! and last), their `latency_ms` the time the stage took.
 //! `CheckOutcome` is the engine's type as written in specs (`check`, `verdict`, `summary`,
 //! `metrics`, `fingerprint`). A `Difference` is one value the replay did not reproduce bit for
 //! bit: `{"item": "check 1 (reproducible_training) final_loss", "recorded": Value, "replayed":
@@ -33,9 +35,11 @@
 //!
 //! # `--junit`
 //! JUnit XML: one `<testsuite>` per spec, one `<testcase>` per check, per endpoint case (its
-//! `time` is the answer's latency), per load run (its `time` is the run's) and per evaluation
-//! check (`endpoint NAME / evaluation / metric_threshold accuracy`), and one for the replay's
-//! match with its recording; a spec that cannot be used is one `<error>`.
+//! `time` is the answer's latency; a staged server's `starts`, `ready within N s` (its `time`
+//! the wait) and `shuts down cleanly` are cases too), per load run (its `time` is the run's)
+//! and per evaluation check (`endpoint NAME / evaluation / metric_threshold accuracy`), one
+//! `<skipped>` per endpoint not run (a server it would start without `--allow-serve`), and one
+//! for the replay's match with its recording; a spec that cannot be used is one `<error>`.
 //!
 //! # Bounds
 //! Every text a spec or a server provides is clipped ([`SpecReport::bounded`]): names to
@@ -210,6 +214,15 @@ pub fn to_junit(reports: &[SpecReport]) -> anyhow::Result<String> {
             suite.add_test_case(case_named(&check.check, &classname, status));
         }
         for endpoint in &spec.endpoints {
+            if let Some(reason) = &endpoint.skipped {
+                let mut status = TestCaseStatus::skipped();
+                status.set_message(format!("not run, {reason}"));
+                suite.add_test_case(case_named(
+                    &format!("endpoint {}", endpoint.endpoint),
+                    &classname,
+                    status,
+                ));
+            }
             let evaluation = endpoint.evaluation.iter().flat_map(|e| &e.checks);
             let cases = endpoint
                 .cases

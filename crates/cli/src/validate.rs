@@ -2,7 +2,8 @@
 //! makes before its first epoch, with the same engine code (`replay::Stepper::new`): the format
 //! and fields, the dataset's file and SHA-256, reading and preparing the data, the model, the
 //! work budget of the whole run, and whether each check can run on this model and data; and
-//! that each endpoint evaluation can be built (its features and columns are in the data).
+//! that each endpoint evaluation can be built (its features and columns are in the data); and
+//! it names the servers `assay run --allow-serve` would start.
 
 use std::path::{Path, PathBuf};
 
@@ -55,6 +56,18 @@ fn validate_one(path: &Path, data: Option<&Path>) -> anyhow::Result<String> {
     let (table, prepared) = replay::load(&spec, &csv)?;
     let mut evaluations = String::new();
     for endpoint in &spec.endpoints {
+        if let Some(serve) = &endpoint.serve {
+            evaluations.push_str(&format!(
+                ", endpoint {} would start `{}`{} (assay run --allow-serve only)",
+                endpoint.name,
+                serve.shown(),
+                serve
+                    .cwd
+                    .as_ref()
+                    .map(|cwd| format!(" in {cwd}"))
+                    .unwrap_or_default()
+            ));
+        }
         if let Some(evaluator) = Evaluator::new(&spec, &table, &prepared, endpoint)? {
             evaluations.push_str(&format!(
                 ", endpoint {} evaluates {} rows in {} requests",

@@ -210,6 +210,7 @@ fn endpoint(name: &str, port: u16, cases: &[&str]) -> EndpointSpec {
         cases: cases.iter().map(|c| smoke(c)).collect(),
         load: None,
         evaluation: None,
+        serve: None,
     }
 }
 

@@ -29,6 +29,7 @@ fn endpoint(protocol: Protocol) -> EndpointSpec {
         cases: vec![],
         load: None,
         evaluation: None,
+        serve: None,
     }
 }
 

@@ -209,6 +209,7 @@ fn endpoints() -> Vec<(EndpointSpec, Vec<SmokeCase>)> {
                 cases: vec![],
                 load: None,
                 evaluation: None,
+                serve: None,
             };
             let cases = expectations
                 .iter()

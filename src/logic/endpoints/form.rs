@@ -266,6 +266,7 @@ impl EndpointForm {
             cases: self.cases.clone(),
             load: None,
             evaluation: None,
+            serve: None,
         };
         spec.validate().map_err(|e| e.to_string())?;
         Ok(spec)

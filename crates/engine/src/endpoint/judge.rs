@@ -469,6 +469,7 @@ mod tests {
             cases: vec![],
             load: None,
             evaluation: None,
+            serve: None,
         }
     }
 

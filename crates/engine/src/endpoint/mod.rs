@@ -15,6 +15,7 @@ mod metadata;
 mod protocol;
 mod relay;
 mod secrets;
+pub mod serve;
 mod tensor;
 
 use serde::{Deserialize, Serialize};
@@ -26,7 +27,8 @@ pub use load::{Failures, LoadPlan, LoadRun, LoadSummary, Sent, Threshold, summar
 pub use metadata::judge_metadata;
 pub use protocol::{Request, build_request, health_request, metadata_request};
 pub use relay::{RELAY_PREFIX, path_below_base, relay_url};
-pub use secrets::{Resolved, Secrets, refuse_literal_secrets, resolve_headers};
+pub use secrets::{Resolved, Secrets, refuse_literal_secrets, resolve_env, resolve_headers};
+pub use serve::ServeSpec;
 pub use tensor::DATATYPES;
 
 /// A deployed model and the cases to run against it.
@@ -57,6 +59,10 @@ pub struct EndpointSpec {
     /// Send the dataset's rows through the deployed model and judge its answers as a whole.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evaluation: Option<evaluation::EvaluationSpec>,
+    /// Start the model server this endpoint tests (`assay run --allow-serve` only); `{{port}}`
+    /// in `base_url` is then the free loopback port Assay picks for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serve: Option<ServeSpec>,
 }
 
 fn default_timeout_ms() -> u32 {
@@ -171,6 +177,24 @@ impl EndpointSpec {
     pub fn validate(&self) -> Result<(), crate::EngineError> {
         let field = |f: &str| format!("endpoints.{}.{f}", self.name);
         let err = |f: &str, m: String| Err(crate::EngineError::setting(&field(f), m));
+        if let Some(serve) = &self.serve {
+            serve.validate(&field("serve"))?;
+            if health_request(self).is_none() {
+                return err(
+                    "serve",
+                    "a staged server needs a readiness route to wait for: set the protocol's \
+                     readiness_path"
+                        .into(),
+                );
+            }
+        } else if self.base_url.contains(serve::PORT) {
+            return err(
+                "base_url",
+                "`{{port}}` names the port of a server the endpoint starts: add a `serve` \
+                 section, or write the port"
+                    .into(),
+            );
+        }
         if !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {
             return err(
                 "base_url",

@@ -124,14 +124,25 @@ fn looks_like_secret(value: &str) -> bool {
 /// not a reference, or any header whose value looks like a key or token, unless the header is
 /// marked `not_secret`. Never repeats the value.
 pub fn refuse_literal_secrets(headers: &[Header]) -> Result<(), String> {
-    for header in headers {
+    refuse_literal(headers, "header")
+}
+
+/// [`refuse_literal_secrets`] for a staged server's environment variables, each a `Header`
+/// whose name is the variable's.
+pub fn refuse_literal_env(variables: &[Header]) -> Result<(), String> {
+    refuse_literal(variables, "environment variable")
+}
+
+/// Refuses a literal credential among `items`, each called a `noun` in messages.
+fn refuse_literal(items: &[Header], noun: &str) -> Result<(), String> {
+    for header in items {
         let name = &header.name;
         if reference(&header.value).is_some() {
             continue;
         }
         if header.value.contains("${env:") {
             return Err(format!(
-                "header `{name}`: a reference must be the whole value (${{env:NAME}}) or follow \
+                "{noun} `{name}`: a reference must be the whole value (${{env:NAME}}) or follow \
                  one scheme word (Bearer ${{env:NAME}}), with NAME of letters, digits and _"
             ));
         }
@@ -140,15 +151,15 @@ pub fn refuse_literal_secrets(headers: &[Header]) -> Result<(), String> {
         }
         if is_credential(name) {
             return Err(format!(
-                "header `{name}` holds a literal credential; write it as ${{env:NAME}} (or \
-                 Bearer ${{env:NAME}}) and set NAME where the spec runs, or mark the header \
+                "{noun} `{name}` holds a literal credential; write it as ${{env:NAME}} (or \
+                 Bearer ${{env:NAME}}) and set NAME where the spec runs, or mark the {noun} \
                  \"not_secret\": true if it is not a credential"
             ));
         }
         if looks_like_secret(&header.value) {
             return Err(format!(
-                "header `{name}` holds a value that looks like a key or token; write it as \
-                 ${{env:NAME}} and set NAME where the spec runs, or mark the header \
+                "{noun} `{name}` holds a value that looks like a key or token; write it as \
+                 ${{env:NAME}} and set NAME where the spec runs, or mark the {noun} \
                  \"not_secret\": true if it is not a credential"
             ));
         }
@@ -177,13 +188,29 @@ pub fn resolve_headers(
     headers: &[Header],
     lookup: impl Fn(&str) -> Result<String, String>,
 ) -> Result<Resolved, String> {
+    resolve(headers, "header", lookup)
+}
+
+/// [`resolve_headers`] for a staged server's environment variables.
+pub fn resolve_env(
+    variables: &[Header],
+    lookup: impl Fn(&str) -> Result<String, String>,
+) -> Result<Resolved, String> {
+    resolve(variables, "environment variable", lookup)
+}
+
+fn resolve(
+    items: &[Header],
+    noun: &str,
+    lookup: impl Fn(&str) -> Result<String, String>,
+) -> Result<Resolved, String> {
     let mut resolved = Resolved::default();
-    for header in headers {
+    for header in items {
         let value = match reference(&header.value) {
             Some((scheme, name)) => {
                 let secret = lookup(name).map_err(|why| {
                     format!(
-                        "header `{}` needs the environment variable {name}, {why}",
+                        "{noun} `{}` needs the environment variable {name}, {why}",
                         header.name
                     )
                 })?;
