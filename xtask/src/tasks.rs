@@ -74,7 +74,9 @@ pub fn test() -> anyhow::Result<()> {
             .env("CHROMEDRIVER", &chromedriver))?;
     }
 
-    step("7/7 endpoint cases against real servers on 127.0.0.1: MLServer, MLflow, FastAPI");
+    step(
+        "7/7 endpoint cases against real servers on 127.0.0.1 (MLServer, MLflow, FastAPI), and servers assay stages itself",
+    );
     for (file, variable, venv) in [
         ("mlserver", "ASSAY_MLSERVER_VENV", setup::MLSERVER),
         ("mlflow", "ASSAY_MLFLOW_VENV", setup::MLFLOW),
@@ -82,6 +84,10 @@ pub fn test() -> anyhow::Result<()> {
     ] {
         run(ignored_cli_tests(file).env(variable, venv.path()))?;
     }
+    // `assay run --allow-serve` starting MLServer and MLflow itself.
+    run(ignored_cli_tests("stage")
+        .env("ASSAY_MLSERVER_VENV", setup::MLSERVER.path())
+        .env("ASSAY_MLFLOW_VENV", setup::MLFLOW.path()))?;
 
     step("all tests passed");
     Ok(())

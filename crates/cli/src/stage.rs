@@ -69,9 +69,27 @@ fn terminate_group(group: i32, grace: Duration) {
     let _ = killpg(pid, Signal::SIGKILL);
 }
 
-/// Whether any process of the group is still there.
+/// Whether any process of the group still runs. Where `/proc` shows them, an exited process
+/// not yet reaped (a zombie, say a worker whose new parent is a container's PID 1 that never
+/// reaps) does not count: it holds nothing but its exit status.
 fn group_alive(group: i32) -> bool {
-    killpg(Pid::from_raw(group), None).is_ok()
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return killpg(Pid::from_raw(group), None).is_ok();
+    };
+    entries.flatten().any(|entry| {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            return false;
+        };
+        // `pid (command) state ppid pgrp …`: the command may hold spaces and parentheses.
+        let mut fields = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.split_whitespace())
+            .into_iter()
+            .flatten();
+        let state = fields.next();
+        let pgrp = fields.nth(1).and_then(|p| p.parse::<i32>().ok());
+        pgrp == Some(group) && state != Some("Z") && state != Some("X")
+    })
 }
 
 /// A free loopback port: the system picks one for a listener, which is closed at once.
@@ -354,7 +372,11 @@ impl Staged {
             };
             match exited {
                 Some(status) => {
-                    // Workers it forked must go with it.
+                    // Workers it forked got SIGTERM too, and may still be finishing (uvicorn
+                    // under `mlflow models serve` does): they have the rest of the time.
+                    while group_alive(group) && asked.elapsed() < grace {
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
                     let left_behind = group_alive(group);
                     let took = asked.elapsed();
                     if left_behind {

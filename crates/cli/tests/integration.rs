@@ -16,4 +16,5 @@ mod mlflow;
 mod mlserver;
 mod relay;
 mod servers;
+mod stage;
 mod workbench;

@@ -578,3 +578,29 @@ both! {
         assert!(escape.contains("endpoints.iris.readiness_path") && escape.contains("dot segments"), "{escape}");
     }
 }
+
+both! {
+    fn a_port_placeholder_needs_a_staged_server_and_a_staged_server_a_readiness_route() {
+        let mut oip = endpoint(open_inference(None));
+        oip.base_url = "http://127.0.0.1:{{port}}".into();
+        let error = oip.validate().unwrap_err().to_string();
+        assert!(error.contains("endpoints.iris.base_url") && error.contains("add a `serve` section"), "{error}");
+        oip.serve = Some(assay_engine::endpoint::ServeSpec {
+            command: vec!["mlserver".into(), "start".into(), ".".into()],
+            cwd: None,
+            env: vec![],
+            ready_timeout_s: 60,
+            shutdown_timeout_s: 10,
+        });
+        assert!(oip.validate().is_ok());
+        let mut generic = oip.clone();
+        generic.protocol = Protocol::GenericJson {
+            path: "/predict".into(),
+            request: json!({ "x": "{{row}}" }),
+            prediction_pointer: "/y".into(),
+            readiness_path: None,
+        };
+        let error = generic.validate().unwrap_err().to_string();
+        assert!(error.contains("endpoints.iris.serve") && error.contains("readiness_path"), "{error}");
+    }
+}
