@@ -545,3 +545,47 @@ fn credentials_a_server_echoes_appear_in_no_output() {
         );
     }
 }
+
+#[test]
+fn a_long_credential_a_server_echoes_is_not_shown_even_in_part() {
+    let dir = scratch("long-echo");
+    // A token as long as a JWT: excerpts of error bodies and predictions are cut short, and the
+    // cut must not leave a piece of it in view.
+    let token: String = (0..400)
+        .map(|i| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[(i * 7 + i / 36) % 36]))
+        .collect();
+    let echo = |id: &str, rows: &[(f64, f64)], request: &Received| {
+        let key = request.api_key.clone().unwrap_or_default();
+        if id.ends_with(['0', '2', '4']) {
+            (
+                401,
+                json!({ "detail": format!("bad key {key}") }).to_string(),
+            )
+        } else {
+            labels(&vec![key.as_str(); rows.len()])
+        }
+    };
+    let (port, _) = model_server(echo);
+    let evaluation = json!({ "rows": "all", "batch_size": BATCH, "checks": [
+        { "check": "agrees_with_column", "column": "notebook_prediction" }
+    ]});
+    let spec = write_spec(
+        &dir,
+        json!([endpoint("pets", port, Some(evaluation))]),
+        true,
+    );
+    write(&dir, "model.env", &format!("MODEL_KEY={token}\n"));
+    let run = run(&spec, &[]);
+    assert_eq!(run.output.status.code(), Some(1), "{}", run.stdout);
+    assert_eq!(run.evaluation()["answered"], 0, "{}", run.stdout);
+    let pieces: Vec<&str> = (0..=token.len() - 8).map(|i| &token[i..i + 8]).collect();
+    for output in [
+        &run.stdout,
+        &text(&run.output.stderr),
+        &run.json,
+        &run.junit,
+    ] {
+        let shown = pieces.iter().find(|piece| output.contains(*piece));
+        assert!(shown.is_none(), "{shown:?} of the token is in {output}");
+    }
+}
