@@ -489,22 +489,23 @@ fn an_evaluation_that_cannot_run_is_refused_before_anything_is_sent() {
     assert!(nothing_sent(), "a request went out");
 }
 
+/// Half the batches: a 401 whose body repeats the key; the other half: the key as the label.
+fn echo_key(id: &str, rows: &[(f64, f64)], request: &Received) -> (u16, String) {
+    let key = request.api_key.clone().unwrap_or_default();
+    if id.ends_with(['0', '2', '4']) {
+        (
+            401,
+            json!({ "detail": format!("bad key {key}") }).to_string(),
+        )
+    } else {
+        labels(&vec![key.as_str(); rows.len()])
+    }
+}
+
 #[test]
 fn credentials_a_server_echoes_appear_in_no_output() {
     let dir = scratch("echo");
-    // Half the batches: a 401 whose body repeats the key; the other half: the key as the label.
-    let echo = |id: &str, rows: &[(f64, f64)], request: &Received| {
-        let key = request.api_key.clone().unwrap_or_default();
-        if id.ends_with(['0', '2', '4']) {
-            (
-                401,
-                json!({ "detail": format!("bad key {key}") }).to_string(),
-            )
-        } else {
-            labels(&vec![key.as_str(); rows.len()])
-        }
-    };
-    let (port, _) = model_server(echo);
+    let (port, _) = model_server(echo_key);
     let (other, _) = model_server(|_, _, request| {
         let token = request.authorization.clone().unwrap_or_default();
         (403, format!("token {token} refused"))
@@ -554,18 +555,7 @@ fn a_long_credential_a_server_echoes_is_not_shown_even_in_part() {
     let token: String = (0..400)
         .map(|i| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[(i * 7 + i / 36) % 36]))
         .collect();
-    let echo = |id: &str, rows: &[(f64, f64)], request: &Received| {
-        let key = request.api_key.clone().unwrap_or_default();
-        if id.ends_with(['0', '2', '4']) {
-            (
-                401,
-                json!({ "detail": format!("bad key {key}") }).to_string(),
-            )
-        } else {
-            labels(&vec![key.as_str(); rows.len()])
-        }
-    };
-    let (port, _) = model_server(echo);
+    let (port, _) = model_server(echo_key);
     let evaluation = json!({ "rows": "all", "batch_size": BATCH, "checks": [
         { "check": "agrees_with_column", "column": "notebook_prediction" }
     ]});
