@@ -431,6 +431,15 @@ fn a_server_that_never_answers_cannot_hold_the_run_past_its_time_limit() {
         "{}",
         run.stdout
     );
+    // The time limit, not the endpoint's 30 s timeout, ended the requests in flight: raising
+    // `timeout_ms` would not help, and the reason must not say it ran out.
+    assert!(
+        failed
+            .iter()
+            .any(|(reason, _, _)| reason.contains("before the 1 s time limit ran out")),
+        "{failed:?}"
+    );
+    assert!(!run.stdout.contains("30000 ms"), "{}", run.stdout);
 }
 
 /// Accepts connections and reads them, never answering, until the client goes (or 60 s).
