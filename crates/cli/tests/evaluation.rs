@@ -588,3 +588,55 @@ fn a_long_credential_a_server_echoes_is_not_shown_even_in_part() {
         assert!(shown.is_none(), "{shown:?} of the token is in {output}");
     }
 }
+
+#[test]
+fn validate_counts_each_evaluations_rows_and_requests_and_sends_nothing() {
+    let dir = scratch("validate");
+    let (port, nothing_sent) = untouched();
+    let evaluation = json!({ "rows": "all", "batch_size": BATCH, "checks": all_checks() });
+    let mut production = endpoint("production", port, None);
+    production["evaluation"] = json!({ "rows": "validation", "batch_size": 4, "checks": [
+        { "check": "metric_threshold", "metric": "accuracy", "threshold": 0.5 }
+    ]});
+    let endpoints = json!([endpoint("pets", port, Some(evaluation)), production]);
+    let spec = write_spec(&dir, endpoints, true);
+    let validation_rows = {
+        let spec = Spec::from_json(&std::fs::read_to_string(&spec).unwrap()).unwrap();
+        let (_, prepared) = assay_engine::replay::load(&spec, &csv()).unwrap();
+        prepared.validation_rows.len()
+    };
+    let output = assay(&[Path::new("validate"), &spec]);
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        text(&output.stderr)
+    );
+    // `pets` sends its 60 rows in 6 batches, and again to `production`, which it is compared
+    // with, in `production`'s batches of 4; `production` sends its validation rows 4 at a time.
+    assert!(
+        stdout.contains(&format!(
+            "endpoint pets evaluates 60 rows in {} requests",
+            ROWS / BATCH + ROWS.div_ceil(4)
+        )) && stdout.contains(&format!(
+            "endpoint production evaluates {validation_rows} rows in {} requests",
+            validation_rows.div_ceil(4)
+        )),
+        "{validation_rows} validation rows: {stdout}"
+    );
+
+    // An evaluation that cannot run is refused by validate too.
+    let mut pets = endpoint("pets", port, Some(json!({ "checks": all_checks() })));
+    pets["features"] = json!(["a", "missing"]);
+    let spec = write_spec(
+        &dir,
+        json!([pets, endpoint("production", port, None)]),
+        true,
+    );
+    assert_one_line_error(
+        &assay(&[Path::new("validate"), &spec]),
+        "endpoints.pets.features",
+    );
+    assert!(nothing_sent(), "validate sent a request");
+}
