@@ -21,12 +21,13 @@ use serde_json::{Value, json};
 
 /// Trains the models with the venv's scikit-learn and writes MLServer's settings beside them:
 /// `iris-lr` for the smoke cases; `iris-good` and `iris-worse` (and `iris.csv`, with the good
-/// model's offline predictions) from `evaluation_models.py`.
+/// model's offline predictions) and the binary `iris-cancer` (and `cancer.csv`) from
+/// `evaluation_models.py`.
 fn model_folder(venv: &Path, port: u16) -> PathBuf {
     let dir = scratch("mlserver");
     let script = helper_file("evaluation_models.py");
     python(venv, &dir, &[script.to_str().unwrap(), "iris", "."]);
-    for name in ["good", "worse"] {
+    for name in ["good", "worse", "cancer"] {
         let settings = json!({
             "name": format!("iris-{name}"),
             "implementation": "mlserver_sklearn.SKLearnModel",
@@ -83,7 +84,7 @@ fn smoke_cases_and_evaluations_against_a_real_mlserver() {
             .current_dir(&dir),
         &dir.join("mlserver.log"),
     );
-    for model in ["iris-lr", "iris-good", "iris-worse"] {
+    for model in ["iris-lr", "iris-good", "iris-worse", "iris-cancer"] {
         server.wait_until_ready(
             &format!("http://127.0.0.1:{port}/v2/models/{model}/ready"),
             Duration::from_secs(120),
@@ -91,6 +92,7 @@ fn smoke_cases_and_evaluations_against_a_real_mlserver() {
     }
     smoke_cases(&dir, port);
     evaluations(&venv, &dir, port);
+    binary_evaluation(&venv, &dir, port);
 }
 
 fn smoke_cases(dir: &Path, port: u16) {
@@ -302,4 +304,38 @@ fn metrics_text(run: &AssayRun, endpoint: &str) -> String {
         .map(|c| &c["metrics"])
         .collect();
     format!("{} {}", evaluation["metrics"], json!(compared))
+}
+
+/// A binary model's probabilities: ROC AUC and log loss too equal scikit-learn's.
+fn binary_evaluation(venv: &Path, dir: &Path, port: u16) {
+    let features: Vec<String> = (0..30).map(|i| format!("f{i}")).collect();
+    let mut cancer = evaluated(
+        "cancer",
+        port,
+        "iris-cancer",
+        true,
+        json!({ "batch_size": 50, "checks": [
+            { "check": "metric_threshold", "metric": "roc_auc", "threshold": 0.95 },
+            { "check": "agrees_with_column", "column": "notebook_prediction" },
+        ]}),
+    );
+    cancer["features"] = json!(features);
+    let (spec, rows) = write_evaluation_spec(
+        dir,
+        "cancer-evaluation",
+        ("cancer.csv", "diagnosis"),
+        ModelSpec::LogisticRegression,
+        json!([cancer]),
+    );
+    let reference = sklearn_reference(venv, dir, "cancer", &rows.validation);
+    let run = run_assay(&spec);
+    let output = run.output();
+    assert_eq!(run.code, Some(0), "{output}");
+    let evaluation = run.evaluation("cancer");
+    assert_eq!(evaluation["answered"], rows.validation.len(), "{output}");
+    assert_same_metrics(
+        "cancer",
+        &evaluation["metrics"],
+        &reference["probabilities"],
+    );
 }

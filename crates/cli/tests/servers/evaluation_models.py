@@ -2,7 +2,8 @@
 with a column of the notebook's offline predictions, and computes the reference metrics with
 `sklearn.metrics` on the rows Assay evaluates.
 
-    evaluation_models.py iris FOLDER        good/ and worse/ model.joblib (MLServer), iris.csv
+    evaluation_models.py iris FOLDER        good/ and worse/ model.joblib (MLServer), iris.csv,
+                                            and cancer/ model.joblib, cancer.csv (binary)
     evaluation_models.py diabetes FOLDER    model/ (an MLflow model), diabetes.csv
     evaluation_models.py reference FOLDER DATASET ROWS OUT
         ROWS is a JSON list of data-row indices; OUT gets the metrics by model and answer kind.
@@ -16,10 +17,13 @@ import sys
 import joblib
 import numpy as np
 from sklearn import metrics
-from sklearn.datasets import load_diabetes, load_iris
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
 from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 IRIS_FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+CANCER_FEATURES = [f"f{i}" for i in range(30)]
 
 
 def write_csv(path, header, rows):
@@ -44,6 +48,23 @@ def iris(folder):
         [
             [float(v) for v in x] + [int(t), int(p)]
             for x, t, p in zip(features, species, notebook)
+        ],
+    )
+
+
+def cancer(folder):
+    features, diagnosis = load_breast_cancer(return_X_y=True)
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+    model.fit(features, diagnosis)
+    os.makedirs(f"{folder}/cancer", exist_ok=True)
+    joblib.dump(model, f"{folder}/cancer/model.joblib")
+    notebook = model.predict(features)
+    write_csv(
+        f"{folder}/cancer.csv",
+        CANCER_FEATURES + ["diagnosis", "notebook_prediction"],
+        [
+            [float(v) for v in x] + [int(t), int(p)]
+            for x, t, p in zip(features, diagnosis, notebook)
         ],
     )
 
@@ -107,6 +128,14 @@ def reference(folder, dataset, rows, out):
                     truth, probabilities.argmax(axis=1), probabilities
                 ),
             }
+    elif dataset == "cancer":
+        features, truth = load_breast_cancer(return_X_y=True)
+        features, truth = features[rows], truth[rows]
+        model = joblib.load(f"{folder}/cancer/model.joblib")
+        probabilities = model.predict_proba(features)
+        found = classification(truth, probabilities.argmax(axis=1), probabilities)
+        found["roc_auc"] = metrics.roc_auc_score(truth, probabilities[:, 1])
+        found = {"probabilities": found}
     else:
         frame, truth = load_diabetes(return_X_y=True, as_frame=True)
         features, truth = frame.iloc[rows], truth.to_numpy()[rows]
@@ -127,6 +156,7 @@ if __name__ == "__main__":
     command, folder = sys.argv[1], sys.argv[2]
     if command == "iris":
         iris(folder)
+        cancer(folder)
     elif command == "diabetes":
         diabetes(folder)
     else:
