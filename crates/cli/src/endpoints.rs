@@ -61,8 +61,28 @@ enum Step<'a> {
     Case(&'a SmokeCase),
 }
 
-/// Sends a request if there is time left before `until`, with a timeout of at most that time.
-type Send<'a> = dyn Fn(&Request, Instant) -> Option<Result<Response, Transport>> + Sync + 'a;
+/// Sends a request if there is time left before `until`, with a timeout of at most that time;
+/// also says whether that time was shorter than the endpoint's own timeout.
+type Send<'a> =
+    dyn Fn(&Request, Instant) -> Option<(Result<Response, Transport>, bool)> + Sync + 'a;
+
+/// The answer, where the time limit rather than the endpoint's `timeout_ms` cut the wait short
+/// (`shortened`) and nothing came, said as such: raising `timeout_ms` would not help.
+fn within_time_limit(
+    answer: Result<Response, Transport>,
+    shortened: bool,
+    time_limit: Duration,
+) -> Result<Response, Transport> {
+    match answer {
+        Err(Transport::Timeout) if shortened => Err(Transport::Other {
+            message: format!(
+                "no answer before the {} s time limit ran out (raise it with --time-limit)",
+                time_limit.as_secs_f64()
+            ),
+        }),
+        answer => answer,
+    }
+}
 
 /// Runs the readiness and metadata checks, every case, then the load plan, with `resolved`
 /// headers; each part within `time_limit`. Whatever the server echoes of a credential is shown
@@ -74,7 +94,8 @@ pub fn run(endpoint: &EndpointSpec, resolved: &Resolved, time_limit: Duration) -
         let left = until
             .checked_duration_since(Instant::now())
             .filter(|d| !d.is_zero())?;
-        Some(client.send(request, &resolved.headers, timeout.min(left)))
+        let answer = client.send(request, &resolved.headers, timeout.min(left));
+        Some((answer, left < timeout))
     };
     let mut steps = Vec::new();
     if let Some(request) = health_request(endpoint) {
@@ -89,9 +110,10 @@ pub fn run(endpoint: &EndpointSpec, resolved: &Resolved, time_limit: Duration) -
     let until = Instant::now() + time_limit;
     let mut cases = Vec::new();
     for (step, request) in &steps {
-        let Some(answer) = send(request, until) else {
+        let Some((answer, shortened)) = send(request, until) else {
             break;
         };
+        let answer = within_time_limit(answer, shortened, time_limit);
         cases.push(match (step, answer) {
             (Step::Health, Ok(response)) => judge_health(endpoint, request, &response),
             (Step::Metadata, Ok(response)) => judge_metadata(endpoint, request, &response),
@@ -170,11 +192,12 @@ pub fn evaluate(
                 let left = until
                     .checked_duration_since(Instant::now())
                     .filter(|d| !d.is_zero())?;
-                Some(client.send(
+                let answer = client.send(
                     &target.batches[b].request,
                     &resolved.headers,
                     timeout.min(left),
-                ))
+                );
+                Some(within_time_limit(answer, left < timeout, time_limit))
             })
         })
         .collect();
@@ -242,7 +265,8 @@ fn load_run(
     }
     let until = start + time_limit;
     let sent = in_parallel(total as usize, concurrency as usize, |i| {
-        send(&requests[i % requests.len()], until).map(|outcome| match outcome {
+        // A load run counts a request the time limit cut short as timed out.
+        send(&requests[i % requests.len()], until).map(|(outcome, _)| match outcome {
             Ok(r) => Sent::Answered {
                 status: r.status,
                 latency_ms: r.latency_ms,

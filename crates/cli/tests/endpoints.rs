@@ -46,11 +46,13 @@ fn start_keepalive_server() -> u16 {
 }
 
 /// Listens on loopback; each connection is handled on its own thread by `handle`.
-fn serve(handle: fn(&mut TcpStream)) -> u16 {
+pub(crate) fn serve(handle: impl Fn(&mut TcpStream) + Send + Sync + 'static) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
+    let handle = std::sync::Arc::new(handle);
     std::thread::spawn(move || {
         for mut stream in listener.incoming().flatten() {
+            let handle = handle.clone();
             std::thread::spawn(move || handle(&mut stream));
         }
     });
@@ -58,15 +60,17 @@ fn serve(handle: fn(&mut TcpStream)) -> u16 {
 }
 
 /// What the test servers read of a request.
-struct Received {
-    path: String,
-    id: String,
-    api_key: Option<String>,
-    authorization: Option<String>,
+pub(crate) struct Received {
+    pub path: String,
+    pub id: String,
+    pub api_key: Option<String>,
+    pub authorization: Option<String>,
+    /// The body as JSON; `null` when it is not JSON.
+    pub body: Value,
 }
 
 /// One request from `reader`; `None` when the client closed the connection.
-fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Received> {
+pub(crate) fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Received> {
     let mut request_line = String::new();
     if reader.read_line(&mut request_line).ok()? == 0 {
         return None;
@@ -88,10 +92,8 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Received> {
     }
     let mut body = vec![0; length];
     reader.read_exact(&mut body).ok()?;
-    let id = serde_json::from_slice::<Value>(&body)
-        .ok()
-        .and_then(|b| b["id"].as_str().map(str::to_owned))
-        .unwrap_or_default();
+    let body = serde_json::from_slice::<Value>(&body).unwrap_or_default();
+    let id = body["id"].as_str().unwrap_or_default().to_owned();
     Some(Received {
         path: request_line
             .split_whitespace()
@@ -101,10 +103,17 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Received> {
         id,
         api_key,
         authorization,
+        body,
     })
 }
 
-fn write_answer(stream: &mut TcpStream, status: u16, content_type: &str, text: &str, close: bool) {
+pub(crate) fn write_answer(
+    stream: &mut TcpStream,
+    status: u16,
+    content_type: &str,
+    text: &str,
+    close: bool,
+) {
     let connection = if close { "Connection: close\r\n" } else { "" };
     let _ = write!(
         stream,
@@ -535,7 +544,7 @@ fn assert_exit(output: &std::process::Output, code: i32) {
 }
 
 /// A bound listener and a check that nothing ever connected to it.
-fn untouched() -> (u16, impl Fn() -> bool) {
+pub(crate) fn untouched() -> (u16, impl Fn() -> bool) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let port = listener.local_addr().unwrap().port();

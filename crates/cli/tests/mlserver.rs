@@ -1,6 +1,7 @@
-//! Smoke and contract cases against a real model server: MLServer 1.7.1 with its scikit-learn
-//! runtime, installed from PyPI into a virtual environment by `cargo xtask test`, serving a tiny
-//! iris logistic regression on 127.0.0.1, stopped when the test ends.
+//! Smoke and contract cases, and endpoint evaluations, against a real model server: MLServer
+//! 1.7.1 with its scikit-learn runtime, installed from PyPI into a virtual environment by
+//! `cargo xtask test`, serving tiny iris logistic regressions on 127.0.0.1 (one server for the
+//! file), stopped when the test ends.
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
 use crate::common;
@@ -9,15 +10,35 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use assay_engine::endpoint::evaluation::EvaluationRows;
+use assay_engine::model::ModelSpec;
 use common::free_port;
 use common::server::{
-    IRIS_FEATURES, Server, iris_cases, python, run_assay, scratch, venv, write_spec,
+    AssayRun, IRIS_FEATURES, Server, assert_same_metrics, helper_file, iris_cases, python,
+    run_assay, scratch, sklearn_reference, venv, write_evaluation_spec, write_spec,
 };
-use serde_json::json;
+use serde_json::{Value, json};
 
-/// Trains the model with the venv's scikit-learn and writes MLServer's settings beside it.
+/// Trains the models with the venv's scikit-learn and writes MLServer's settings beside them:
+/// `iris-lr` for the smoke cases; `iris-good` and `iris-worse` (and `iris.csv`, with the good
+/// model's offline predictions) and the binary `iris-cancer` (and `cancer.csv`) from
+/// `evaluation_models.py`.
 fn model_folder(venv: &Path, port: u16) -> PathBuf {
     let dir = scratch("mlserver");
+    let script = helper_file("evaluation_models.py");
+    python(venv, &dir, &[script.to_str().unwrap(), "iris", "."]);
+    for name in ["good", "worse", "cancer"] {
+        let settings = json!({
+            "name": format!("iris-{name}"),
+            "implementation": "mlserver_sklearn.SKLearnModel",
+            "parameters": { "uri": "./model.joblib", "version": "v1" },
+        });
+        std::fs::write(
+            dir.join(name).join("model-settings.json"),
+            settings.to_string(),
+        )
+        .unwrap();
+    }
     python(
         venv,
         &dir,
@@ -48,9 +69,11 @@ fn model_folder(venv: &Path, port: u16) -> PathBuf {
     dir
 }
 
+/// One MLServer for the whole file (it takes a while to start): the smoke cases, then the
+/// evaluations.
 #[test]
 #[ignore = "needs MLServer in a virtual environment: `cargo xtask test` installs it"]
-fn smoke_cases_pass_against_a_real_mlserver() {
+fn smoke_cases_and_evaluations_against_a_real_mlserver() {
     let venv = venv("ASSAY_MLSERVER_VENV");
     let port = free_port();
     let dir = model_folder(&venv, port);
@@ -61,11 +84,18 @@ fn smoke_cases_pass_against_a_real_mlserver() {
             .current_dir(&dir),
         &dir.join("mlserver.log"),
     );
-    server.wait_until_ready(
-        &format!("http://127.0.0.1:{port}/v2/models/iris-lr/ready"),
-        Duration::from_secs(120),
-    );
+    for model in ["iris-lr", "iris-good", "iris-worse", "iris-cancer"] {
+        server.wait_until_ready(
+            &format!("http://127.0.0.1:{port}/v2/models/{model}/ready"),
+            Duration::from_secs(120),
+        );
+    }
+    smoke_cases(&dir, port);
+    evaluations(&venv, &dir, port);
+    binary_evaluation(&venv, &dir, port);
+}
 
+fn smoke_cases(dir: &Path, port: u16) {
     let labels = json!({
         "name": "iris-labels",
         "base_url": format!("http://127.0.0.1:{port}"),
@@ -88,7 +118,7 @@ fn smoke_cases_pass_against_a_real_mlserver() {
             "expect": { "kind": "class_probability", "class": 0, "at_least": 0.9 },
         }],
     });
-    let spec = write_spec(&dir, "iris-mlserver", json!([labels, probabilities]));
+    let spec = write_spec(dir, "iris-mlserver", json!([labels, probabilities]));
 
     let run = run_assay(&spec);
     let output = run.output();
@@ -99,4 +129,213 @@ fn smoke_cases_pass_against_a_real_mlserver() {
     for case in ["health", "setosa-probability"] {
         assert!(run.passed("iris-probabilities", case), "{case}: {output}");
     }
+}
+
+/// An evaluated endpoint of `model` on the one server: class probabilities (`predict_proba`)
+/// or labels.
+fn evaluated(name: &str, port: u16, model: &str, probabilities: bool, evaluation: Value) -> Value {
+    let protocol = if probabilities {
+        json!({ "kind": "open_inference", "output": "predict_proba" })
+    } else {
+        json!({ "kind": "open_inference" })
+    };
+    json!({
+        "name": name,
+        "base_url": format!("http://127.0.0.1:{port}"),
+        "protocol": protocol,
+        "model": model,
+        "features": IRIS_FEATURES,
+        "cases": [],
+        "evaluation": evaluation,
+    })
+}
+
+/// Champion/challenger on the validation rows, and the skew check against the notebook's
+/// column: the served metrics are scikit-learn's on the same rows, the worse model loses to
+/// the good one (and the good one wins against it), every check is a JUnit test case, and the
+/// same spec run again gives the same metrics.
+fn evaluations(venv: &Path, dir: &Path, port: u16) {
+    let staging = evaluated(
+        "staging",
+        port,
+        "iris-good",
+        true,
+        json!({ "rows": "validation", "batch_size": 8, "concurrency": 2, "checks": [
+            { "check": "metric_threshold", "metric": "accuracy", "threshold": 0.8 },
+            { "check": "beats_baseline", "metric": "macro_f1" },
+            { "check": "no_regression", "metric": "accuracy", "tolerance": 0.01 },
+            { "check": "agrees_with_column", "column": "notebook_prediction", "min_agreement": 1.0 },
+            { "check": "no_worse_than_endpoint", "endpoint": "production", "metric": "accuracy" },
+        ]}),
+    );
+    let production = evaluated(
+        "production",
+        port,
+        "iris-worse",
+        true,
+        json!({ "rows": "validation", "batch_size": 8, "concurrency": 2, "checks": [
+            { "check": "no_worse_than_endpoint", "endpoint": "staging", "metric": "accuracy" },
+        ]}),
+    );
+    // Labels on every row: log loss cannot be judged, and the check says why.
+    let labels = evaluated(
+        "staging-labels",
+        port,
+        "iris-good",
+        false,
+        json!({ "rows": "all", "batch_size": 40, "concurrency": 3, "checks": [
+            { "check": "agrees_with_column", "column": "notebook_prediction" },
+            { "check": "metric_threshold", "metric": "log_loss", "threshold": 0.5 },
+        ]}),
+    );
+    let (spec, rows) = write_evaluation_spec(
+        dir,
+        "iris-evaluation",
+        ("iris.csv", "species"),
+        ModelSpec::SoftmaxRegression,
+        json!([staging, production, labels]),
+    );
+    let validation = sklearn_reference(venv, dir, "iris", rows.of(EvaluationRows::Validation));
+    let all = sklearn_reference(venv, dir, "iris", rows.of(EvaluationRows::All));
+    let accuracy = |model: &str| {
+        validation[model]["probabilities"]["accuracy"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!(
+        accuracy("worse") < accuracy("good"),
+        "the worse model must be worse on the validation rows: {validation}"
+    );
+
+    let run = run_assay(&spec);
+    let output = run.output();
+    assert_eq!(
+        run.code,
+        Some(1),
+        "production and staging-labels fail: {output}"
+    );
+
+    let evaluation = run.evaluation("staging");
+    assert_eq!(evaluation["sent"], rows.validation.len(), "{output}");
+    assert_eq!(evaluation["answered"], rows.validation.len(), "{output}");
+    assert_eq!(evaluation["answer_kind"], "probabilities", "{output}");
+    assert_same_metrics(
+        "staging",
+        &evaluation["metrics"],
+        &validation["good"]["probabilities"],
+    );
+    let compared = &evaluation["compared"][0];
+    assert_eq!(compared["endpoint"], "production", "{output}");
+    assert_same_metrics(
+        "production, compared by staging",
+        &compared["metrics"],
+        &validation["worse"]["probabilities"],
+    );
+    assert_same_metrics(
+        "production",
+        &run.evaluation("production")["metrics"],
+        &validation["worse"]["probabilities"],
+    );
+    let evaluation = run.evaluation("staging-labels");
+    assert_eq!(evaluation["sent"], 150, "{output}");
+    assert_eq!(evaluation["answer_kind"], "labels", "{output}");
+    assert_same_metrics(
+        "staging-labels",
+        &evaluation["metrics"],
+        &all["good"]["labels"],
+    );
+
+    let checks = |endpoint: &str| -> Vec<String> {
+        run.evaluation(endpoint)["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["case"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    for endpoint in ["staging", "production", "staging-labels"] {
+        assert_eq!(
+            run.junit_evaluation_cases(endpoint),
+            checks(endpoint),
+            "one JUnit test case per evaluation check of {endpoint}"
+        );
+    }
+    assert_eq!(
+        checks("staging").len(),
+        6,
+        "answers and five checks: {output}"
+    );
+    for check in checks("staging") {
+        assert!(
+            run.evaluation_passed("staging", &check),
+            "staging / {check}: {output}"
+        );
+    }
+    assert!(run.evaluation_passed("production", "answers"), "{output}");
+    assert!(
+        !run.evaluation_passed("production", "no_worse_than_endpoint staging accuracy"),
+        "the worse model must lose to the good one: {output}"
+    );
+    assert!(run.evaluation_passed("staging-labels", "agrees_with_column notebook_prediction"));
+    assert!(!run.evaluation_passed("staging-labels", "metric_threshold log_loss"));
+    assert!(
+        output.contains("log_loss needs class probabilities, and the endpoint answered labels"),
+        "{output}"
+    );
+
+    // A deterministic server: the same spec gives the same metrics, to the byte.
+    let again = run_assay(&spec);
+    for endpoint in ["staging", "production", "staging-labels"] {
+        assert_eq!(
+            metrics_text(&run, endpoint),
+            metrics_text(&again, endpoint),
+            "{endpoint}'s metrics differ between two runs"
+        );
+    }
+}
+
+/// An evaluation's metrics, and those of the endpoints it compared with, as JSON text.
+fn metrics_text(run: &AssayRun, endpoint: &str) -> String {
+    let evaluation = run.evaluation(endpoint);
+    let compared: Vec<&Value> = evaluation["compared"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["metrics"])
+        .collect();
+    format!("{} {}", evaluation["metrics"], json!(compared))
+}
+
+/// A binary model's probabilities: ROC AUC and log loss too equal scikit-learn's.
+fn binary_evaluation(venv: &Path, dir: &Path, port: u16) {
+    let features: Vec<String> = (0..30).map(|i| format!("f{i}")).collect();
+    let mut cancer = evaluated(
+        "cancer",
+        port,
+        "iris-cancer",
+        true,
+        json!({ "batch_size": 50, "checks": [
+            { "check": "metric_threshold", "metric": "roc_auc", "threshold": 0.95 },
+            { "check": "agrees_with_column", "column": "notebook_prediction" },
+        ]}),
+    );
+    cancer["features"] = json!(features);
+    let (spec, rows) = write_evaluation_spec(
+        dir,
+        "cancer-evaluation",
+        ("cancer.csv", "diagnosis"),
+        ModelSpec::LogisticRegression,
+        json!([cancer]),
+    );
+    let reference = sklearn_reference(venv, dir, "cancer", &rows.validation);
+    let run = run_assay(&spec);
+    let output = run.output();
+    assert_eq!(run.code, Some(0), "{output}");
+    let evaluation = run.evaluation("cancer");
+    assert_eq!(evaluation["answered"], rows.validation.len(), "{output}");
+    assert_same_metrics(
+        "cancer",
+        &evaluation["metrics"],
+        &reference["probabilities"],
+    );
 }

@@ -7,8 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use assay_engine::data::{Preprocessing, Task};
+use assay_engine::data::{ColumnKind, ColumnSchema, Preprocessing, Task};
+use assay_engine::endpoint::evaluation::EvaluationRows;
 use assay_engine::model::ModelSpec;
+use assay_engine::replay;
 use assay_engine::spec::{DatasetSpec, Spec};
 use assay_engine::train::TrainConfig;
 use serde_json::{Value, json};
@@ -202,21 +204,138 @@ pub fn write_spec(dir: &Path, name: &str, endpoints: Value) -> PathBuf {
     path
 }
 
-/// What one `assay run --only endpoints --json …` printed and reported.
+/// A spec as the app authors one on the CSV `dir/csv_name` (`model` predicting `target`), whose column
+/// `notebook_prediction` (the notebook's offline predictions) is `ignored`, with these
+/// endpoints; written to `dir/name.assay.json`. Also returns the data rows each evaluation
+/// sends, by its `rows` setting, as `replay::load` splits them (what a reference must score).
+pub fn write_evaluation_spec(
+    dir: &Path,
+    name: &str,
+    (csv_name, target): (&str, &str),
+    model: ModelSpec,
+    endpoints: Value,
+) -> (PathBuf, EvaluatedRows) {
+    let csv = std::fs::read_to_string(dir.join(csv_name)).unwrap();
+    let mut spec = Spec::authored(
+        name,
+        (csv_name, &csv),
+        target,
+        model,
+        TrainConfig::default(),
+    )
+    .unwrap();
+    spec.preprocessing.column_kinds.push(ColumnSchema {
+        name: "notebook_prediction".into(),
+        kind: ColumnKind::Ignored,
+    });
+    let mut json: Value = serde_json::from_str(&spec.to_json()).unwrap();
+    json["endpoints"] = endpoints;
+    let text = serde_json::to_string_pretty(&json).unwrap();
+    let spec = Spec::from_json(&text).unwrap();
+    let (_, prepared) = replay::load(&spec, &csv).unwrap();
+    let mut all: Vec<usize> = prepared
+        .train_rows
+        .iter()
+        .chain(&prepared.validation_rows)
+        .copied()
+        .collect();
+    all.sort_unstable();
+    let path = dir.join(format!("{name}.assay.json"));
+    std::fs::write(&path, text).unwrap();
+    let rows = EvaluatedRows {
+        validation: prepared.validation_rows.clone(),
+        all,
+    };
+    (path, rows)
+}
+
+/// The data rows an evaluation sends, by its `rows` setting.
+pub struct EvaluatedRows {
+    pub validation: Vec<usize>,
+    pub all: Vec<usize>,
+}
+
+impl EvaluatedRows {
+    pub fn of(&self, rows: EvaluationRows) -> &[usize] {
+        match rows {
+            EvaluationRows::Validation => &self.validation,
+            EvaluationRows::All => &self.all,
+        }
+    }
+}
+
+/// `sklearn.metrics` on these data rows of `dataset` (`iris`, `diabetes`), as
+/// `evaluation_models.py reference` computes them from the models it saved in `dir`.
+pub fn sklearn_reference(venv: &Path, dir: &Path, dataset: &str, rows: &[usize]) -> Value {
+    let script = helper_file("evaluation_models.py");
+    let out = dir.join(format!("reference-{dataset}-{}.json", rows.len()));
+    python(
+        venv,
+        dir,
+        &[
+            script.to_str().unwrap(),
+            "reference",
+            ".",
+            dataset,
+            &serde_json::to_string(rows).unwrap(),
+            out.to_str().unwrap(),
+        ],
+    );
+    serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap()
+}
+
+/// Every metric of `reference` (`{"accuracy": 0.9, …}`) is in `metrics` (the report's
+/// `[{name, value}…]`) and equal to 1e-12 relative to the larger of its size and 1 (sums of a
+/// few hundred terms in another order differ in the last bits), and nothing else is.
+#[track_caller]
+pub fn assert_same_metrics(what: &str, metrics: &Value, reference: &Value) {
+    let reported: Vec<(&str, f64)> = metrics
+        .as_array()
+        .unwrap_or_else(|| panic!("{what}: no metrics in {metrics}"))
+        .iter()
+        .map(|m| (m["name"].as_str().unwrap(), m["value"].as_f64().unwrap()))
+        .collect();
+    let expected = reference.as_object().unwrap();
+    for (name, value) in expected {
+        let value = value.as_f64().unwrap();
+        let (_, served) = reported
+            .iter()
+            .find(|(n, _)| n == name)
+            .unwrap_or_else(|| panic!("{what}: no {name} in {metrics}"));
+        assert!(
+            (served - value).abs() <= 1e-12 * value.abs().max(1.0),
+            "{what}: {name} is {served}, scikit-learn says {value}"
+        );
+    }
+    for (name, _) in &reported {
+        assert!(
+            expected.contains_key(*name),
+            "{what}: {name} reported, scikit-learn has no reference for it"
+        );
+    }
+}
+
+/// What one `assay run --only endpoints --json … --junit …` printed and reported.
 pub struct AssayRun {
     pub code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
     /// The `--json` report of the one spec run.
     pub report: Value,
+    /// The `--junit` report.
+    pub junit: String,
 }
 
-/// Runs the real `assay` binary on the spec's endpoints, with a JSON report beside the spec.
+/// Runs the real `assay` binary on the spec's endpoints, with JSON and JUnit reports beside
+/// the spec.
 pub fn run_assay(spec: &Path) -> AssayRun {
     let json = spec.with_extension("report.json");
+    let junit = spec.with_extension("junit.xml");
     let output = Command::new(env!("CARGO_BIN_EXE_assay"))
         .args(["run", "--only", "endpoints", "--json"])
         .arg(&json)
+        .arg("--junit")
+        .arg(&junit)
         .arg(spec)
         .output()
         .unwrap();
@@ -225,11 +344,13 @@ pub fn run_assay(spec: &Path) -> AssayRun {
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         report: Value::Null,
+        junit: String::new(),
     };
     let text = std::fs::read_to_string(&json)
         .unwrap_or_else(|e| panic!("no JSON report ({e}): {}", run.output()));
     AssayRun {
         report: serde_json::from_str::<Value>(&text).unwrap()[0].clone(),
+        junit: std::fs::read_to_string(&junit).unwrap(),
         ..run
     }
 }
@@ -254,6 +375,58 @@ impl AssayRun {
             .as_array()
             .and_then(|all| all.iter().find(|c| c["case"] == case))
             .unwrap_or_else(|| panic!("no case {endpoint}/{case} in the report: {}", self.output()))
+    }
+
+    /// The evaluation of one endpoint in the JSON report.
+    pub fn evaluation(&self, endpoint: &str) -> &Value {
+        let evaluation = &self.endpoint(endpoint)["evaluation"];
+        assert!(
+            evaluation.is_object(),
+            "{endpoint} has no evaluation: {}",
+            self.output()
+        );
+        evaluation
+    }
+
+    /// Whether the JSON report, stdout and JUnit all say the evaluation check (`answers`, or a
+    /// label such as `metric_threshold accuracy`) of `endpoint` passed (they must agree).
+    pub fn evaluation_passed(&self, endpoint: &str, check: &str) -> bool {
+        let outcome = self.evaluation(endpoint)["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["case"] == check)
+            .unwrap_or_else(|| panic!("no check {check} of {endpoint}: {}", self.output()));
+        let in_report = outcome["verdict"] == "pass";
+        let name = format!("endpoint {endpoint} / evaluation / {check}");
+        let line = format!("{name}:");
+        let in_stdout = self
+            .stdout
+            .lines()
+            .find(|l| l.contains(&line))
+            .unwrap_or_else(|| panic!("no line {line} in {}", self.stdout))
+            .trim_start()
+            .starts_with("PASS");
+        let junit = roxmltree::Document::parse(&self.junit).unwrap();
+        let case = junit
+            .descendants()
+            .find(|n| n.has_tag_name("testcase") && n.attribute("name") == Some(&name))
+            .unwrap_or_else(|| panic!("no JUnit test case {name}: {}", self.junit));
+        let in_junit = !case.children().any(|c| c.has_tag_name("failure"));
+        assert_eq!(in_report, in_stdout, "report and stdout disagree on {name}");
+        assert_eq!(in_report, in_junit, "report and JUnit disagree on {name}");
+        in_report
+    }
+
+    /// The names of the JUnit test cases of `endpoint`'s evaluation, in order.
+    pub fn junit_evaluation_cases(&self, endpoint: &str) -> Vec<String> {
+        let prefix = format!("endpoint {endpoint} / evaluation / ");
+        roxmltree::Document::parse(&self.junit)
+            .unwrap()
+            .descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .filter_map(|n| n.attribute("name")?.strip_prefix(&prefix).map(String::from))
+            .collect()
     }
 
     /// Whether the report and stdout both say the case passed (they must agree).

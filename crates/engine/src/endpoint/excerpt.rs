@@ -5,6 +5,8 @@ use serde_json::Value;
 
 /// Longest excerpt of an error body, in characters.
 const ERROR_LIMIT: usize = 300;
+/// Where an excerpt left out the middle of a long text.
+pub(super) const CUT: &str = " … ";
 /// Longest excerpt of a value shown in a verdict (a prediction, a shape).
 const VALUE_LIMIT: usize = 120;
 
@@ -97,7 +99,7 @@ fn one_line(text: &str, limit: usize) -> String {
     // Its start says what failed, its end often why (MLflow's `message` ends with the cause).
     let head: String = joined.chars().take(limit / 2).collect();
     let tail: String = joined.chars().skip(length - limit / 2).collect();
-    format!("{} … {}", head.trim_end(), tail.trim_start())
+    format!("{}{CUT}{}", head.trim_end(), tail.trim_start())
 }
 
 /// Zero-width and bidirectional formatting characters, which can hide or reorder text.

@@ -6,6 +6,7 @@
 use serde_json::Value;
 
 use super::Header;
+use super::excerpt::CUT;
 use super::judge::CaseOutcome;
 
 /// Header names whose values are credentials, whatever their values look like: the standard
@@ -274,7 +275,57 @@ impl Secrets {
                 text = text.replace(secret.as_str(), shown);
             }
         }
-        text
+        if self.0.is_empty() || !text.contains(CUT) {
+            return text;
+        }
+        // An excerpt of a long answer keeps its start and end around `CUT`: a secret the cut
+        // went through left its start before it and its end after it, neither of which the
+        // whole value matches.
+        let mut parts: Vec<String> = text.split(CUT).map(str::to_owned).collect();
+        let last = parts.len() - 1;
+        for (i, part) in parts.iter_mut().enumerate() {
+            if i < last
+                && let Some((start, shown)) = self.start_of_a_secret_ending(part)
+            {
+                part.replace_range(start.., shown);
+            }
+            if i > 0
+                && let Some((end, shown)) = self.end_of_a_secret_starting(part)
+            {
+                part.replace_range(..end, shown);
+            }
+        }
+        parts.join(CUT)
+    }
+
+    /// Where the longest piece of a secret's start that ends `text` begins, and the secret's
+    /// reference.
+    fn start_of_a_secret_ending(&self, text: &str) -> Option<(usize, &str)> {
+        self.0
+            .iter()
+            .filter_map(|(secret, shown)| {
+                let piece = (text.len().saturating_sub(secret.len())..text.len())
+                    .filter(|&at| text.is_char_boundary(at))
+                    .map(|at| &text[at..])
+                    .find(|piece| piece.len() >= MIN_REDACTED_LEN && secret.starts_with(piece))?;
+                Some((text.len() - piece.len(), shown.as_str()))
+            })
+            .min_by_key(|&(at, _)| at)
+    }
+
+    /// Where the longest piece of a secret's end that starts `text` ends, and the secret's
+    /// reference.
+    fn end_of_a_secret_starting(&self, text: &str) -> Option<(usize, &str)> {
+        self.0
+            .iter()
+            .filter_map(|(secret, shown)| {
+                let end = (MIN_REDACTED_LEN..=text.len().min(secret.len()))
+                    .rev()
+                    .filter(|&end| text.is_char_boundary(end))
+                    .find(|&end| secret.ends_with(&text[..end]))?;
+                Some((end, shown.as_str()))
+            })
+            .max_by_key(|&(end, _)| end)
     }
 
     /// Every string in `value`, keys included, redacted.
@@ -421,5 +472,19 @@ mod tests {
             r#"{"a":"${env:AUTH}"}"#
         );
         assert!(!format!("{secrets:?}").contains("k3y"));
+    }
+
+    #[test]
+    fn a_secret_an_excerpt_cut_through_is_hidden_on_both_sides_of_the_cut() {
+        let token = "abcdefghij".repeat(40);
+        let resolved =
+            resolve_headers(&[header("X-Api-Key", "${env:KEY}")], |_| Ok(token.clone())).unwrap();
+        let secrets = &resolved.secrets;
+        let excerpt = crate::endpoint::excerpt::error_excerpt(&format!("bad key {token}!"));
+        assert_eq!(secrets.redact(&excerpt), "bad key ${env:KEY} … ${env:KEY}!");
+        // Only the pieces beside a cut: elsewhere a secret's start is just text.
+        assert_eq!(secrets.redact("abcd … jx"), "${env:KEY} … jx");
+        assert_eq!(secrets.redact("abcd and hij"), "abcd and hij");
+        assert_eq!(secrets.redact("xyz … hij"), "xyz … hij");
     }
 }
