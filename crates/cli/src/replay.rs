@@ -44,8 +44,8 @@ pub struct RunArgs {
     /// variable to a host it names.
     #[arg(long, value_name = "NAME")]
     allow_env: Vec<String>,
-    /// The longest each endpoint's cases, and each load run, may take; requests left unsent
-    /// then fail the run, saying how many were sent.
+    /// The longest each endpoint's cases, each evaluation and each load run may take; requests
+    /// left unsent then fail the run, saying how many were sent (or which rows).
     #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
     time_limit: u64,
     /// Start the model servers the specs' endpoints name in `serve`, and stop them after their

@@ -108,8 +108,11 @@ impl Evaluator {
             passed(
                 "answers",
                 format!(
-                    "All {rows} {} rows answered{}.",
-                    rows_word(self.evaluation.rows),
+                    "All {rows} {} answered{}.",
+                    match self.evaluation.rows {
+                        EvaluationRows::Validation => "validation rows",
+                        EvaluationRows::All => "rows of the dataset",
+                    },
                     own.kind.map(kind_words).unwrap_or_default()
                 ),
             )
@@ -182,7 +185,12 @@ impl Evaluator {
                     self.task,
                     &self.classes,
                 ),
-                _ => vec![Err("not sent: the evaluation stopped first".into()); batch.rows.len()],
+                _ => vec![
+                    Err(
+                        "not sent: the evaluation stopped first (cancelled, or out of time)".into()
+                    );
+                    batch.rows.len()
+                ],
             };
             for (&position, result) in batch.rows.iter().zip(results) {
                 match result {
