@@ -650,3 +650,23 @@ fn a_gap_where_the_tensor_needs_a_number_fails_that_row_without_a_request() {
     assert_eq!(report.failed[0].lines, vec![2]);
 }
 }
+
+both! {
+    fn an_evaluation_written_with_only_its_checks_takes_the_documented_defaults() {
+        let evaluation: EvaluationSpec = serde_json::from_value(json!({
+            "checks": [{ "check": "agrees_with_column", "column": "notebook" }],
+        }))
+        .unwrap();
+        assert_eq!(evaluation.rows, EvaluationRows::Validation);
+        assert_eq!((evaluation.batch_size, evaluation.concurrency), (32, 4));
+        assert_eq!(
+            evaluation.checks[0],
+            EvaluationCheck::AgreesWithColumn {
+                column: "notebook".into(),
+                min_agreement: 1.0,
+                tolerance: 0.0,
+                relative: false,
+            }
+        );
+    }
+}
