@@ -620,7 +620,10 @@ mod tests {
         let mlp = model_choices(Task::BinaryClassification).swap_remove(1);
         draft.set_model(mlp.clone());
         for check in &mut draft.checks {
-            if let CheckSpec::LossDecreases(LossDecreases { min_relative_drop }) = &mut check.spec {
+            if let CheckSpec::LossDecreases(LossDecreases {
+                min_relative_drop, ..
+            }) = &mut check.spec
+            {
                 *min_relative_drop = 0.5;
                 check.enabled = false;
             }

@@ -569,8 +569,9 @@ mod tests {
                 .unwrap()
         });
         wb.draft.update(|d| {
-            if let CheckSpec::LossDecreases(LossDecreases { min_relative_drop }) =
-                &mut d.checks[index].spec
+            if let CheckSpec::LossDecreases(LossDecreases {
+                min_relative_drop, ..
+            }) = &mut d.checks[index].spec
             {
                 *min_relative_drop = 0.75;
             }

@@ -39,6 +39,8 @@ pub mod host;
 pub mod lstsq;
 pub mod metrics;
 pub mod model;
+pub mod mutate;
+pub mod mutation;
 pub mod optim;
 pub mod replay;
 pub mod rng;

@@ -16,6 +16,7 @@ use ndarray::{Array2, ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 use crate::EngineError;
+use crate::mutation::{Injected, Mutation};
 use crate::rng::SeededRng;
 
 /// Hidden-layer non-linearity.
@@ -124,6 +125,8 @@ pub struct Network {
     activation: Activation,
     head: Head,
     parameter_count: usize,
+    /// A bug the mutation runner injected; `None` in every normal run.
+    pub(crate) injected: Option<Injected>,
 }
 
 impl Network {
@@ -190,7 +193,19 @@ impl Network {
             activation,
             head,
             parameter_count: offset,
+            injected: None,
         })
+    }
+
+    /// This network with `mutation` injected (the mutation runner's only).
+    pub(crate) fn with_mutation(mut self, mutation: Mutation) -> Self {
+        self.injected = Some(Injected::new(mutation));
+        self
+    }
+
+    /// The injected mutation, if any.
+    pub(crate) fn mutation(&self) -> Option<Mutation> {
+        self.injected.as_ref().map(|i| i.mutation)
     }
 
     pub fn head(&self) -> Head {
@@ -240,6 +255,9 @@ impl Network {
     /// Predictions, one row per input row: the value (identity), the probability of class 1
     /// (sigmoid), or every class's probability (softmax).
     pub fn predict(&self, params: &[f64], x: ArrayView2<f64>) -> Array2<f64> {
+        if self.injected.is_some() {
+            return self.predict_mutated(params, x);
+        }
         let mut out = Array2::zeros((x.nrows(), self.outputs()));
         let mut activations = self.buffers();
         for_each_row(x, |r, row| {
@@ -251,6 +269,51 @@ impl Network {
                 Head::Sigmoid => target[0] = sigmoid(scores[0]),
                 Head::Softmax => {
                     for (t, p) in target.iter_mut().zip(softmax(scores)) {
+                        *t = p;
+                    }
+                }
+            }
+        });
+        out
+    }
+
+    /// [`Network::predict`] with the injected bug: kept apart so the normal path stays as it
+    /// was, bit for bit and branch for branch.
+    fn predict_mutated(&self, params: &[f64], x: ArrayView2<f64>) -> Array2<f64> {
+        let mutation = self.mutation();
+        let mut out = Array2::zeros((x.nrows(), self.outputs()));
+        let mut activations = self.buffers();
+        let mut copy = Vec::with_capacity(x.ncols());
+        for_each_row(x, |r, row| {
+            copy.clear();
+            copy.extend_from_slice(row);
+            if mutation == Some(Mutation::PredictDropsLastFeature)
+                && let Some(last) = copy.last_mut()
+            {
+                *last = 0.0;
+            }
+            self.forward(params, &copy, &mut activations);
+            let scores = &activations[self.layers.len() - 1];
+            let mut target = out.row_mut(r);
+            let unnormalised = mutation == Some(Mutation::ProbabilitiesNotNormalised);
+            match self.head {
+                Head::Identity => target[0] = scores[0],
+                Head::Sigmoid if unnormalised => target[0] = scores[0],
+                Head::Sigmoid => target[0] = sigmoid(scores[0]),
+                Head::Softmax => {
+                    let probabilities: Vec<f64> = match mutation {
+                        Some(Mutation::SoftmaxUnstable) => {
+                            let exps: Vec<f64> = scores.iter().map(|&z| libm::exp(z)).collect();
+                            let sum: f64 = exps.iter().sum();
+                            exps.into_iter().map(|e| e / sum).collect()
+                        }
+                        Some(Mutation::ProbabilitiesNotNormalised) => {
+                            let max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                            scores.iter().map(|&z| libm::exp(z - max)).collect()
+                        }
+                        _ => softmax(scores),
+                    };
+                    for (t, p) in target.iter_mut().zip(probabilities) {
                         *t = p;
                     }
                 }
@@ -271,10 +334,21 @@ impl Network {
         let mut gradient = vec![0.0; self.parameter_count];
         let loss = self.accumulate(params, x, y, Some(&mut gradient));
         let n = x.nrows().max(1) as f64;
-        for g in &mut gradient {
-            *g /= n;
+        if self.mutation() != Some(Mutation::GradientScaledWrong) {
+            for g in &mut gradient {
+                *g /= n;
+            }
         }
         let penalty = self.add_penalty(params, l2, Some(&mut gradient));
+        match self.mutation() {
+            Some(Mutation::GradientSignFlipped) => gradient.iter_mut().for_each(|g| *g = -*g),
+            Some(Mutation::BiasGradientDropped) => {
+                for layer in &self.layers {
+                    gradient[layer.bias_offset()..layer.bias_offset() + layer.outputs].fill(0.0);
+                }
+            }
+            _ => {}
+        }
         (loss / n + 0.5 * l2 * penalty, gradient)
     }
 

@@ -10,6 +10,7 @@ use crate::data::{Prepared, Table, prepare_for_intercept};
 use crate::fingerprint;
 use crate::metrics::{Evaluation, evaluate};
 use crate::model::{Head, Network};
+use crate::mutation::{Mutation, mutate_data};
 use crate::spec::{Recorded, Spec};
 use crate::train::{TrainedModel, Trainer};
 
@@ -110,14 +111,29 @@ impl Stepper {
     /// Validates the spec, reads its data, counts the work of the whole run (refusing it over
     /// [`budget::MAX_SPEC_WORK`]) and prepares training; no epoch has run yet.
     pub fn new(spec: &Spec, csv: &str) -> Result<Self, EngineError> {
+        Self::build(spec, csv, None)
+    }
+
+    /// [`Stepper::new`] with `mutation` injected: the mutation runner's ([`crate::mutate`]).
+    pub(crate) fn mutated(spec: &Spec, csv: &str, mutation: Mutation) -> Result<Self, EngineError> {
+        Self::build(spec, csv, Some(mutation))
+    }
+
+    fn build(spec: &Spec, csv: &str, mutation: Option<Mutation>) -> Result<Self, EngineError> {
         // The data's hash is verified once, by `load`, on the data this run reads.
         spec.validate_settings()?;
-        let (table, prepared) = load(spec, csv)?;
-        let network = Network::new(
+        let (table, mut prepared) = load(spec, csv)?;
+        if let Some(mutation) = mutation {
+            mutate_data(mutation, &mut prepared, spec.training.seed);
+        }
+        let mut network = Network::new(
             &spec.model,
             prepared.train.features.ncols(),
             prepared.train.classes.len(),
         )?;
+        if let Some(mutation) = mutation {
+            network = network.with_mutation(mutation);
+        }
         let plan = Plan {
             model: &spec.model,
             config: &spec.training,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::EngineError;
 use crate::model::Network;
+use crate::mutation::Mutation;
 use crate::optim::{Optimizer, OptimizerState};
 use crate::rng::SeededRng;
 
@@ -162,8 +163,17 @@ impl Trainer {
                 ),
             ));
         }
-        let mut rng = SeededRng::new(config.seed);
+        let seed = match network.mutation() {
+            Some(Mutation::SeedIgnored) => 0,
+            _ => config.seed,
+        };
+        let mut rng = SeededRng::new(seed);
         let params = network.init(&mut rng);
+        if let Some(injected) = &network.injected
+            && injected.mutation == Mutation::ShuffleUnseededOrder
+        {
+            rng = injected.unseeded_stream();
+        }
         let initial_loss = network.loss(&params, x, y, config.l2);
         Ok(Self {
             network: network.clone(),
@@ -216,8 +226,21 @@ impl Trainer {
                 // A zero gradient keeps the bias at its initial zero under every optimiser.
                 gradient[self.network.output_biases()].fill(0.0);
             }
-            self.optimizer
-                .step(&mut self.params, &gradient, self.config.learning_rate);
+            match self.network.mutation() {
+                None => self
+                    .optimizer
+                    .step(&mut self.params, &gradient, self.config.learning_rate),
+                Some(Mutation::OptimizerStepSkipped) => {}
+                Some(Mutation::LearningRateX1000) => self.optimizer.step(
+                    &mut self.params,
+                    &gradient,
+                    self.config.learning_rate * 1000.0,
+                ),
+                Some(_) => {
+                    self.optimizer
+                        .step(&mut self.params, &gradient, self.config.learning_rate)
+                }
+            }
         }
         let loss = self
             .network

@@ -128,7 +128,7 @@ both! {
 
     fn loss_decreases_fails_when_the_learning_rate_is_too_small() {
         let training = TrainConfig { learning_rate: 1e-9, ..TrainConfig::default() };
-        let outcome = check(ModelSpec::LogisticRegression, training, CheckSpec::LossDecreases(LossDecreases { min_relative_drop: 0.05 }));
+        let outcome = check(ModelSpec::LogisticRegression, training, CheckSpec::LossDecreases(LossDecreases { min_relative_drop: 0.05, max_rise: 0.1 }));
         assert_eq!(outcome.verdict, Verdict::Fail, "{}", outcome.summary);
         assert!(outcome.summary.contains("fell by only"), "{}", outcome.summary);
     }

@@ -13,6 +13,7 @@ mod engine;
 mod evaluation;
 mod fuzz;
 mod hostile;
+mod mutate;
 mod nist;
 mod numerics;
 mod optimum;

@@ -15,6 +15,7 @@ mod class_balance;
 mod constant_columns;
 mod duplicate_rows;
 mod gradient_check;
+mod leakage;
 mod loss_decreases;
 mod missing_values;
 mod no_regression;
@@ -24,6 +25,7 @@ mod overfit;
 mod overlap;
 mod random_step;
 mod reproducible;
+mod scaling;
 mod schema_matches;
 mod slice;
 mod threshold;
@@ -139,6 +141,8 @@ registry! {
     overlap::NoTrainValidationOverlap,
     constant_columns::NoConstantColumns,
     class_balance::ClassBalance,
+    leakage::NoTargetLeakage,
+    scaling::PreprocessingFitOnTrainingRows,
 }
 
 impl CheckSpec {
@@ -162,6 +166,8 @@ impl CheckSpec {
             NoDuplicateRows::default().into(),
             NoTrainValidationOverlap {}.into(),
             NoConstantColumns {}.into(),
+            NoTargetLeakage::default().into(),
+            PreprocessingFitOnTrainingRows {}.into(),
         ];
         if classification {
             checks.push(ClassBalance::default().into());
@@ -483,26 +489,37 @@ mod tests {
             (
                 C::LossDecreases(LossDecreases {
                     min_relative_drop: 0.0,
+                    max_rise: 0.1,
                 }),
                 Ok(()),
             ),
             (
                 C::LossDecreases(LossDecreases {
                     min_relative_drop: 0.99,
+                    max_rise: 0.1,
                 }),
                 Ok(()),
             ),
             (
                 C::LossDecreases(LossDecreases {
                     min_relative_drop: 1.0,
+                    max_rise: 0.1,
                 }),
                 Err("below 1"),
             ),
             (
                 C::LossDecreases(LossDecreases {
                     min_relative_drop: -0.1,
+                    max_rise: 0.1,
                 }),
                 Err("min_relative_drop"),
+            ),
+            (
+                C::LossDecreases(LossDecreases {
+                    min_relative_drop: 0.05,
+                    max_rise: -0.5,
+                }),
+                Err("max_rise"),
             ),
             (tiny(1, 1, 0.0), Ok(())),
             (tiny(256, 10_000, 0.5), Ok(())),
@@ -658,6 +675,7 @@ mod tests {
                 "",
                 C::LossDecreases(LossDecreases {
                     min_relative_drop: 0.05,
+                    max_rise: 0.1,
                 }),
             ),
             // "the first rows of the training split (8 by default) ... (500 epochs by default)

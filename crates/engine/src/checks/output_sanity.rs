@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Check, CheckOutcome, Context, Guide, Plan};
 use crate::EngineError;
+use crate::checks::Verdict;
 use crate::metrics::Metric;
 use crate::model::Head;
 
@@ -41,10 +42,16 @@ static GUIDE: Guide = Guide {
     does: "Runs the trained model on every validation row and inspects the raw predictions. Every \
            value must be a finite number. For classifiers every probability must lie between 0 and \
            1, and where the model gives one probability per class, each row's probabilities must \
-           add up to 1 (within a billionth).",
+           add up to 1 (within a billionth). It then does the same on the validation rows with \
+           every feature multiplied by 1000, far outside anything seen in training, where a \
+           softmax or sigmoid computed the naive way overflows. Last, the loss recomputed from the \
+           predictions must equal the model's own loss on those rows (within a millionth): \
+           prediction computes the same model training fitted.",
     when_it_fails: "The last step of the model is off: numbers overflowed, the function that turns \
-                    scores into probabilities (sigmoid or softmax) is missing or wrong, or a NaN \
-                    crept into the parameters during training and now spreads to every prediction.",
+                    scores into probabilities (sigmoid or softmax) is missing, wrong or unstable, \
+                    a NaN crept into the parameters during training and now spreads to every \
+                    prediction, or the prediction code builds its inputs differently from \
+                    training (a dropped or reordered feature).",
     fix: "Look at the loss curve first: if it ends in NaN or shoots up, training diverged, so \
           lower the learning rate and run again. Otherwise, in a model you wrote yourself, compute \
           softmax the stable way (subtract each row's largest score before taking exponentials) \
@@ -57,14 +64,79 @@ static GUIDE: Guide = Guide {
 /// Allowed gap between a softmax row's sum and 1.
 const SUM_TOLERANCE: f64 = 1e-9;
 
+/// How far the validation rows are pushed out of range for the second look: every feature
+/// times this, far beyond anything seen in training.
+const FAR_OUT: f64 = 1000.0;
+
+/// Allowed relative gap between the loss recomputed from the predictions and the model's own.
+const LOSS_TOLERANCE: f64 = 1e-6;
+
 fn run(context: &Context) -> Result<CheckOutcome, EngineError> {
-    let predictions = context
-        .network
-        .predict(&context.trained.params, context.validation.features.view());
-    Ok(judge_predictions(
+    let (network, params) = (context.network, &context.trained.params);
+    let validation = context.validation;
+    let predictions = network.predict(params, validation.features.view());
+    let outcome = judge_predictions(predictions.view(), network.head());
+    if outcome.verdict != Verdict::Pass {
+        return Ok(outcome);
+    }
+    // Far out of range: what a stable sigmoid or softmax survives and a naive one does not.
+    let far = validation.features.mapv(|v| v * FAR_OUT);
+    let far_outcome = judge_predictions(network.predict(params, far.view()).view(), network.head());
+    if far_outcome.verdict != Verdict::Pass {
+        return Ok(CheckOutcome::new(
+            false,
+            format!(
+                "On the validation rows with every feature times {FAR_OUT}: {}",
+                far_outcome.summary
+            ),
+            far_outcome.metrics,
+        ));
+    }
+    // The predictions must reproduce the loss training minimised: prediction and training
+    // compute the same model (no training/serving skew inside the model).
+    let from_predictions = loss_of(
         predictions.view(),
-        context.network.head(),
-    ))
+        &validation.target.to_vec(),
+        network.head(),
+    );
+    let own = network.loss(
+        params,
+        validation.features.view(),
+        validation.target.view(),
+        0.0,
+    );
+    if (from_predictions - own).abs() > LOSS_TOLERANCE * own.abs().max(1.0) {
+        return Ok(CheckOutcome::new(
+            false,
+            format!(
+                "The predictions give a validation loss of {from_predictions:.6}, but the model's \
+                 own loss on the same rows is {own:.6}: prediction does not compute the model \
+                 training fitted."
+            ),
+            vec![
+                Metric::new("loss_from_predictions", from_predictions),
+                Metric::new("model_loss", own),
+            ],
+        ));
+    }
+    Ok(outcome)
+}
+
+/// The mean loss training minimises, recomputed from predictions: half the squared error, or
+/// the negative log of the probability of the true class.
+fn loss_of(predictions: ArrayView2<f64>, targets: &[f64], head: Head) -> f64 {
+    let mut total = 0.0;
+    for (row, &y) in predictions.rows().into_iter().zip(targets) {
+        total += match head {
+            Head::Identity => 0.5 * (row[0] - y) * (row[0] - y),
+            Head::Sigmoid => {
+                let p = if y == 1.0 { row[0] } else { 1.0 - row[0] };
+                -libm::log(p)
+            }
+            Head::Softmax => -libm::log(row.get(y as usize).copied().unwrap_or(0.0)),
+        };
+    }
+    total / targets.len().max(1) as f64
 }
 
 /// The verdict on a model's raw predictions (one row per example) given its output head.

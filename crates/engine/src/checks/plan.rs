@@ -132,6 +132,7 @@ mod tests {
         check(
             CheckSpec::LossDecreases(LossDecreases {
                 min_relative_drop: 0.1,
+                max_rise: 0.1,
             }),
             0,
             30.0,
@@ -229,6 +230,7 @@ mod tests {
         );
         let got = CheckSpec::LossDecreases(LossDecreases {
             min_relative_drop: 0.1,
+            max_rise: 0.1,
         })
         .work(&plan(&model, &config, 0));
         assert_eq!(got.unwrap(), 1.0);

@@ -222,7 +222,7 @@ impl FeatureEncoding {
         }
     }
 
-    fn width(&self) -> usize {
+    pub(crate) fn width(&self) -> usize {
         match self {
             FeatureEncoding::Numeric { .. } => 1,
             FeatureEncoding::Date { .. } => DATE_FEATURES.len(),
@@ -235,7 +235,7 @@ impl FeatureEncoding {
     }
 
     /// Whether its features are standardised (numbers and dates) rather than left 0/1.
-    fn is_standardised(&self) -> bool {
+    pub(crate) fn is_standardised(&self) -> bool {
         !matches!(self, FeatureEncoding::OneHot { .. })
     }
 }
