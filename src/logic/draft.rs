@@ -639,7 +639,8 @@ mod tests {
         assert_eq!(
             kept.spec,
             CheckSpec::LossDecreases(LossDecreases {
-                min_relative_drop: 0.5
+                min_relative_drop: 0.5,
+                max_rise: 0.1,
             })
         );
         assert!(!kept.enabled);

@@ -21,6 +21,9 @@ pub enum Cell {
     Missed,
     /// It did not hold even unmutated, so it cannot tell this bug apart.
     AlreadyFailing,
+    /// The bug cannot strike this model (a softmax bug in a regression), so there is nothing
+    /// to catch.
+    NotApplicable,
 }
 
 /// One mutation's row: each check's cell and outcome (in the spec's order), or why the mutated
@@ -41,6 +44,11 @@ impl MutationRow {
     pub fn caught(&self) -> bool {
         self.error.is_some() || self.cells.contains(&Cell::Caught)
     }
+
+    /// Whether the bug can strike this spec's model at all.
+    pub fn applies(&self) -> bool {
+        !self.cells.iter().all(|c| *c == Cell::NotApplicable) || self.cells.is_empty()
+    }
 }
 
 /// The whole matrix of one spec.
@@ -54,10 +62,16 @@ pub struct Matrix {
 }
 
 impl Matrix {
-    /// The share of mutations caught by at least one check.
+    /// The share of the mutations that apply to this model caught by at least one check (1
+    /// when none applies).
     pub fn score(&self) -> f64 {
-        let caught = self.rows.iter().filter(|r| r.caught()).count();
-        caught as f64 / self.rows.len().max(1) as f64
+        let applying: Vec<&MutationRow> = self.rows.iter().filter(|r| r.applies()).collect();
+        let caught = applying.iter().filter(|r| r.caught()).count();
+        if applying.is_empty() {
+            1.0
+        } else {
+            caught as f64 / applying.len() as f64
+        }
     }
 }
 
@@ -92,6 +106,13 @@ pub fn matrix(
 pub fn row(spec: &Spec, csv: &str, mutation: Mutation, held: &[bool]) -> MutationRow {
     let designed = mutation.guide().caught_by;
     match Stepper::mutated(spec, csv, mutation) {
+        Ok(stepper) if !mutation.applies_to(stepper.head()) => MutationRow {
+            mutation,
+            cells: vec![Cell::NotApplicable; held.len()],
+            outcomes: Vec::new(),
+            error: None,
+            caught_by_design: false,
+        },
         Ok(stepper) => {
             let outcomes = stepper.finish().checks;
             let cells: Vec<Cell> = outcomes
@@ -107,7 +128,7 @@ pub fn row(spec: &Spec, csv: &str, mutation: Mutation, held: &[bool]) -> Mutatio
                 .checks
                 .iter()
                 .zip(&cells)
-                .any(|(check, cell)| check.id() == designed && *cell == Cell::Caught);
+                .any(|(check, cell)| designed.contains(&check.id()) && *cell == Cell::Caught);
             MutationRow {
                 mutation,
                 cells,

@@ -11,6 +11,7 @@ use ndarray::{Array2, Axis, concatenate};
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Prepared, Standardizer};
+use crate::model::Head;
 use crate::rng::SeededRng;
 
 /// One injected bug.
@@ -41,8 +42,8 @@ pub struct MutationGuide {
     pub bug: &'static str,
     /// How the same bug shows up in real projects.
     pub in_practice: &'static str,
-    /// The check designed to catch it.
-    pub caught_by: &'static str,
+    /// The checks designed to catch it (any one of them does).
+    pub caught_by: &'static [&'static str],
 }
 
 impl Mutation {
@@ -84,6 +85,16 @@ impl Mutation {
 
     pub fn guide(self) -> &'static MutationGuide {
         &GUIDES[self as usize]
+    }
+
+    /// Whether the bug can strike a model with this output head: the softmax bugs need a
+    /// softmax, unnormalised probabilities need probabilities.
+    pub fn applies_to(self, head: Head) -> bool {
+        match self {
+            Mutation::SoftmaxUnstable => head == Head::Softmax,
+            Mutation::ProbabilitiesNotNormalised => head != Head::Identity,
+            _ => true,
+        }
     }
 }
 
@@ -214,7 +225,7 @@ static GUIDES: [MutationGuide; 14] = [
         in_practice: "A random generator created with a default or hard-coded seed deep in a \
                       library, or a seed set on one generator while another one does the work: \
                       every run looks reproducible, but changing the seed changes nothing.",
-        caught_by: "reproducible_training",
+        caught_by: &["reproducible_training"],
     },
     MutationGuide {
         title: "The shuffle is not seeded",
@@ -222,21 +233,21 @@ static GUIDES: [MutationGuide; 14] = [
               seed, so two trainings with the same seed see the rows in different orders.",
         in_practice: "A data loader shuffling with the global generator, the clock or the process \
                       id; worker threads handing out batches as they finish.",
-        caught_by: "reproducible_training",
+        caught_by: &["reproducible_training"],
     },
     MutationGuide {
         title: "The gradient's sign is flipped",
         bug: "The gradient is negated, so every step climbs the loss instead of descending it.",
         in_practice: "A hand-written backward pass that subtracts where it should add, or a \
                       loss written as a score to maximise and then minimised.",
-        caught_by: "gradient_check",
+        caught_by: &["gradient_check"],
     },
     MutationGuide {
         title: "The bias gradient is dropped",
         bug: "The derivatives of the biases are set to zero, so the biases never learn.",
         in_practice: "A backward pass that forgets the bias term, or a parameter left out of the \
                       list handed to the optimiser.",
-        caught_by: "gradient_check",
+        caught_by: &["gradient_check"],
     },
     MutationGuide {
         title: "The gradient is scaled wrong",
@@ -244,21 +255,21 @@ static GUIDES: [MutationGuide; 14] = [
               times too large.",
         in_practice: "Mixing `sum` and `mean` reductions between the loss and its gradient, or \
                       dividing twice: training then only works at one batch size.",
-        caught_by: "gradient_check",
+        caught_by: &["gradient_check"],
     },
     MutationGuide {
         title: "The learning rate is 1000 times too large",
         bug: "Every optimiser step uses the learning rate times 1000.",
         in_practice: "A unit slip (1e-1 for 1e-4), a rate tuned for a summed loss used with a \
                       mean, or a schedule that warms up to the wrong value: the loss explodes.",
-        caught_by: "loss_decreases",
+        caught_by: &["loss_decreases"],
     },
     MutationGuide {
         title: "The optimiser never steps",
         bug: "Gradients are computed but the parameters are never updated.",
         in_practice: "`optimizer.step()` left out, or the optimiser built over a copy of the \
                       parameters: the loss stays where it started.",
-        caught_by: "loss_decreases",
+        caught_by: &["loss_decreases"],
     },
     MutationGuide {
         title: "The labels are shuffled",
@@ -266,7 +277,7 @@ static GUIDES: [MutationGuide; 14] = [
               longer belong together.",
         in_practice: "Features and labels sorted or filtered separately, or joined on the wrong \
                       key: the model learns noise.",
-        caught_by: "beats_baseline",
+        caught_by: &["beats_baseline", "metric_threshold"],
     },
     MutationGuide {
         title: "The target leaks into the features",
@@ -274,7 +285,7 @@ static GUIDES: [MutationGuide; 14] = [
         in_practice: "A column computed from the outcome (a refund flag for fraud, a discharge \
                       date for length of stay) left among the features: validation scores look \
                       superb and the model fails in production, where that column is unknown.",
-        caught_by: "no_target_leakage",
+        caught_by: &["no_target_leakage"],
     },
     MutationGuide {
         title: "Standardised with the validation rows",
@@ -282,14 +293,14 @@ static GUIDES: [MutationGuide; 14] = [
               rows included.",
         in_practice: "`fit_transform` on the whole table before splitting: the validation score \
                       is measured on rows whose statistics the model already saw.",
-        caught_by: "preprocessing_fit_on_training_rows",
+        caught_by: &["preprocessing_fit_on_training_rows"],
     },
     MutationGuide {
         title: "Validation rows are trained on",
         bug: "The validation rows are appended to the training rows.",
         in_practice: "Splitting after augmentation or oversampling, or concatenating the splits \
                       for a final fit and scoring on part of them: the score measures memory.",
-        caught_by: "no_train_validation_overlap",
+        caught_by: &["no_train_validation_overlap"],
     },
     MutationGuide {
         title: "Softmax without the maximum subtracted",
@@ -297,7 +308,7 @@ static GUIDES: [MutationGuide; 14] = [
               and gives NaN.",
         in_practice: "A hand-written softmax `exp(z) / sum(exp(z))`: fine on small scores, NaN as \
                       soon as an input is far out of range.",
-        caught_by: "output_sanity",
+        caught_by: &["output_sanity"],
     },
     MutationGuide {
         title: "Probabilities are not normalised",
@@ -305,13 +316,13 @@ static GUIDES: [MutationGuide; 14] = [
               a sigmoid's score is returned as it is.",
         in_practice: "Returning logits where probabilities are promised, or normalising along \
                       the wrong axis.",
-        caught_by: "output_sanity",
+        caught_by: &["output_sanity"],
     },
     MutationGuide {
         title: "Prediction drops the last feature",
         bug: "The prediction code path zeroes the last feature; training sees all of them.",
         in_practice: "Training/serving skew: the serving code builds its feature vector \
                       separately from the training code and misses or reorders a column.",
-        caught_by: "output_sanity",
+        caught_by: &["output_sanity"],
     },
 ];

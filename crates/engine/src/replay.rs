@@ -167,6 +167,11 @@ impl Stepper {
         })
     }
 
+    /// The output head of the model this run trains.
+    pub(crate) fn head(&self) -> crate::model::Head {
+        self.network.head()
+    }
+
     /// The work the run will do, and the checks that cannot run on this spec.
     pub fn budget(&self) -> &Budget {
         &self.budget

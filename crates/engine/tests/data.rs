@@ -645,7 +645,7 @@ both! {
     fn train_validation_overlap_check() {
         let bc = table(BREAST_CANCER);
         let p = prepared(BREAST_CANCER, "diagnosis", 42);
-        let clean = NoTrainValidationOverlap {}.on(&bc, &p);
+        let clean = NoTrainValidationOverlap::default().on(&bc, &p);
         assert_eq!(clean.verdict, Verdict::Pass, "{}", clean.summary);
         // Every row twice: each pair is split apart with high probability, so rows leak.
         let mut text = String::from("a,b,y\n");
@@ -656,7 +656,7 @@ both! {
         }
         let t = table(&text);
         let p = prepare(&t, &Preprocessing::new("y", Task::BinaryClassification), 1).unwrap();
-        let failed = NoTrainValidationOverlap {}.on(&t, &p);
+        let failed = NoTrainValidationOverlap::default().on(&t, &p);
         assert_eq!(failed.verdict, Verdict::Fail);
         assert!(failed.metric("overlapping_rows").unwrap() >= 1.0);
         assert!(failed.summary.contains("have the same features as a training row"), "{}", failed.summary);
@@ -893,7 +893,7 @@ both! {
             1,
         )
         .unwrap();
-        let outcome = NoTrainValidationOverlap {}.on(&t, &p);
+        let outcome = NoTrainValidationOverlap::default().on(&t, &p);
         assert!(
             outcome
                 .summary
@@ -987,7 +987,7 @@ fn exercise(bytes: &[u8], seed: u64) {
                     ..Preprocessing::new(target, task)
                 };
                 if let Ok(p) = prepare(&t, &settings, seed) {
-                    let _ = NoTrainValidationOverlap {}.on(&t, &p);
+                    let _ = NoTrainValidationOverlap::default().on(&t, &p);
                 }
             }
         }

@@ -129,7 +129,7 @@ both! {
         for check in [
             CheckSpec::GradientCheck(GradientCheck { max_relative_error: 1e-6 }),
             CheckSpec::NoDuplicateRows(NoDuplicateRows { max_fraction: 0.0 }),
-            CheckSpec::NoTrainValidationOverlap(NoTrainValidationOverlap {}),
+            CheckSpec::NoTrainValidationOverlap(NoTrainValidationOverlap::default()),
             CheckSpec::OutputSanity(OutputSanity {}),
             optimum,
         ] {

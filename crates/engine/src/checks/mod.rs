@@ -164,7 +164,7 @@ impl CheckSpec {
             }
             .into(),
             NoDuplicateRows::default().into(),
-            NoTrainValidationOverlap {}.into(),
+            NoTrainValidationOverlap::default().into(),
             NoConstantColumns {}.into(),
             NoTargetLeakage::default().into(),
             PreprocessingFitOnTrainingRows {}.into(),
@@ -730,7 +730,7 @@ mod tests {
             (
                 "no_train_validation_overlap",
                 "",
-                C::NoTrainValidationOverlap(NoTrainValidationOverlap {}),
+                C::NoTrainValidationOverlap(NoTrainValidationOverlap::default()),
             ),
             (
                 "no_constant_columns",

@@ -10,12 +10,20 @@ use crate::EngineError;
 use crate::data::{Prepared, Table};
 use crate::metrics::Metric;
 
-/// No validation row also appears in training (leakage).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// No validation row also appears in training (leakage), beyond an allowance a reviewer
+/// agreed to (a known repeated record, say).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "schema", schemars(transform = super::no_parameters))]
 #[serde(deny_unknown_fields)]
-pub struct NoTrainValidationOverlap {}
+pub struct NoTrainValidationOverlap {
+    /// Share of validation rows that may repeat a training row's features (0 by default).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub max_fraction: f64,
+}
+
+fn is_zero(value: &f64) -> bool {
+    *value == 0.0
+}
 
 impl Check for NoTrainValidationOverlap {
     fn id(&self) -> &'static str {
@@ -24,6 +32,10 @@ impl Check for NoTrainValidationOverlap {
 
     fn guide(&self) -> &'static Guide {
         &GUIDE
+    }
+
+    fn validate(&self) -> Result<(), EngineError> {
+        super::fraction(self.id(), "max_fraction", self.max_fraction)
     }
 
     fn family(&self) -> CheckFamily {
@@ -43,7 +55,8 @@ static GUIDE: Guide = Guide {
     does: "Encodes both splits exactly as the model sees them (numbers rescaled, categories turned \
            into 0/1 columns) and looks for validation rows whose features are identical to a \
            training row's. The target is not compared, and identifier columns are not features. A \
-           single such row fails the check.",
+           single such row fails the check, unless max_fraction allows a share of them (a repeated \
+           record a reviewer looked at and accepted).",
     when_it_fails: "Some rows the model is scored on are, as far as it can tell, rows it trained \
                     on, so validation scores partly measure memory and look better than they \
                     should. Usually the data holds repeated rows that the random split put on both \
@@ -90,14 +103,20 @@ impl NoTrainValidationOverlap {
             }
             Some((v, t)) => format!(
                 "{overlapping} of {total} validation rows ({}) have the same features as a training \
-             row, for example line {} and line {}.",
+             row, for example line {} and line {}; {} {} allowed.",
                 percent(fraction),
                 line(&prepared.validation_rows, v),
-                line(&prepared.train_rows, t)
+                line(&prepared.train_rows, t),
+                if fraction <= self.max_fraction {
+                    "within the"
+                } else {
+                    "more than the"
+                },
+                percent(self.max_fraction)
             ),
         };
         CheckOutcome::new(
-            overlapping == 0,
+            fraction <= self.max_fraction,
             summary,
             vec![
                 Metric::new("overlapping_rows", overlapping as f64),
