@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 mod endpoints;
 mod files;
 mod http;
+mod mutate;
 mod relay;
 mod replay;
 mod report;
@@ -37,6 +38,9 @@ enum Command {
     Run(replay::RunArgs),
     /// Check specs are usable (format, fields, dataset and its hash) without running them.
     Validate(validate::ValidateArgs),
+    /// Replay specs once per injected bug and print which check caught which (the mutation
+    /// score): proof that the checks have teeth.
+    Mutate(mutate::MutateArgs),
     /// Print the JSON Schema of the spec format.
     Schema,
     /// Serve the built app (a Trunk `dist` folder) on 127.0.0.1.
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => replay::run(&args),
         Command::Validate(args) => Ok(validate::validate(&args)),
+        Command::Mutate(args) => mutate::mutate(&args),
         Command::Schema => {
             print!("{}", schema::spec_schema());
             Ok(Status::Success)

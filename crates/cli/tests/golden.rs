@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use assay_engine::checks::{CheckSpec, NoDuplicateRows};
+use assay_engine::checks::CheckSpec;
 use assay_engine::model::{Activation, ModelSpec};
 use assay_engine::optim::Optimizer;
 use assay_engine::replay;
@@ -69,10 +69,13 @@ fn golden_specs() -> Vec<(&'static str, Spec)> {
         ModelSpec::SoftmaxRegression,
         adam.clone(),
     );
-    // Iris repeats one flower (lines 103 and 144): allow that one duplicate in 150.
+    // Iris repeats one flower (lines 103 and 144): allow that one duplicate in 150, and the
+    // one validation row it makes repeat a training row (1 of 39).
     for check in &mut softmax.checks {
-        if let CheckSpec::NoDuplicateRows(NoDuplicateRows { max_fraction }) = check {
-            *max_fraction = 0.01;
+        match check {
+            CheckSpec::NoDuplicateRows(c) => c.max_fraction = 0.01,
+            CheckSpec::NoTrainValidationOverlap(c) => c.max_fraction = 0.03,
+            _ => {}
         }
     }
 
@@ -121,18 +124,7 @@ fn every_golden_spec_replays_bit_identically() {
             .unwrap();
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(stdout.contains("reproduced bit-identically"), "{stdout}");
-        if file == "softmax_iris" {
-            // A real finding: iris's repeated flower lands in both splits, which the leakage
-            // check reports; everything else holds.
-            assert_eq!(output.status.code(), Some(1), "{stdout}");
-            assert!(
-                stdout.contains("FAIL  no_train_validation_overlap"),
-                "{stdout}"
-            );
-            assert!(stdout.contains("14 held, 1 did not"), "{stdout}");
-        } else {
-            assert_eq!(output.status.code(), Some(0), "{stdout}");
-        }
+        assert_eq!(output.status.code(), Some(0), "{stdout}");
     }
 }
 

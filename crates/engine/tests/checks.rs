@@ -221,7 +221,7 @@ both! {
         let mut ids: Vec<&str> = all.iter().map(CheckSpec::id).collect();
         ids.sort_unstable();
         ids.dedup();
-        assert_eq!(ids.len(), 16, "every check, once: {ids:?}");
+        assert_eq!(ids.len(), 18, "every check, once: {ids:?}");
         for check in &all {
             let guide = check.guide();
             assert!(guide.why.len() > 80 && guide.when_it_fails.len() > 60, "{}", check.id());

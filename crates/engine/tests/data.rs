@@ -694,7 +694,7 @@ both! {
     fn guides_name_their_sources() {
         let checks = CheckSpec::offered(Task::BinaryClassification, &[]);
         let data: Vec<_> = checks.iter().filter(|c| c.family() == CheckFamily::Data).collect();
-        assert_eq!(data.len(), 6);
+        assert_eq!(data.len(), 8);
         for guide in data.iter().map(|c| c.guide()) {
             assert!(!guide.title.is_empty() && !guide.why.is_empty() && !guide.when_it_fails.is_empty());
             assert!(!guide.does.is_empty() && !guide.fix.is_empty() && guide.fix != guide.when_it_fails);

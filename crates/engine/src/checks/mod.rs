@@ -737,6 +737,19 @@ mod tests {
                 "",
                 C::NoConstantColumns(NoConstantColumns {}),
             ),
+            // "reaches max_association (0.98 by default)"
+            (
+                "no_target_leakage",
+                "",
+                C::NoTargetLeakage(NoTargetLeakage {
+                    max_association: 0.98,
+                }),
+            ),
+            (
+                "preprocessing_fit_on_training_rows",
+                "",
+                C::PreprocessingFitOnTrainingRows(PreprocessingFitOnTrainingRows {}),
+            ),
             // "less than min_fraction of the labelled rows (5% by default)"
             (
                 "class_balance",
@@ -756,7 +769,7 @@ mod tests {
             // Every check but class_balance for regression, and converges_to_optimum for
             // classification. The schema's columns are data, not a default, so it is skipped;
             // the two checks that need a metric are parsed with theirs given.
-            let expected = 15;
+            let expected = 17;
             assert_eq!(defaults.len(), expected, "{task:?}");
             for check in defaults {
                 let extra = match &check {
@@ -940,6 +953,8 @@ mod tests {
             "no_duplicate_rows",
             "no_train_validation_overlap",
             "no_constant_columns",
+            "no_target_leakage",
+            "preprocessing_fit_on_training_rows",
             "class_balance",
         ];
         let mut checks = CheckSpec::offered(Task::BinaryClassification, &[]);
@@ -970,14 +985,14 @@ mod tests {
             activation: crate::model::Activation::Relu,
         };
         let linear = ids(Task::Regression, ModelSpec::LinearRegression);
-        assert_eq!(linear.len(), 15);
+        assert_eq!(linear.len(), 17);
         assert_eq!(linear.last(), Some(&"converges_to_optimum"));
         assert!(!linear.contains(&"class_balance"));
         let network = ids(Task::Regression, mlp);
-        assert_eq!(network.len(), 14);
+        assert_eq!(network.len(), 16);
         assert!(!network.contains(&"converges_to_optimum"));
         let logistic = ids(Task::BinaryClassification, ModelSpec::LogisticRegression);
-        assert_eq!(logistic.len(), 15);
+        assert_eq!(logistic.len(), 17);
         assert!(logistic.contains(&"class_balance"));
         assert!(!logistic.contains(&"converges_to_optimum"));
     }
