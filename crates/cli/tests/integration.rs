@@ -15,6 +15,7 @@ mod golden;
 mod hostile;
 mod mlflow;
 mod mlserver;
+mod mutate;
 mod relay;
 mod servers;
 mod stage;

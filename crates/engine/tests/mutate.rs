@@ -135,3 +135,49 @@ fn a_mutated_run_leaves_the_normal_path_untouched() {
         .parameter_fingerprint;
     assert_eq!(before, after);
 }
+
+/// The matrix of the iris golden spec as text: per mutation its cells, then each check's
+/// verdict and metrics as IEEE-754 bits, so any difference between targets shows.
+fn matrix_text(spec: &Spec, csv: &str) -> String {
+    let matrix = matrix(spec, csv, &Mutation::ALL, |_, _| {}).unwrap();
+    let mut text = format!("score {}\n", matrix.score());
+    for row in &matrix.rows {
+        text.push_str(&format!("{} {:?}\n", row.mutation.id(), row.cells));
+        for outcome in &row.outcomes {
+            let metrics: Vec<String> = outcome
+                .metrics
+                .iter()
+                .map(|m| {
+                    format!(
+                        "{}={:016x}",
+                        m.name,
+                        assay_engine::fingerprint::canonical_bits(m.value)
+                    )
+                })
+                .collect();
+            text.push_str(&format!(
+                "  {} {:?} {}\n",
+                outcome.check,
+                outcome.verdict,
+                metrics.join(" ")
+            ));
+        }
+    }
+    text
+}
+
+const GOLDEN_MATRIX: &str = include_str!("golden/mutation_matrix_softmax_iris.txt");
+
+common::both! {
+    fn the_iris_matrix_is_the_committed_one_natively_and_in_wasm() {
+        let spec = Spec::from_json(include_str!("../../cli/tests/specs/softmax_iris.assay.json")).unwrap();
+        let csv = spec.dataset.csv.clone().unwrap();
+        let text = matrix_text(&spec, &csv);
+        #[cfg(not(target_arch = "wasm32"))]
+        if std::env::var_os("ASSAY_BLESS").is_some() {
+            std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/mutation_matrix_softmax_iris.txt"), &text).unwrap();
+            return;
+        }
+        assert_eq!(text, GOLDEN_MATRIX, "regenerate with ASSAY_BLESS=1 only for a deliberate change");
+    }
+}
