@@ -1,10 +1,13 @@
 //! Throughput of the engine's hot paths, native: CSV parsing in bytes per second and training
-//! in rows × epochs per second for each model. Run with `cargo bench -p assay-engine`;
+//! in rows × epochs per second for each model, and the time of a whole mutation matrix. Run with `cargo bench -p assay-engine`;
 //! the README records the figures.
 
 use assay_engine::data::{Dataset, Table, Task};
 use assay_engine::model::{Activation, ModelSpec, Network};
+use assay_engine::mutate::matrix;
+use assay_engine::mutation::Mutation;
 use assay_engine::optim::Optimizer;
+use assay_engine::spec::Spec;
 use assay_engine::train::{TrainConfig, train};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -76,5 +79,28 @@ fn training(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, csv_parsing, training);
+/// `assay mutate`'s work: a golden spec replayed unmutated and once per mutation (15 runs).
+fn mutation_matrix(c: &mut Criterion) {
+    let mut group = c.benchmark_group("mutate");
+    group.sample_size(10);
+    for (name, text) in [
+        (
+            "softmax_iris",
+            include_str!("../../cli/tests/specs/softmax_iris.assay.json"),
+        ),
+        (
+            "logistic_breast_cancer",
+            include_str!("../../cli/tests/specs/logistic_breast_cancer.assay.json"),
+        ),
+    ] {
+        let spec = Spec::from_json(text).unwrap_or_else(|e| panic!("{e}"));
+        let csv = spec.dataset.csv.clone().unwrap_or_default();
+        group.bench_function(name, |b| {
+            b.iter(|| matrix(&spec, &csv, &Mutation::ALL, |_, _| {}))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, csv_parsing, training, mutation_matrix);
 criterion_main!(benches);

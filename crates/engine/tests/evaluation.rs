@@ -670,3 +670,22 @@ both! {
         );
     }
 }
+
+both! {
+    fn an_evaluation_holds_at_most_twenty_checks_and_only_finite_tolerances() {
+        let threshold = || EvaluationCheck::MetricThreshold { metric: MetricName::Accuracy, threshold: 0.5 };
+        let validated = |checks: Vec<EvaluationCheck>| {
+            let (mut spec, _) = pets_spec(vec![endpoint("staging", vec![threshold()])]);
+            spec.endpoints[0].evaluation.as_mut().unwrap().checks = checks;
+            spec.validate().map_err(|e| e.to_string())
+        };
+        assert!(validated(vec![threshold(); 20]).is_ok());
+        assert!(validated(vec![threshold(); 21]).unwrap_err().contains("at most 20"));
+        for tolerance in [f64::NAN, f64::INFINITY, -0.5] {
+            let check = EvaluationCheck::NoRegression { metric: MetricName::Accuracy, tolerance, relative: false };
+            assert!(validated(vec![check]).unwrap_err().contains("tolerance must be a number of at least 0"), "{tolerance}");
+        }
+        let margin = EvaluationCheck::BeatsBaseline { metric: MetricName::Accuracy, margin: f64::NAN };
+        assert!(validated(vec![margin]).unwrap_err().contains("margin"));
+    }
+}
