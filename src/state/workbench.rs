@@ -146,12 +146,23 @@ impl Workbench {
         let spec = Memo::new(move |_| draft.with(|d| d.to_spec_on(dataset.get())));
         let last = RwSignal::new(None::<LastRun>);
         let problems = RwSignal::new(Vec::<FieldProblem>::new());
+        let endpoints = EndpointRuns::new();
+        let evaluated = endpoints.evaluation.result;
         let export_file = Memo::new(move |_| {
             problems.with(|p| blocked_by(p).map_or(Ok(()), Err))?;
             spec.with(|spec| {
                 last.with(|last| {
                     let last = exportable(spec, last)?;
-                    draft.with(|d| d.export(&last.spec, &last.run, &now_rfc3339()))
+                    evaluated.with(|evaluated| {
+                        draft.with(|d| {
+                            d.export_evaluated(
+                                &last.spec,
+                                &last.run,
+                                evaluated.as_ref(),
+                                &now_rfc3339(),
+                            )
+                        })
+                    })
                 })
             })
         });
@@ -169,7 +180,7 @@ impl Workbench {
             engine_notice: RwSignal::new(None),
             restore_notice: RwSignal::new(None),
             save_error: RwSignal::new(None),
-            endpoints: EndpointRuns::new(),
+            endpoints,
             problems,
             generation: StoredValue::new(0),
             worker: StoredValue::new_local(None),
@@ -421,8 +432,14 @@ impl Workbench {
         self.spec.with_untracked(|spec| {
             self.last.with_untracked(|last| {
                 let last = exportable(spec, last)?;
-                self.draft
-                    .with_untracked(|d| d.export(&last.spec, &last.run, now))
+                self.endpoints
+                    .evaluation
+                    .result
+                    .with_untracked(|evaluated| {
+                        self.draft.with_untracked(|d| {
+                            d.export_evaluated(&last.spec, &last.run, evaluated.as_ref(), now)
+                        })
+                    })
             })
         })
     }
@@ -446,6 +463,18 @@ impl Workbench {
     /// Runs the endpoint cases along `route`.
     pub fn run_cases(&self, route: Route) {
         self.endpoints.run(self.draft, route);
+    }
+
+    /// Evaluates the endpoint on the dataset along `route`.
+    pub fn evaluate(&self, route: Route) {
+        let last = self.current_run();
+        self.endpoints.evaluation.evaluate(
+            self.draft,
+            self.spec.get_untracked(),
+            last.as_ref(),
+            self.endpoints.credential.get_untracked(),
+            route,
+        );
     }
 
     /// Done once the file Export would write now is the one last exported (or opened): never
