@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use assay_engine::checks::Verdict;
 use assay_engine::endpoint::{
-    CaseOutcome, EndpointSpec, LoadRun, LoadSummary, Request, Resolved, Response, Sent, SmokeCase,
-    Transport, build_request, health_request, judge, judge_health, judge_metadata, judge_transport,
-    metadata_request, summarize,
+    CaseOutcome, EndpointSpec, EvaluationReport, Evaluator, LoadRun, LoadSummary, Request,
+    Resolved, Response, Sent, SmokeCase, Transport, build_request, health_request, judge,
+    judge_health, judge_metadata, judge_transport, metadata_request, summarize,
 };
 use serde::Serialize;
 
@@ -24,12 +24,18 @@ pub struct EndpointReport {
     pub cases: Vec<CaseOutcome>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub load: Option<LoadSummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evaluation: Option<EvaluationReport>,
 }
 
 impl EndpointReport {
     pub fn passed(&self) -> bool {
         self.cases.iter().all(|c| c.verdict == Verdict::Pass)
             && self.load.as_ref().is_none_or(|l| l.broken.is_empty())
+            && self
+                .evaluation
+                .as_ref()
+                .is_none_or(EvaluationReport::passed)
     }
 }
 
@@ -114,7 +120,64 @@ pub fn run(endpoint: &EndpointSpec, resolved: &Resolved, time_limit: Duration) -
         endpoint: endpoint.name.clone(),
         cases,
         load,
+        evaluation: None,
     }
+}
+
+/// Sends an evaluation's batches to each of its endpoints, with that endpoint's `resolved`
+/// headers (`resolved` pairs with the spec's `endpoints`),
+/// at most the evaluation's concurrency at once, within `time_limit`, and judges the answers.
+/// Rows left unsent by the time limit fail as such. Whatever a server echoes of a credential is
+/// shown as its `${env:NAME}` reference.
+pub fn evaluate(
+    evaluator: &Evaluator,
+    endpoints: &[EndpointSpec],
+    resolved: &[Resolved],
+    time_limit: Duration,
+) -> EvaluationReport {
+    let headers = |name: &str| {
+        endpoints
+            .iter()
+            .position(|e| e.name == name)
+            .and_then(|i| resolved.get(i))
+    };
+    let client = Client::new();
+    let until = Instant::now() + time_limit;
+    let none = Resolved::default();
+    let answers: Vec<Vec<Option<Result<Response, Transport>>>> = evaluator
+        .targets()
+        .iter()
+        .map(|target| {
+            let resolved = headers(&target.endpoint.name).unwrap_or(&none);
+            let timeout = Duration::from_millis(u64::from(target.endpoint.timeout_ms));
+            in_parallel(target.batches.len(), evaluator.concurrency(), |b| {
+                let left = until
+                    .checked_duration_since(Instant::now())
+                    .filter(|d| !d.is_zero())?;
+                Some(client.send(
+                    &target.batches[b].request,
+                    &resolved.headers,
+                    timeout.min(left),
+                ))
+            })
+        })
+        .collect();
+    let mut report = evaluator.judge(&answers);
+    for target in evaluator.targets() {
+        if let Some(resolved) = headers(&target.endpoint.name) {
+            for case in &mut report.checks {
+                resolved.secrets.redact_outcome(case);
+            }
+            for group in report
+                .failed
+                .iter_mut()
+                .chain(report.compared.iter_mut().flat_map(|c| c.failed.iter_mut()))
+            {
+                group.reason = resolved.secrets.redact(&group.reason);
+            }
+        }
+    }
+    report
 }
 
 /// The failure standing for requests the time limit left unsent.
@@ -162,38 +225,50 @@ fn load_run(
         };
     }
     let until = start + time_limit;
+    let sent = in_parallel(total as usize, concurrency as usize, |i| {
+        send(&requests[i % requests.len()], until).map(|outcome| match outcome {
+            Ok(r) => Sent::Answered {
+                status: r.status,
+                latency_ms: r.latency_ms,
+            },
+            Err(failure) => Sent::Failed(failure),
+        })
+    });
+    LoadRun {
+        planned: total as usize,
+        sent: sent.into_iter().flatten().collect(),
+        elapsed_ms: start.elapsed().as_secs_f64() * 1000.0,
+    }
+}
+
+/// `task(0..count)` on `concurrency` threads, each result at its index. A task that returns
+/// `None` (no time left) stops its thread, so the tasks after it are not started either.
+fn in_parallel<T: std::marker::Send>(
+    count: usize,
+    concurrency: usize,
+    task: impl Fn(usize) -> Option<T> + Sync,
+) -> Vec<Option<T>> {
     let next = AtomicUsize::new(0);
-    let sent = Mutex::new(Vec::new());
+    let results: Mutex<Vec<Option<T>>> = Mutex::new((0..count).map(|_| None).collect());
     std::thread::scope(|scope| {
-        for _ in 0..concurrency {
+        for _ in 0..concurrency.clamp(1, count.max(1)) {
             scope.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= total as usize {
+                    if i >= count {
                         break;
                     }
-                    let Some(outcome) = send(&requests[i % requests.len()], until) else {
+                    let Some(result) = task(i) else {
                         break;
                     };
-                    let result = match outcome {
-                        Ok(r) => Sent::Answered {
-                            status: r.status,
-                            latency_ms: r.latency_ms,
-                        },
-                        Err(failure) => Sent::Failed(failure),
-                    };
-                    sent.lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .push(result);
+                    results
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)[i] = Some(result);
                 }
             });
         }
     });
-    LoadRun {
-        planned: total as usize,
-        sent: sent
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner),
-        elapsed_ms: start.elapsed().as_secs_f64() * 1000.0,
-    }
+    results
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

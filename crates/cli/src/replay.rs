@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use assay_engine::checks::{CheckFamily, CheckOutcome, Verdict};
-use assay_engine::endpoint::resolve_headers;
+use assay_engine::endpoint::{Evaluator, resolve_headers};
 use assay_engine::replay;
 use assay_engine::spec::{MAX_SPEC_BYTES, Spec};
 
@@ -143,6 +143,19 @@ fn replay_one(
     } else {
         Vec::new()
     };
+    // Evaluations read the dataset: a spec that cannot be evaluated (a feature the data lacks,
+    // the notebook's column used as a feature) is refused before any request goes out.
+    let evaluating = run_endpoints && spec.endpoints.iter().any(|e| e.evaluation.is_some());
+    let evaluators = if evaluating {
+        let csv = dataset_for(&spec, path, data)?;
+        let (table, prepared) = replay::load(&spec, &csv)?;
+        spec.endpoints
+            .iter()
+            .map(|e| Evaluator::new(&spec, &table, &prepared, e))
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        Vec::new()
+    };
     let mut report = SpecReport {
         spec: path.display().to_string(),
         name: Some(spec.name.clone()),
@@ -179,10 +192,17 @@ fn replay_one(
             .collect();
         report.parameter_fingerprint = Some(run.parameter_fingerprint.clone());
     }
-    for (endpoint, headers) in spec.endpoints.iter().zip(&resolved) {
-        report
-            .endpoints
-            .push(endpoints::run(endpoint, headers, time_limit));
+    for (i, (endpoint, headers)) in spec.endpoints.iter().zip(&resolved).enumerate() {
+        let mut endpoint_report = endpoints::run(endpoint, headers, time_limit);
+        if let Some(Some(evaluator)) = evaluators.get(i) {
+            endpoint_report.evaluation = Some(endpoints::evaluate(
+                evaluator,
+                &spec.endpoints,
+                &resolved,
+                time_limit,
+            ));
+        }
+        report.endpoints.push(endpoint_report);
     }
     report.status = SpecReport::status_of(&report.checks, &report.differences, &report.endpoints);
     let report = report.bounded();
@@ -322,6 +342,39 @@ fn print_summary(report: &SpecReport) {
                 }
             );
         }
+        if let Some(evaluation) = &endpoint.evaluation {
+            let metrics: Vec<String> = evaluation
+                .metrics
+                .iter()
+                .map(|m| format!("{} {:.4}", m.name, m.value))
+                .collect();
+            println!(
+                "  endpoint {} / evaluation: {} of {} rows answered; {}",
+                escaped(&endpoint.endpoint),
+                evaluation.answered,
+                evaluation.sent,
+                if metrics.is_empty() {
+                    "no metrics".to_owned()
+                } else {
+                    metrics.join(", ")
+                }
+            );
+            for note in &evaluation.notes {
+                println!("    {}", escaped(note));
+            }
+            for check in &evaluation.checks {
+                let (label, style) = match check.verdict {
+                    Verdict::Pass => ("PASS ", pass),
+                    _ => ("FAIL ", fail),
+                };
+                println!(
+                    "  {style}{label}{style:#} endpoint {} / evaluation / {}: {}",
+                    escaped(&endpoint.endpoint),
+                    escaped(&check.case),
+                    escaped(&check.summary)
+                );
+            }
+        }
     }
     if let Some(fingerprint) = &report.parameter_fingerprint {
         println!("  model fingerprint {}", escaped(fingerprint));
@@ -361,8 +414,24 @@ fn print_summary(report: &SpecReport) {
             .filter_map(|e| e.load.as_ref())
             .collect();
         let loads_held = loads.iter().filter(|l| l.broken.is_empty()).count();
+        let evaluation_checks = report
+            .endpoints
+            .iter()
+            .filter_map(|e| e.evaluation.as_ref())
+            .flat_map(|e| &e.checks);
+        let evaluations_held = evaluation_checks
+            .clone()
+            .filter(|c| c.verdict == Verdict::Pass)
+            .count();
+        let evaluations = match evaluation_checks.count() {
+            0 => String::new(),
+            all => format!(
+                "; evaluations: {evaluations_held} held, {} did not",
+                all - evaluations_held
+            ),
+        };
         println!(
-            "  endpoint cases: {passed} passed, {} failed; load runs: {loads_held} held, {} did not",
+            "  endpoint cases: {passed} passed, {} failed; load runs: {loads_held} held, {} did not{evaluations}",
             cases.count() - passed,
             loads.len() - loads_held
         );

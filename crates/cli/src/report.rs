@@ -5,7 +5,8 @@
 //! `{"spec": path, "name": string|null, "status": "pass"|"fail"|"error", "error": string|null,
 //! "parameter_fingerprint": string|null, "replay": "bit_identical"|"differs"|"nothing_recorded"|null,
 //! "checks": [CheckOutcome…], "differences": [Difference…], "differences_total": n,
-//! "endpoints": [{"endpoint", "cases": [CaseOutcome…], "load": LoadSummary?}…]}`.
+//! "endpoints": [{"endpoint", "cases": [CaseOutcome…], "load": LoadSummary?,
+//! "evaluation": EvaluationReport?}…]}`.
 //! `CheckOutcome` is the engine's type as written in specs (`check`, `verdict`, `summary`,
 //! `metrics`, `fingerprint`). A `Difference` is one value the replay did not reproduce bit for
 //! bit: `{"item": "check 1 (reproducible_training) final_loss", "recorded": Value, "replayed":
@@ -18,13 +19,23 @@
 //! listed or not (see "Bounds"). `CaseOutcome` is `{case, verdict, summary, status, latency_ms,
 //! prediction}`; `LoadSummary` is `{planned, requests (sent), errors, failures: {refused,
 //! timed_out, status: {"500": n…}, other}, succeeded, p50_ms, p95_ms, p99_ms (of the successful
-//! answers only), error_rate, elapsed_ms, broken: [text…]}`. A credential a server echoed is
-//! written as its `${env:NAME}` reference.
+//! answers only), error_rate, elapsed_ms, broken: [text…]}`. `EvaluationReport` (an endpoint's
+//! `evaluation`: the dataset's rows through the served model) is `{endpoint, rows:
+//! "validation"|"all", sent, answered, failed: [{reason, count, lines: [file line…] (the first
+//! 10)}…], answer_kind: "labels"|"probabilities"|"numbers"|null, metrics: [{name, value}…],
+//! confusion: [[count…]…] (rows: true class, columns: predicted; empty for regression),
+//! classes: [label…], predicted_vs_actual?: [[predicted, actual]…] (regression, the first
+//! 2000), notes: [text…], compared: [{endpoint, answered, failed, metrics}…] (the endpoints a
+//! `no_worse_than_endpoint` check names), checks: [CaseOutcome…]}` where `checks[0]` is
+//! `answers` (every row answered readably) and the rest follow the spec's evaluation checks,
+//! each named by its tag and subject (`metric_threshold accuracy`). A credential a server
+//! echoed is written as its `${env:NAME}` reference.
 //!
 //! # `--junit`
 //! JUnit XML: one `<testsuite>` per spec, one `<testcase>` per check, per endpoint case (its
-//! `time` is the answer's latency) and per load run (its `time` is the run's), and one for the
-//! replay's match with its recording; a spec that cannot be used is one `<error>`.
+//! `time` is the answer's latency), per load run (its `time` is the run's) and per evaluation
+//! check (`endpoint NAME / evaluation / metric_threshold accuracy`), and one for the replay's
+//! match with its recording; a spec that cannot be used is one `<error>`.
 //!
 //! # Bounds
 //! Every text a spec or a server provides is clipped ([`SpecReport::bounded`]): names to
@@ -110,9 +121,16 @@ impl SpecReport {
         }
         for endpoint in &mut self.endpoints {
             endpoint.endpoint = clip(&endpoint.endpoint, MAX_NAME_CHARS);
-            for case in &mut endpoint.cases {
+            let evaluation = endpoint.evaluation.iter_mut().flat_map(|e| &mut e.checks);
+            for case in endpoint.cases.iter_mut().chain(evaluation) {
                 case.case = clip(&case.case, MAX_NAME_CHARS);
                 case.summary = clip(&case.summary, MAX_MESSAGE_CHARS);
+            }
+            if let Some(evaluation) = &mut endpoint.evaluation {
+                let compared = evaluation.compared.iter_mut().flat_map(|c| &mut c.failed);
+                for group in evaluation.failed.iter_mut().chain(compared) {
+                    group.reason = clip(&group.reason, MAX_MESSAGE_CHARS);
+                }
             }
         }
         self
@@ -192,7 +210,13 @@ pub fn to_junit(reports: &[SpecReport]) -> anyhow::Result<String> {
             suite.add_test_case(case_named(&check.check, &classname, status));
         }
         for endpoint in &spec.endpoints {
-            for case in &endpoint.cases {
+            let evaluation = endpoint.evaluation.iter().flat_map(|e| &e.checks);
+            let cases = endpoint
+                .cases
+                .iter()
+                .map(|case| (case.case.clone(), case))
+                .chain(evaluation.map(|check| (format!("evaluation / {}", check.case), check)));
+            for (name, case) in cases {
                 let status = if case.verdict == Verdict::Pass {
                     TestCaseStatus::success()
                 } else {
@@ -201,7 +225,7 @@ pub fn to_junit(reports: &[SpecReport]) -> anyhow::Result<String> {
                     status
                 };
                 let mut test = case_named(
-                    &format!("endpoint {} / {}", endpoint.endpoint, case.case),
+                    &format!("endpoint {} / {name}", endpoint.endpoint),
                     &classname,
                     status,
                 );

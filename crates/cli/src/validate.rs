@@ -1,13 +1,15 @@
 //! `assay validate`: is each spec usable, without running it? Makes every check `assay run`
 //! makes before its first epoch, with the same engine code (`replay::Stepper::new`): the format
 //! and fields, the dataset's file and SHA-256, reading and preparing the data, the model, the
-//! work budget of the whole run, and whether each check can run on this model and data.
+//! work budget of the whole run, and whether each check can run on this model and data; and
+//! that each endpoint evaluation can be built (its features and columns are in the data).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use assay_engine::budget::MAX_SPEC_WORK;
-use assay_engine::replay::Stepper;
+use assay_engine::endpoint::Evaluator;
+use assay_engine::replay::{self, Stepper};
 use assay_engine::spec::{MAX_SPEC_BYTES, Spec};
 
 use crate::Status;
@@ -50,8 +52,20 @@ fn validate_one(path: &Path, data: Option<&Path>) -> anyhow::Result<String> {
         let id = spec.checks.get(*i).map_or("?", |c| c.id());
         anyhow::bail!("check `{id}` (check {}) cannot run: {error}", i + 1);
     }
+    let (table, prepared) = replay::load(&spec, &csv)?;
+    let mut evaluations = String::new();
+    for endpoint in &spec.endpoints {
+        if let Some(evaluator) = Evaluator::new(&spec, &table, &prepared, endpoint)? {
+            evaluations.push_str(&format!(
+                ", endpoint {} evaluates {} rows in {} requests",
+                endpoint.name,
+                evaluator.rows(),
+                evaluator.requests()
+            ));
+        }
+    }
     Ok(format!(
-        "format {}, {} checks, dataset {} matches, {:.1e} units of work of {MAX_SPEC_WORK:.0e}",
+        "format {}, {} checks, dataset {} matches, {:.1e} units of work of {MAX_SPEC_WORK:.0e}{evaluations}",
         spec.format_version,
         spec.checks.len(),
         spec.dataset.name,

@@ -1,6 +1,9 @@
 //! The served model under test: an endpoint's evaluation sends the spec's rows in batches and
 //! judges the answers with the engine's metrics. A fake Open Inference server (a function of
 //! the request) stands in for the network; the CLI's tests use real servers.
+//! Runs natively and as wasm in headless Chromium, so the page judges as CI does.
+
+use crate::common;
 
 use assay_engine::checks::Verdict;
 use assay_engine::data::{ColumnKind, ColumnSchema};
@@ -15,6 +18,7 @@ use assay_engine::replay;
 use assay_engine::spec::{EndpointMetrics, Revision, Spec};
 use assay_engine::train::TrainConfig;
 use ndarray::Array2;
+use common::both;
 use serde_json::{Value, json};
 
 /// The rule the "deployed model" follows.
@@ -55,7 +59,7 @@ fn endpoint(name: &str, checks: Vec<EvaluationCheck>) -> EndpointSpec {
         features: vec!["a".into(), "b".into()],
         cases: vec![],
         load: None,
-        evaluation: (!checks.is_empty()).then(|| EvaluationSpec {
+        evaluation: (!checks.is_empty()).then_some(EvaluationSpec {
             rows: EvaluationRows::Validation,
             batch_size: 4,
             concurrency: 2,
@@ -175,7 +179,7 @@ fn metric(metrics: &[Metric], name: MetricName) -> f64 {
     metrics.iter().find(|m| m.name == name.id()).unwrap().value
 }
 
-#[test]
+both! {
 fn a_faithful_server_passes_with_the_engines_own_metrics() {
     let (spec, csv) = pets_spec(vec![endpoint(
         "staging",
@@ -239,7 +243,6 @@ fn a_faithful_server_passes_with_the_engines_own_metrics() {
     assert!(report.notes[0].contains("log loss and ROC AUC need probabilities"));
 }
 
-#[test]
 fn a_worse_challenger_and_a_skewed_server_fail_their_checks() {
     let staging = endpoint(
         "staging",
@@ -286,7 +289,6 @@ fn a_worse_challenger_and_a_skewed_server_fail_their_checks() {
     );
 }
 
-#[test]
 fn failed_rows_are_counted_grouped_and_named_never_judged_as_answers() {
     let (spec, csv) = pets_spec(vec![endpoint(
         "staging",
@@ -336,7 +338,7 @@ fn failed_rows_are_counted_grouped_and_named_never_judged_as_answers() {
     assert_eq!(report.failed[0].lines, lines[4..8].to_vec());
     let (v, summary) = verdict(&report, "answers");
     assert_eq!(v, Verdict::Fail);
-    assert!(summary.starts_with(&"9 of 16 rows failed"), "{summary}");
+    assert!(summary.starts_with("9 of 16 rows failed"), "{summary}");
     let (v, summary) = verdict(&report, "metric_threshold accuracy");
     assert_eq!(v, Verdict::Fail);
     assert!(summary.starts_with("Not judged:"), "{summary}");
@@ -369,7 +371,6 @@ fn failed_rows_are_counted_grouped_and_named_never_judged_as_answers() {
     assert!(report.failed[0].reason.contains("stopped first"));
 }
 
-#[test]
 fn unreadable_predictions_are_named_by_line() {
     let (spec, csv) = pets_spec(vec![endpoint(
         "staging",
@@ -404,7 +405,6 @@ fn unreadable_predictions_are_named_by_line() {
     );
 }
 
-#[test]
 fn probabilities_give_log_loss_and_labels_say_it_needs_them() {
     let checks = vec![EvaluationCheck::MetricThreshold {
         metric: MetricName::LogLoss,
@@ -436,7 +436,6 @@ fn probabilities_give_log_loss_and_labels_say_it_needs_them() {
     );
 }
 
-#[test]
 fn no_regression_compares_with_the_latest_revision_that_recorded_the_endpoint() {
     let checks = vec![EvaluationCheck::NoRegression {
         metric: MetricName::Accuracy,
@@ -474,7 +473,6 @@ fn no_regression_compares_with_the_latest_revision_that_recorded_the_endpoint() 
     );
 }
 
-#[test]
 fn regression_answers_are_numbers_judged_within_a_tolerance() {
     let csv = "x,notebook,y\n".to_owned()
         + &(0..40)
@@ -538,7 +536,6 @@ fn regression_answers_are_numbers_judged_within_a_tolerance() {
     assert!(summary.contains("within 0.02"), "{summary}");
 }
 
-#[test]
 fn an_evaluation_that_cannot_run_is_refused_with_the_field_named() {
     let agrees = || EvaluationCheck::AgreesWithColumn {
         column: "notebook".into(),
@@ -617,7 +614,6 @@ fn an_evaluation_that_cannot_run_is_refused_with_the_field_named() {
     );
 }
 
-#[test]
 fn a_gap_where_the_tensor_needs_a_number_fails_that_row_without_a_request() {
     let mut csv = csv();
     csv = csv.replacen("\n0,0.5,", "\n0,,", 1);
@@ -651,4 +647,5 @@ fn a_gap_where_the_tensor_needs_a_number_fails_that_row_without_a_request() {
         "not sent: a missing value in `b` cannot be sent as FP64"
     );
     assert_eq!(report.failed[0].lines, vec![2]);
+}
 }
