@@ -67,7 +67,7 @@ pub fn EvaluationSection() -> impl IntoView {
         });
     };
     view! {
-        <section class="evaluation" aria-labelledby="evaluation-heading" data-testid="evaluation">
+        <section class="evaluation" id="evaluation" aria-labelledby="evaluation-heading" data-testid="evaluation">
             <h3 id="evaluation-heading">"Evaluate on the dataset"</h3>
             <p class="muted">
                 "Send the dataset's rows through the served model in batches and judge its answers as a whole, with the same metrics as the browser model: against a fixed bar, a trivial baseline, the previous revision, the notebook's own predictions, or the model in production. "
@@ -716,7 +716,7 @@ fn Results(evaluated: Evaluated, holds: Memo<bool>) -> impl IntoView {
         })
     };
     view! {
-        <div class="evaluation-results" data-testid="evaluation-results">
+        <div class="evaluation-results" id="evaluation-results" data-testid="evaluation-results">
             <h4>"Results"</h4>
             {stale}
             <p data-testid="evaluation-summary">{sentence(&report.checks.first().map(|c| c.summary.clone()).unwrap_or_default())}</p>

@@ -16,6 +16,7 @@ use crate::browser::clock::now_rfc3339;
 use crate::browser::storage::{self, Restored};
 use crate::browser::worker::EngineWorker;
 use crate::logic::draft::{DataSource, Draft};
+use crate::logic::endpoints::evaluation;
 use crate::logic::endpoints::route::Route;
 use crate::logic::runs::{LastRun, Outcomes, exportable};
 use crate::logic::saved::Kept;
@@ -451,7 +452,20 @@ impl Workbench {
 
     /// How the Endpoints step stands.
     pub fn endpoints_status(&self) -> Status {
-        self.endpoints.status(self.draft)
+        let cases = self.endpoints.status(self.draft);
+        if self.draft.with(|d| d.endpoint.evaluation.is_none()) {
+            return cases;
+        }
+        let spec = self
+            .spec
+            .with(|spec| self.draft.with(|d| d.with_endpoints(spec.clone())));
+        let Ok(spec) = spec else {
+            return Status::NeedsAttention;
+        };
+        self.endpoints
+            .evaluation
+            .result
+            .with(|evaluated| evaluation::status(cases, evaluated.as_ref(), &spec))
     }
 
     /// Drafts endpoint cases from the model the draft trains now.

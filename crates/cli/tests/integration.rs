@@ -9,6 +9,7 @@ mod common;
 mod browser;
 mod cli;
 mod endpoints;
+mod evaluate;
 mod fastapi;
 mod golden;
 mod hostile;

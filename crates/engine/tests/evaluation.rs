@@ -17,8 +17,8 @@ use assay_engine::model::ModelSpec;
 use assay_engine::replay;
 use assay_engine::spec::{EndpointMetrics, Revision, Spec};
 use assay_engine::train::TrainConfig;
-use ndarray::Array2;
 use common::both;
+use ndarray::Array2;
 use serde_json::{Value, json};
 
 /// The rule the "deployed model" follows.

@@ -3,6 +3,7 @@
 //! only for the spec they were measured on: a served model's metrics are recorded at export
 //! only while they do.
 
+use assay_engine::checks::Verdict;
 use assay_engine::data::{ColumnSchema, Preprocessing, Task};
 use assay_engine::endpoint::EndpointSpec;
 use assay_engine::endpoint::evaluation::{
@@ -11,6 +12,8 @@ use assay_engine::endpoint::evaluation::{
 use assay_engine::metrics::{Metric, MetricName};
 use assay_engine::replay;
 use assay_engine::spec::{EndpointMetrics, Spec};
+
+use crate::logic::status::Status;
 
 /// The kinds of evaluation check the form offers, in its order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -311,6 +314,38 @@ pub fn recorded(evaluated: Option<&Evaluated>, spec: &Spec) -> Vec<EndpointMetri
         .collect()
 }
 
+/// How the Endpoints step stands with the cases at `cases` and this evaluation: optional
+/// without one; needing attention until an evaluation that holds for `spec` has run; failing
+/// with the count of its checks that did not pass (`answers` among them).
+pub fn status(cases: Status, evaluated: Option<&Evaluated>, spec: &Spec) -> Status {
+    let has_evaluation = spec
+        .endpoints
+        .first()
+        .is_some_and(|e| e.evaluation.is_some());
+    if !has_evaluation {
+        return cases;
+    }
+    let own = match evaluated.filter(|e| e.holds_for(spec)) {
+        None => Status::NeedsAttention,
+        Some(e) => match e
+            .report
+            .checks
+            .iter()
+            .filter(|c| c.verdict != Verdict::Pass)
+            .count()
+        {
+            0 => Status::Done,
+            n => Status::Failing(n),
+        },
+    };
+    match (cases, own) {
+        (Status::Failing(a), Status::Failing(b)) => Status::Failing(a + b),
+        (f @ Status::Failing(_), _) | (_, f @ Status::Failing(_)) => f,
+        (Status::NeedsAttention, _) | (_, Status::NeedsAttention) => Status::NeedsAttention,
+        _ => Status::Done,
+    }
+}
+
 /// One metric of the served model beside the others: each endpoint compared with, then the
 /// browser model's, by the metric's name (`None` where one lacks it).
 #[derive(Debug, Clone, PartialEq)]
@@ -597,6 +632,53 @@ mod tests {
         assert_eq!(
             second.history.last().unwrap().endpoints,
             recorded_of(&first)
+        );
+    }
+
+    #[test]
+    fn the_step_needs_a_current_evaluation_and_counts_its_failed_checks() {
+        let (mut draft, _) = evaluating_draft();
+        if let Some(EvaluationCheck::MetricThreshold { threshold, .. }) =
+            draft.endpoint.evaluation.as_mut().map(|e| &mut e.checks[0])
+        {
+            *threshold = 0.5;
+        }
+        let (spec, passing) = evaluate(&draft, all_benign);
+        let (_, failing) = evaluate(&draft, all_malignant);
+        // Most rows are benign: always benign clears a bar of 0.5, always malignant does not.
+        assert_eq!(
+            status(Status::Optional, Some(&passing), &spec),
+            Status::Done
+        );
+        assert_eq!(
+            status(Status::Optional, Some(&failing), &spec),
+            Status::Failing(1)
+        );
+        assert_eq!(
+            status(Status::Failing(2), Some(&failing), &spec),
+            Status::Failing(3)
+        );
+        assert_eq!(
+            status(Status::Optional, None, &spec),
+            Status::NeedsAttention
+        );
+        assert_eq!(
+            status(Status::NeedsAttention, Some(&passing), &spec),
+            Status::NeedsAttention
+        );
+        let mut moved = draft.clone();
+        moved.endpoint.base_url = "http://127.0.0.1:9999".into();
+        let moved = moved.with_endpoints(moved.to_spec()).unwrap();
+        assert_eq!(
+            status(Status::Done, Some(&passing), &moved),
+            Status::NeedsAttention
+        );
+        let mut without = draft.clone();
+        without.endpoint.evaluation = None;
+        let without = without.with_endpoints(without.to_spec()).unwrap();
+        assert_eq!(
+            status(Status::Optional, Some(&passing), &without),
+            Status::Optional
         );
     }
 
