@@ -155,11 +155,11 @@ fn EvaluationSettings() -> impl IntoView {
                         edit(wb.draft, |e| e.rows = rows);
                     }
                 >
-                    {choice("validation", "The validation rows (as the browser model is scored)", Signal::derive(move || rows.get() == Some(EvaluationRows::Validation)))}
-                    {choice("all", "Every row, training rows too", Signal::derive(move || rows.get() == Some(EvaluationRows::All)))}
+                    {choice("validation", "Validation rows", Signal::derive(move || rows.get() == Some(EvaluationRows::Validation)))}
+                    {choice("all", "Every row (training too)", Signal::derive(move || rows.get() == Some(EvaluationRows::All)))}
                 </select>
             </label>
-            {count_field(wb, "Rows per request (batch size)", "evaluation-batch-size", current.batch_size, MAX_BATCH_SIZE, |e, n| e.batch_size = n)}
+            {count_field(wb, "Batch size (rows a request)", "evaluation-batch-size", current.batch_size, MAX_BATCH_SIZE, |e, n| e.batch_size = n)}
             {count_field(wb, "Requests at once", "evaluation-concurrency", current.concurrency, MAX_CONCURRENCY, |e, n| e.concurrency = n)}
         </div>
         <p class="muted">
@@ -720,7 +720,7 @@ fn Results(evaluated: Evaluated, holds: Memo<bool>) -> impl IntoView {
             <h4>"Results"</h4>
             {stale}
             <p data-testid="evaluation-summary">{sentence(&report.checks.first().map(|c| c.summary.clone()).unwrap_or_default())}</p>
-            <div class="table-scroll">
+            <div class="table-scroll evaluation-table">
                 <table class="metrics-table" data-testid="evaluation-metrics">
                     <caption>{caption}</caption>
                     <thead>
@@ -745,9 +745,9 @@ fn Results(evaluated: Evaluated, holds: Memo<bool>) -> impl IntoView {
             {chart(report)}
             {failed_rows(report)}
             {(!report.notes.is_empty()).then(|| view! {
-                <ul class="notes" data-testid="evaluation-notes">
-                    {report.notes.iter().map(|n| view! { <li>{sentence(n)}</li> }).collect_view()}
-                </ul>
+                <div data-testid="evaluation-notes">
+                    {report.notes.iter().map(|n| view! { <p class="muted">{sentence(n)}</p> }).collect_view()}
+                </div>
             })}
             <div class="check-list" data-testid="evaluation-cards">
                 {report

@@ -17,7 +17,7 @@ use crate::logic::endpoints::credential::{Credential, headers_to_send};
 use crate::logic::endpoints::evaluation::{Evaluated, evaluator};
 use crate::logic::endpoints::route::{Relay, Route, relay_lists};
 use crate::logic::runs::LastRun;
-use crate::state::job::{Ended, Runner, Work};
+use crate::state::job::{CancelHook, Ended, Runner, Work};
 
 /// The evaluation's run and what it found.
 #[derive(Debug, Clone, Copy)]
@@ -134,6 +134,13 @@ impl Work for EvaluationRun {
             done: count(self.received),
             total: count(self.evaluator.requests()),
         }
+    }
+
+    /// A step waits for an answer, which a slow server may hold until its timeout: closing the
+    /// channel ends the wait at once.
+    fn cancel_hook(&self) -> Option<CancelHook> {
+        let sender = self.sender.clone();
+        Some(Box::new(move || sender.close_channel()))
     }
 }
 

@@ -219,6 +219,8 @@ async fn the_served_model_is_evaluated_in_the_page_and_assay_run_measures_the_sa
             .await
             .contains("second endpoint")
     );
+    scroll_to(&client, "evaluation").await;
+    save_screenshot("evaluation-settings", &client.screenshot().await.unwrap());
 
     // A server that holds its answers: the progress bar shows, and Cancel stops the run.
     type_into(&client, "endpoint-url", &held).await;
@@ -299,6 +301,8 @@ async fn the_served_model_is_evaluated_in_the_page_and_assay_run_measures_the_sa
     assert_accessible(&client, "an evaluation that passed").await;
     scroll_to(&client, "evaluation-results").await;
     save_screenshot("evaluation-passed", &client.screenshot().await.unwrap());
+    scroll_to(&client, "evaluation-cards").await;
+    save_screenshot("evaluation-cards", &client.screenshot().await.unwrap());
 
     // The export carries the evaluation and records the served metrics the page measured.
     let (spec_path, spec_text) = export_spec(&client, &downloads).await;
