@@ -83,18 +83,22 @@ type Gate = Arc<(Mutex<bool>, Condvar)>;
 /// An Open Inference model server on 127.0.0.1 that sends CORS headers; each batch waits at
 /// `gate` (when given) before it is answered.
 fn start_model_server(mode: Mode, gate: Option<Gate>) -> String {
+    start_server(mode, gate, true)
+}
+
+fn start_server(mode: Mode, gate: Option<Gate>, cors: bool) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             let gate = gate.clone();
-            std::thread::spawn(move || serve(stream, mode, gate));
+            std::thread::spawn(move || serve(stream, mode, gate, cors));
         }
     });
     format!("http://127.0.0.1:{port}")
 }
 
-fn serve(mut stream: TcpStream, mode: Mode, gate: Option<Gate>) {
+fn serve(mut stream: TcpStream, mode: Mode, gate: Option<Gate>, cors: bool) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut request_line = String::new();
@@ -136,11 +140,15 @@ fn serve(mut stream: TcpStream, mode: Mode, gate: Option<Gate>) {
         }
         _ => (404, r#"{"error": "no such route"}"#.to_owned()),
     };
+    let cors = if cors {
+        "Access-Control-Allow-Origin: *\r\nAccess-Control-Allow-Methods: GET, POST, OPTIONS\r\n\
+         Access-Control-Allow-Headers: content-type\r\n"
+    } else {
+        ""
+    };
     let _ = write!(
         stream,
-        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n\
-         Access-Control-Allow-Origin: *\r\nAccess-Control-Allow-Methods: GET, POST, OPTIONS\r\n\
-         Access-Control-Allow-Headers: content-type\r\n\
+        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n{cors}\
          Content-Length: {}\r\nConnection: close\r\n\r\n{text}",
         text.len()
     );
@@ -350,4 +358,48 @@ async fn the_served_model_is_evaluated_in_the_page_and_assay_run_measures_the_sa
         .map(|c| c["verdict"].as_str().unwrap())
         .collect();
     assert_eq!(verdicts, ["pass", "pass", "pass"]);
+}
+
+/// Run all, add an evaluation, point it at `server` and evaluate.
+async fn evaluate_against(client: &fantoccini::Client, url: &str, server: &str) {
+    client.goto(url).await.unwrap();
+    click(client, "run-all").await;
+    assert_eq!(text(client, "fingerprint").await.len(), 64);
+    click(client, "add-evaluation").await;
+    type_into(client, "endpoint-url", server).await;
+    click(client, "evaluate").await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+#[ignore = "needs the built app, Chromium and chromedriver: run it with `cargo xtask test`"]
+async fn an_evaluation_blocked_by_cors_goes_through_the_relay() {
+    let without_cors = start_server(Mode::Answers, None, false);
+    let downloads = scratch("evaluation-relay-downloads");
+
+    // Served without a spec: CORS blocks every batch, and the page says how to get past it.
+    let (_server, url) = serve_app(&dist(), &[]);
+    let (_driver, client) = browser(&downloads, "evaluation-relay-profile").await;
+    evaluate_against(&client, &url, &without_cors).await;
+    let summary = text_until(&client, "evaluation-summary", |t| t.contains("rows failed")).await;
+    assert!(summary.contains("CORS"), "{summary}");
+    let hint = text(&client, "evaluation-relay-hint").await;
+    assert!(hint.contains("assay serve --spec"), "{hint}");
+    // Rows that failed are no measurement: the export records no served metrics.
+    let (spec_path, spec_text) = export_spec(&client, &downloads).await;
+    let spec = Spec::from_json(&spec_text).unwrap();
+    assert!(spec.endpoints[0].evaluation.is_some());
+    assert!(spec.recorded.unwrap().endpoints.is_empty());
+    client.close().await.unwrap();
+
+    // Served with that spec, `assay serve`'s relay carries the batches from the same origin.
+    let (_relaying, relay_url) = serve_app(&dist(), &[&spec_path]);
+    let (_driver, client) = browser(&scratch("evaluation-relayed"), "evaluation-relayed").await;
+    evaluate_against(&client, &relay_url, &without_cors).await;
+    text_until(&client, "evaluation-summary", |t| t.contains("rows failed")).await;
+    click(&client, "evaluate-via-relay").await;
+    let summary = text_until(&client, "evaluation-summary", |t| t.starts_with("All ")).await;
+    assert!(summary.contains("validation rows answered"), "{summary}");
+    let verdicts = texts(&client, "[data-testid='evaluation-verdict']").await;
+    assert_eq!(verdicts, ["Pass", "Pass"]);
+    client.close().await.unwrap();
 }
