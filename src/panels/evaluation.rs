@@ -708,12 +708,30 @@ fn Results(evaluated: Evaluated, holds: Memo<bool>) -> impl IntoView {
                 "; the browser model's are on its validation rows only".to_owned(),
         }
     );
+    let complete = evaluated.complete();
     let stale = move || {
-        (!holds.get()).then(|| view! {
-            <p class="note" data-testid="evaluation-stale">
-                "These results are from other settings (data, split, endpoint or checks changed): evaluate again. Until then the export records no served metrics."
-            </p>
-        })
+        if !holds.get() {
+            view! {
+                <p class="note" data-testid="evaluation-stale">
+                    "These results are from other settings (data, split, endpoint or checks changed): evaluate again. Until then the export records no served metrics."
+                </p>
+            }
+            .into_any()
+        } else if complete {
+            view! {
+                <p class="muted" data-testid="evaluation-recorded">
+                    {sentence("Export records these served metrics in `recorded.endpoints`; the next revision's `no_regression` compares with them.")}
+                </p>
+            }
+            .into_any()
+        } else {
+            view! {
+                <p class="muted" data-testid="evaluation-recorded">
+                    "Rows failed, so export records no served metrics from this evaluation."
+                </p>
+            }
+            .into_any()
+        }
     };
     view! {
         <div class="evaluation-results" id="evaluation-results" data-testid="evaluation-results">

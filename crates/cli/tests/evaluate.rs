@@ -283,6 +283,8 @@ async fn the_served_model_is_evaluated_in_the_page_and_assay_run_measures_the_sa
             .await
             .is_empty()
     );
+    let recorded = text(&client, "evaluation-recorded").await;
+    assert!(recorded.starts_with("Export records these"), "{recorded}");
     let verdicts = texts(&client, "[data-testid='evaluation-verdict']").await;
     assert_eq!(verdicts, ["Pass", "Pass", "Pass"]);
     let cards = texts(&client, "[data-testid='evaluation-card']").await;
@@ -384,6 +386,8 @@ async fn an_evaluation_blocked_by_cors_goes_through_the_relay() {
     assert!(summary.contains("CORS"), "{summary}");
     let hint = text(&client, "evaluation-relay-hint").await;
     assert!(hint.contains("assay serve --spec"), "{hint}");
+    let recorded = text(&client, "evaluation-recorded").await;
+    assert!(recorded.contains("no served metrics"), "{recorded}");
     // Rows that failed are no measurement: the export records no served metrics.
     let (spec_path, spec_text) = export_spec(&client, &downloads).await;
     let spec = Spec::from_json(&spec_text).unwrap();

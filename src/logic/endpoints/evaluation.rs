@@ -490,6 +490,10 @@ mod tests {
             file.endpoints[0].evaluation.is_some(),
             "the evaluation is exported"
         );
+        // Imported again, the evaluation is the form's, to edit.
+        let imported = Draft::from_spec(&file).unwrap();
+        assert_eq!(imported.endpoint.evaluation, draft.endpoint.evaluation);
+        assert!(imported.kept_endpoints.is_empty());
         // Without an evaluation, nothing is recorded: never a number no one measured.
         let plain = draft
             .export(&run_spec, &run, "2026-11-29T10:00:00Z")
