@@ -15,7 +15,7 @@ use assay_engine::train::TrainConfig;
 use serde::{Deserialize, Serialize};
 
 use crate::logic::bits::same_metrics;
-use crate::logic::endpoints::evaluation::{Evaluated, recorded};
+use crate::logic::endpoints::evaluation::{Evaluated, fit_task, recorded};
 use crate::logic::endpoints::form::EndpointForm;
 use crate::logic::runs::{compares_with_history, records_the_same};
 use crate::logic::samples::{self, SAMPLES, Sample};
@@ -236,6 +236,11 @@ impl Draft {
     /// draft already has keeps its settings and switch when they do not name a metric.
     pub fn set_task(&mut self, table: &Table, task: Task) {
         self.preprocessing.task = task;
+        if let Some(evaluation) = &mut self.endpoint.evaluation {
+            for check in &mut evaluation.checks {
+                fit_task(check, task);
+            }
+        }
         if !matches!(self.model, ModelSpec::Mlp { .. }) {
             self.model = model_choices(task).swap_remove(0);
         }

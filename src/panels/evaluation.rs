@@ -118,14 +118,17 @@ fn EvaluationSettings() -> impl IntoView {
         wb.draft
             .with(|d| d.endpoint.evaluation.as_ref().map(|e| e.rows))
     });
-    // The check editors are rebuilt when checks come or go, not on every keystroke.
+    // The check editors are rebuilt when checks come or go, or the task changes their
+    // metrics; not on every keystroke.
     let kinds = Memo::new(move |_| {
         wb.draft.with(|d| {
-            d.endpoint
+            let kinds = d
+                .endpoint
                 .evaluation
                 .as_ref()
                 .map(|e| e.checks.iter().map(CheckKind::of).collect::<Vec<_>>())
-                .unwrap_or_default()
+                .unwrap_or_default();
+            (d.preprocessing.task, kinds)
         })
     });
     let new_kind = RwSignal::new(CheckKind::MetricThreshold);
@@ -169,6 +172,7 @@ fn EvaluationSettings() -> impl IntoView {
             {move || {
                 kinds
                     .get()
+                    .1
                     .into_iter()
                     .enumerate()
                     .map(|(index, kind)| view! { <CheckEditor index=index kind=kind /> })

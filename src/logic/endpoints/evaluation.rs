@@ -179,6 +179,26 @@ pub fn metric_of(check: &EvaluationCheck) -> Option<MetricName> {
     }
 }
 
+/// Keeps `check` judging a metric of `task`: after the task changed, a metric it does not have
+/// becomes the task's first (a regression has no accuracy).
+pub fn fit_task(check: &mut EvaluationCheck, task: Task) {
+    let metrics = MetricName::for_task(task);
+    match check {
+        EvaluationCheck::MetricThreshold { metric, .. }
+        | EvaluationCheck::BeatsBaseline { metric, .. }
+        | EvaluationCheck::NoRegression { metric, .. }
+        | EvaluationCheck::NoWorseThanEndpoint { metric, .. } => {
+            if !metrics.contains(metric) {
+                *metric = metrics[0];
+                if let EvaluationCheck::MetricThreshold { threshold, .. } = check {
+                    *threshold = default_threshold(task);
+                }
+            }
+        }
+        EvaluationCheck::AgreesWithColumn { .. } => {}
+    }
+}
+
 /// A number typed into an evaluation field: finite, and within `min..=max`.
 pub fn parse_number(text: &str, min: f64, max: f64) -> Result<f64, String> {
     let value: f64 = text
@@ -758,6 +778,46 @@ mod tests {
         assert_eq!(
             metric_of(&regression.new_check(CheckKind::BeatsBaseline).unwrap()),
             Some(MetricName::R2)
+        );
+    }
+
+    #[test]
+    fn another_task_keeps_the_evaluation_on_metrics_it_has() {
+        let csv = "x,y\n1,1.5\n2,2.5\n3,3.1\n4,4.9\n5,5.2\n6,6.8\n7,7.1\n8,8.3\n9,9.9\n10,10.2\n";
+        let mut draft = Draft::default();
+        draft.endpoint.evaluation = Some(EvaluationSpec {
+            checks: vec![
+                EvaluationCheck::MetricThreshold {
+                    metric: MetricName::Accuracy,
+                    threshold: 0.9,
+                },
+                EvaluationCheck::BeatsBaseline {
+                    metric: MetricName::MacroF1,
+                    margin: 0.1,
+                },
+            ],
+            ..Choices {
+                task: Task::BinaryClassification,
+                schema: &[],
+                target: "",
+                others: &[],
+            }
+            .new_evaluation()
+        });
+        let table = Table::parse_csv(csv).unwrap();
+        draft.set_task(&table, Task::Regression);
+        assert_eq!(
+            draft.endpoint.evaluation.unwrap().checks,
+            vec![
+                EvaluationCheck::MetricThreshold {
+                    metric: MetricName::R2,
+                    threshold: 0.5,
+                },
+                EvaluationCheck::BeatsBaseline {
+                    metric: MetricName::R2,
+                    margin: 0.1,
+                },
+            ]
         );
     }
 
