@@ -113,13 +113,23 @@ impl Workbench {
         let wb = Self::on(kept.draft);
         wb.last.set(kept.last);
         wb.outcomes.set(kept.outcomes);
+        wb.endpoints.evaluation.result.set(kept.evaluated);
         wb.restore_notice.set(notice);
         let (draft, last, outcomes, save_error) = (wb.draft, wb.last, wb.outcomes, wb.save_error);
+        let evaluated = wb.endpoints.evaluation.result;
         Effect::new(move |_| {
             let saved = draft.with(|draft| {
                 last.with(|last| {
                     outcomes.with(|outcomes| {
-                        storage::save_draft(draft, last.as_ref(), outcomes, &now_rfc3339())
+                        evaluated.with(|evaluated| {
+                            storage::save_draft(
+                                draft,
+                                last.as_ref(),
+                                outcomes,
+                                evaluated.as_ref(),
+                                &now_rfc3339(),
+                            )
+                        })
                     })
                 })
             });

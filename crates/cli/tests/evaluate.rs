@@ -314,6 +314,16 @@ async fn the_served_model_is_evaluated_in_the_page_and_assay_run_measures_the_sa
     scroll_to(&client, "evaluation-cards").await;
     save_screenshot("evaluation-cards", &client.screenshot().await.unwrap());
 
+    // A reload keeps them, still current.
+    client.refresh().await.unwrap();
+    let summary = text(&client, "evaluation-summary").await;
+    assert!(summary.starts_with("All "), "{summary}");
+    assert!(
+        all(&client, "[data-testid='evaluation-stale']")
+            .await
+            .is_empty()
+    );
+
     // The export carries the evaluation and records the served metrics the page measured.
     let (spec_path, spec_text) = export_spec(&client, &downloads).await;
     let spec = Spec::from_json(&spec_text).unwrap();

@@ -12,6 +12,7 @@ use assay_engine::endpoint::evaluation::{
 use assay_engine::metrics::{Metric, MetricName};
 use assay_engine::replay;
 use assay_engine::spec::{EndpointMetrics, Spec};
+use serde::{Deserialize, Serialize};
 
 use crate::logic::status::Status;
 
@@ -242,7 +243,7 @@ pub fn evaluator(spec: &Spec, csv: &str, name: &str) -> Result<Evaluator, String
 /// What an evaluation's results depend on besides the server: the rows (data, preprocessing,
 /// split), the endpoints sent to with their evaluation, and, for `no_regression`, the
 /// revisions it compares with. A spec's name and description are bookkeeping.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Basis {
     sha256: String,
     preprocessing: Preprocessing,
@@ -282,8 +283,8 @@ impl Basis {
     }
 }
 
-/// An evaluation's results and the spec they were measured on.
-#[derive(Debug, Clone, PartialEq)]
+/// An evaluation's results and the spec they were measured on (kept with the saved draft).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evaluated {
     basis: Option<Basis>,
     pub report: EvaluationReport,
