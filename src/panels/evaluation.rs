@@ -15,6 +15,7 @@ use leptos::prelude::*;
 use crate::logic::draft::Draft;
 use crate::logic::endpoints::evaluation::{
     CheckKind, Choices, Evaluated, metric_of, parse_count, parse_number, rows_label, side_by_side,
+    threshold_range,
 };
 use crate::logic::endpoints::route::{Relay, Route};
 use crate::logic::status::verdict_label;
@@ -303,18 +304,36 @@ fn CheckEditor(index: usize, kind: CheckKind) -> impl IntoView {
         .into_any()
     };
     let fields = match &initial {
-        EvaluationCheck::MetricThreshold { threshold, .. } => vec![number(
-            "Threshold",
-            "threshold",
-            *threshold,
-            f64::NEG_INFINITY,
-            f64::INFINITY,
-            |c, v| {
-                if let EvaluationCheck::MetricThreshold { threshold, .. } = c {
-                    *threshold = v;
-                }
-            },
-        )],
+        EvaluationCheck::MetricThreshold { threshold, .. } => {
+            // The bar must be a value the metric chosen now can take.
+            let apply = move |text: &str| {
+                let metric = wb.draft.with_untracked(|d| {
+                    d.endpoint
+                        .evaluation
+                        .as_ref()
+                        .and_then(|e| e.checks.get(index))
+                        .and_then(metric_of)
+                });
+                let (min, max) = metric.map_or((f64::NEG_INFINITY, f64::INFINITY), threshold_range);
+                let v = parse_number(text, min, max)?;
+                change(Box::new(move |c| {
+                    if let EvaluationCheck::MetricThreshold { threshold, .. } = c {
+                        *threshold = v;
+                    }
+                }));
+                Ok(())
+            };
+            vec![
+                typed_field(
+                    wb,
+                    "Threshold",
+                    id("threshold"),
+                    threshold.to_string(),
+                    apply,
+                )
+                .into_any(),
+            ]
+        }
         EvaluationCheck::BeatsBaseline { margin, .. } => vec![number(
             "Margin",
             "margin",

@@ -489,8 +489,13 @@ impl Workbench {
         self.endpoints.run(self.draft, route);
     }
 
-    /// Evaluates the endpoint on the dataset along `route`.
+    /// Evaluates the endpoint on the dataset along `route`, unless a field holds a value the
+    /// draft refused (it would evaluate the last valid one).
     pub fn evaluate(&self, route: Route) {
+        if let Some(blocked) = self.problems.with_untracked(|p| blocked_by(p)) {
+            self.endpoints.evaluation.message.set(Some(blocked));
+            return;
+        }
         let last = self.current_run();
         self.endpoints.evaluation.evaluate(
             self.draft,

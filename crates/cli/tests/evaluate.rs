@@ -186,6 +186,29 @@ fn expected_metrics(spec: &Spec) -> Vec<Metric> {
     evaluator.judge(&answers).metrics
 }
 
+/// Clicks the element `css` selects.
+async fn click_in(client: &fantoccini::Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Waits until nothing matches `css`, as the page removes it.
+async fn wait_gone(client: &fantoccini::Client, css: &str) {
+    let start = std::time::Instant::now();
+    while !all(client, css).await.is_empty() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{css} is still there"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// The text of every element matching `css`.
 async fn texts(client: &fantoccini::Client, css: &str) -> Vec<String> {
     let mut texts = Vec::new();
@@ -227,8 +250,30 @@ async fn the_served_model_is_evaluated_in_the_page_and_assay_run_measures_the_sa
             .await
             .contains("second endpoint")
     );
+    // The notebook's column: none is ignored in this data, so the first one offered is a
+    // feature, and the field says how to fix it. A typed value the spec cannot take blocks
+    // Evaluate, which would otherwise evaluate the last valid one.
+    choose(&client, "evaluation-new-check", "agrees_with_column").await;
+    click(&client, "add-evaluation-check").await;
+    let problem = text(&client, "evaluation-column-error").await;
+    assert!(problem.contains("set its kind to Ignored"), "{problem}");
+    by_test_id(&client, "ignore-column").await;
+    type_into(&client, "evaluation-0-threshold", "1.5").await;
+    let refused = text(&client, "evaluation-0-threshold-error").await;
+    assert!(refused.contains("from"), "{refused}");
     scroll_to(&client, "evaluation").await;
     save_screenshot("evaluation-settings", &client.screenshot().await.unwrap());
+    assert_accessible(&client, "evaluation settings with field errors").await;
+    click(&client, "evaluate").await;
+    let blocked = text(&client, "evaluation-error").await;
+    assert!(blocked.starts_with("Fix "), "{blocked}");
+    type_into(&client, "evaluation-0-threshold", "0.8").await;
+    click_in(
+        &client,
+        "[data-testid='evaluation-check-2'] [data-testid='remove-evaluation-check']",
+    )
+    .await;
+    wait_gone(&client, "[data-testid='evaluation-check-2']").await;
 
     // A server that holds its answers: the progress bar shows, and Cancel stops the run.
     type_into(&client, "endpoint-url", &held).await;

@@ -101,7 +101,7 @@ impl Choices<'_> {
         let kind = self.schema.iter().find(|c| c.name == column)?.kind;
         kind.is_feature().then(|| {
             format!(
-                "`{column}` is a feature of the model now, so it would learn the notebook's \
+                "“{column}” is a feature of the model now, so it would learn the notebook's \
                  answers: set its kind to Ignored in the Data step (or press Ignore it)."
             )
         })
@@ -200,18 +200,33 @@ pub fn fit_task(check: &mut EvaluationCheck, task: Task) {
     }
 }
 
+/// The values a bar on `metric` can take: scores from 0 to 1, R² at most 1, errors at least 0.
+pub fn threshold_range(metric: MetricName) -> (f64, f64) {
+    match metric {
+        MetricName::R2 => (f64::NEG_INFINITY, 1.0),
+        MetricName::Mse | MetricName::Rmse | MetricName::Mae | MetricName::LogLoss => {
+            (0.0, f64::INFINITY)
+        }
+        _ => (0.0, 1.0),
+    }
+}
+
 /// A number typed into an evaluation field: finite, and within `min..=max`.
 pub fn parse_number(text: &str, min: f64, max: f64) -> Result<f64, String> {
     let value: f64 = text
         .trim()
         .parse()
-        .map_err(|_| format!("`{}` is not a number.", text.trim()))?;
+        .map_err(|_| format!("“{}” is not a number.", text.trim()))?;
     if value.is_finite() && (min..=max).contains(&value) {
         Ok(value)
-    } else if max.is_finite() {
+    } else if min.is_finite() && max.is_finite() {
         Err(format!("Give a number from {min} to {max}."))
-    } else {
+    } else if min.is_finite() {
         Err(format!("Give a number of at least {min}."))
+    } else if max.is_finite() {
+        Err(format!("Give a number of at most {max}."))
+    } else {
+        Err("Give a finite number.".to_owned())
     }
 }
 
@@ -841,6 +856,17 @@ mod tests {
                 .unwrap_err()
                 .contains("not a number")
         );
+        let (min, max) = threshold_range(MetricName::R2);
+        assert!(
+            parse_number("1.2", min, max)
+                .unwrap_err()
+                .contains("at most 1")
+        );
+        assert_eq!(parse_number("-3", min, max), Ok(-3.0));
+        let (min, max) = threshold_range(MetricName::Rmse);
+        assert_eq!(parse_number("12.5", min, max), Ok(12.5));
+        let (min, max) = threshold_range(MetricName::Accuracy);
+        assert!(parse_number("1.5", min, max).is_err());
         assert_eq!(parse_count("32", 1, 1000), Ok(32));
         assert!(parse_count("0", 1, 16).is_err() && parse_count("2.5", 1, 16).is_err());
 
