@@ -2,8 +2,9 @@
 //! A stored draft that cannot be read is moved aside, never silently dropped.
 
 use crate::logic::draft::Draft;
+use crate::logic::endpoints::evaluation::Evaluated;
 use crate::logic::runs::{LastRun, Outcomes};
-use crate::logic::saved::{Kept, from_saved, to_saved};
+use crate::logic::saved::{Kept, from_saved, to_saved_with};
 
 const DRAFT_KEY: &str = "assay.draft";
 /// Where an unreadable draft is kept, so the user can still recover it by hand.
@@ -60,10 +61,11 @@ pub fn save_draft(
     draft: &Draft,
     last: Option<&LastRun>,
     outcomes: &Outcomes,
+    evaluated: Option<&Evaluated>,
     now: &str,
 ) -> Result<(), String> {
     let storage = storage().ok_or("this browser does not let the page keep data")?;
-    let text = to_saved(draft, last, outcomes, now)?;
+    let text = to_saved_with(draft, last, outcomes, evaluated, now)?;
     storage.set_item(DRAFT_KEY, &text).map_err(|_| {
         format!(
             "the browser refused to keep {:.1} MB (its storage is full or disabled)",

@@ -15,6 +15,7 @@ use assay_engine::train::TrainConfig;
 use serde::{Deserialize, Serialize};
 
 use crate::logic::bits::same_metrics;
+use crate::logic::endpoints::evaluation::{Evaluated, fit_task, recorded};
 use crate::logic::endpoints::form::EndpointForm;
 use crate::logic::runs::{compares_with_history, records_the_same};
 use crate::logic::samples::{self, SAMPLES, Sample};
@@ -235,6 +236,11 @@ impl Draft {
     /// draft already has keeps its settings and switch when they do not name a metric.
     pub fn set_task(&mut self, table: &Table, task: Task) {
         self.preprocessing.task = task;
+        if let Some(evaluation) = &mut self.endpoint.evaluation {
+            for check in &mut evaluation.checks {
+                fit_task(check, task);
+            }
+        }
         if !matches!(self.model, ModelSpec::Mlp { .. }) {
             self.model = model_choices(task).swap_remove(0);
         }
@@ -368,32 +374,63 @@ impl Draft {
         spec
     }
 
+    /// `spec` (the draft's) with the endpoints the page tests: the form's, then those kept as
+    /// imported. What an endpoint evaluation runs on.
+    pub fn with_endpoints(&self, mut spec: Spec) -> Result<Spec, String> {
+        spec.endpoints = vec![self.endpoint.to_spec()?];
+        spec.endpoints.extend(self.kept_endpoints.iter().cloned());
+        Ok(spec)
+    }
+
     /// The file to export, given a run of [`Draft::to_spec`] (or of a spec that records the same
     /// results: only the name, description and history may differ). When nothing tested changed
     /// since the previous file, that file comes back byte for byte, or under its new name or
     /// description: metadata is not a new revision, and its recording still holds.
     pub fn export(&self, run_spec: &Spec, run: &Run, now: &str) -> Result<Spec, String> {
+        self.export_evaluated(run_spec, run, None, now)
+    }
+
+    /// [`Draft::export`], recording the served model's metrics of `evaluated`, the last
+    /// endpoint evaluation, when it holds for the exported spec (see [`recorded`]).
+    pub fn export_evaluated(
+        &self,
+        run_spec: &Spec,
+        run: &Run,
+        evaluated: Option<&Evaluated>,
+        now: &str,
+    ) -> Result<Spec, String> {
         let mut spec = run_spec.clone();
         spec.name.clone_from(&self.name);
         spec.description.clone_from(&self.description);
         spec.endpoints = self.endpoint.exported()?;
-        if !self.endpoint.cases.is_empty() && self.endpoint.features != run.feature_columns {
+        if self.endpoint.tests_anything() && self.endpoint.features != run.feature_columns {
             return Err(format!(
-                "The endpoint cases send the columns {}, but the model now reads {}: draft the \
-                 cases again in Endpoints, or remove them.",
+                "The endpoint sends the columns {}, but the model now reads {}: draft the cases \
+                 again in Endpoints (or evaluate again), or remove them.",
                 self.endpoint.features.join(", "),
                 run.feature_columns.join(", ")
             ));
         }
         spec.endpoints.extend(self.kept_endpoints.iter().cloned());
-        let recorded = run.to_recorded();
-        // Same tests and the same trained model: the previous file still holds. (Its "no worse
-        // than before" was judged against its own predecessor, so whole recordings differ.)
+        let expected = self
+            .previous
+            .as_ref()
+            .map(Spec::next_history)
+            .unwrap_or_default();
+        // The served metrics hold for the file as it will be, with the history it will carry.
+        let ran_history = std::mem::replace(&mut spec.history, expected.clone());
+        let served = recorded(evaluated, &spec);
+        spec.history = ran_history;
+        let mut recorded = run.to_recorded();
+        // Same tests, the same trained model and no other served metrics: the previous file
+        // still holds. (Its "no worse than before" was judged against its own predecessor, so
+        // whole recordings differ.)
         if let Some(previous) = &self.previous
             && records_the_same(previous, &spec)
             && previous.recorded.as_ref().is_some_and(|r| {
                 r.parameter_fingerprint == recorded.parameter_fingerprint
                     && same_metrics(&r.metrics, &recorded.metrics)
+                    && (served.is_empty() || r.endpoints == served)
             })
         {
             let mut kept = previous.clone();
@@ -406,11 +443,6 @@ impl Draft {
         }
         // "No worse than before" must have run against the revision this file replaces; the
         // history is otherwise bookkeeping, which the new revision takes from the previous file.
-        let expected = self
-            .previous
-            .as_ref()
-            .map(Spec::next_history)
-            .unwrap_or_default();
         let latest = |history: &[Revision]| history.last().map(|r| r.metrics.clone());
         let compared = match (latest(&spec.history), latest(&expected)) {
             (Some(ran), Some(expected)) => same_metrics(&ran, &expected),
@@ -424,6 +456,7 @@ impl Draft {
             );
         }
         spec.history = expected;
+        recorded.endpoints = served;
         spec.recorded = Some(recorded);
         let spec = spec.revise(self.previous.as_ref(), now);
         // The same rules the CLI applies: among them, no literal credential in a header.

@@ -2,7 +2,8 @@
 //! change and read at start.
 //!
 //! Layouts: format 1 was the bare draft; format 2 wraps it with the time it was saved and the
-//! results (the last run and the checks' outcomes), so a reload loses nothing. Both are read.
+//! results (the last run, the checks' outcomes and the last endpoint evaluation), so a reload
+//! loses nothing. Both are read.
 //! Results that cannot be read are dropped, never the draft with them.
 
 use std::collections::BTreeMap;
@@ -15,6 +16,7 @@ use assay_engine::train::{Ending, TrainedModel};
 use serde::{Deserialize, Serialize};
 
 use crate::logic::draft::{DRAFT_FORMAT, Draft};
+use crate::logic::endpoints::evaluation::Evaluated;
 use crate::logic::runs::{LastRun, Outcomes};
 
 /// The layout written now.
@@ -28,6 +30,8 @@ pub struct Kept {
     pub saved_at: Option<String>,
     pub last: Option<LastRun>,
     pub outcomes: Outcomes,
+    /// The last endpoint evaluation, which says itself whether it still holds.
+    pub evaluated: Option<Evaluated>,
 }
 
 impl Kept {
@@ -38,6 +42,7 @@ impl Kept {
             saved_at: None,
             last: None,
             outcomes: Outcomes::default(),
+            evaluated: None,
         }
     }
 
@@ -83,7 +88,19 @@ pub fn to_saved(
     outcomes: &Outcomes,
     now: &str,
 ) -> Result<String, String> {
+    to_saved_with(draft, last, outcomes, None, now)
+}
+
+/// [`to_saved`] with the last endpoint evaluation too.
+pub fn to_saved_with(
+    draft: &Draft,
+    last: Option<&LastRun>,
+    outcomes: &Outcomes,
+    evaluated: Option<&Evaluated>,
+    now: &str,
+) -> Result<String, String> {
     let results = Results {
+        evaluated: evaluated.cloned(),
         last: last.map(SavedRun::from),
         outcomes_for: outcomes.trained_by().map(without_data),
         outcomes: outcomes
@@ -160,6 +177,9 @@ struct Results {
     /// The spec whose model the outcomes judged, without its data.
     outcomes_for: Option<Spec>,
     outcomes: BTreeMap<String, CheckOutcome>,
+    /// Absent from drafts saved before evaluations were kept.
+    #[serde(default)]
+    evaluated: Option<Evaluated>,
 }
 
 /// A [`LastRun`] as kept: its spec without the data (the draft has it), and every float that
@@ -254,6 +274,7 @@ fn restore(draft: Draft, saved_at: Option<String>, results: Results) -> Kept {
         saved_at,
         last,
         outcomes,
+        evaluated: results.evaluated,
     }
 }
 
@@ -407,6 +428,54 @@ mod tests {
                 spec.checks.len()
             )
         );
+    }
+
+    #[test]
+    fn the_last_evaluation_comes_back_and_still_holds() {
+        use crate::logic::endpoints::evaluation::evaluator;
+        use assay_engine::endpoint::Response;
+        let (mut draft, last, outcomes) = after_run_all();
+        draft.endpoint.features = last.run.feature_columns.clone();
+        draft.endpoint.evaluation = Some(assay_engine::endpoint::evaluation::EvaluationSpec {
+            rows: assay_engine::endpoint::evaluation::EvaluationRows::Validation,
+            batch_size: 50,
+            concurrency: 2,
+            checks: vec![
+                assay_engine::endpoint::evaluation::EvaluationCheck::BeatsBaseline {
+                    metric: assay_engine::metrics::MetricName::Accuracy,
+                    margin: 0.0,
+                },
+            ],
+        });
+        let spec = draft.with_endpoints(draft.to_spec()).unwrap();
+        let evaluator = evaluator(&spec, draft.csv(), "model-server").unwrap();
+        let answers: Vec<Vec<_>> = evaluator
+            .targets()
+            .iter()
+            .map(|t| {
+                t.batches
+                    .iter()
+                    .map(|b| {
+                        let labels = vec!["benign"; b.rows.len()];
+                        Some(Ok(Response {
+                            status: 200,
+                            content_type: None,
+                            body: serde_json::json!({"outputs": [{"name": "p", "shape": [labels.len()], "datatype": "BYTES", "data": labels}]}).to_string(),
+                            latency_ms: 1.0,
+                            location: None,
+                        }))
+                    })
+                    .collect()
+            })
+            .collect();
+        let evaluated = Evaluated::new(&spec, evaluator.judge(&answers));
+        let stored = to_saved_with(&draft, Some(&last), &outcomes, Some(&evaluated), NOW).unwrap();
+        let kept = from_saved(&stored).unwrap();
+        assert_eq!(kept.evaluated.as_ref(), Some(&evaluated));
+        assert!(kept.evaluated.unwrap().holds_for(&spec));
+        // Saved without one (or by an earlier page): none comes back.
+        let stored = to_saved(&draft, Some(&last), &outcomes, NOW).unwrap();
+        assert_eq!(from_saved(&stored).unwrap().evaluated, None);
     }
 
     #[test]

@@ -10,9 +10,9 @@ use crate::logic::endpoints::cases::{self, Field};
 use crate::logic::endpoints::credential::Credential;
 use crate::logic::endpoints::form::{EndpointForm, ProtocolChoice};
 use crate::logic::endpoints::results::{self, CaseResult};
-use crate::logic::endpoints::route::Route;
+use crate::logic::endpoints::route::{Relay, Route};
 use crate::logic::status::verdict_label;
-use crate::state::endpoints::Relay;
+use crate::panels::evaluation::EvaluationSection;
 use crate::state::workbench::Workbench;
 use crate::widgets::alert::alert;
 use crate::widgets::choice::choice;
@@ -242,6 +242,7 @@ pub fn EndpointsPanel() -> impl IntoView {
                     }
                 }}
             </div>
+            <EvaluationSection />
         </section>
     }
 }

@@ -5,6 +5,7 @@ pub mod app;
 pub mod checks;
 pub mod data;
 pub mod endpoints;
+pub mod evaluation;
 pub mod export;
 pub mod model;
 pub mod preparation;

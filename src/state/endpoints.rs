@@ -13,18 +13,11 @@ use crate::logic::endpoints::cases;
 use crate::logic::endpoints::credential::{Credential, headers_to_send};
 use crate::logic::endpoints::form::{EndpointForm, input_tensor_from_metadata};
 use crate::logic::endpoints::results::{self, CaseResult, result_of};
-use crate::logic::endpoints::route::{Route, relay_lists, request_for};
+use crate::logic::endpoints::route::{Relay, Route, relay_lists, request_for};
 use crate::logic::runs::LastRun;
 use crate::logic::status::Status;
+use crate::state::evaluation::EvaluationRuns;
 use crate::state::job::{Ended, Runner, Work};
-
-/// Whether `assay serve`'s relay can carry the cases blocked by CORS, once asked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Relay {
-    Unasked,
-    Available,
-    Missing,
-}
 
 /// The endpoint cases' run and what it found.
 #[derive(Debug, Clone, Copy)]
@@ -41,6 +34,8 @@ pub struct EndpointRuns {
     /// Where the input tensor's name and datatype came from, when the server said.
     pub tensor_note: RwSignal<Option<String>>,
     pub runner: Runner,
+    /// "Evaluate on the dataset": its run and last results.
+    pub evaluation: EvaluationRuns,
 }
 
 impl Default for EndpointRuns {
@@ -59,6 +54,7 @@ impl EndpointRuns {
             drafts: RwSignal::new(0),
             tensor_note: RwSignal::new(None),
             runner: Runner::new(),
+            evaluation: EvaluationRuns::new(),
         }
     }
 }

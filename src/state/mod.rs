@@ -3,5 +3,6 @@
 
 pub mod endpoints;
 pub mod engine_job;
+pub mod evaluation;
 pub mod job;
 pub mod workbench;

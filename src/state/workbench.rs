@@ -16,6 +16,7 @@ use crate::browser::clock::now_rfc3339;
 use crate::browser::storage::{self, Restored};
 use crate::browser::worker::EngineWorker;
 use crate::logic::draft::{DataSource, Draft};
+use crate::logic::endpoints::evaluation;
 use crate::logic::endpoints::route::Route;
 use crate::logic::runs::{LastRun, Outcomes, exportable};
 use crate::logic::saved::Kept;
@@ -112,13 +113,23 @@ impl Workbench {
         let wb = Self::on(kept.draft);
         wb.last.set(kept.last);
         wb.outcomes.set(kept.outcomes);
+        wb.endpoints.evaluation.result.set(kept.evaluated);
         wb.restore_notice.set(notice);
         let (draft, last, outcomes, save_error) = (wb.draft, wb.last, wb.outcomes, wb.save_error);
+        let evaluated = wb.endpoints.evaluation.result;
         Effect::new(move |_| {
             let saved = draft.with(|draft| {
                 last.with(|last| {
                     outcomes.with(|outcomes| {
-                        storage::save_draft(draft, last.as_ref(), outcomes, &now_rfc3339())
+                        evaluated.with(|evaluated| {
+                            storage::save_draft(
+                                draft,
+                                last.as_ref(),
+                                outcomes,
+                                evaluated.as_ref(),
+                                &now_rfc3339(),
+                            )
+                        })
                     })
                 })
             });
@@ -146,12 +157,23 @@ impl Workbench {
         let spec = Memo::new(move |_| draft.with(|d| d.to_spec_on(dataset.get())));
         let last = RwSignal::new(None::<LastRun>);
         let problems = RwSignal::new(Vec::<FieldProblem>::new());
+        let endpoints = EndpointRuns::new();
+        let evaluated = endpoints.evaluation.result;
         let export_file = Memo::new(move |_| {
             problems.with(|p| blocked_by(p).map_or(Ok(()), Err))?;
             spec.with(|spec| {
                 last.with(|last| {
                     let last = exportable(spec, last)?;
-                    draft.with(|d| d.export(&last.spec, &last.run, &now_rfc3339()))
+                    evaluated.with(|evaluated| {
+                        draft.with(|d| {
+                            d.export_evaluated(
+                                &last.spec,
+                                &last.run,
+                                evaluated.as_ref(),
+                                &now_rfc3339(),
+                            )
+                        })
+                    })
                 })
             })
         });
@@ -169,7 +191,7 @@ impl Workbench {
             engine_notice: RwSignal::new(None),
             restore_notice: RwSignal::new(None),
             save_error: RwSignal::new(None),
-            endpoints: EndpointRuns::new(),
+            endpoints,
             problems,
             generation: StoredValue::new(0),
             worker: StoredValue::new_local(None),
@@ -421,8 +443,14 @@ impl Workbench {
         self.spec.with_untracked(|spec| {
             self.last.with_untracked(|last| {
                 let last = exportable(spec, last)?;
-                self.draft
-                    .with_untracked(|d| d.export(&last.spec, &last.run, now))
+                self.endpoints
+                    .evaluation
+                    .result
+                    .with_untracked(|evaluated| {
+                        self.draft.with_untracked(|d| {
+                            d.export_evaluated(&last.spec, &last.run, evaluated.as_ref(), now)
+                        })
+                    })
             })
         })
     }
@@ -434,7 +462,20 @@ impl Workbench {
 
     /// How the Endpoints step stands.
     pub fn endpoints_status(&self) -> Status {
-        self.endpoints.status(self.draft)
+        let cases = self.endpoints.status(self.draft);
+        if self.draft.with(|d| d.endpoint.evaluation.is_none()) {
+            return cases;
+        }
+        let spec = self
+            .spec
+            .with(|spec| self.draft.with(|d| d.with_endpoints(spec.clone())));
+        let Ok(spec) = spec else {
+            return Status::NeedsAttention;
+        };
+        self.endpoints
+            .evaluation
+            .result
+            .with(|evaluated| evaluation::status(cases, evaluated.as_ref(), &spec))
     }
 
     /// Drafts endpoint cases from the model the draft trains now.
@@ -446,6 +487,23 @@ impl Workbench {
     /// Runs the endpoint cases along `route`.
     pub fn run_cases(&self, route: Route) {
         self.endpoints.run(self.draft, route);
+    }
+
+    /// Evaluates the endpoint on the dataset along `route`, unless a field holds a value the
+    /// draft refused (it would evaluate the last valid one).
+    pub fn evaluate(&self, route: Route) {
+        if let Some(blocked) = self.problems.with_untracked(|p| blocked_by(p)) {
+            self.endpoints.evaluation.message.set(Some(blocked));
+            return;
+        }
+        let last = self.current_run();
+        self.endpoints.evaluation.evaluate(
+            self.draft,
+            self.spec.get_untracked(),
+            last.as_ref(),
+            self.endpoints.credential.get_untracked(),
+            route,
+        );
     }
 
     /// Done once the file Export would write now is the one last exported (or opened): never

@@ -9,6 +9,7 @@ mod common;
 mod browser;
 mod cli;
 mod endpoints;
+mod evaluate;
 mod evaluation;
 mod fastapi;
 mod golden;

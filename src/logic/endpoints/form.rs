@@ -1,6 +1,7 @@
 //! The endpoint form: what the user types about a deployed model, turned into the spec's
 //! `EndpointSpec` and back, and the input tensor a server's metadata names.
 
+use assay_engine::endpoint::evaluation::EvaluationSpec;
 use assay_engine::endpoint::{DATATYPES, EndpointSpec, Header, MlflowFormat, Protocol, SmokeCase};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -126,6 +127,9 @@ pub struct EndpointForm {
     pub env_name: String,
     pub features: Vec<String>,
     pub cases: Vec<SmokeCase>,
+    /// "Evaluate on the dataset": the rows, batches and checks the served model is judged by.
+    #[serde(default)]
+    pub evaluation: Option<EvaluationSpec>,
 }
 
 impl Default for EndpointForm {
@@ -147,6 +151,7 @@ impl Default for EndpointForm {
             env_name: "MODEL_KEY".into(),
             features: Vec::new(),
             cases: Vec::new(),
+            evaluation: None,
         }
     }
 }
@@ -265,16 +270,22 @@ impl EndpointForm {
             features: self.features.clone(),
             cases: self.cases.clone(),
             load: None,
-            evaluation: None,
+            evaluation: self.evaluation.clone(),
             serve: None,
         };
         spec.validate().map_err(|e| e.to_string())?;
         Ok(spec)
     }
 
-    /// What the exported spec's `endpoints` holds: nothing until there are cases.
+    /// Whether the endpoint tests anything: cases, or an evaluation.
+    pub fn tests_anything(&self) -> bool {
+        !self.cases.is_empty() || self.evaluation.is_some()
+    }
+
+    /// What the exported spec's `endpoints` holds: nothing until there are cases or an
+    /// evaluation.
     pub fn exported(&self) -> Result<Vec<EndpointSpec>, String> {
-        if self.cases.is_empty() {
+        if !self.tests_anything() {
             return Ok(Vec::new());
         }
         self.to_spec()
@@ -282,8 +293,9 @@ impl EndpointForm {
             .map_err(|e| format!("The endpoint cannot be exported: {e}"))
     }
 
-    /// The form showing `spec`, or `None` when the form cannot hold it (a picked output, more
-    /// than one header, a load plan): such an endpoint is kept as it is instead.
+    /// The form showing `spec`, its evaluation included, or `None` when the form cannot hold it
+    /// (a picked output, more than one header, a load plan): such an endpoint is kept as it is
+    /// instead.
     pub fn from_spec(spec: &EndpointSpec) -> Option<Self> {
         let mut form = Self {
             name: spec.name.clone(),
@@ -293,6 +305,7 @@ impl EndpointForm {
             timeout_ms: spec.timeout_ms.to_string(),
             features: spec.features.clone(),
             cases: spec.cases.clone(),
+            evaluation: spec.evaluation.clone(),
             ..Self::default()
         };
         form.protocol = match &spec.protocol {
@@ -527,6 +540,56 @@ mod tests {
         assert_eq!(
             serde_json::from_value::<EndpointForm>(saved).unwrap(),
             EndpointForm::default()
+        );
+    }
+
+    #[test]
+    fn the_form_holds_an_evaluation_exported_without_cases_and_reopened_for_editing() {
+        use assay_engine::endpoint::evaluation::{EvaluationCheck, EvaluationRows};
+        use assay_engine::metrics::MetricName;
+        let evaluation = EvaluationSpec {
+            rows: EvaluationRows::All,
+            batch_size: 16,
+            concurrency: 2,
+            checks: vec![
+                EvaluationCheck::MetricThreshold {
+                    metric: MetricName::MacroF1,
+                    threshold: 0.9,
+                },
+                EvaluationCheck::AgreesWithColumn {
+                    column: "notebook".into(),
+                    min_agreement: 0.95,
+                    tolerance: 0.0,
+                    relative: false,
+                },
+            ],
+        };
+        let form = EndpointForm {
+            cases: Vec::new(),
+            evaluation: Some(evaluation.clone()),
+            ..drafted_form()
+        };
+        let exported = form.exported().unwrap();
+        assert_eq!(exported.len(), 1, "an evaluation alone is worth exporting");
+        assert_eq!(exported[0].evaluation.as_ref(), Some(&evaluation));
+        let reopened = EndpointForm::from_spec(&exported[0]).unwrap();
+        assert_eq!(reopened, form);
+        assert_eq!(reopened.to_spec().unwrap(), exported[0]);
+        assert!(
+            EndpointForm {
+                evaluation: None,
+                ..form
+            }
+            .exported()
+            .unwrap()
+            .is_empty()
+        );
+        // A form saved before evaluations existed still loads, without one.
+        let mut saved = serde_json::to_value(drafted_form()).unwrap();
+        saved.as_object_mut().unwrap().remove("evaluation");
+        assert_eq!(
+            serde_json::from_value::<EndpointForm>(saved).unwrap(),
+            drafted_form()
         );
     }
 

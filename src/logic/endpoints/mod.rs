@@ -1,11 +1,12 @@
 //! The Endpoints step's logic, one concept per file: the form describing a deployed model,
-//! its smoke cases (drafted, then edited), the credential kept only in memory, the route a
-//! request takes (direct or through the relay), and the results. The engine builds every
-//! request (`build_request`) and judges every answer (`judge`); the browser only sends them
-//! (`crate::browser::fetch`).
+//! its smoke cases (drafted, then edited), its evaluation on the dataset, the credential kept
+//! only in memory, the route a request takes (direct or through the relay), and the results.
+//! The engine builds every request (`build_request`) and judges every answer (`judge`); the
+//! browser only sends them (`crate::browser::fetch`).
 
 pub mod cases;
 pub mod credential;
+pub mod evaluation;
 pub mod form;
 pub mod results;
 pub mod route;

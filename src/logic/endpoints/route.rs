@@ -12,6 +12,14 @@ pub enum Route {
     Relay,
 }
 
+/// Whether `assay serve`'s relay can carry the requests blocked by CORS, once asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relay {
+    Unasked,
+    Available,
+    Missing,
+}
+
 /// The request for one case along `route`.
 pub fn request_for(spec: &EndpointSpec, case: &SmokeCase, route: Route) -> Request {
     let mut request = build_request(spec, case);

@@ -1,7 +1,7 @@
 //! Judging one case's answer: contract (status, content type, shape) and expectation, with a
 //! specific reason whenever it fails.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::excerpt::{error_excerpt, excerpt_json, excerpt_text};
@@ -38,8 +38,9 @@ pub enum Transport {
     },
 }
 
-/// One case's result. Latency varies run to run, so these are reported, never recorded.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One case's result. Latency varies run to run, so these are reported, never recorded (the
+/// page keeps them with its draft).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaseOutcome {
     pub case: String,
     pub verdict: Verdict,

@@ -3,7 +3,7 @@
 //! failed, no check passes, since metrics on the rest would flatter the model.
 
 use ndarray::Array2;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::answers::{Served, read_batch, same_number};
 use super::rows::{Evaluator, Target};
@@ -19,7 +19,7 @@ const MAX_LINES_NAMED: usize = 10;
 const MAX_POINTS: usize = 2000;
 
 /// Rows that failed for one reason.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FailedRows {
     pub reason: String,
     pub count: usize,
@@ -28,7 +28,7 @@ pub struct FailedRows {
 }
 
 /// What kind of prediction the endpoint answered with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AnswerKind {
     Labels,
@@ -37,7 +37,7 @@ pub enum AnswerKind {
 }
 
 /// Another endpoint's metrics on the same rows.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChallengerMetrics {
     pub endpoint: String,
     pub answered: usize,
@@ -46,7 +46,7 @@ pub struct ChallengerMetrics {
 }
 
 /// One evaluation's results: reported, like every endpoint result, not replayed bit for bit.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EvaluationReport {
     pub endpoint: String,
     pub rows: EvaluationRows,
@@ -61,7 +61,7 @@ pub struct EvaluationReport {
     pub confusion: Vec<Vec<u64>>,
     pub classes: Vec<String>,
     /// `[predicted, actual]` per answered row (the first few thousand), for regression.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub predicted_vs_actual: Vec<[f64; 2]>,
     /// Caveats on the metrics (log loss needs probabilities, ...).
     pub notes: Vec<String>,
