@@ -66,8 +66,10 @@ pub fn test() -> anyhow::Result<()> {
     step("5/7 size of what the browser downloads");
     size::run(Some(dist.clone()))?;
 
-    step("6/7 end to end: browser → exported spec → CLI, and the authoring workbench");
-    for file in ["browser", "workbench"] {
+    step(
+        "6/7 end to end: browser → exported spec → CLI, the authoring workbench, and an endpoint evaluated in the page",
+    );
+    for file in ["browser", "workbench", "evaluation_page"] {
         run(ignored_cli_tests(file)
             .env("ASSAY_DIST", &dist)
             .env("ASSAY_AXE", setup::axe_core_script())
