@@ -245,6 +245,7 @@ impl Draft {
             self.model = model_choices(task).swap_remove(0);
         }
         let offered = CheckSpec::offered(task, &self.schema(table));
+        let sample = self.sample();
         let previous = std::mem::take(&mut self.checks);
         self.checks = offered
             .into_iter()
@@ -255,10 +256,16 @@ impl Draft {
                     .filter(|_| !matches!(spec, CheckSpec::SchemaMatches(_)));
                 match kept {
                     Some(kept) => kept.clone(),
-                    None => DraftCheck {
-                        enabled: spec.suits(&self.model),
-                        spec,
-                    },
+                    None => {
+                        let mut spec = spec;
+                        if let Some(sample) = sample {
+                            sample.allow(&mut spec);
+                        }
+                        DraftCheck {
+                            enabled: spec.suits(&self.model),
+                            spec,
+                        }
+                    }
                 }
             })
             .collect();

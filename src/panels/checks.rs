@@ -206,6 +206,12 @@ fn CheckCard(index: usize) -> impl IntoView {
                 why.filter(|_| failed)
                     .map(|why| view! { <p class="note" data-testid="known-failure">{why}</p> })
             }}
+            // A reviewed allowance for a real finding in a built-in sample says why it is there.
+            {move || {
+                wb.draft
+                    .with(|d| d.sample().and_then(|s| s.allowance(id)))
+                    .map(|a| view! { <p class="note" data-testid="reviewed-allowance">{a.why}</p> })
+            }}
             <details class="learn">
                 <summary>"Learn more"</summary>
                 <dl>
