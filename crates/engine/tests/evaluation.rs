@@ -689,3 +689,51 @@ both! {
         assert!(validated(vec![margin]).unwrap_err().contains("margin"));
     }
 }
+
+both! {
+    fn many_failed_rows_are_counted_in_full_but_named_only_ten_at_a_time() {
+        let mut staging = endpoint(
+            "staging",
+            vec![EvaluationCheck::MetricThreshold { metric: MetricName::Accuracy, threshold: 0.0 }],
+        );
+        staging.evaluation.as_mut().unwrap().rows = EvaluationRows::All;
+        let (spec, csv) = pets_spec(vec![staging]);
+        let evaluator = evaluator(&spec, &csv);
+        assert_eq!(evaluator.rows(), 60);
+        let report = run(&evaluator, |_, _, _| Some(Err(Transport::ConnectionRefused)));
+        assert_eq!(report.failed.len(), 1);
+        assert_eq!(report.failed[0].count, 60);
+        assert_eq!(report.failed[0].lines, (2..12).collect::<Vec<u64>>());
+        let (_, summary) = verdict(&report, "answers");
+        assert!(summary.starts_with("60 of 60 rows failed: Connection refused: nothing listens at http://127.0.0.1:9 (60 rows: lines 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, …)."), "{summary}");
+        assert_eq!(report.answer_kind, None);
+        assert!(report.metrics.is_empty());
+    }
+
+    fn a_numeric_notebook_column_may_be_matched_relatively() {
+        let csv = "x,notebook,y\n".to_owned()
+            + &(1..=40).map(|i| format!("{i},{},{}\n", 100.0 * f64::from(i), 100 * i + (i % 3))).collect::<String>();
+        let mut spec = Spec::authored("line", ("line.csv", &csv), "y", ModelSpec::LinearRegression, TrainConfig::default()).unwrap();
+        spec.preprocessing.column_kinds.push(ColumnSchema { name: "notebook".into(), kind: ColumnKind::Ignored });
+        let relative = |tolerance: f64| {
+            let mut staging = endpoint("staging", vec![EvaluationCheck::AgreesWithColumn {
+                column: "notebook".into(), min_agreement: 1.0, tolerance, relative: true,
+            }]);
+            staging.features = vec!["x".into()];
+            staging.protocol = Protocol::Mlflow { format: MlflowFormat::Instances };
+            let mut spec = spec.clone();
+            spec.endpoints = vec![staging];
+            let evaluator = evaluator(&spec, &csv);
+            // The server answers 1 % above the notebook.
+            run(&evaluator, |_, _, request| {
+                let body: Value = serde_json::from_str(request.body.as_deref().unwrap()).unwrap();
+                let predictions: Vec<f64> = body["instances"].as_array().unwrap().iter().map(|r| 101.0 * r[0].as_f64().unwrap()).collect();
+                Some(Ok(answer(json!({ "predictions": predictions }))))
+            })
+        };
+        assert_eq!(relative(0.02).checks[1].verdict, Verdict::Pass, "{}", relative(0.02).checks[1].summary);
+        let tight = relative(0.005);
+        assert_eq!(tight.checks[1].verdict, Verdict::Fail);
+        assert!(tight.checks[1].summary.contains("within 0.005 of the notebook's value, relatively"), "{}", tight.checks[1].summary);
+    }
+}
