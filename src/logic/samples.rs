@@ -252,7 +252,11 @@ mod tests {
         assert_eq!(allowed(&draft.to_spec()), expected);
         for other in SAMPLES.iter().filter(|s| s.id != "iris") {
             let spec = author(other, 42).unwrap().spec;
-            assert!(allowed(&spec).iter().all(|(_, f)| *f == 0.0), "{}", other.id);
+            assert!(
+                allowed(&spec).iter().all(|(_, f)| *f == 0.0),
+                "{}",
+                other.id
+            );
         }
     }
 

@@ -737,3 +737,44 @@ both! {
         assert!(tight.checks[1].summary.contains("within 0.005 of the notebook's value, relatively"), "{}", tight.checks[1].summary);
     }
 }
+
+both! {
+    fn requests_follow_the_batch_size_except_for_generic_json_and_category_cells_stay_text() {
+        let (spec, csv) = pets_spec(vec![endpoint(
+            "staging",
+            vec![EvaluationCheck::MetricThreshold { metric: MetricName::Accuracy, threshold: 0.0 }],
+        )]);
+        let batched = evaluator(&spec, &csv);
+        // 16 rows, 4 a request, 2 at once.
+        assert_eq!((batched.requests(), batched.concurrency()), (4, 2));
+        let mut generic = spec.clone();
+        generic.endpoints[0].protocol = Protocol::GenericJson {
+            path: "/predict".into(),
+            request: json!({ "row": "{{row}}" }),
+            prediction_pointer: "/y".into(),
+            readiness_path: None,
+        };
+        let one_by_one = evaluator(&generic, &csv);
+        assert_eq!(one_by_one.requests(), 16);
+        let body: Value = serde_json::from_str(one_by_one.targets()[0].batches[0].request.body.as_deref().unwrap()).unwrap();
+        assert_eq!(body["row"].as_array().unwrap().len(), 2);
+
+        // A categorical column keeps its text even where it looks like a number ("007").
+        let mut coded = spec.clone();
+        let csv = csv.replace("\n0,", "\n007,");
+        coded.dataset = assay_engine::spec::DatasetSpec::from_csv("pets.csv", &csv, 60);
+        coded.preprocessing.column_kinds.push(ColumnSchema { name: "a".into(), kind: ColumnKind::Categorical });
+        // MLflow's named columns carry each value's own type (a tensor has one for all).
+        coded.endpoints[0].protocol = Protocol::Mlflow { format: MlflowFormat::DataframeSplit };
+        let sent: Vec<Value> = evaluator(&coded, &csv).targets()[0]
+            .batches
+            .iter()
+            .flat_map(|b| {
+                let body: Value = serde_json::from_str(b.request.body.as_deref().unwrap()).unwrap();
+                body["dataframe_split"]["data"].as_array().unwrap().iter().flat_map(|r| r.as_array().unwrap().clone()).collect::<Vec<_>>()
+            })
+            .collect();
+        assert!(sent.iter().any(|v| v == &json!("007")), "{sent:?}");
+        assert!(sent.iter().any(|v| v == &json!(3.5)), "numbers stay numbers: {sent:?}");
+    }
+}
