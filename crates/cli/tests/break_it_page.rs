@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use common::web::{
     all, assay, assert_accessible, browser, by_test_id, choose, click, dist, export_spec,
-    save_screenshot, scratch, scroll_to, serve_app, test_id, text, text_until,
+    save_screenshot, scratch, scroll_to, scroll_to_css, serve_app, test_id, text, text_until,
 };
 use fantoccini::{Client, Locator};
 use serde_json::Value;
@@ -28,6 +28,12 @@ const WATCH_RUNS: &str = r#"
             window.breakRuns.push(runs.textContent);
         }
     }).observe(document.body, { subtree: true, childList: true, characterData: true });
+"#;
+
+/// Starts the matrix and presses its Cancel as soon as the page hands the thread back.
+const CANCEL_AT_ONCE: &str = r#"
+    document.querySelector("[data-testid='break-matrix']").click();
+    setTimeout(() => document.querySelector("[data-testid='break-cancel']").click(), 0);
 "#;
 
 /// The element with `id` once it exists, waiting up to `limit`: fifteen runs take a while.
@@ -76,7 +82,7 @@ async fn break_it_shows_the_caught_bug_and_the_matrix_assay_mutate_prints() {
     assert!(all(client, &test_id("break-needs-run")).await.is_empty());
 
     // One bug: the gradient check's card turns red, with both runs' summaries.
-    scroll_to(client, "break-it").await;
+    scroll_to_css(client, "#break-it").await;
     choose(client, "break-bug", "gradient_sign_flipped").await;
     assert!(
         text(client, "break-designed")
@@ -124,15 +130,17 @@ async fn break_it_shows_the_caught_bug_and_the_matrix_assay_mutate_prints() {
     assert!(inside("broken-why").await.contains("designed to catch"));
     assert!(text(client, "break-verdict").await.starts_with("Caught by"));
     assert_accessible(client, "Break it, one bug").await;
-    scroll_to(client, "break-picked").await;
+    scroll_to_css(client, &test_id("break-picked")).await;
     save_screenshot(
         "break-it-1-gradient-sign",
         &client.screenshot().await.unwrap(),
     );
 
     // The whole matrix: Cancel keeps nothing; then it runs to the end with progress.
-    click(client, "break-matrix").await;
-    click(client, "break-cancel").await;
+    scroll_to(client, "break-matrix").await;
+    // The matrix runs in the page, so Cancel is pressed by the first task after its first
+    // slice of runs: a WebDriver click could come after the last.
+    client.execute(CANCEL_AT_ONCE, Vec::new()).await.unwrap();
     let cancelled = text_until(client, "break-message", |t| t.contains("Cancelled")).await;
     assert!(cancelled.contains("of 15 runs"), "{cancelled}");
     assert!(
@@ -159,7 +167,7 @@ async fn break_it_shows_the_caught_bug_and_the_matrix_assay_mutate_prints() {
     );
     assert!(all(client, &test_id("break-progress")).await.is_empty());
     assert_accessible(client, "Break it, the matrix").await;
-    scroll_to(client, "break-matrix-result").await;
+    scroll_to_css(client, &test_id("break-matrix-result")).await;
     save_screenshot("break-it-2-matrix", &client.screenshot().await.unwrap());
 
     // The CLI replays the exported spec to the same matrix.
