@@ -68,7 +68,7 @@ pub fn BreakItPanel() -> impl IntoView {
         titles.join(", ")
     };
     view! {
-        <section class="panel wide" id="break-it" aria-labelledby="break-it-heading">
+        <section class="panel wide" id="break-it" aria-labelledby="break-it-heading" data-testid="break-it">
             {panel_heading("break-it-heading", "Break it: do the checks catch real bugs?", status)}
             <p class="muted">
                 "A check that never fails proves nothing. Inject one of the bugs real ML projects make, rerun with the same seed, and see which checks notice. The same matrix is what "
@@ -168,9 +168,16 @@ fn PickedBug(picked: Broken, stale: bool) -> impl IntoView {
         "Missed: every check passed on the broken model. That is a missing check or a setting too loose.".to_owned()
     };
     let cards = (row.error.is_none() && row.applies()).then(|| {
-        spec.checks
-            .iter()
-            .enumerate()
+        // The cards that turned red first: they are what the bug did.
+        let mut order: Vec<usize> = (0..spec.checks.len()).collect();
+        order.sort_by_key(|&i| {
+            row.outcomes
+                .get(i)
+                .is_none_or(|o| o.verdict == Verdict::Pass)
+        });
+        order
+            .into_iter()
+            .filter_map(|i| spec.checks.get(i).map(|check| (i, check)))
             .map(|(i, check)| {
                 broken_card(
                     &row,
@@ -259,17 +266,17 @@ fn MatrixTable(found: Broken, stale: bool) -> impl IntoView {
                     .collect_view()
                     .into_any()
             };
-            let outcome = if !row.applies() {
-                "n/a"
+            let (outcome, class) = if !row.applies() {
+                ("n/a", "break-outcome cell-na")
             } else if row.caught() {
-                "caught"
+                ("Caught", "break-outcome cell-caught")
             } else {
-                "MISSED"
+                ("Nothing caught it", "break-outcome cell-escaped")
             };
             view! {
                 <tr data-testid=format!("break-row-{}", row.mutation.id())>
                     <th scope="row" title=row.mutation.guide().bug>{row.mutation.guide().title}</th>
-                    <td class="break-outcome">{outcome}</td>
+                    <td class=class>{outcome}</td>
                     {cells}
                 </tr>
             }
@@ -280,9 +287,12 @@ fn MatrixTable(found: Broken, stale: bool) -> impl IntoView {
             <h3>"The bug × check matrix"</h3>
             {stale_note(stale)}
             <p class="break-score" data-testid="break-score">{score_text(&matrix)}</p>
+            <p class="muted">
+                "Caught: the check passed on the correct run and failed on the broken one. Missed: it passed on both (most checks are about other bugs; a bug needs one check that catches it). Already failing: it failed on the correct run too. n/a: the bug cannot strike this model."
+            </p>
             <div class="table-scroll" tabindex="0" role="region" aria-label="The bug × check matrix">
                 <table data-testid="break-matrix-table">
-                    <caption>"Caught: passed on the correct run, failed on the broken one. Missed: passed on both. Already failing: failed on the correct run too. n/a: the bug cannot strike this model."</caption>
+                    <caption>"Bugs down, checks across"</caption>
                     <thead>
                         <tr>
                             <th scope="col">"Bug"</th>
