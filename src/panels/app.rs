@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use crate::browser::page;
 use crate::logic::runs;
 use crate::logic::status::Status;
+use crate::panels::break_it::BreakItPanel;
 use crate::panels::checks::ChecksPanel;
 use crate::panels::data::DataPanel;
 use crate::panels::endpoints::EndpointsPanel;
@@ -79,6 +80,7 @@ pub fn App() -> impl IntoView {
             <DataPanel />
             <ModelPanel />
             <ChecksPanel />
+            <BreakItPanel />
             <EndpointsPanel />
             <ExportPanel />
             <ReviewOpener reviewing=reviewing />

@@ -161,6 +161,7 @@ pub fn EndpointsPanel() -> impl IntoView {
                     "."
                 </p>
             </fieldset>
+            <ServeSection />
             <div class="actions">
                 <button data-testid="draft-cases" on:click=move |_| wb.draft_cases() disabled=move || !has_run()>
                     "Draft cases from the model"
@@ -244,6 +245,55 @@ pub fn EndpointsPanel() -> impl IntoView {
             </div>
             <EvaluationSection />
         </section>
+    }
+}
+
+/// How CI starts the model server (`serve`): carried into the export; the page cannot start
+/// programs, so here it tests a server that is already running.
+#[component]
+fn ServeSection() -> impl IntoView {
+    let wb = expect_context::<Workbench>();
+    let problem = move || wb.draft.with(|d| d.endpoint.serve.to_spec().err());
+    view! {
+        <fieldset class="serve" data-testid="serve-section">
+            <legend>"Starting the server in CI (optional)"</legend>
+            <p class="muted">
+                "In CI, "
+                <code>"assay run --allow-serve"</code>
+                " starts this command on a free port (write "
+                <code>"{{port}}"</code>
+                " where it goes, also in the base URL), waits until the server is ready, runs the endpoint's tests and stops it. This page cannot start programs: here it tests a server that is already running."
+            </p>
+            <div class="field-grid">
+                {text_area(wb, "Command, one argument per line", "serve-command", |f| f.serve.command.clone(), |f, v| f.serve.command = v)}
+                {text_area(wb, "Environment, one NAME=VALUE per line", "serve-env", |f| f.serve.env.clone(), |f, v| f.serve.env = v)}
+                {text_field(wb, "Folder (relative to the spec's)", "serve-cwd", |f| f.serve.cwd.clone(), |f, v| f.serve.cwd = v)}
+                {text_field(wb, "Ready within (s)", "serve-ready-timeout", |f| f.serve.ready_timeout_s.clone(), |f, v| f.serve.ready_timeout_s = v)}
+                {text_field(wb, "Stops within (s)", "serve-shutdown-timeout", |f| f.serve.shutdown_timeout_s.clone(), |f, v| f.serve.shutdown_timeout_s = v)}
+            </div>
+            {move || problem().map(|e| view! { <p class="field-error" role="alert" data-testid="serve-error">{e}</p> })}
+        </fieldset>
+    }
+}
+
+/// A labelled text area bound to one field of the form.
+fn text_area(
+    wb: Workbench,
+    label: &'static str,
+    test_id: &'static str,
+    get: fn(&EndpointForm) -> String,
+    set: fn(&mut EndpointForm, String),
+) -> impl IntoView {
+    view! {
+        <label class="field">
+            {label}
+            <textarea
+                rows="3"
+                data-testid=test_id
+                prop:value=move || wb.draft.with(|d| get(&d.endpoint))
+                on:input=move |ev| wb.draft.update(|d| set(&mut d.endpoint, event_target_value(&ev)))
+            ></textarea>
+        </label>
     }
 }
 

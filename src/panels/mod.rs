@@ -2,6 +2,7 @@
 //! [`Workbench`](crate::state::workbench::Workbench) from context.
 
 pub mod app;
+pub mod break_it;
 pub mod checks;
 pub mod data;
 pub mod endpoints;

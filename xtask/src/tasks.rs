@@ -69,7 +69,7 @@ pub fn test() -> anyhow::Result<()> {
     step(
         "6/7 end to end: browser → exported spec → CLI, the authoring workbench, and an endpoint evaluated in the page",
     );
-    for file in ["browser", "workbench", "evaluation_page"] {
+    for file in ["browser", "workbench", "evaluation_page", "break_it_page"] {
         run(ignored_cli_tests(file)
             .env("ASSAY_DIST", &dist)
             .env("ASSAY_AXE", setup::axe_core_script())

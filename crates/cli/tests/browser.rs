@@ -420,6 +420,39 @@ async fn endpoint_cases_run_from_the_browser_and_through_the_relay_when_cors_blo
     ]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{stdout}");
+
+    // How CI starts the server (`serve`) is typed in the form and carried into the export.
+    scroll_to(&client, "serve-section").await;
+    type_into(
+        &client,
+        "serve-command",
+        "python3\n-m\nhttp.server\n{{port}}",
+    )
+    .await;
+    type_into(&client, "serve-env", "MODE=test").await;
+    type_into(&client, "serve-ready-timeout", "90").await;
+    assert!(all(&client, &test_id("serve-error")).await.is_empty());
+    // A second export runs again first (it judges "no worse than" the first).
+    click(&client, "run-all").await;
+    client
+        .wait()
+        .at_most(std::time::Duration::from_secs(120))
+        .for_element(Locator::Css("[data-testid='export']:not([disabled])"))
+        .await
+        .unwrap();
+    let (_, serving) = export_spec(&client, &downloads).await;
+    let serving: serde_json::Value = serde_json::from_str(&serving).unwrap();
+    let serve = &serving["endpoints"][0]["serve"];
+    assert_eq!(
+        serve["command"],
+        serde_json::json!(["python3", "-m", "http.server", "{{port}}"]),
+        "{serving}"
+    );
+    assert_eq!(serve["env"][0]["name"], "MODE", "{serving}");
+    assert_eq!(serve["env"][0]["value"], "test", "{serving}");
+    assert_eq!(serve["ready_timeout_s"], 90, "{serving}");
+    assert_accessible(&client, "the serve section filled in").await;
+    save_screenshot("endpoints-serve", &client.screenshot().await.unwrap());
     client.close().await.unwrap();
 
     // (c) Served with that spec, `assay serve` relays the same cases from the same origin.

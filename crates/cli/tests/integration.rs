@@ -6,6 +6,7 @@
 
 mod common;
 
+mod break_it_page;
 mod browser;
 mod cli;
 mod endpoints;

@@ -6,6 +6,8 @@ use assay_engine::endpoint::{DATATYPES, EndpointSpec, Header, MlflowFormat, Prot
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::serve::ServeForm;
+
 /// The protocols the form offers, each with the settings it fixes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -130,6 +132,9 @@ pub struct EndpointForm {
     /// "Evaluate on the dataset": the rows, batches and checks the served model is judged by.
     #[serde(default)]
     pub evaluation: Option<EvaluationSpec>,
+    /// How CI starts the server (`assay run --allow-serve`); the page carries it, never runs it.
+    #[serde(default)]
+    pub serve: ServeForm,
 }
 
 impl Default for EndpointForm {
@@ -152,6 +157,7 @@ impl Default for EndpointForm {
             features: Vec::new(),
             cases: Vec::new(),
             evaluation: None,
+            serve: ServeForm::default(),
         }
     }
 }
@@ -271,7 +277,7 @@ impl EndpointForm {
             cases: self.cases.clone(),
             load: None,
             evaluation: self.evaluation.clone(),
-            serve: None,
+            serve: self.serve.to_spec()?,
         };
         spec.validate().map_err(|e| e.to_string())?;
         Ok(spec)
@@ -294,7 +300,7 @@ impl EndpointForm {
     }
 
     /// The form showing `spec`, its evaluation included, or `None` when the form cannot hold it
-    /// (a picked output, more than one header, a load plan): such an endpoint is kept as it is
+    /// (a picked output, more than one header, a load plan, a server variable marked not secret): such an endpoint is kept as it is
     /// instead.
     pub fn from_spec(spec: &EndpointSpec) -> Option<Self> {
         let mut form = Self {
@@ -306,6 +312,7 @@ impl EndpointForm {
             features: spec.features.clone(),
             cases: spec.cases.clone(),
             evaluation: spec.evaluation.clone(),
+            serve: ServeForm::from_spec(spec.serve.as_ref()),
             ..Self::default()
         };
         form.protocol = match &spec.protocol {
@@ -391,6 +398,7 @@ mod tests {
     use super::*;
     use crate::logic::endpoints::route::{Route, request_for};
     use crate::logic::endpoints::test_support::drafted_form;
+    use assay_engine::endpoint::ServeSpec;
     use serde_json::json;
 
     #[test]
@@ -617,6 +625,41 @@ mod tests {
         let body: Value = serde_json::from_str(&request.body.unwrap()).unwrap();
         assert_eq!(body["inputs"][0]["name"], json!("float_input"));
         assert_eq!(body["inputs"][0]["datatype"], json!("FP32"));
+    }
+
+    #[test]
+    fn an_imported_serve_section_is_edited_in_the_form_and_exported_as_it_was() {
+        let mut spec = drafted_form().to_spec().unwrap();
+        spec.serve = Some(ServeSpec {
+            command: vec!["mlserver".into(), "start".into(), "my model".into()],
+            cwd: Some("served".into()),
+            env: vec![Header {
+                name: "MLSERVER_HTTP_PORT".into(),
+                value: "{{port}}".into(),
+                not_secret: false,
+            }],
+            ready_timeout_s: 120,
+            shutdown_timeout_s: 5,
+        });
+        let form = EndpointForm::from_spec(&spec).expect("the form holds a serve section");
+        assert_eq!(form.serve.command, "mlserver\nstart\nmy model");
+        assert_eq!(form.exported().unwrap(), [spec.clone()]);
+        // Edited in the form, the section changes in the export; cleared, it is gone.
+        let mut edited = form.clone();
+        edited.serve.ready_timeout_s = "300".into();
+        let serve = edited.to_spec().unwrap().serve.unwrap();
+        assert_eq!(serve.ready_timeout_s, 300);
+        edited.serve.command = String::new();
+        assert_eq!(edited.to_spec().unwrap().serve, None);
+        // A literal credential is refused, as in a spec file.
+        let mut leaky = form;
+        leaky.serve.env = "API_KEY=hunter2".into();
+        assert!(leaky.to_spec().unwrap_err().contains("literal credential"));
+        // A form saved before the section existed still loads, without one.
+        let mut saved = serde_json::to_value(drafted_form()).unwrap();
+        saved.as_object_mut().unwrap().remove("serve");
+        let loaded: EndpointForm = serde_json::from_value(saved).unwrap();
+        assert_eq!(loaded.serve, ServeForm::default());
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod evaluation;
 pub mod form;
 pub mod results;
 pub mod route;
+pub mod serve;
 
 #[cfg(test)]
 pub(crate) mod test_support {
