@@ -56,9 +56,13 @@ if mode == "never-ready":
 if mode == "ignore-term":
     signal.signal(signal.SIGTERM, lambda *_: print("ignoring SIGTERM", flush=True))
 if mode == "fork":
-    subprocess.Popen(
-        [sys.executable, "-c", "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)", marker]
+    # The helper says when it ignores SIGTERM, and only then is the server ready: otherwise a
+    # quick test could stop it while it was still starting, and it would die as it should not.
+    helper = subprocess.Popen(
+        [sys.executable, "-c", "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ignoring', flush=True); time.sleep(600)", marker],
+        stdout=subprocess.PIPE,
     )
+    helper.stdout.readline()
 if mode == "touch":
     open("started", "w").close()
 if mode != "ignore-term":
