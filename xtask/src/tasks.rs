@@ -83,6 +83,7 @@ pub fn test() -> anyhow::Result<()> {
         ("mlserver", "ASSAY_MLSERVER_VENV", setup::MLSERVER),
         ("mlflow", "ASSAY_MLFLOW_VENV", setup::MLFLOW),
         ("fastapi", "ASSAY_FASTAPI_VENV", setup::FASTAPI),
+        ("k6", "ASSAY_K6_VENV", setup::K6),
     ] {
         run(ignored_cli_tests(file).env(variable, venv.path()))?;
     }

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod endpoints;
+mod export;
 mod files;
 mod http;
 mod mutate;
@@ -41,6 +42,9 @@ enum Command {
     /// Replay specs once per injected bug and print which check caught which (the mutation
     /// score): proof that the checks have teeth.
     Mutate(mutate::MutateArgs),
+    /// Write a spec's endpoint in another tool's format (k6, for distributed load).
+    #[command(subcommand)]
+    Export(export::ExportCommand),
     /// Print the JSON Schema of the spec format.
     Schema,
     /// Serve the built app (a Trunk `dist` folder) on 127.0.0.1.
@@ -61,6 +65,7 @@ fn main() -> ExitCode {
         Command::Run(args) => replay::run(&args),
         Command::Validate(args) => Ok(validate::validate(&args)),
         Command::Mutate(args) => mutate::mutate(&args),
+        Command::Export(command) => export::export(&command).map(|()| Status::Success),
         Command::Schema => {
             print!("{}", schema::spec_schema());
             Ok(Status::Success)

@@ -15,6 +15,7 @@ mod evaluation_page;
 mod fastapi;
 mod golden;
 mod hostile;
+mod k6;
 mod mlflow;
 mod mlserver;
 mod mutate;

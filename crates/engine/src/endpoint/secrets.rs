@@ -44,7 +44,7 @@ fn env_reference(value: &str) -> Option<&str> {
 
 /// A header value that is a reference: `(scheme, NAME)` for `${env:NAME}` (no scheme) or
 /// `Scheme ${env:NAME}`.
-fn reference(value: &str) -> Option<(Option<&str>, &str)> {
+pub(super) fn reference(value: &str) -> Option<(Option<&str>, &str)> {
     let value = value.trim();
     if let Some(name) = env_reference(value) {
         return Some((None, name));

