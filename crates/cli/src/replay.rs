@@ -172,24 +172,29 @@ fn replay_one(path: &Path, options: &Options) -> anyhow::Result<SpecReport> {
     };
     // The servers to stage, each on its port, before anything starts: the endpoints as they
     // will run (`{{port}}` filled in) are what evaluations are built from and refused on.
-    let plan = if run_endpoints {
+    let mut plan = if run_endpoints {
         stage_plan(&spec, path, env, allow_serve)?
     } else {
         StagePlan::default()
     };
-    let live = Spec {
-        endpoints: plan.live.clone(),
-        ..spec.clone()
-    };
+    if run_endpoints {
+        spec.endpoints = std::mem::take(&mut plan.live);
+    }
     // Evaluations read the dataset: a spec that cannot be evaluated (a feature the data lacks,
     // the notebook's column used as a feature) is refused before any request goes out.
     let evaluating = run_endpoints && spec.endpoints.iter().any(|e| e.evaluation.is_some());
+    let replaying = only != Some(Part::Endpoints);
+    // Read once, for the evaluations and the replay alike.
+    let csv = if evaluating || replaying {
+        dataset_for(&spec, path, data)?
+    } else {
+        String::new()
+    };
     let evaluators = if evaluating {
-        let csv = dataset_for(&spec, path, data)?;
         let (table, prepared) = replay::load(&spec, &csv)?;
-        live.endpoints
+        spec.endpoints
             .iter()
-            .map(|e| Evaluator::new(&live, &table, &prepared, e))
+            .map(|e| Evaluator::new(&spec, &table, &prepared, e))
             .collect::<Result<Vec<_>, _>>()?
     } else {
         Vec::new()
@@ -206,8 +211,7 @@ fn replay_one(path: &Path, options: &Options) -> anyhow::Result<SpecReport> {
         differences_total: 0,
         endpoints: Vec::new(),
     };
-    if only != Some(Part::Endpoints) {
-        let csv = dataset_for(&spec, path, data)?;
+    if replaying {
         let run = replay::run(&spec, &csv)?;
         report.differences = spec
             .recorded
@@ -230,7 +234,7 @@ fn replay_one(path: &Path, options: &Options) -> anyhow::Result<SpecReport> {
             .collect();
         report.parameter_fingerprint = Some(run.parameter_fingerprint.clone());
     }
-    report.endpoints = run_endpoints_staged(&live, &resolved, &evaluators, plan, time_limit);
+    report.endpoints = run_endpoints_staged(&spec, &resolved, &evaluators, plan, time_limit);
     report.status = SpecReport::status_of(&report.checks, &report.differences, &report.endpoints);
     let report = report.bounded();
     print_summary(&report);
@@ -264,8 +268,9 @@ fn read_env_file(path: &Path) -> anyhow::Result<Vec<(String, String)>> {
     Ok(variables)
 }
 
-/// What staging a spec's servers takes: per endpoint, the endpoint as it runs, and how its
-/// server starts (when it has one and may), or why it is skipped.
+/// What staging a spec's servers takes: per endpoint, the endpoint as it runs (`{{port}}` filled
+/// in; taken into the spec before anything runs), and how its server starts (when it has one and
+/// may), or why it is skipped.
 #[derive(Debug, Default)]
 struct StagePlan {
     live: Vec<EndpointSpec>,

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use assay_engine::budget::MAX_SPEC_WORK;
 use assay_engine::endpoint::Evaluator;
-use assay_engine::replay::{self, Stepper};
+use assay_engine::replay::Stepper;
 use assay_engine::spec::{MAX_SPEC_BYTES, Spec};
 
 use crate::Status;
@@ -53,7 +53,6 @@ fn validate_one(path: &Path, data: Option<&Path>) -> anyhow::Result<String> {
         let id = spec.checks.get(*i).map_or("?", |c| c.id());
         anyhow::bail!("check `{id}` (check {}) cannot run: {error}", i + 1);
     }
-    let (table, prepared) = replay::load(&spec, &csv)?;
     let mut evaluations = String::new();
     for endpoint in &spec.endpoints {
         if let Some(serve) = &endpoint.serve {
@@ -68,7 +67,9 @@ fn validate_one(path: &Path, data: Option<&Path>) -> anyhow::Result<String> {
                     .unwrap_or_default()
             ));
         }
-        if let Some(evaluator) = Evaluator::new(&spec, &table, &prepared, endpoint)? {
+        if let Some(evaluator) =
+            Evaluator::new(&spec, stepper.table(), stepper.prepared(), endpoint)?
+        {
             evaluations.push_str(&format!(
                 ", endpoint {} evaluates {} rows in {} requests",
                 endpoint.name,

@@ -224,6 +224,11 @@ impl Stepper {
         }
     }
 
+    /// The table as read, before preprocessing.
+    pub fn table(&self) -> &Table {
+        &self.table
+    }
+
     /// The data as split and encoded for this run.
     pub fn prepared(&self) -> &Prepared {
         &self.prepared
