@@ -80,7 +80,6 @@ impl EvaluationReport {
 struct Readings {
     served: Vec<Option<Served>>,
     failed: Vec<FailedRows>,
-    failed_total: usize,
     metrics: Vec<Metric>,
     confusion: Vec<Vec<u64>>,
     kind: Option<AnswerKind>,
@@ -104,7 +103,7 @@ impl Evaluator {
         let own = &readings[0];
         let answered = own.served.iter().flatten().count();
         let rows = self.rows();
-        let answers_outcome = if own.failed_total == 0 {
+        let answers_outcome = if own.failed_total() == 0 {
             passed(
                 "answers",
                 format!(
@@ -121,7 +120,7 @@ impl Evaluator {
                 "answers",
                 format!(
                     "{} of {rows} rows failed: {}.",
-                    own.failed_total,
+                    own.failed_total(),
                     describe(&own.failed)
                 ),
             )
@@ -205,13 +204,13 @@ impl Evaluator {
     fn check(&self, check: &EvaluationCheck, readings: &[Readings]) -> CaseOutcome {
         let name = check.label();
         let own = &readings[0];
-        if own.failed_total > 0 {
+        if own.failed_total() > 0 {
             return failed(
                 &name,
                 format!(
                     "Not judged: {} of {} rows failed (see `answers`); metrics of the rest would \
                      flatter the model.",
-                    own.failed_total,
+                    own.failed_total(),
                     self.rows()
                 ),
             );
@@ -404,13 +403,13 @@ impl Evaluator {
                 else {
                     return failed(&name, format!("No endpoint `{endpoint}` was evaluated."));
                 };
-                if other.failed_total > 0 {
+                if other.failed_total() > 0 {
                     return failed(
                         &name,
                         format!(
                             "Not judged: `{}` failed {} of {} rows: {}.",
                             t.endpoint.name,
-                            other.failed_total,
+                            other.failed_total(),
                             self.rows(),
                             describe(&other.failed)
                         ),
@@ -448,14 +447,19 @@ struct Partial {
     reasons: Vec<Option<String>>,
 }
 
+impl Readings {
+    /// Rows that failed, whatever the cause.
+    fn failed_total(&self) -> usize {
+        self.failed.iter().map(|g| g.count).sum()
+    }
+}
+
 impl Partial {
     /// The failures grouped, and the metrics of the answered rows.
     fn finish(self, evaluator: &Evaluator) -> Readings {
         let mut failed: Vec<FailedRows> = Vec::new();
-        let mut failed_total = 0;
         for (reason, line) in self.reasons.iter().zip(&evaluator.lines) {
             let Some(reason) = reason else { continue };
-            failed_total += 1;
             match failed.iter_mut().find(|g| &g.reason == reason) {
                 Some(group) => {
                     group.count += 1;
@@ -527,7 +531,6 @@ impl Partial {
         Readings {
             served: self.served,
             failed,
-            failed_total,
             metrics,
             confusion,
             kind,
