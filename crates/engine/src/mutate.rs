@@ -47,7 +47,7 @@ impl MutationRow {
 
     /// Whether the bug can strike this spec's model at all.
     pub fn applies(&self) -> bool {
-        !self.cells.iter().all(|c| *c == Cell::NotApplicable) || self.cells.is_empty()
+        !self.cells.contains(&Cell::NotApplicable)
     }
 }
 
