@@ -129,6 +129,48 @@ fn smoke_cases(dir: &Path, port: u16) {
     for case in ["health", "setosa-probability"] {
         assert!(run.passed("iris-probabilities", case), "{case}: {output}");
     }
+    k6_against_mlserver(dir, port);
+}
+
+/// The iris endpoint exported to k6 and run by the real k6 against the real MLServer: its cases
+/// and a load plan hold (exit 0), and a case Assay fails makes k6 fail too.
+fn k6_against_mlserver(dir: &Path, port: u16) {
+    let endpoint = |cases: Value| {
+        json!({
+            "name": "iris",
+            "base_url": format!("http://127.0.0.1:{port}"),
+            "protocol": { "kind": "open_inference" },
+            "model": "iris-lr",
+            "version": "v0.1.0",
+            "features": IRIS_FEATURES,
+            "cases": cases,
+            "load": { "requests": 80, "concurrency": 4, "thresholds": [
+                { "metric": "p95_below_ms", "value": 5000 },
+                { "metric": "error_rate_below", "value": 0.01 } ] },
+        })
+    };
+    let wrong = json!([{ "name": "virginica called setosa", "input": [6.3, 3.3, 6.0, 2.5],
+                         "expect": { "kind": "class_label", "label": 0 } }]);
+    for (name, cases, passes) in [
+        ("iris-k6", iris_cases(), true),
+        ("iris-k6-wrong", wrong, false),
+    ] {
+        let spec = write_spec(dir, name, json!([endpoint(cases)]));
+        let run = run_assay(&spec);
+        assert_eq!(run.code == Some(0), passes, "assay: {}", run.output());
+        let script = dir.join(format!("{name}.k6.js"));
+        let exported = Command::new(env!("CARGO_BIN_EXE_assay"))
+            .args(["export", "k6"])
+            .arg(&spec)
+            .arg("-o")
+            .arg(&script)
+            .output()
+            .unwrap();
+        assert!(exported.status.success(), "{exported:?}");
+        let (code, said) = crate::k6::k6(&script);
+        let expected = if passes { Some(0) } else { Some(99) };
+        assert_eq!(code, expected, "k6 on {name}: {said}");
+    }
 }
 
 /// An evaluated endpoint of `model` on the one server: class probabilities (`predict_proba`)
