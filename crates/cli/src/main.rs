@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod assets;
 mod endpoints;
 mod export;
 mod files;

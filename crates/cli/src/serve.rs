@@ -5,6 +5,7 @@ use std::path::{Component, Path, PathBuf};
 
 use anyhow::Context;
 
+use crate::assets::Assets;
 use crate::relay::Relay;
 
 #[derive(Debug, clap::Args)]
@@ -52,6 +53,7 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         args.dist.display()
     );
     let relay = crate::relay::Relay::new(endpoints, address.port());
+    let assets = Assets::default();
     let stopped = std::sync::Once::new();
     // Workers over tiny_http's queue, as its documentation suggests for serving in parallel.
     std::thread::scope(|scope| {
@@ -60,7 +62,7 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
                 loop {
                     match server.recv() {
                         Ok(request) if Relay::claims(request.url()) => relay.handle(request),
-                        Ok(request) => serve_file(&args.dist, request),
+                        Ok(request) => serve_file(&args.dist, &assets, request),
                         Err(error) => {
                             // The listener failed: stop every worker, saying so once.
                             stopped.call_once(|| {
@@ -79,8 +81,8 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn serve_file(root: &Path, request: tiny_http::Request) {
-    match resolve(root, request.url()).and_then(|path| file_response(&path)) {
+fn serve_file(root: &Path, assets: &Assets, request: tiny_http::Request) {
+    match resolve(root, request.url()).and_then(|path| assets.response(&path, &request)) {
         Some(response) => respond(request, response),
         None => respond(
             request,
@@ -138,22 +140,6 @@ fn resolve(root: &Path, url: &str) -> Option<PathBuf> {
     } else {
         None
     }
-}
-
-fn file_response(path: &Path) -> Option<tiny_http::Response<std::fs::File>> {
-    let file = std::fs::File::open(path).ok()?;
-    let mime = match path.extension().and_then(|e| e.to_str()) {
-        Some("html") => "text/html; charset=utf-8",
-        Some("js") => "text/javascript",
-        Some("wasm") => "application/wasm",
-        Some("css") => "text/css",
-        Some("json") => "application/json",
-        Some("csv") => "text/csv",
-        Some("svg") => "image/svg+xml",
-        _ => "application/octet-stream",
-    };
-    let header = tiny_http::Header::from_bytes("Content-Type", mime).ok()?;
-    Some(tiny_http::Response::from_file(file).with_header(header))
 }
 
 #[cfg(test)]

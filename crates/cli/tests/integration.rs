@@ -20,6 +20,7 @@ mod mlflow;
 mod mlserver;
 mod mutate;
 mod relay;
+mod serve;
 mod servers;
 mod stage;
 mod workbench;
