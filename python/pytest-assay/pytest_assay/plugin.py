@@ -8,6 +8,7 @@ the reason.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -100,10 +101,21 @@ def assay_binary(config: pytest.Config) -> str:
 
 def timeout_of(config: pytest.Config) -> float:
     given = config.getoption("assay_timeout")
+    where = "--assay-timeout"
     if given is None:
-        ini = config.getini("assay_timeout")
-        given = float(ini) if ini else DEFAULT_TIMEOUT_SECONDS
-    return given
+        given, where = config.getini("assay_timeout") or DEFAULT_TIMEOUT_SECONDS, "assay_timeout"
+    try:
+        seconds = float(given)
+    except ValueError:
+        seconds = 0.0
+    if not (0 < seconds < math.inf):
+        raise pytest.UsageError(f"{where}: not a number of seconds above 0: {given!r}")
+    return seconds
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A bad setting is said once, before anything runs, not by every item.
+    timeout_of(config)
 
 
 def passed_through(config: pytest.Config) -> list:

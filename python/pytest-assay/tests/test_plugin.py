@@ -344,3 +344,14 @@ def test_time_limit_passes_through_and_cases_it_cut_short_fail_saying_so(pyteste
             "not sent: Cut short by the 1 s time limit: 1 of 4 requests sent*",
         ]
     )
+
+
+def test_a_timeout_that_is_not_a_number_of_seconds_is_a_usage_error(pytester):
+    pytester.makeini("[pytest]\nassay_timeout = soon\n")
+    write(pytester, "iris", iris())
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*assay_timeout: not a number of seconds above 0: 'soon'*"])
+    result = pytester.runpytest("--assay-timeout", "0")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--assay-timeout: not a number of seconds above 0: 0.0*"])
