@@ -65,6 +65,15 @@ def outcome_of(case: dict, properties: tuple = ()) -> Verdict:
     return Verdict("fail", summary, properties)
 
 
+def metrics_of(result) -> tuple:
+    """A check's or an evaluation's `metrics` as (name, value) pairs: JUnit properties."""
+    return tuple(
+        (m["name"], m["value"])
+        for m in listed(field(result, "metrics"))
+        if isinstance(m, dict) and "name" in m and "value" in m
+    )
+
+
 def missing(report: Report, what: str = "it") -> Verdict:
     reason = report.not_run()
     if reason is not None:
@@ -105,12 +114,7 @@ class Check(Part):
         outcome = report.check_outcomes(self.tags)[self.index]
         if outcome is None:
             return missing(report)
-        metrics = tuple(
-            (m["name"], m["value"])
-            for m in listed(outcome.get("metrics"))
-            if isinstance(m, dict) and "name" in m and "value" in m
-        )
-        return outcome_of(outcome, metrics)
+        return outcome_of(outcome, metrics_of(outcome))
 
 
 def value_text(value) -> str:
@@ -151,6 +155,9 @@ class Replay(Part):
 class EndpointPart(Part):
     """An item of endpoint `index` of the spec, named `name`."""
 
+    # Whether the item judges an endpoint assay skipped itself, rather than being skipped.
+    judges_skipped = False
+
     def __init__(self, index: int, endpoint: str, label: str):
         self.index = index
         self.endpoint = endpoint
@@ -164,8 +171,6 @@ class EndpointPart(Part):
         if skipped is not None and not self.judges_skipped:
             return Verdict("skip", f"assay skipped this endpoint: {shown(str(skipped))}")
         return self.judge_endpoint(endpoint)
-
-    judges_skipped = False
 
     def judge_endpoint(self, endpoint: dict) -> Verdict:
         raise NotImplementedError
@@ -241,12 +246,9 @@ class Evaluation(EndpointPart):
         checks = listed(field(evaluation, "checks"))
         if self.position >= len(checks) or not isinstance(checks[self.position], dict):
             return fail("assay's report holds no result for this evaluation check")
-        metrics = tuple(
-            (m["name"], m["value"])
-            for m in listed(field(evaluation, "metrics"))
-            if isinstance(m, dict) and "name" in m and "value" in m
-        )
-        return outcome_of(checks[self.position], metrics if self.position == 0 else ())
+        # The served metrics go with `answers`, once.
+        metrics = metrics_of(evaluation) if self.position == 0 else ()
+        return outcome_of(checks[self.position], metrics)
 
 
 class Server(EndpointPart):

@@ -75,3 +75,16 @@ def test_control_characters_in_names_and_summaries_are_escaped():
     raw = {"endpoints": [{"endpoint": "e", "cases": [case("two\nlines", "fail", "red \x1b[31m")]}]}
     got = verdicts(spec, raw)
     assert got["endpoint e / two\\nlines"][:2] == ("fail", "red \\u{1b}[31m")
+
+
+def test_a_load_run_fails_on_each_threshold_it_crossed_and_carries_its_figures():
+    load = {"requests": 20, "errors": 10, "error_rate": 0.5, "p95_ms": 3.0, "broken": []}
+    raw = {"endpoints": [{"endpoint": "e", "cases": [case("health"), case("second")]}]}
+    raw["endpoints"][0]["load"] = load
+    spec = endpoint_spec(load={"requests": 20, "concurrency": 2, "thresholds": []})
+    assert verdicts(spec, raw)["endpoint e / load"].outcome == "pass"
+    load["broken"] = ["error rate 0.5000 is not below 0.01"]
+    got = verdicts(spec, raw)["endpoint e / load"]
+    assert got.outcome == "fail"
+    assert got.message == "error rate 0.5000 is not below 0.01"
+    assert ("error_rate", 0.5) in got.properties
