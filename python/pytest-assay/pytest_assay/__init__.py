@@ -1,0 +1,1 @@
+"""pytest-assay: Assay test specs as pytest items."""
