@@ -7,6 +7,7 @@
 //!   gzipped; also written to `target/bundle-size.md`.
 //! * `servers`: endpoint cases against KServe, Triton and BentoML (installed on first use into
 //!   `target/tools`); not part of `test`, so not run by CI.
+//! * `wheel`: the `assay` command as a Python wheel (maturin) in `target/wheels/`.
 //! * `setup`: only install what is missing.
 //! * `fuzz [SECONDS]`: fuzz the engine's entry points for a time budget (default 60 s); not run
 //!   by `test`, which runs the same properties briefly.
@@ -24,8 +25,9 @@ mod size;
 mod tasks;
 #[cfg(test)]
 mod tidy;
+mod wheel;
 
-const USAGE: &str = "usage: cargo xtask <serve|test|size [DIST]|servers|setup|fuzz [SECONDS]|mutants [SECONDS] [FILE...]>
+const USAGE: &str = "usage: cargo xtask <serve|test|size [DIST]|servers|wheel|setup|fuzz [SECONDS]|mutants [SECONDS] [FILE...]>
 
   serve   install missing tools, then serve the app on http://127.0.0.1:8080
   test    install missing tools, then run every test (native, wasm, browser, CLI)
@@ -33,6 +35,8 @@ const USAGE: &str = "usage: cargo xtask <serve|test|size [DIST]|servers|setup|fu
           (default target/dist-release, which `test` builds); also writes target/bundle-size.md
   servers endpoint cases against real KServe (V1, V2), Triton and BentoML servers on 127.0.0.1,
           installed on first use into target/tools (not run by `test`; takes long the first time)
+  wheel   the assay command as a PyPI-ready wheel (maturin, installed on first use into
+          target/tools) in target/wheels/
   setup   only install missing tools
   fuzz    fuzz every engine entry point that takes user text for SECONDS (default 60)
   mutants cargo-mutants over the files in xtask/src/mutants.rs (or the FILEs given) for at most
@@ -45,6 +49,7 @@ fn main() -> ExitCode {
         "test" => tasks::test(),
         "size" => size::run(std::env::args_os().nth(2).map(std::path::PathBuf::from)),
         "servers" => servers::run_all(),
+        "wheel" => wheel::build().map(drop),
         "setup" => setup::ensure_all(setup::Need::Everything),
         "fuzz" => match std::env::args().nth(2).map(|s| s.parse::<u64>()) {
             None => tasks::fuzz(60),

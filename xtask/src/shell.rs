@@ -13,6 +13,13 @@ pub fn root() -> PathBuf {
         .unwrap_or_default()
 }
 
+/// PATH with `dir` first, for a command that must find the project's own tools before others.
+pub fn path_with_first(dir: &Path) -> std::ffi::OsString {
+    let rest = std::env::var_os("PATH").unwrap_or_default();
+    std::env::join_paths(std::iter::once(dir.to_path_buf()).chain(std::env::split_paths(&rest)))
+        .unwrap_or(rest)
+}
+
 pub fn step(message: &str) {
     eprintln!("xtask: {message}");
 }

@@ -3,8 +3,9 @@
 use std::process::Command;
 
 use crate::setup::{self, Need};
-use crate::shell::{root, run, step};
+use crate::shell::{path_with_first, root, run, step};
 use crate::size;
+use crate::wheel;
 
 /// Serves the app with Trunk on http://127.0.0.1:8080 (release build: the engine trains fast).
 pub fn serve() -> anyhow::Result<()> {
@@ -20,7 +21,7 @@ pub fn test() -> anyhow::Result<()> {
     setup::ensure_all(Need::Everything)?;
     let root = root();
 
-    step("1/7 formatting and lints");
+    step("1/8 formatting and lints");
     run(Command::new("cargo").args(["fmt", "--all", "--check"]))?;
     run(Command::new("cargo").args([
         "clippy",
@@ -32,10 +33,10 @@ pub fn test() -> anyhow::Result<()> {
         "warnings",
     ]))?;
 
-    step("2/7 native tests (engine, app logic, CLI)");
+    step("2/8 native tests (engine, app logic, CLI)");
     run(Command::new("cargo").args(["test", "--workspace", "--locked"]))?;
 
-    step("3/7 wasm tests in headless Chromium (engine and app components)");
+    step("3/8 wasm tests in headless Chromium (engine and app components)");
     let chromedriver =
         std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
     run(Command::new("cargo")
@@ -56,18 +57,18 @@ pub fn test() -> anyhow::Result<()> {
         )
         .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
 
-    step("4/7 release build of the app");
+    step("4/8 release build of the app");
     let dist = size::default_dist();
     run(Command::new("trunk")
         .args(["build", "--release", "--dist"])
         .arg(&dist)
         .env("PATH", setup::tool_path()))?;
 
-    step("5/7 size of what the browser downloads");
+    step("5/8 size of what the browser downloads");
     size::run(Some(dist.clone()))?;
 
     step(
-        "6/7 end to end: browser → exported spec → CLI, the authoring workbench, and an endpoint evaluated in the page",
+        "6/8 end to end: browser → exported spec → CLI, the authoring workbench, and an endpoint evaluated in the page",
     );
     for file in ["browser", "workbench", "evaluation_page", "break_it_page"] {
         run(ignored_cli_tests(file)
@@ -77,7 +78,7 @@ pub fn test() -> anyhow::Result<()> {
     }
 
     step(
-        "7/7 endpoint cases against real servers on 127.0.0.1 (MLServer, MLflow, FastAPI), and servers assay stages itself",
+        "7/8 endpoint cases against real servers on 127.0.0.1 (MLServer, MLflow, FastAPI), and servers assay stages itself",
     );
     for (file, variable, venv) in [
         ("mlserver", "ASSAY_MLSERVER_VENV", setup::MLSERVER),
@@ -85,12 +86,25 @@ pub fn test() -> anyhow::Result<()> {
         ("fastapi", "ASSAY_FASTAPI_VENV", setup::FASTAPI),
         ("k6", "ASSAY_K6_VENV", setup::K6),
     ] {
-        run(ignored_cli_tests(file).env(variable, venv.path()))?;
+        // The MLServer tests also run the exported k6 script against it.
+        run(ignored_cli_tests(file)
+            .env(variable, venv.path())
+            .env("ASSAY_K6_VENV", setup::K6.path()))?;
     }
     // `assay run --allow-serve` starting MLServer and MLflow itself.
     run(ignored_cli_tests("stage")
         .env("ASSAY_MLSERVER_VENV", setup::MLSERVER.path())
         .env("ASSAY_MLFLOW_VENV", setup::MLFLOW.path()))?;
+
+    step("8/8 the wheel a Python project installs, and the pytest plugin with the real pytest");
+    let wheel = wheel::build()?;
+    let venv = wheel::fresh_venv(&wheel)?;
+    run(ignored_cli_tests("wheel").env("ASSAY_WHEEL_VENV", &venv))?;
+    let plugin = root.join("python").join("pytest-assay-ml");
+    run(Command::new(venv.join("bin").join("python"))
+        .args(["-m", "pytest", "-q"])
+        .arg(plugin.join("tests"))
+        .env("PATH", path_with_first(&venv.join("bin"))))?;
 
     step("all tests passed");
     Ok(())

@@ -23,4 +23,5 @@ mod relay;
 mod serve;
 mod servers;
 mod stage;
+mod wheel;
 mod workbench;

@@ -25,7 +25,7 @@ class Unavailable(Exception):
 
 def run_assay(binary: str, spec: Path, arguments: list[str], cwd: Path, timeout: float) -> dict:
     """`assay run SPEC --json FILE ARGUMENTS…` in `cwd`; the spec's report object."""
-    with tempfile.TemporaryDirectory(prefix="pytest-assay-") as folder:
+    with tempfile.TemporaryDirectory(prefix="pytest-assay-ml-") as folder:
         out = Path(folder) / "report.json"
         command = [binary, "run", str(spec), "--json", str(out), *arguments]
         try:

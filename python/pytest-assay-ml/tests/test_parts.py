@@ -2,8 +2,8 @@
 format (`crates/cli/src/report.rs`) for what a loopback server cannot easily be made to cause.
 """
 
-from pytest_assay.parts import parts_of
-from pytest_assay.report import Report
+from pytest_assay_ml.parts import parts_of
+from pytest_assay_ml.report import Report
 
 
 def case(name, verdict="pass", summary="fine"):

@@ -1,0 +1,1 @@
+"""pytest-assay-ml: Assay test specs as pytest items."""

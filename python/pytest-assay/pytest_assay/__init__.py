@@ -1,1 +1,0 @@
-"""pytest-assay: Assay test specs as pytest items."""
