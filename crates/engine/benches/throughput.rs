@@ -102,5 +102,51 @@ fn mutation_matrix(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, csv_parsing, training, mutation_matrix);
+/// `assay run`'s work without the CLI: each golden spec replayed (data checks, training, model
+/// checks), and the breast cancer logistic spec as the page authors it on 10 and 100 times the
+/// rows, where reading and checking the data weighs most.
+fn replay(c: &mut Criterion) {
+    let mut group = c.benchmark_group("replay");
+    group.sample_size(10);
+    for (name, text) in [
+        (
+            "softmax_iris",
+            include_str!("../../cli/tests/specs/softmax_iris.assay.json"),
+        ),
+        (
+            "logistic_breast_cancer",
+            include_str!("../../cli/tests/specs/logistic_breast_cancer.assay.json"),
+        ),
+        (
+            "linear_diabetes",
+            include_str!("../../cli/tests/specs/linear_diabetes.assay.json"),
+        ),
+        (
+            "mlp_breast_cancer",
+            include_str!("../../cli/tests/specs/mlp_breast_cancer.assay.json"),
+        ),
+    ] {
+        let spec = Spec::from_json(text).unwrap_or_else(|e| panic!("{e}"));
+        let csv = spec.dataset.csv.clone().unwrap_or_default();
+        group.bench_function(name, |b| b.iter(|| assay_engine::replay::run(&spec, &csv)));
+    }
+    let (header, body) = BREAST_CANCER.split_once('\n').unwrap_or_default();
+    for times in [10, 100] {
+        let csv = format!("{header}\n{}", body.repeat(times));
+        let spec = Spec::authored(
+            "breast cancer",
+            ("breast_cancer.csv", &csv),
+            "diagnosis",
+            ModelSpec::LogisticRegression,
+            TrainConfig::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        group.bench_function(format!("logistic_breast_cancer_x{times}"), |b| {
+            b.iter(|| assay_engine::replay::run(&spec, &csv))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, csv_parsing, training, mutation_matrix, replay);
 criterion_main!(benches);
