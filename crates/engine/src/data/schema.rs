@@ -111,6 +111,11 @@ fn parse_finite(cell: &str) -> Option<f64> {
 /// * Numeric: every value parses as a number;
 /// * Categorical: anything else, including a column with no values at all.
 pub fn infer_schema(table: &Table) -> Vec<ColumnSchema> {
+    table.inferred_schema().to_vec()
+}
+
+/// [`infer_schema`] worked out from the cells; [`Table`] keeps the answer.
+pub(super) fn infer_from_cells(table: &Table) -> Vec<ColumnSchema> {
     (0..table.headers.len())
         .map(|c| ColumnSchema {
             name: table.headers[c].clone(),
@@ -119,34 +124,45 @@ pub fn infer_schema(table: &Table) -> Vec<ColumnSchema> {
         .collect()
 }
 
+/// One pass over the column's cells, without copying them: a replay infers every column of
+/// the whole table, so this is where a large CSV's time went.
 fn infer_kind(table: &Table, column: usize) -> ColumnKind {
-    let values: Vec<&str> = table.column(column).filter(|v| !is_missing(v)).collect();
-    if values.is_empty() {
+    let values = || table.column(column).filter(|v| !is_missing(v));
+    let Some(first) = values().next() else {
         return ColumnKind::Categorical;
-    }
-    let distinct: BTreeSet<String> = values.iter().map(|v| v.to_ascii_lowercase()).collect();
+    };
+    // Boolean: every value (in any case) is one of the same pair.
     let is_boolean = BOOLEAN_PAIRS
         .iter()
-        .any(|pair| distinct.iter().all(|v| pair.contains(&v.as_str())));
+        .any(|pair| values().all(|v| pair.iter().any(|p| v.eq_ignore_ascii_case(p))));
     // A column of only `0` or only `1` is a constant number, not a yes/no column.
-    let only_digit = distinct.len() == 1 && distinct.iter().all(|v| v == "0" || v == "1");
+    let only_digit = (first == "0" || first == "1") && values().all(|v| v == first);
     if is_boolean && !only_digit {
         return ColumnKind::Boolean;
     }
-    let exact_distinct: BTreeSet<&str> = values.iter().copied().collect();
-    let unique_per_row = values.len() >= 2 && exact_distinct.len() == values.len();
-    let numbers: Option<Vec<f64>> = values.iter().map(|v| v.parse::<f64>().ok()).collect();
-    match numbers {
-        Some(numbers) => {
-            let whole = numbers.iter().all(|v| v.is_finite() && v.fract() == 0.0);
-            if unique_per_row && whole && named_like_id(&table.headers[column]) {
-                ColumnKind::Identifier
-            } else {
-                ColumnKind::Numeric
-            }
+    let unique_per_row = || {
+        let mut cells: Vec<&str> = values().collect();
+        cells.sort_unstable();
+        cells.len() >= 2 && cells.windows(2).all(|pair| pair[0] != pair[1])
+    };
+    let mut whole = true;
+    let numeric = values().all(|v| match v.parse::<f64>() {
+        Ok(x) => {
+            whole &= x.is_finite() && x.fract() == 0.0;
+            true
         }
-        None if unique_per_row => ColumnKind::Identifier,
-        None => ColumnKind::Categorical,
+        Err(_) => false,
+    });
+    if numeric {
+        if whole && named_like_id(&table.headers[column]) && unique_per_row() {
+            ColumnKind::Identifier
+        } else {
+            ColumnKind::Numeric
+        }
+    } else if unique_per_row() {
+        ColumnKind::Identifier
+    } else {
+        ColumnKind::Categorical
     }
 }
 

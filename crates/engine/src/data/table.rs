@@ -1,8 +1,11 @@
 //! Reading CSV text into a [`Table`] of trimmed string cells, with the delimiter detected or
 //! chosen, and every error naming its file line (and column, where one is known).
 
+use std::sync::OnceLock;
+
 use serde::{Deserialize, Serialize};
 
+use super::ColumnSchema;
 use crate::EngineError;
 
 /// Largest CSV the engine accepts, in bytes. A browser tab holds the whole file in memory.
@@ -26,8 +29,11 @@ pub struct CsvOptions {
     pub delimiter: Option<u8>,
 }
 
-/// A CSV file as text cells: the header and the data rows, all of the same width.
-#[derive(Debug, Clone, PartialEq)]
+/// A CSV file as text cells: the header and the data rows, all of the same width. Read-only
+/// once built (nothing in Assay changes a table's cells), so the kinds inferred from its cells
+/// are worked out once and kept: a replay asks for them in several checks and in preparing the
+/// data.
+#[derive(Debug, Clone)]
 pub struct Table {
     pub headers: Vec<String>,
     pub rows: Vec<Vec<String>>,
@@ -35,6 +41,15 @@ pub struct Table {
     /// row point into the file even after quoted newlines or blank lines. May be left empty when
     /// a table is built by hand; then row `r` is taken to be on line `r + 2`.
     pub lines: Vec<u64>,
+    /// [`super::infer_schema`]'s answer, once asked.
+    inferred: OnceLock<Vec<ColumnSchema>>,
+}
+
+/// Tables are equal when their cells and lines are, whether or not their kinds were inferred.
+impl PartialEq for Table {
+    fn eq(&self, other: &Self) -> bool {
+        self.headers == other.headers && self.rows == other.rows && self.lines == other.lines
+    }
 }
 
 impl Table {
@@ -54,6 +69,7 @@ impl Table {
             headers,
             rows,
             lines,
+            inferred: OnceLock::new(),
         }
     }
 
@@ -180,7 +196,14 @@ impl Table {
             headers,
             rows,
             lines,
+            inferred: OnceLock::new(),
         })
+    }
+
+    /// Each column's inferred kind ([`super::infer_schema`]), worked out on the first call.
+    pub(crate) fn inferred_schema(&self) -> &[ColumnSchema] {
+        self.inferred
+            .get_or_init(|| super::schema::infer_from_cells(self))
     }
 
     pub(crate) fn column_index(&self, name: &str) -> Option<usize> {
