@@ -12,7 +12,7 @@
 //! layer by layer, each layer's weights row-major (`W[out][in]`) then its biases, so optimisers,
 //! gradient checks and fingerprints treat every model alike.
 
-use ndarray::{Array2, ArrayView1, ArrayView2};
+use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
 use crate::EngineError;
@@ -332,14 +332,68 @@ impl Network {
         l2: f64,
     ) -> (f64, Vec<f64>) {
         let mut gradient = vec![0.0; self.parameter_count];
-        let loss = self.accumulate(params, x, y, Some(&mut gradient));
-        let n = x.nrows().max(1) as f64;
+        let (mut activations, mut deltas) = (self.buffers(), self.buffers());
+        let loss = self.accumulate(
+            params,
+            (x, y),
+            0..x.nrows(),
+            Some(&mut gradient),
+            (&mut activations, &mut deltas),
+        );
+        let penalty = self.finish_gradient(params, x.nrows(), l2, &mut gradient);
+        (
+            loss / x.nrows().max(1) as f64 + 0.5 * l2 * penalty,
+            gradient,
+        )
+    }
+
+    /// The mean gradient over `rows` of `x` (in that order) into `scratch`: the same numbers,
+    /// bit for bit, as [`Network::loss_and_gradient`] on those rows copied out, without the copy,
+    /// an allocation or the loss that training does not use.
+    pub(crate) fn batch_gradient<'s>(
+        &self,
+        params: &[f64],
+        (x, y): (ArrayView2<f64>, ArrayView1<f64>),
+        rows: &[usize],
+        l2: f64,
+        scratch: &'s mut Scratch,
+    ) -> &'s mut [f64] {
+        let Scratch {
+            activations,
+            deltas,
+            gradient,
+        } = scratch;
+        gradient.fill(0.0);
+        self.accumulate_gradient(
+            params,
+            (x, y),
+            rows.iter().copied(),
+            gradient,
+            (activations, deltas),
+        );
+        self.finish_gradient(params, rows.len(), l2, gradient);
+        gradient
+    }
+
+    /// Buffers for [`Network::batch_gradient`], made once per training run.
+    pub(crate) fn scratch(&self) -> Scratch {
+        Scratch {
+            activations: self.buffers(),
+            deltas: self.buffers(),
+            gradient: vec![0.0; self.parameter_count],
+        }
+    }
+
+    /// Turns a summed gradient over `rows` rows into the mean plus the L2 term (and an injected
+    /// bug's change); returns the penalty.
+    fn finish_gradient(&self, params: &[f64], rows: usize, l2: f64, gradient: &mut [f64]) -> f64 {
+        let n = rows.max(1) as f64;
         if self.mutation() != Some(Mutation::GradientScaledWrong) {
-            for g in &mut gradient {
+            for g in gradient.iter_mut() {
                 *g /= n;
             }
         }
-        let penalty = self.add_penalty(params, l2, Some(&mut gradient));
+        let penalty = self.add_penalty(params, l2, Some(gradient));
         match self.mutation() {
             Some(Mutation::GradientSignFlipped) => gradient.iter_mut().for_each(|g| *g = -*g),
             Some(Mutation::BiasGradientDropped) => {
@@ -349,18 +403,25 @@ impl Network {
             }
             _ => {}
         }
-        (loss / n + 0.5 * l2 * penalty, gradient)
+        penalty
     }
 
     /// Mean loss only, without the cost of a backward pass.
     pub fn loss(&self, params: &[f64], x: ArrayView2<f64>, y: ArrayView1<f64>, l2: f64) -> f64 {
-        let loss = self.accumulate(params, x, y, None);
+        let (mut activations, mut deltas) = (self.buffers(), self.buffers());
+        let loss = self.accumulate(
+            params,
+            (x, y),
+            0..x.nrows(),
+            None,
+            (&mut activations, &mut deltas),
+        );
         let penalty = self.add_penalty(params, l2, None);
         loss / x.nrows().max(1) as f64 + 0.5 * l2 * penalty
     }
 
     /// Sum of squared weights; adds `λ w` to each weight's gradient when given one.
-    fn add_penalty(&self, params: &[f64], l2: f64, mut gradient: Option<&mut Vec<f64>>) -> f64 {
+    fn add_penalty(&self, params: &[f64], l2: f64, mut gradient: Option<&mut [f64]>) -> f64 {
         let mut penalty = 0.0;
         for layer in &self.layers {
             for i in layer.offset..layer.bias_offset() {
@@ -424,46 +485,85 @@ impl Network {
         }
     }
 
-    /// Summed loss; adds the summed gradient when asked.
+    /// Summed loss over `rows` of `x`; adds the summed gradient when asked.
     fn accumulate(
         &self,
         params: &[f64],
-        x: ArrayView2<f64>,
-        y: ArrayView1<f64>,
+        (x, y): (ArrayView2<f64>, ArrayView1<f64>),
+        rows: impl Iterator<Item = usize>,
         mut gradient: Option<&mut Vec<f64>>,
+        (activations, deltas): (&mut [Vec<f64>], &mut [Vec<f64>]),
     ) -> f64 {
-        let mut activations = self.buffers();
-        let mut deltas = self.buffers();
         let mut loss = 0.0;
-        for_each_row(x, |r, row| {
+        let mut copy = Vec::new();
+        for r in rows {
+            let row = row_slice(x, r, &mut copy);
             let target = y[r];
-            self.forward(params, row, &mut activations);
+            self.forward(params, row, activations);
             let last = self.layers.len() - 1;
             let scores = &activations[last];
-            let delta = &mut deltas[last];
-            match self.head {
-                Head::Identity => {
-                    let residual = scores[0] - target;
-                    loss += 0.5 * residual * residual;
-                    delta[0] = residual;
-                }
-                Head::Sigmoid => {
-                    loss += softplus(scores[0]) - target * scores[0];
-                    delta[0] = sigmoid(scores[0]) - target;
-                }
-                Head::Softmax => {
-                    let class = target as usize;
-                    loss += logsumexp(scores) - scores.get(class).copied().unwrap_or(0.0);
-                    for (k, (d, p)) in delta.iter_mut().zip(softmax(scores)).enumerate() {
-                        *d = p - if k == class { 1.0 } else { 0.0 };
-                    }
-                }
-            }
+            loss += self.output_delta(scores, target, &mut deltas[last], true);
             if let Some(gradient) = gradient.as_deref_mut() {
-                self.backward(params, row, &activations, &mut deltas, gradient);
+                self.backward(params, row, activations, deltas, gradient);
             }
-        });
+        }
         loss
+    }
+
+    /// [`Network::accumulate`]'s gradient alone: the same steps in the same order, less the
+    /// loss.
+    fn accumulate_gradient(
+        &self,
+        params: &[f64],
+        (x, y): (ArrayView2<f64>, ArrayView1<f64>),
+        rows: impl Iterator<Item = usize>,
+        gradient: &mut [f64],
+        (activations, deltas): (&mut [Vec<f64>], &mut [Vec<f64>]),
+    ) {
+        let mut copy = Vec::new();
+        for r in rows {
+            let row = row_slice(x, r, &mut copy);
+            self.forward(params, row, activations);
+            let last = self.layers.len() - 1;
+            self.output_delta(&activations[last], y[r], &mut deltas[last], false);
+            self.backward(params, row, activations, deltas, gradient);
+        }
+    }
+
+    /// Fills `delta` with ∂loss/∂scores for one row and returns its loss (0 when `with_loss`
+    /// is false, which saves the head's logarithms).
+    fn output_delta(&self, scores: &[f64], target: f64, delta: &mut [f64], with_loss: bool) -> f64 {
+        match self.head {
+            Head::Identity => {
+                let residual = scores[0] - target;
+                delta[0] = residual;
+                if with_loss {
+                    0.5 * residual * residual
+                } else {
+                    0.0
+                }
+            }
+            Head::Sigmoid => {
+                delta[0] = sigmoid(scores[0]) - target;
+                if with_loss {
+                    softplus(scores[0]) - target * scores[0]
+                } else {
+                    0.0
+                }
+            }
+            Head::Softmax => {
+                let class = target as usize;
+                softmax_into(scores, delta);
+                if let Some(d) = delta.get_mut(class) {
+                    *d -= 1.0;
+                }
+                if with_loss {
+                    logsumexp(scores) - scores.get(class).copied().unwrap_or(0.0)
+                } else {
+                    0.0
+                }
+            }
+        }
     }
 
     /// Back-propagates `deltas[last]` (∂loss/∂scores) and adds the parameter gradient.
@@ -500,6 +600,14 @@ impl Network {
     }
 }
 
+/// A training run's reusable buffers: each layer's activations and deltas, and the gradient.
+#[derive(Debug, Clone)]
+pub(crate) struct Scratch {
+    activations: Vec<Vec<f64>>,
+    deltas: Vec<Vec<f64>>,
+    gradient: Vec<f64>,
+}
+
 /// Calls `f(index, row)` with each row as a slice, copying only rows of non-contiguous views.
 fn for_each_row(x: ArrayView2<f64>, mut f: impl FnMut(usize, &[f64])) {
     let mut buffer = Vec::with_capacity(x.ncols());
@@ -511,6 +619,19 @@ fn for_each_row(x: ArrayView2<f64>, mut f: impl FnMut(usize, &[f64])) {
                 buffer.extend(row.iter());
                 f(r, &buffer);
             }
+        }
+    }
+}
+
+/// Row `r` of `x` as a slice: borrowed when the row is contiguous, else copied into `copy`.
+fn row_slice<'a>(x: ArrayView2<'a, f64>, r: usize, copy: &'a mut Vec<f64>) -> &'a [f64] {
+    let row = x.index_axis_move(Axis(0), r);
+    match row.to_slice() {
+        Some(slice) => slice,
+        None => {
+            copy.clear();
+            copy.extend(row.iter());
+            copy
         }
     }
 }
@@ -545,11 +666,20 @@ fn logsumexp(z: &[f64]) -> f64 {
 
 /// Probabilities `e^{z_k} / Σ e^{z_j}`.
 pub fn softmax(z: &[f64]) -> Vec<f64> {
+    let mut probabilities = vec![0.0; z.len()];
+    softmax_into(z, &mut probabilities);
+    probabilities
+}
+
+/// [`softmax`] into `out` (as long as `z`), without allocating.
+fn softmax_into(z: &[f64], out: &mut [f64]) {
     let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let exps: Vec<f64> = z.iter().map(|&v| libm::exp(v - max)).collect();
     let mut sum = 0.0;
-    for e in &exps {
-        sum += e;
+    for (o, &v) in out.iter_mut().zip(z) {
+        *o = libm::exp(v - max);
+        sum += *o;
     }
-    exps.into_iter().map(|e| e / sum).collect()
+    for o in out.iter_mut() {
+        *o /= sum;
+    }
 }

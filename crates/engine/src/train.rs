@@ -3,11 +3,11 @@
 //! Randomness is drawn in this order from one [`SeededRng`]: the initial parameters
 //! ([`Network::init`]), then one shuffle of the row order at the start of every epoch.
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 use crate::EngineError;
-use crate::model::Network;
+use crate::model::{Network, Scratch};
 use crate::mutation::Mutation;
 use crate::optim::{Optimizer, OptimizerState};
 use crate::rng::SeededRng;
@@ -121,6 +121,8 @@ pub struct TrainedModel {
 #[derive(Debug, Clone)]
 pub(crate) struct Trainer {
     network: Network,
+    /// Buffers every batch reuses, so the loop allocates nothing.
+    scratch: Scratch,
     x: Array2<f64>,
     y: Array1<f64>,
     config: TrainConfig,
@@ -176,6 +178,7 @@ impl Trainer {
         }
         let initial_loss = network.loss(&params, x, y, config.l2);
         Ok(Self {
+            scratch: network.scratch(),
             network: network.clone(),
             optimizer: OptimizerState::new(&config.optimizer, params.len()),
             x: x.to_owned(),
@@ -217,11 +220,13 @@ impl Trainer {
         self.rng.shuffle(&mut self.order);
         let batch_size = self.config.batch_size as usize;
         for batch in self.order.chunks(batch_size) {
-            let xb = self.x.select(Axis(0), batch);
-            let yb = self.y.select(Axis(0), batch);
-            let (_, mut gradient) =
-                self.network
-                    .loss_and_gradient(&self.params, xb.view(), yb.view(), self.config.l2);
+            let gradient = self.network.batch_gradient(
+                &self.params,
+                (self.x.view(), self.y.view()),
+                batch,
+                self.config.l2,
+                &mut self.scratch,
+            );
             if !self.config.fit_intercept {
                 // A zero gradient keeps the bias at its initial zero under every optimiser.
                 gradient[self.network.output_biases()].fill(0.0);
@@ -229,16 +234,16 @@ impl Trainer {
             match self.network.mutation() {
                 None => self
                     .optimizer
-                    .step(&mut self.params, &gradient, self.config.learning_rate),
+                    .step(&mut self.params, gradient, self.config.learning_rate),
                 Some(Mutation::OptimizerStepSkipped) => {}
                 Some(Mutation::LearningRateX1000) => self.optimizer.step(
                     &mut self.params,
-                    &gradient,
+                    gradient,
                     self.config.learning_rate * 1000.0,
                 ),
                 Some(_) => {
                     self.optimizer
-                        .step(&mut self.params, &gradient, self.config.learning_rate)
+                        .step(&mut self.params, gradient, self.config.learning_rate)
                 }
             }
         }
