@@ -333,6 +333,17 @@ both! {
 
     // --- schema and task -------------------------------------------------------------------
 
+    fn a_table_is_equal_to_its_copy_whether_or_not_its_kinds_were_inferred() {
+        // The table keeps its inferred kinds; that must not make two equal tables differ.
+        let asked = table("a,b\nyes,1\nno,2\n");
+        let copy = asked.clone();
+        assert_eq!(kinds(&infer_schema(&asked)), [ColumnKind::Boolean, ColumnKind::Numeric]);
+        assert_eq!(asked, copy);
+        assert_eq!(asked, table("a,b\nyes,1\nno,2\n"));
+        assert_ne!(asked, table("a,b\nyes,1\nno,3\n"));
+        assert_eq!(infer_schema(&asked), infer_schema(&copy));
+    }
+
     fn samples_infer_their_schema_and_task() {
         let bc = table(BREAST_CANCER);
         let schema = infer_schema(&bc);
