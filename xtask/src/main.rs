@@ -7,6 +7,8 @@
 //!   gzipped; also written to `target/bundle-size.md`.
 //! * `servers`: endpoint cases against KServe, Triton and BentoML (installed on first use into
 //!   `target/tools`); not part of `test`, so not run by CI.
+//! * `bench`: the engine's benchmarks, their medians written to `target/bench.md`; not part of
+//!   `test`.
 //! * `wheel`: the `assay` command as a Python wheel (maturin) in `target/wheels/`.
 //! * `setup`: only install what is missing.
 //! * `fuzz [SECONDS]`: fuzz the engine's entry points for a time budget (default 60 s); not run
@@ -17,6 +19,7 @@
 
 use std::process::ExitCode;
 
+mod bench;
 mod mutants;
 mod servers;
 mod setup;
@@ -27,7 +30,7 @@ mod tasks;
 mod tidy;
 mod wheel;
 
-const USAGE: &str = "usage: cargo xtask <serve|test|size [DIST]|servers|wheel|setup|fuzz [SECONDS]|mutants [SECONDS] [FILE...]>
+const USAGE: &str = "usage: cargo xtask <serve|test|size [DIST]|bench|servers|wheel|setup|fuzz [SECONDS]|mutants [SECONDS] [FILE...]>
 
   serve   install missing tools, then serve the app on http://127.0.0.1:8080
   test    install missing tools, then run every test (native, wasm, browser, CLI)
@@ -35,6 +38,8 @@ const USAGE: &str = "usage: cargo xtask <serve|test|size [DIST]|servers|wheel|se
           (default target/dist-release, which `test` builds); also writes target/bundle-size.md
   servers endpoint cases against real KServe (V1, V2), Triton and BentoML servers on 127.0.0.1,
           installed on first use into target/tools (not run by `test`; takes long the first time)
+  bench   the engine's criterion benchmarks natively, their medians (and the page's bytes, if
+          built) written to target/bench.md (not run by `test`)
   wheel   the assay command as a PyPI-ready wheel (maturin, installed on first use into
           target/tools) in target/wheels/
   setup   only install missing tools
@@ -50,6 +55,7 @@ fn main() -> ExitCode {
         "size" => size::run(std::env::args_os().nth(2).map(std::path::PathBuf::from)),
         "servers" => servers::run_all(),
         "wheel" => wheel::build().map(drop),
+        "bench" => bench::run_all(),
         "setup" => setup::ensure_all(setup::Need::Everything),
         "fuzz" => match std::env::args().nth(2).map(|s| s.parse::<u64>()) {
             None => tasks::fuzz(60),

@@ -1,0 +1,167 @@
+//! `cargo xtask bench`: the engine's criterion benchmarks (`crates/engine/benches`), natively and
+//! built as `assay` is (the release profile), then their medians in `target/bench.md`, with
+//! throughput where a benchmark declares one, and the page's bytes when a release build of the
+//! app exists. Not part of `test`: figures are for people, ratios go into the README.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::Context;
+use serde_json::Value;
+
+use crate::shell::{root, run, step};
+use crate::size;
+
+/// One benchmark's median and, when it declares one, its throughput per second.
+#[derive(Debug, PartialEq)]
+struct Row {
+    id: String,
+    median_ns: f64,
+    per_second: Option<String>,
+}
+
+pub fn run_all() -> anyhow::Result<()> {
+    step("engine benchmarks (criterion, native, release profile); a few minutes");
+    run(Command::new("cargo").args([
+        "bench",
+        "--locked",
+        "-p",
+        "assay-engine",
+        "--bench",
+        "throughput",
+        "--",
+        "--noplot",
+    ]))?;
+    let criterion = root().join("target").join("criterion");
+    let mut rows = Vec::new();
+    collect(&criterion, &mut rows)?;
+    rows.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut text = String::from("# Benchmarks\n\n");
+    text.push_str(&table(&rows));
+    let dist = size::default_dist();
+    if dist.is_dir() {
+        text.push('\n');
+        text.push_str(&size::markdown(&size::measure(&dist)?));
+    }
+    let out = root().join("target").join("bench.md");
+    std::fs::write(&out, &text).with_context(|| format!("writing {}", out.display()))?;
+    print!("{text}");
+    step(&format!("written to {}", out.display()));
+    Ok(())
+}
+
+/// Every `new/` result under criterion's folder (the latest run of each benchmark).
+fn collect(dir: &Path, rows: &mut Vec<Row>) -> anyhow::Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let path: PathBuf = entry?.path();
+        if path.file_name().is_some_and(|n| n == "new") {
+            let read = |name: &str| -> anyhow::Result<String> {
+                let file = path.join(name);
+                std::fs::read_to_string(&file)
+                    .with_context(|| format!("reading {}", file.display()))
+            };
+            rows.push(row(&read("benchmark.json")?, &read("estimates.json")?)?);
+        } else if path.is_dir()
+            && path
+                .file_name()
+                .is_some_and(|n| n != "report" && n != "base")
+        {
+            collect(&path, rows)?;
+        }
+    }
+    Ok(())
+}
+
+/// A row from criterion's `benchmark.json` and `estimates.json` (times in nanoseconds).
+fn row(benchmark: &str, estimates: &str) -> anyhow::Result<Row> {
+    let benchmark: Value = serde_json::from_str(benchmark).context("benchmark.json")?;
+    let estimates: Value = serde_json::from_str(estimates).context("estimates.json")?;
+    let id = benchmark["full_id"]
+        .as_str()
+        .context("benchmark.json has no full_id")?
+        .to_owned();
+    let median_ns = estimates["median"]["point_estimate"]
+        .as_f64()
+        .context("estimates.json has no median")?;
+    let seconds = median_ns / 1e9;
+    let per_second = match (
+        benchmark["throughput"]["Elements"].as_f64(),
+        benchmark["throughput"]["Bytes"].as_f64(),
+    ) {
+        (Some(elements), _) => Some(format!("{:.2} M elements/s", elements / seconds / 1e6)),
+        (_, Some(bytes)) => Some(format!("{:.1} MiB/s", bytes / seconds / (1024.0 * 1024.0))),
+        _ => None,
+    };
+    Ok(Row {
+        id,
+        median_ns,
+        per_second,
+    })
+}
+
+fn table(rows: &[Row]) -> String {
+    let mut text = String::from("| benchmark | median | throughput |\n|---|--:|--:|\n");
+    for row in rows {
+        let median = if row.median_ns >= 1e9 {
+            format!("{:.2} s", row.median_ns / 1e9)
+        } else {
+            format!("{:.2} ms", row.median_ns / 1e6)
+        };
+        text.push_str(&format!(
+            "| {} | {median} | {} |\n",
+            row.id,
+            row.per_second.as_deref().unwrap_or("")
+        ));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ESTIMATES: &str = r#"{"mean":{"point_estimate":2.0e6},"median":{"confidence_interval":{"confidence_level":0.95,"lower_bound":1.0,"upper_bound":3.0},"point_estimate":2500000.0,"standard_error":1.0}}"#;
+
+    #[test]
+    fn a_row_holds_the_median_and_the_throughput_per_second() {
+        let training = r#"{"group_id":"train","function_id":"logistic_regression","value_str":null,"throughput":{"Elements":5000},"full_id":"train/logistic_regression","directory_name":"train/logistic_regression","title":"train/logistic_regression"}"#;
+        let row = row(training, ESTIMATES).unwrap();
+        assert_eq!(row.id, "train/logistic_regression");
+        assert_eq!(row.median_ns, 2.5e6);
+        // 5000 elements in 2.5 ms.
+        assert_eq!(row.per_second.as_deref(), Some("2.00 M elements/s"));
+        let plain = training.replace(r#"{"Elements":5000}"#, "null");
+        assert_eq!(row_of(&plain).per_second, None);
+        let bytes = training.replace(r#"{"Elements":5000}"#, r#"{"Bytes":2621440}"#);
+        assert_eq!(row_of(&bytes).per_second.as_deref(), Some("1000.0 MiB/s"));
+        assert!(super::row("{}", ESTIMATES).is_err());
+    }
+
+    fn row_of(benchmark: &str) -> Row {
+        row(benchmark, ESTIMATES).unwrap()
+    }
+
+    #[test]
+    fn the_table_says_seconds_past_one_and_milliseconds_below() {
+        let rows = [
+            Row {
+                id: "replay/x100".into(),
+                median_ns: 2.3e9,
+                per_second: None,
+            },
+            Row {
+                id: "csv/parse".into(),
+                median_ns: 3.2e7,
+                per_second: Some("33.0 MiB/s".into()),
+            },
+        ];
+        assert_eq!(
+            table(&rows),
+            "| benchmark | median | throughput |\n|---|--:|--:|\n\
+             | replay/x100 | 2.30 s |  |\n| csv/parse | 32.00 ms | 33.0 MiB/s |\n"
+        );
+    }
+}
