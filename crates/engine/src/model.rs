@@ -332,14 +332,7 @@ impl Network {
         l2: f64,
     ) -> (f64, Vec<f64>) {
         let mut gradient = vec![0.0; self.parameter_count];
-        let (mut activations, mut deltas) = (self.buffers(), self.buffers());
-        let loss = self.accumulate(
-            params,
-            (x, y),
-            0..x.nrows(),
-            Some(&mut gradient),
-            (&mut activations, &mut deltas),
-        );
+        let loss = self.accumulate(params, (x, y), Some(&mut gradient));
         let penalty = self.finish_gradient(params, x.nrows(), l2, &mut gradient);
         (
             loss / x.nrows().max(1) as f64 + 0.5 * l2 * penalty,
@@ -408,14 +401,7 @@ impl Network {
 
     /// Mean loss only, without the cost of a backward pass.
     pub fn loss(&self, params: &[f64], x: ArrayView2<f64>, y: ArrayView1<f64>, l2: f64) -> f64 {
-        let (mut activations, mut deltas) = (self.buffers(), self.buffers());
-        let loss = self.accumulate(
-            params,
-            (x, y),
-            0..x.nrows(),
-            None,
-            (&mut activations, &mut deltas),
-        );
+        let loss = self.accumulate(params, (x, y), None);
         let penalty = self.add_penalty(params, l2, None);
         loss / x.nrows().max(1) as f64 + 0.5 * l2 * penalty
     }
@@ -485,26 +471,25 @@ impl Network {
         }
     }
 
-    /// Summed loss over `rows` of `x`; adds the summed gradient when asked.
+    /// Summed loss over the rows of `x`; adds the summed gradient when asked.
     fn accumulate(
         &self,
         params: &[f64],
         (x, y): (ArrayView2<f64>, ArrayView1<f64>),
-        rows: impl Iterator<Item = usize>,
-        mut gradient: Option<&mut Vec<f64>>,
-        (activations, deltas): (&mut [Vec<f64>], &mut [Vec<f64>]),
+        mut gradient: Option<&mut [f64]>,
     ) -> f64 {
+        let (mut activations, mut deltas) = (self.buffers(), self.buffers());
         let mut loss = 0.0;
         let mut copy = Vec::new();
-        for r in rows {
+        for r in 0..x.nrows() {
             let row = row_slice(x, r, &mut copy);
             let target = y[r];
-            self.forward(params, row, activations);
+            self.forward(params, row, &mut activations);
             let last = self.layers.len() - 1;
             let scores = &activations[last];
             loss += self.output_delta(scores, target, &mut deltas[last], true);
             if let Some(gradient) = gradient.as_deref_mut() {
-                self.backward(params, row, activations, deltas, gradient);
+                self.backward(params, row, &activations, &mut deltas, gradient);
             }
         }
         loss
