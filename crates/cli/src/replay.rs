@@ -8,7 +8,7 @@ use assay_engine::checks::{CheckFamily, CheckOutcome, Verdict};
 use assay_engine::endpoint::{
     CaseOutcome, EndpointSpec, Evaluator, Resolved, resolve_env, resolve_headers,
 };
-use assay_engine::replay;
+use assay_engine::replay::{self, Stepper};
 use assay_engine::spec::{MAX_SPEC_BYTES, Spec};
 
 use crate::Status;
@@ -190,11 +190,24 @@ fn replay_one(path: &Path, options: &Options) -> anyhow::Result<SpecReport> {
     } else {
         String::new()
     };
+    // One parse and split of the data: the replay's, which the evaluations read too.
+    let stepper = if replaying {
+        Some(Stepper::new(&spec, &csv)?)
+    } else {
+        None
+    };
     let evaluators = if evaluating {
-        let (table, prepared) = replay::load(&spec, &csv)?;
+        let loaded;
+        let (table, prepared) = match &stepper {
+            Some(stepper) => (stepper.table(), stepper.prepared()),
+            None => {
+                loaded = replay::load(&spec, &csv)?;
+                (&loaded.0, &loaded.1)
+            }
+        };
         spec.endpoints
             .iter()
-            .map(|e| Evaluator::new(&spec, &table, &prepared, e))
+            .map(|e| Evaluator::new(&spec, table, prepared, e))
             .collect::<Result<Vec<_>, _>>()?
     } else {
         Vec::new()
@@ -211,8 +224,8 @@ fn replay_one(path: &Path, options: &Options) -> anyhow::Result<SpecReport> {
         differences_total: 0,
         endpoints: Vec::new(),
     };
-    if replaying {
-        let run = replay::run(&spec, &csv)?;
+    if let Some(stepper) = stepper {
+        let run = stepper.finish();
         report.differences = spec
             .recorded
             .as_ref()
