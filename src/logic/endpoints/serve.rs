@@ -2,7 +2,9 @@
 //! (`assay run --allow-serve`). The page itself cannot start programs, so it only carries the
 //! section into the export; it tests a server that is already running.
 
-use assay_engine::endpoint::{Header, ServeSpec};
+use assay_engine::endpoint::{
+    DEFAULT_READY_TIMEOUT_S, DEFAULT_SHUTDOWN_TIMEOUT_S, Header, ServeSpec,
+};
 use serde::{Deserialize, Serialize};
 
 /// What the user typed about starting the server: blank command, no section.
@@ -25,8 +27,8 @@ impl Default for ServeForm {
             command: String::new(),
             cwd: String::new(),
             env: String::new(),
-            ready_timeout_s: "60".into(),
-            shutdown_timeout_s: "10".into(),
+            ready_timeout_s: DEFAULT_READY_TIMEOUT_S.to_string(),
+            shutdown_timeout_s: DEFAULT_SHUTDOWN_TIMEOUT_S.to_string(),
         }
     }
 }
@@ -78,8 +80,16 @@ impl ServeForm {
             command,
             cwd: (!cwd.is_empty()).then(|| cwd.to_owned()),
             env,
-            ready_timeout_s: seconds(&self.ready_timeout_s, "readiness timeout", 60)?,
-            shutdown_timeout_s: seconds(&self.shutdown_timeout_s, "shutdown timeout", 10)?,
+            ready_timeout_s: seconds(
+                &self.ready_timeout_s,
+                "readiness timeout",
+                DEFAULT_READY_TIMEOUT_S,
+            )?,
+            shutdown_timeout_s: seconds(
+                &self.shutdown_timeout_s,
+                "shutdown timeout",
+                DEFAULT_SHUTDOWN_TIMEOUT_S,
+            )?,
         }))
     }
 

@@ -30,7 +30,7 @@ pub use metadata::judge_metadata;
 pub use protocol::{Request, build_request, health_request, metadata_request};
 pub use relay::{RELAY_PREFIX, path_below_base, relay_url};
 pub use secrets::{Resolved, Secrets, refuse_literal_secrets, resolve_env, resolve_headers};
-pub use serve::ServeSpec;
+pub use serve::{DEFAULT_READY_TIMEOUT_S, DEFAULT_SHUTDOWN_TIMEOUT_S, ServeSpec};
 pub use tensor::DATATYPES;
 
 /// A deployed model and the cases to run against it.

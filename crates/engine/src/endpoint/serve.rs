@@ -38,12 +38,16 @@ pub struct ServeSpec {
     pub shutdown_timeout_s: u32,
 }
 
+/// The waits a section that names none gets, in seconds (the page's form starts from them).
+pub const DEFAULT_READY_TIMEOUT_S: u32 = 60;
+pub const DEFAULT_SHUTDOWN_TIMEOUT_S: u32 = 10;
+
 fn default_ready_timeout_s() -> u32 {
-    60
+    DEFAULT_READY_TIMEOUT_S
 }
 
 fn default_shutdown_timeout_s() -> u32 {
-    10
+    DEFAULT_SHUTDOWN_TIMEOUT_S
 }
 
 impl ServeSpec {
