@@ -22,11 +22,8 @@ pub struct Sample {
     pub task: Task,
     pub model: ModelSpec,
     /// How its model trains by default: settings under which it passes every default check
-    /// but those in `known_failures`.
+    /// (with its `allowances`).
     pub training: SampleTraining,
-    /// Default checks the sample fails for a real reason in its data, by check id, with the
-    /// reason the check's card shows.
-    pub known_failures: &'static [(&'static str, &'static str)],
     /// Allowances a reviewer agreed for a real finding in the sample's data: the check's
     /// `max_fraction`, and why, shown on its card.
     pub allowances: &'static [Allowance],
@@ -103,7 +100,6 @@ pub static SAMPLES: [Sample; 3] = [
         task: Task::BinaryClassification,
         model: ModelSpec::LogisticRegression,
         training: ENGINE_DEFAULTS,
-        known_failures: &[],
         allowances: &[],
         csv: include_str!("../../public/samples/breast_cancer.csv"),
     },
@@ -117,7 +113,6 @@ pub static SAMPLES: [Sample; 3] = [
         task: Task::MulticlassClassification,
         model: ModelSpec::SoftmaxRegression,
         training: ENGINE_DEFAULTS,
-        known_failures: &[],
         allowances: &[
             Allowance {
                 check: "no_duplicate_rows",
@@ -147,7 +142,6 @@ pub static SAMPLES: [Sample; 3] = [
         target: "progression",
         task: Task::Regression,
         model: ModelSpec::LinearRegression,
-        known_failures: &[],
         allowances: &[],
         // 30 epochs stop 1.7 % above the exact least-squares optimum, which the default checks
         // hold linear regression to: train as the golden diabetes spec does.
@@ -159,16 +153,6 @@ pub static SAMPLES: [Sample; 3] = [
         csv: include_str!("../../public/samples/diabetes.csv"),
     },
 ];
-
-impl Sample {
-    /// Why this sample fails check `id` with its defaults, if it is known to.
-    pub fn known_failure(&self, id: &str) -> Option<&'static str> {
-        self.known_failures
-            .iter()
-            .find(|(check, _)| *check == id)
-            .map(|(_, why)| *why)
-    }
-}
 
 pub fn by_id(id: &str) -> Option<&'static Sample> {
     SAMPLES.iter().find(|s| s.id == id)
@@ -205,19 +189,13 @@ mod tests {
     use assay_engine::replay;
 
     #[test]
-    fn every_sample_passes_its_default_checks_but_those_it_explains() {
+    fn every_sample_passes_its_default_checks() {
         let mut wrong = Vec::new();
         for sample in &SAMPLES {
             let authored = author(sample, 42).unwrap();
             assert!(!authored.run.checks.is_empty());
             for outcome in &authored.run.checks {
-                // A known failure must still fail, or its explanation is stale.
-                let expected = if sample.known_failure(&outcome.check).is_some() {
-                    Verdict::Fail
-                } else {
-                    Verdict::Pass
-                };
-                if outcome.verdict != expected {
+                if outcome.verdict != Verdict::Pass {
                     wrong.push(format!(
                         "{}: {} {}",
                         sample.id, outcome.check, outcome.summary

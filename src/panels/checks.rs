@@ -199,13 +199,6 @@ fn CheckCard(index: usize) -> impl IntoView {
                 view! { <p class="failure" data-testid="check-failure">"✗ "{missed}</p> }
             })}
             {move || outcome().map(|o| view! { <Evidence outcome=o /> })}
-            // A built-in sample that fails this check for a real reason in its data says so.
-            {move || {
-                let failed = outcome().is_some_and(|o| o.verdict == Verdict::Fail);
-                let why = wb.draft.with(|d| d.sample().and_then(|s| s.known_failure(id)));
-                why.filter(|_| failed)
-                    .map(|why| view! { <p class="note" data-testid="known-failure">{why}</p> })
-            }}
             // A reviewed allowance for a real finding in a built-in sample says why it is there.
             {move || {
                 wb.draft
