@@ -13,10 +13,11 @@ use crate::common;
 use std::time::Duration;
 
 use common::web::{
-    all, assay, assert_accessible, browser, by_test_id, choose, click, dist, export_spec,
-    save_screenshot, scratch, scroll_to, scroll_to_css, serve_app, test_id, text, text_until,
+    all, assay, assert_accessible, browser, by_test_id, choose, click, dist, element_within,
+    export_spec, save_screenshot, scratch, scroll_to, scroll_to_css, serve_app, test_id, text,
+    text_until,
 };
-use fantoccini::{Client, Locator};
+use fantoccini::Locator;
 use serde_json::Value;
 
 /// Records every "n of m runs" the Break it progress shows, in `window.breakRuns`.
@@ -35,16 +36,6 @@ const CANCEL_AT_ONCE: &str = r#"
     document.querySelector("[data-testid='break-matrix']").click();
     setTimeout(() => document.querySelector("[data-testid='break-cancel']").click(), 0);
 "#;
-
-/// The element with `id` once it exists, waiting up to `limit`: fifteen runs take a while.
-async fn wait_for_id(client: &Client, id: &str, limit: Duration) -> fantoccini::elements::Element {
-    client
-        .wait()
-        .at_most(limit)
-        .for_element(Locator::Css(&test_id(id)))
-        .await
-        .unwrap_or_else(|e| panic!("no {id} after {limit:?}: {e}"))
-}
 
 /// A matrix cell of `assay mutate --json` as the page writes it.
 fn cell_words(cell: &str) -> &'static str {
@@ -78,7 +69,7 @@ async fn break_it_shows_the_caught_bug_and_the_matrix_assay_mutate_prints() {
     );
 
     click(client, "run-all").await;
-    wait_for_id(client, "fingerprint", Duration::from_secs(120)).await;
+    element_within(client, &test_id("fingerprint"), Duration::from_secs(120)).await;
     assert!(all(client, &test_id("break-needs-run")).await.is_empty());
 
     // One bug: the gradient check's card turns red, with both runs' summaries.
@@ -91,7 +82,12 @@ async fn break_it_shows_the_caught_bug_and_the_matrix_assay_mutate_prints() {
             .contains("gradient")
     );
     click(client, "break-run").await;
-    let card = wait_for_id(client, "broken-gradient_check", Duration::from_secs(120)).await;
+    let card = element_within(
+        client,
+        &test_id("broken-gradient_check"),
+        Duration::from_secs(120),
+    )
+    .await;
     assert!(
         card.attr("class")
             .await
@@ -151,7 +147,7 @@ async fn break_it_shows_the_caught_bug_and_the_matrix_assay_mutate_prints() {
 
     client.execute(WATCH_RUNS, Vec::new()).await.unwrap();
     click(client, "break-matrix").await;
-    let score = wait_for_id(client, "break-score", Duration::from_secs(480))
+    let score = element_within(client, &test_id("break-score"), Duration::from_secs(480))
         .await
         .text()
         .await

@@ -14,9 +14,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::web::{
-    accept_confirm, all, assay, assert_accessible, browser, by_test_id, click, dist, export_spec,
-    replace_text, replays_as_recorded, save_screenshot, scratch, scroll_to, serve_app, test_id,
-    text, text_until, type_into, value,
+    accept_confirm, all, assay, assert_accessible, browser, by_test_id, click, dist,
+    element_within, export_spec, replace_text, replays_as_recorded, save_screenshot, scratch,
+    scroll_to, serve_app, test_id, text, text_until, type_into, value,
 };
 use fantoccini::{Client, Locator};
 
@@ -434,12 +434,12 @@ async fn endpoint_cases_run_from_the_browser_and_through_the_relay_when_cors_blo
     assert!(all(&client, &test_id("serve-error")).await.is_empty());
     // A second export runs again first (it judges "no worse than" the first).
     click(&client, "run-all").await;
-    client
-        .wait()
-        .at_most(std::time::Duration::from_secs(120))
-        .for_element(Locator::Css("[data-testid='export']:not([disabled])"))
-        .await
-        .unwrap();
+    element_within(
+        &client,
+        "[data-testid='export']:not([disabled])",
+        std::time::Duration::from_secs(120),
+    )
+    .await;
     let (_, serving) = export_spec(&client, &downloads).await;
     let serving: serde_json::Value = serde_json::from_str(&serving).unwrap();
     let serve = &serving["endpoints"][0]["serve"];

@@ -17,25 +17,51 @@ use std::time::Duration;
 use common::cli::{assay, recorded_spec, scratch, text, write};
 use serde_json::{Value, json};
 
-/// An MLflow-shaped server answering `{"predictions": [0.7]}` (keep-alive), after `delay`.
-fn start_server(delay: Duration) -> u16 {
-    serve(move |stream| {
+/// The credential the test servers expect, as `Bearer TOKEN`.
+const TOKEN: &str = "k6-test-token";
+
+/// An MLflow-shaped server answering `{"predictions": [0.7]}` (keep-alive) after `delay` to
+/// requests bearing [`TOKEN`], 401 to others; it counts the answers it gave.
+fn start_server(delay: Duration) -> (u16, Arc<AtomicUsize>) {
+    let answered = Arc::new(AtomicUsize::new(0));
+    let count = answered.clone();
+    let port = serve(move |stream| {
         let mut reader = BufReader::new(stream.try_clone().unwrap());
         while let Some(request) = read_request(&mut reader) {
-            assert_eq!(
-                request.authorization.as_deref(),
-                Some("Bearer k6-test-token")
-            );
-            std::thread::sleep(delay);
-            write_answer(
-                stream,
-                200,
-                "application/json",
-                r#"{"predictions": [0.7]}"#,
-                false,
-            );
+            if request.authorization.as_deref() == Some(&format!("Bearer {TOKEN}")) {
+                std::thread::sleep(delay);
+                count.fetch_add(1, Ordering::SeqCst);
+                write_answer(
+                    stream,
+                    200,
+                    "application/json",
+                    r#"{"predictions": [0.7]}"#,
+                    false,
+                );
+            } else {
+                write_answer(
+                    stream,
+                    401,
+                    "application/json",
+                    r#"{"error": "token"}"#,
+                    false,
+                );
+            }
         }
-    })
+    });
+    (port, answered)
+}
+
+/// `assay export k6 spec -o script`, which must succeed.
+pub fn export_k6(spec: &Path, script: &Path) {
+    let output = assay(&[
+        Path::new("export"),
+        Path::new("k6"),
+        spec,
+        Path::new("-o"),
+        script,
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
 }
 
 /// A spec with one endpoint on `port` holding `cases` and `load`, and its k6 script.
@@ -59,14 +85,7 @@ fn export(dir: &Path, port: u16, cases: Value, load: Value) -> (PathBuf, PathBuf
         &serde_json::to_string_pretty(&spec).unwrap(),
     );
     let script = dir.join("k6.js");
-    let output = assay(&[
-        Path::new("export"),
-        Path::new("k6"),
-        &path,
-        Path::new("-o"),
-        &script,
-    ]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    export_k6(&path, &script);
     (path, script)
 }
 
@@ -76,7 +95,7 @@ pub fn k6(script: &Path) -> (Option<i32>, String) {
     let output = Command::new(venv.join("bin/k6"))
         .args(["run", "--quiet", "--no-color"])
         .arg(script)
-        .env("ASSAY_K6_TOKEN", "k6-test-token")
+        .env("ASSAY_K6_TOKEN", TOKEN)
         .stdin(Stdio::null())
         .output()
         .unwrap();
@@ -94,7 +113,7 @@ fn case(name: &str, expect: Value) -> Value {
 #[ignore = "needs k6 in a virtual environment: `cargo xtask test` installs it"]
 fn thresholds_that_hold_pass_and_thresholds_that_do_not_fail() {
     let dir = scratch("k6-thresholds");
-    let fast = start_server(Duration::ZERO);
+    let (fast, _) = start_server(Duration::ZERO);
     let load = |p95: f64| {
         json!({ "requests": 60, "concurrency": 4, "thresholds": [
         { "metric": "p95_below_ms", "value": p95 }, { "metric": "error_rate_below", "value": 0.01 } ] })
@@ -106,13 +125,13 @@ fn thresholds_that_hold_pass_and_thresholds_that_do_not_fail() {
     let (_, script) = export(&dir, fast, cases.clone(), load(2000.0));
     let script_text = std::fs::read_to_string(&script).unwrap();
     assert!(
-        !script_text.contains("k6-test-token"),
+        !script_text.contains(TOKEN),
         "no credential is written into the script"
     );
     let (code, said) = k6(&script);
     assert_eq!(code, Some(0), "{said}");
     // Every answer takes 30 ms: a p95 below 5 ms cannot hold.
-    let slow = start_server(Duration::from_millis(30));
+    let (slow, _) = start_server(Duration::from_millis(30));
     let (_, script) = export(&dir, slow, cases, load(5.0));
     let (code, said) = k6(&script);
     assert_eq!(code, Some(99), "{said}");
@@ -123,7 +142,7 @@ fn thresholds_that_hold_pass_and_thresholds_that_do_not_fail() {
 #[ignore = "needs k6 in a virtual environment: `cargo xtask test` installs it"]
 fn every_smoke_case_gets_in_k6_the_verdict_assay_gives_it() {
     let dir = scratch("k6-verdicts");
-    let port = start_server(Duration::ZERO);
+    let (port, _) = start_server(Duration::ZERO);
     // The server answers 0.7 to everything.
     let expectations = [
         json!({ "kind": "exact", "value": 0.7 }),
@@ -168,37 +187,6 @@ fn every_smoke_case_gets_in_k6_the_verdict_assay_gives_it() {
     }
 }
 
-/// An MLflow-shaped server answering 0.7 to requests bearing `token` (401 otherwise), counting
-/// the answers it gave.
-fn counting_server(token: &'static str) -> (u16, Arc<AtomicUsize>) {
-    let answered = Arc::new(AtomicUsize::new(0));
-    let count = answered.clone();
-    let port = serve(move |stream| {
-        let mut reader = BufReader::new(stream.try_clone().unwrap());
-        while let Some(request) = read_request(&mut reader) {
-            if request.authorization.as_deref() == Some(&format!("Bearer {token}")) {
-                count.fetch_add(1, Ordering::SeqCst);
-                write_answer(
-                    stream,
-                    200,
-                    "application/json",
-                    r#"{"predictions": [0.7]}"#,
-                    false,
-                );
-            } else {
-                write_answer(
-                    stream,
-                    401,
-                    "application/json",
-                    r#"{"error": "token"}"#,
-                    false,
-                );
-            }
-        }
-    });
-    (port, answered)
-}
-
 /// `examples/k6-operator/testrun.yaml`, run as the k6-operator runs it: the exported script
 /// packed by `k6 archive` under the manifest's file name, one `k6 run` per runner with the
 /// operator's execution segments and the manifest's arguments and environment (the secret
@@ -228,7 +216,7 @@ fn the_k6_operator_example_spreads_the_load_plan_over_its_runners() {
     let env = spec["runner"]["env"].as_vec().unwrap();
 
     let dir = scratch("k6-operator");
-    let (port, answered) = counting_server("k6-operator-token");
+    let (port, answered) = start_server(Duration::ZERO);
     let requests = 60;
     let mut document = serde_json::to_value(recorded_spec()).unwrap();
     document["endpoints"] = json!([{
@@ -243,14 +231,7 @@ fn the_k6_operator_example_spreads_the_load_plan_over_its_runners() {
     }]);
     let spec_path = write(&dir, "churn.assay.json", &document.to_string());
     let script = dir.join("churn.k6.js");
-    let output = assay(&[
-        Path::new("export"),
-        Path::new("k6"),
-        &spec_path,
-        Path::new("-o"),
-        &script,
-    ]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    export_k6(&spec_path, &script);
 
     // Every variable the script reads is one the manifest sets.
     let script_text = std::fs::read_to_string(&script).unwrap();
@@ -316,7 +297,7 @@ fn the_k6_operator_example_spreads_the_load_plan_over_its_runners() {
                 } else if variable["valueFrom"]["secretKeyRef"].is_badvalue() {
                     variable["value"].as_str().unwrap().to_owned()
                 } else {
-                    "k6-operator-token".to_owned()
+                    TOKEN.to_owned()
                 };
                 command.env(key, value);
             }

@@ -159,14 +159,7 @@ fn k6_against_mlserver(dir: &Path, port: u16) {
         let run = run_assay(&spec);
         assert_eq!(run.code == Some(0), passes, "assay: {}", run.output());
         let script = dir.join(format!("{name}.k6.js"));
-        let exported = Command::new(env!("CARGO_BIN_EXE_assay"))
-            .args(["export", "k6"])
-            .arg(&spec)
-            .arg("-o")
-            .arg(&script)
-            .output()
-            .unwrap();
-        assert!(exported.status.success(), "{exported:?}");
+        crate::k6::export_k6(&spec, &script);
         let (code, said) = crate::k6::k6(&script);
         let expected = if passes { Some(0) } else { Some(99) };
         assert_eq!(code, expected, "k6 on {name}: {said}");

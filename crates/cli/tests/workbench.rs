@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 use common::Guard;
 use common::web::{
     Driver, accept_confirm, all, assay, assert_accessible, browser, by_test_id, choose, click,
-    dist, export_spec, replace_text, replays_as_recorded, save_screenshot, scratch, scroll_to,
-    scroll_to_css, serve_app, test_id, text, text_until, type_into, value,
+    dist, element_within, export_spec, replace_text, replays_as_recorded, save_screenshot, scratch,
+    scroll_to, scroll_to_css, serve_app, test_id, text, text_until, type_into, value,
 };
 use fantoccini::elements::Element;
 use fantoccini::{Client, Locator};
@@ -171,15 +171,10 @@ async fn run_all(client: &Client) -> String {
     fingerprint
 }
 
-/// The text of `id` once it exists, waiting up to `limit` rather than a plain lookup's 30 s:
-/// a whole run can take longer on a slow machine.
+/// The text of `id` once it exists, waiting up to `limit` ([`element_within`]).
 async fn wait_text(client: &Client, id: &str, limit: Duration) -> String {
-    client
-        .wait()
-        .at_most(limit)
-        .for_element(Locator::Css(&test_id(id)))
+    element_within(client, &test_id(id), limit)
         .await
-        .unwrap_or_else(|e| panic!("no {id} after {limit:?}: {e}"))
         .text()
         .await
         .unwrap()

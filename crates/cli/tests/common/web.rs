@@ -174,6 +174,17 @@ pub async fn by_test_id(client: &Client, id: &str) -> Element {
         .unwrap_or_else(|e| panic!("no element {id}: {e}"))
 }
 
+/// The first element `css` selects, once it exists, waiting up to `limit` rather than a plain
+/// lookup's 30 s: a whole run can take longer on a slow machine.
+pub async fn element_within(client: &Client, css: &str, limit: Duration) -> Element {
+    client
+        .wait()
+        .at_most(limit)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no {css} after {limit:?}: {e}"))
+}
+
 /// Every element `css` selects now, none if there are none.
 pub async fn all(client: &Client, css: &str) -> Vec<Element> {
     client.find_all(Locator::Css(css)).await.unwrap()
