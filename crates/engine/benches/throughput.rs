@@ -1,6 +1,7 @@
-//! Throughput of the engine's hot paths, native: CSV parsing in bytes per second and training
-//! in rows × epochs per second for each model, and the time of a whole mutation matrix. Run with `cargo bench -p assay-engine`;
-//! the README records the figures.
+//! Throughput of the engine's hot paths, native: CSV parsing in bytes per second, training in
+//! rows × epochs per second for each model, and the time of a whole mutation matrix and of
+//! replays. Run with `cargo xtask bench` (or `cargo bench -p assay-engine`); the README records
+//! the figures.
 
 use assay_engine::data::{Dataset, Table, Task};
 use assay_engine::model::{Activation, ModelSpec, Network};
@@ -12,6 +13,26 @@ use assay_engine::train::{TrainConfig, train};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 const BREAST_CANCER: &str = include_str!("../../../public/samples/breast_cancer.csv");
+
+/// The committed golden specs, by name; the mutation matrix times the first two.
+const GOLDEN: [(&str, &str); 4] = [
+    (
+        "softmax_iris",
+        include_str!("../../cli/tests/specs/softmax_iris.assay.json"),
+    ),
+    (
+        "logistic_breast_cancer",
+        include_str!("../../cli/tests/specs/logistic_breast_cancer.assay.json"),
+    ),
+    (
+        "linear_diabetes",
+        include_str!("../../cli/tests/specs/linear_diabetes.assay.json"),
+    ),
+    (
+        "mlp_breast_cancer",
+        include_str!("../../cli/tests/specs/mlp_breast_cancer.assay.json"),
+    ),
+];
 
 fn csv_parsing(c: &mut Criterion) {
     // About 1 MB: the sample's rows repeated under one header.
@@ -83,19 +104,10 @@ fn training(c: &mut Criterion) {
 fn mutation_matrix(c: &mut Criterion) {
     let mut group = c.benchmark_group("mutate");
     group.sample_size(10);
-    for (name, text) in [
-        (
-            "softmax_iris",
-            include_str!("../../cli/tests/specs/softmax_iris.assay.json"),
-        ),
-        (
-            "logistic_breast_cancer",
-            include_str!("../../cli/tests/specs/logistic_breast_cancer.assay.json"),
-        ),
-    ] {
+    for (name, text) in &GOLDEN[..2] {
         let spec = Spec::from_json(text).unwrap_or_else(|e| panic!("{e}"));
         let csv = spec.dataset.csv.clone().unwrap_or_default();
-        group.bench_function(name, |b| {
+        group.bench_function(*name, |b| {
             b.iter(|| matrix(&spec, &csv, &Mutation::ALL, |_, _| {}))
         });
     }
@@ -108,24 +120,7 @@ fn mutation_matrix(c: &mut Criterion) {
 fn replay(c: &mut Criterion) {
     let mut group = c.benchmark_group("replay");
     group.sample_size(10);
-    for (name, text) in [
-        (
-            "softmax_iris",
-            include_str!("../../cli/tests/specs/softmax_iris.assay.json"),
-        ),
-        (
-            "logistic_breast_cancer",
-            include_str!("../../cli/tests/specs/logistic_breast_cancer.assay.json"),
-        ),
-        (
-            "linear_diabetes",
-            include_str!("../../cli/tests/specs/linear_diabetes.assay.json"),
-        ),
-        (
-            "mlp_breast_cancer",
-            include_str!("../../cli/tests/specs/mlp_breast_cancer.assay.json"),
-        ),
-    ] {
+    for (name, text) in GOLDEN {
         let spec = Spec::from_json(text).unwrap_or_else(|e| panic!("{e}"));
         let csv = spec.dataset.csv.clone().unwrap_or_default();
         group.bench_function(name, |b| b.iter(|| assay_engine::replay::run(&spec, &csv)));
