@@ -1,7 +1,6 @@
 //! ROC and precision–recall curves of a binary classifier, from its validation scores: the
 //! model's probability of the second class for each validation row, as the run computed it.
 
-use assay_engine::model::Network;
 use assay_engine::replay::{self, Run};
 use assay_engine::spec::Spec;
 
@@ -27,13 +26,7 @@ pub fn binary_curves(spec: &Spec, csv: &str, run: &Run) -> Option<BinaryCurves> 
     }
     let (_, prepared) = replay::load(spec, csv).ok()?;
     let validation = &prepared.validation;
-    // The network exactly as the run built it.
-    let network = Network::new(
-        &spec.model,
-        prepared.train.features.ncols(),
-        prepared.train.classes.len(),
-    )
-    .ok()?;
+    let network = replay::network(spec, &prepared).ok()?;
     let predictions = network.predict(&run.model.params, validation.features.view());
     // A sigmoid head gives one column (class 1); a softmax head one per class.
     let column = predictions.ncols().checked_sub(1)?;

@@ -129,6 +129,8 @@ impl Opened {
             ),
             ("Model", clip(&spec.model.label())),
             ("Seed", spec.training.seed.to_string()),
+            // Absent from a spec written before numerics versions, so said for every spec.
+            ("Numerics", spec.training.numerics.label().to_owned()),
             ("Checks", spec.checks.len().to_string()),
             ("Written by", format!("Assay {}", clip(&spec.assay_version))),
         ]
@@ -204,7 +206,9 @@ impl Opened {
                 settings.extend(
                     fields
                         .iter()
-                        .filter(|(name, _)| !matches!(name.as_str(), "target" | "task"))
+                        .filter(|(name, _)| {
+                            !matches!(name.as_str(), "target" | "task" | "numerics")
+                        })
                         .map(|(name, value)| (setting_label(name), clip(&words(value)))),
                 );
             }
@@ -833,6 +837,13 @@ mod tests {
         assert_eq!(get("Model"), "Logistic regression");
         assert_eq!(get("Predicts"), "diagnosis (binary classification)");
         assert_eq!(get("Seed"), "42");
+        assert!(
+            settings.iter().all(|(l, _)| !l.contains("umerics")),
+            "{settings:?}"
+        );
+        let facts = opened.facts();
+        let numerics = &facts.iter().find(|(l, _)| *l == "Numerics").unwrap().1;
+        assert_eq!(numerics, "numerics 2 (sums in four fixed lanes)");
         assert_eq!(get("Share held out for validation"), "0.25");
         assert_eq!(get("Rows with missing values"), "drop rows");
         assert_eq!(opened.revision()[0], ("Revision", "1".to_owned()));

@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use assay_engine::EngineError;
 use assay_engine::model::{Activation, ModelSpec};
+use assay_engine::numerics::Numerics;
 use assay_engine::optim::Optimizer;
 use assay_engine::train::{Ending, TrainConfig};
 use leptos::either::{Either, EitherOf3};
@@ -96,7 +97,27 @@ pub fn ModelPanel() -> impl IntoView {
                             {choice("adam", "Adam", Signal::derive(move || wb.draft.with(|d| matches!(d.training.optimizer, Optimizer::Adam { .. }))))}
                         </select>
                     </label>
+                    <label class="field">
+                        "Numerics"
+                        <select
+                            data-testid="numerics"
+                            on:change=move |ev| {
+                                let chosen = event_target_value(&ev).parse().ok().and_then(|v: u32| Numerics::try_from(v).ok());
+                                if let Some(numerics) = chosen {
+                                    wb.draft.update(|d| d.training.numerics = numerics);
+                                }
+                            }
+                        >
+                            {[Numerics::FourLanes, Numerics::RowOrder]
+                                .into_iter()
+                                .map(|n| choice(n.version().to_string(), numerics_label(n), Signal::derive(move || wb.draft.with(|d| d.training.numerics == n))))
+                                .collect_view()}
+                        </select>
+                    </label>
                 </div>
+                <p class="muted">
+                    "Numerics fix the order sums are added in, and with it every bit of the model. New specs use 2; a spec recorded with 1 keeps it, so its recording replays bit for bit."
+                </p>
             </details>
             <div class="actions">
                 <button
@@ -226,6 +247,14 @@ fn MlpFields() -> impl IntoView {
 }
 
 /// The SGD choice as the draft sets it: with its momentum, or plain.
+/// A numerics version as the choice names it.
+fn numerics_label(numerics: Numerics) -> &'static str {
+    match numerics {
+        Numerics::FourLanes => "2: four fixed lanes (faster)",
+        Numerics::RowOrder => "1: row order (specs before numerics versions)",
+    }
+}
+
 fn sgd_label(optimizer: Optimizer) -> String {
     match optimizer {
         Optimizer::Sgd { momentum } if momentum > 0.0 => format!("SGD with momentum {momentum}"),

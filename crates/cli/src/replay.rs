@@ -8,6 +8,7 @@ use assay_engine::checks::{CheckFamily, CheckOutcome, Verdict};
 use assay_engine::endpoint::{
     CaseOutcome, EndpointSpec, Evaluator, Resolved, resolve_env, resolve_headers,
 };
+use assay_engine::numerics::Numerics;
 use assay_engine::replay::{self, Stepper};
 use assay_engine::spec::{MAX_SPEC_BYTES, Spec};
 
@@ -217,6 +218,7 @@ fn replay_one(path: &Path, options: &Options) -> anyhow::Result<SpecReport> {
         name: Some(spec.name.clone()),
         status: "pass",
         error: None,
+        numerics: Some(spec.training.numerics.version()),
         parameter_fingerprint: None,
         replay: None,
         checks: Vec::new(),
@@ -550,7 +552,12 @@ fn print_summary(report: &SpecReport) {
         }
     }
     if let Some(fingerprint) = &report.parameter_fingerprint {
-        println!("  model fingerprint {}", escaped(fingerprint));
+        // Which numerics the fingerprint is of: the same spec in another version has other bits.
+        let numerics = report
+            .numerics
+            .and_then(|v| Numerics::try_from(v).ok())
+            .map_or(String::new(), |n| format!(", {}", n.label()));
+        println!("  model fingerprint {}{numerics}", escaped(fingerprint));
     }
     for d in &report.differences {
         println!(

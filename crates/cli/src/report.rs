@@ -77,6 +77,8 @@ pub struct SpecReport {
     pub name: Option<String>,
     pub status: &'static str,
     pub error: Option<String>,
+    /// The spec's numerics version (the order its sums add in), once it was read.
+    pub numerics: Option<u32>,
     pub parameter_fingerprint: Option<String>,
     pub replay: Option<ReplayMatch>,
     pub checks: Vec<CheckOutcome>,
@@ -95,6 +97,7 @@ impl SpecReport {
             name: None,
             status: "error",
             error: Some(clip(&error, MAX_MESSAGE_CHARS)),
+            numerics: None,
             parameter_fingerprint: None,
             replay: None,
             checks: Vec::new(),

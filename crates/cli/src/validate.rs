@@ -79,8 +79,9 @@ fn validate_one(path: &Path, data: Option<&Path>) -> anyhow::Result<String> {
         }
     }
     Ok(format!(
-        "format {}, {} checks, dataset {} matches, {:.1e} units of work of {MAX_SPEC_WORK:.0e}{evaluations}",
+        "format {}, numerics {}, {} checks, dataset {} matches, {:.1e} units of work of {MAX_SPEC_WORK:.0e}{evaluations}",
         spec.format_version,
+        spec.training.numerics.version(),
         spec.checks.len(),
         spec.dataset.name,
         budget.total

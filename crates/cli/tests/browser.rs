@@ -318,16 +318,17 @@ fn drafted_labels() -> HashMap<String, String> {
     let preprocessing = Preprocessing::new("diagnosis", Task::BinaryClassification);
     let prepared = prepare(&table, &preprocessing, 42).unwrap();
     let (x, y) = (prepared.train.features.view(), prepared.train.target.view());
-    let network = Network::new(
-        &ModelSpec::LogisticRegression,
-        x.ncols(),
-        prepared.train.classes.len(),
-    )
-    .unwrap();
     let config = TrainConfig {
         seed: 42,
         ..TrainConfig::default()
     };
+    let network = Network::new(
+        &ModelSpec::LogisticRegression,
+        x.ncols(),
+        prepared.train.classes.len(),
+        config.numerics,
+    )
+    .unwrap();
     let model = train(&network, x, y, &config).unwrap();
     draft_cases(&table, &prepared, &network, &model.params, 5, 0.05)
         .unwrap()
@@ -466,5 +467,77 @@ async fn endpoint_cases_run_from_the_browser_and_through_the_relay_when_cors_blo
     assert_eq!(summary, "5 of 5 cases pass.");
     scroll_to(&client, "endpoints").await;
     save_screenshot("endpoints-relay", &client.screenshot().await.unwrap());
+    client.close().await.unwrap();
+}
+
+/// Goal of the numerics versions: every committed golden spec, in both versions, reproduces its
+/// recorded model in the page's wasm (the reviewer's replay) and in the engine's Web Worker (the
+/// same spec run from the workbench).
+#[tokio::test(flavor = "current_thread")]
+#[ignore = "needs the built app, Chromium and chromedriver: run it with `cargo xtask test`"]
+async fn every_golden_spec_reproduces_its_model_in_the_page_and_in_the_worker_in_both_numerics() {
+    let specs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs");
+    let dist = dist();
+    let (_server, url) = serve_app(&dist, &[]);
+    let (_driver, client) = browser(&scratch("golden-downloads"), "golden-profile").await;
+    let mut names: Vec<_> = std::fs::read_dir(&specs)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 8, "{names:?}");
+    for path in names {
+        let spec: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let recorded = spec["recorded"]["parameter_fingerprint"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let numerics = spec["training"]["numerics"].as_u64().unwrap_or(1);
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+
+        client.goto(&url).await.unwrap();
+        by_test_id(&client, "open-spec")
+            .await
+            .send_keys(&path.canonicalize().unwrap().to_string_lossy())
+            .await
+            .unwrap();
+        let settings = text(&client, "review-spec").await;
+        assert!(
+            settings.contains(&format!("numerics {numerics} (")),
+            "{name}: {settings}"
+        );
+        click(&client, "replay").await;
+        let verdict = element_within(
+            &client,
+            &test_id("replay-verdict"),
+            Duration::from_secs(120),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+        assert_eq!(verdict, "Reproduced bit-identically", "{name}");
+        assert!(
+            text(&client, "comparison").await.contains(&recorded),
+            "{name}"
+        );
+
+        // The same spec as the author's draft, run by the worker.
+        click(&client, "edit-in-workbench").await;
+        accept_confirm(&client).await;
+        click(&client, "run-all").await;
+        let fingerprint =
+            element_within(&client, &test_id("fingerprint"), Duration::from_secs(120))
+                .await
+                .text()
+                .await
+                .unwrap();
+        assert_eq!(fingerprint, recorded, "{name} in the worker");
+        assert!(
+            all(&client, &test_id("engine-notice")).await.is_empty(),
+            "{name} ran outside the worker"
+        );
+    }
     client.close().await.unwrap();
 }

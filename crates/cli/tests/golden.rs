@@ -10,6 +10,7 @@ use std::process::Command;
 
 use assay_engine::checks::CheckSpec;
 use assay_engine::model::{Activation, ModelSpec};
+use assay_engine::numerics::Numerics;
 use assay_engine::optim::Optimizer;
 use assay_engine::replay;
 use assay_engine::spec::Spec;
@@ -23,7 +24,7 @@ fn specs_dir() -> PathBuf {
 
 /// The golden specs as the app would author them: name, data, target, model, training, and
 /// changes to the default checks.
-fn golden_specs() -> Vec<(&'static str, Spec)> {
+fn golden_specs() -> Vec<(String, Spec)> {
     let sample = |file: &str| {
         std::fs::read_to_string(
             Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -90,12 +91,25 @@ fn golden_specs() -> Vec<(&'static str, Spec)> {
         adam,
     );
 
-    vec![
+    let specs = [
         ("logistic_breast_cancer", logistic),
         ("linear_diabetes", linear),
         ("softmax_iris", softmax),
         ("mlp_breast_cancer", mlp),
-    ]
+    ];
+    // Each in numerics 1, as specs were recorded before numerics versions (and replay for good),
+    // and in numerics 2, as a new spec records it.
+    let mut golden = Vec::new();
+    for (file, spec) in specs {
+        let mut first = spec.clone();
+        first.training.numerics = Numerics::RowOrder;
+        golden.push((file.to_owned(), first));
+        let mut second = spec;
+        second.training.numerics = Numerics::FourLanes;
+        second.name.push_str(" (numerics 2)");
+        golden.push((format!("numerics2_{file}"), second));
+    }
+    golden
 }
 
 #[test]
@@ -138,4 +152,72 @@ fn the_golden_specs_are_what_the_current_engine_authors() {
         assert_eq!(committed.training, spec.training, "{file}");
         assert_eq!(committed.preprocessing, spec.preprocessing, "{file}");
     }
+}
+
+#[test]
+fn a_replay_says_which_numerics_it_added_in_and_each_version_keeps_its_own_bits() {
+    use crate::common::cli::{assay, scratch, text};
+    let dir = scratch("numerics");
+    let first = specs_dir().join("mlp_breast_cancer.assay.json");
+    let second = specs_dir().join("numerics2_mlp_breast_cancer.assay.json");
+    let report = dir.join("report.json");
+    let output = assay(&[
+        Path::new("run"),
+        &first,
+        &second,
+        Path::new("--json"),
+        &report,
+    ]);
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains(", numerics 1 (sums in row order)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(", numerics 2 (sums in four fixed lanes)"),
+        "{stdout}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let versions: Vec<_> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["numerics"].clone())
+        .collect();
+    assert_eq!(versions, [1, 2]);
+
+    // The recording of one version is not what the other version computes: the field matters.
+    let text_of = |path: &Path| std::fs::read_to_string(path).unwrap();
+    assert!(
+        !text_of(&first).contains("\"numerics\""),
+        "numerics 1 is what a spec without it means"
+    );
+    let swapped = dir.join("swapped.assay.json");
+    std::fs::write(
+        &swapped,
+        text_of(&first).replace("\"optimizer\": {", "\"numerics\": 2,\n    \"optimizer\": {"),
+    )
+    .unwrap();
+    let output = assay(&[Path::new("run"), &swapped]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stdout));
+    assert!(
+        text(&output.stdout).contains("DIFFERS"),
+        "{}",
+        text(&output.stdout)
+    );
+
+    // A version this Assay does not know is unusable input, said in one line.
+    let unknown = dir.join("unknown.assay.json");
+    std::fs::write(
+        &unknown,
+        text_of(&second).replace("\"numerics\": 2", "\"numerics\": 3"),
+    )
+    .unwrap();
+    let output = assay(&[Path::new("run"), &unknown]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("numerics 1 and 2, not 3"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
 }

@@ -48,7 +48,7 @@ fn the_wheels_assay_validates_and_replays_a_golden_spec_to_the_recorded_bits() {
 
     let validated = run(&[Path::new("validate"), &spec]);
     assert!(validated.status.success(), "{}", text(&validated.stderr));
-    assert!(text(&validated.stdout).contains(": valid (format 1, 17 checks"));
+    assert!(text(&validated.stdout).contains(": valid (format 1, numerics 1, 17 checks"));
 
     let report = dir.join("report.json");
     let replayed = run(&[Path::new("run"), &spec, Path::new("--json"), &report]);

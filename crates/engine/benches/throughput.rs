@@ -7,6 +7,7 @@ use assay_engine::data::{Dataset, Table, Task};
 use assay_engine::model::{Activation, ModelSpec, Network};
 use assay_engine::mutate::matrix;
 use assay_engine::mutation::Mutation;
+use assay_engine::numerics::Numerics;
 use assay_engine::optim::Optimizer;
 use assay_engine::spec::Spec;
 use assay_engine::train::{TrainConfig, train};
@@ -86,16 +87,24 @@ fn training(c: &mut Criterion) {
     group.throughput(Throughput::Elements(
         data.features.nrows() as u64 * u64::from(config.epochs),
     ));
-    for (name, model, optimizer) in models {
-        let network = Network::new(&model, data.features.ncols(), data.classes.len())
-            .unwrap_or_else(|e| panic!("{e}"));
-        let config = TrainConfig {
-            optimizer,
-            ..config.clone()
-        };
-        group.bench_function(name, |b| {
-            b.iter(|| train(&network, data.features.view(), data.target.view(), &config))
-        });
+    // Numerics 1 under the names earlier figures were measured with; numerics 2 beside them.
+    for numerics in [Numerics::RowOrder, Numerics::FourLanes] {
+        for (name, model, optimizer) in &models {
+            let network = Network::new(model, data.features.ncols(), data.classes.len(), numerics)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let config = TrainConfig {
+                optimizer: optimizer.clone(),
+                numerics,
+                ..config.clone()
+            };
+            let name = match numerics {
+                Numerics::RowOrder => name.to_string(),
+                Numerics::FourLanes => format!("{name}_numerics2"),
+            };
+            group.bench_function(name, |b| {
+                b.iter(|| train(&network, data.features.view(), data.target.view(), &config))
+            });
+        }
     }
     group.finish();
 }
@@ -133,7 +142,11 @@ fn replay(c: &mut Criterion) {
             ("breast_cancer.csv", &csv),
             "diagnosis",
             ModelSpec::LogisticRegression,
-            TrainConfig::default(),
+            // As the earlier figures were measured.
+            TrainConfig {
+                numerics: Numerics::RowOrder,
+                ..TrainConfig::default()
+            },
         )
         .unwrap_or_else(|e| panic!("{e}"));
         group.bench_function(format!("logistic_breast_cancer_x{times}"), |b| {

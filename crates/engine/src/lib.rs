@@ -41,6 +41,7 @@ pub mod metrics;
 pub mod model;
 pub mod mutate;
 pub mod mutation;
+pub mod numerics;
 pub mod optim;
 pub mod replay;
 pub mod rng;

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::EngineError;
 use crate::mutation::{Injected, Mutation};
+use crate::numerics::Numerics;
 use crate::rng::SeededRng;
 
 /// Hidden-layer non-linearity.
@@ -125,13 +126,21 @@ pub struct Network {
     activation: Activation,
     head: Head,
     parameter_count: usize,
+    /// The order its dot products add in.
+    numerics: Numerics,
     /// A bug the mutation runner injected; `None` in every normal run.
     pub(crate) injected: Option<Injected>,
 }
 
 impl Network {
-    /// Builds the network for `spec` on `inputs` features. `classes` is 0 for regression.
-    pub fn new(spec: &ModelSpec, inputs: usize, classes: usize) -> Result<Self, EngineError> {
+    /// Builds the network for `spec` on `inputs` features, adding in the order of `numerics`
+    /// (the spec's `training.numerics`). `classes` is 0 for regression.
+    pub fn new(
+        spec: &ModelSpec,
+        inputs: usize,
+        classes: usize,
+        numerics: Numerics,
+    ) -> Result<Self, EngineError> {
         let wrong = |what: &str| {
             Err(EngineError::setting(
                 "model.kind",
@@ -193,6 +202,7 @@ impl Network {
             activation,
             head,
             parameter_count: offset,
+            numerics,
             injected: None,
         })
     }
@@ -210,6 +220,10 @@ impl Network {
 
     pub fn head(&self) -> Head {
         self.head
+    }
+
+    pub fn numerics(&self) -> Numerics {
+        self.numerics
     }
 
     pub fn parameter_count(&self) -> usize {
@@ -433,11 +447,7 @@ impl Network {
             let hidden = l + 1 < self.layers.len();
             for (o, out) in after[0].iter_mut().enumerate() {
                 let weights = &params[layer.offset + o * layer.inputs..][..layer.inputs];
-                let mut sum = 0.0;
-                for (a, w) in input.iter().zip(weights) {
-                    sum += a * w;
-                }
-                let z = sum + params[layer.bias_offset() + o];
+                let z = self.numerics.dot(input, weights) + params[layer.bias_offset() + o];
                 *out = if hidden { self.activate(z) } else { z };
             }
         }
@@ -573,12 +583,18 @@ impl Network {
                 gradient[layer.bias_offset() + o] += d;
             }
             if let Some(previous) = before.last_mut() {
-                for (i, p) in previous.iter_mut().enumerate() {
-                    let mut sum = 0.0;
-                    for (o, &d) in delta.iter().enumerate() {
-                        sum += params[layer.offset + o * layer.inputs + i] * d;
+                // `previous[i] = Σ_o W[o][i] d[o]`, added over `o` in order in every numerics
+                // version; walking `W` row by row adds the same terms in the same order as a
+                // column-wise sum, but reads memory in sequence and vectorises over `i`.
+                previous.fill(0.0);
+                for (o, &d) in delta.iter().enumerate() {
+                    let weights = &params[layer.offset + o * layer.inputs..][..layer.inputs];
+                    for (p, w) in previous.iter_mut().zip(weights) {
+                        *p += w * d;
                     }
-                    *p = sum * self.activation_slope(activations[l - 1][i]);
+                }
+                for (p, &a) in previous.iter_mut().zip(&activations[l - 1]) {
+                    *p *= self.activation_slope(a);
                 }
             }
         }

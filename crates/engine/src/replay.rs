@@ -74,6 +74,17 @@ pub fn load(spec: &Spec, csv: &str) -> Result<(Table, Prepared), EngineError> {
     Ok((table, prepared))
 }
 
+/// The network a run of `spec` trains on `prepared` (its data, from [`load`]): its model, the
+/// data's shape and the spec's numerics. Whatever scores a run's parameters again builds it here.
+pub fn network(spec: &Spec, prepared: &Prepared) -> Result<Network, EngineError> {
+    Network::new(
+        &spec.model,
+        prepared.train.features.ncols(),
+        prepared.train.classes.len(),
+        spec.training.numerics,
+    )
+}
+
 /// Trains the spec's model and runs its checks.
 pub fn run(spec: &Spec, csv: &str) -> Result<Run, EngineError> {
     Ok(Stepper::new(spec, csv)?.finish())
@@ -126,11 +137,7 @@ impl Stepper {
         if let Some(mutation) = mutation {
             mutate_data(mutation, &mut prepared, spec.training.seed);
         }
-        let mut network = Network::new(
-            &spec.model,
-            prepared.train.features.ncols(),
-            prepared.train.classes.len(),
-        )?;
+        let mut network = network(spec, &prepared)?;
         if let Some(mutation) = mutation {
             network = network.with_mutation(mutation);
         }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::EngineError;
 use crate::model::{Network, Scratch};
 use crate::mutation::Mutation;
+use crate::numerics::Numerics;
 use crate::optim::{Optimizer, OptimizerState};
 use crate::rng::SeededRng;
 
@@ -30,6 +31,14 @@ pub struct TrainConfig {
     /// data as given (a regression without a constant term).
     #[serde(default = "fits_intercept", skip_serializing_if = "is_true")]
     pub fit_intercept: bool,
+    /// The order sums are added in ([`Numerics`]): 1 when absent, as every spec written
+    /// before versions existed was; a new spec records the latest.
+    #[serde(default = "first_numerics", skip_serializing_if = "Numerics::is_first")]
+    pub numerics: Numerics,
+}
+
+fn first_numerics() -> Numerics {
+    Numerics::FIRST
 }
 
 fn fits_intercept() -> bool {
@@ -50,6 +59,7 @@ impl Default for TrainConfig {
             l2: 0.0,
             optimizer: Optimizer::default(),
             fit_intercept: true,
+            numerics: Numerics::LATEST,
         }
     }
 }
@@ -145,6 +155,16 @@ impl Trainer {
         config: &TrainConfig,
     ) -> Result<Self, EngineError> {
         config.validate()?;
+        if network.numerics() != config.numerics {
+            return Err(EngineError::setting(
+                "training.numerics",
+                format!(
+                    "the network adds in {} but the training asks for {}",
+                    network.numerics().label(),
+                    config.numerics.label()
+                ),
+            ));
+        }
         if x.nrows() == 0 || x.nrows() != y.len() {
             return Err(EngineError::Data(format!(
                 "training needs rows: {} feature rows, {} targets",

@@ -11,6 +11,7 @@ use assay_engine::endpoint::{
     SmokeCase, Threshold, Transport, build_request, health_request, judge, judge_transport,
     refuse_literal_secrets, resolve_headers, summarize,
 };
+use assay_engine::numerics::Numerics;
 use common::both;
 use serde_json::{Value, json};
 
@@ -259,7 +260,7 @@ both! {
         let table = Table::parse_csv(iris).unwrap();
         let preprocessing = Preprocessing::infer(&table, "species").unwrap();
         let prepared = prepare(&table, &preprocessing, 42).unwrap();
-        let network = Network::new(&ModelSpec::SoftmaxRegression, prepared.train.features.ncols(), 3).unwrap();
+        let network = Network::new(&ModelSpec::SoftmaxRegression, prepared.train.features.ncols(), 3, Numerics::LATEST).unwrap();
         let model = train(&network, prepared.train.features.view(), prepared.train.target.view(), &TrainConfig::default()).unwrap();
 
         let draft = draft_cases(&table, &prepared, &network, &model.params, 5, 0.05).unwrap();

@@ -9,6 +9,7 @@ use assay_engine::checks::{MetricThreshold, ReproducibleTraining};
 use assay_engine::data::{Dataset, Table, Task};
 use assay_engine::metrics::MetricName;
 use assay_engine::model::{Activation, ModelSpec, Network};
+use assay_engine::numerics::Numerics;
 use assay_engine::replay::{self, Progress, Stepper};
 use assay_engine::rng::SeededRng;
 use assay_engine::spec::Spec;
@@ -20,8 +21,18 @@ use ndarray::array;
 const LINEAR: ModelSpec = ModelSpec::LinearRegression;
 const LOGISTIC: ModelSpec = ModelSpec::LogisticRegression;
 
-/// The model and settings behind each golden fingerprint.
+/// The model and settings behind each golden fingerprint: numerics 1, or numerics 2 under a name
+/// that starts `numerics2/`.
 fn golden_case(name: &str) -> (ModelSpec, TrainConfig) {
+    let (name, numerics) = match name.strip_prefix("numerics2/") {
+        Some(name) => (name, Numerics::FourLanes),
+        None => (name, Numerics::RowOrder),
+    };
+    let (model, config) = golden_model(name);
+    (model, TrainConfig { numerics, ..config })
+}
+
+fn golden_model(name: &str) -> (ModelSpec, TrainConfig) {
     let adam = TrainConfig {
         optimizer: assay_engine::optim::Optimizer::adam(),
         learning_rate: 0.01,
@@ -64,7 +75,13 @@ fn golden_case(name: &str) -> (ModelSpec, TrainConfig) {
 
 fn trained(model: &ModelSpec, config: &TrainConfig) -> assay_engine::train::TrainedModel {
     let data = sample(model);
-    let network = Network::new(model, data.features.ncols(), data.classes.len()).unwrap();
+    let network = Network::new(
+        model,
+        data.features.ncols(),
+        data.classes.len(),
+        config.numerics,
+    )
+    .unwrap();
     train(&network, data.features.view(), data.target.view(), config).unwrap()
 }
 
@@ -150,7 +167,7 @@ both! {
 
     fn logistic_loss_is_finite_for_extreme_scores() {
         let x = array![[1.0]];
-        let network = Network::new(&LOGISTIC, 1, 2).unwrap();
+        let network = Network::new(&LOGISTIC, 1, 2, Numerics::LATEST).unwrap();
         for (w, y) in [(800.0, 0.0), (-800.0, 1.0)] {
             let (loss, gradient) = network.loss_and_gradient(&[w, 0.0], x.view(), array![y].view(), 0.0);
             // softplus(800) = 800 exactly in f64: the loss is the score itself.
@@ -177,7 +194,7 @@ both! {
 
     fn bad_settings_name_their_field() {
         let data = sample(&LINEAR);
-        let network = Network::new(&LINEAR, data.features.ncols(), 0).unwrap();
+        let network = Network::new(&LINEAR, data.features.ncols(), 0, Numerics::LATEST).unwrap();
         let config = TrainConfig { batch_size: 0, ..TrainConfig::default() };
         let error = train(&network, data.features.view(), data.target.view(), &config).unwrap_err();
         assert_eq!(error.to_string(), "setting `training.batch_size`: must be at least 1");
@@ -262,7 +279,8 @@ both! {
         // Its last point is the trained model's loss on the validation rows, to the bit.
         let (_, prepared) = replay::load(&spec, csv).unwrap();
         let network =
-            Network::new(&spec.model, prepared.train.features.ncols(), prepared.classes.len()).unwrap();
+            Network::new(&spec.model, prepared.train.features.ncols(), prepared.classes.len(), spec.training.numerics)
+                .unwrap();
         let last = network.loss(
             &run.model.params,
             prepared.validation.features.view(),
@@ -281,10 +299,11 @@ both! {
         let mut checked = 0;
         for line in golden.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
             let (name, expected) = line.split_once(' ').unwrap();
-            let actual = match name.strip_prefix("spec/") {
-                // A whole spec as the app authors it: seeded split, encoding, then training.
-                Some(model) => {
-                    let (kind, config) = golden_case(model);
+            let actual = match name.split_once("spec/") {
+                // A whole spec as the app authors it: seeded split, encoding, then training
+                // (`numerics2/spec/x` is `numerics2/x`'s).
+                Some((numerics, model)) => {
+                    let (kind, config) = golden_case(&format!("{numerics}{model}"));
                     let mut spec = sample_spec(kind, vec![]);
                     spec.training = config;
                     replay::run(&spec, spec.dataset.csv.as_deref().unwrap()).unwrap().parameter_fingerprint
@@ -297,7 +316,7 @@ both! {
             assert_eq!(actual, expected.trim(), "{name}");
             checked += 1;
         }
-        assert_eq!(checked, 8);
+        assert_eq!(checked, 16);
     }
 }
 

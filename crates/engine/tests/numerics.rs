@@ -7,6 +7,7 @@ use crate::common;
 use assay_engine::lstsq::least_squares;
 use assay_engine::metrics::{self, MetricName};
 use assay_engine::model::{Activation, ModelSpec, Network};
+use assay_engine::numerics::Numerics;
 use assay_engine::optim::{Optimizer, OptimizerState};
 use assay_engine::rng::SeededRng;
 use common::both;
@@ -45,7 +46,9 @@ both! {
                 4 => (ModelSpec::Mlp { hidden_layers: vec![4, 3], activation: Activation::Tanh }, 3),
                 _ => (ModelSpec::Mlp { hidden_layers: vec![5], activation: Activation::Relu }, 2),
             };
-            let network = Network::new(&model, inputs, classes).unwrap();
+            // Both numerics versions, each on every model.
+            let numerics = if (case / 6) % 2 == 0 { Numerics::RowOrder } else { Numerics::FourLanes };
+            let network = Network::new(&model, inputs, classes, numerics).unwrap();
             let x = Array2::from_shape_fn((rows, inputs), |_| rng.normal());
             let y = Array1::from_shape_fn(rows, |_| {
                 if classes == 0 { rng.normal() } else { rng.below(classes) as f64 }
@@ -73,7 +76,7 @@ both! {
     fn the_loss_from_loss_and_gradient_equals_the_forward_only_loss() {
         let mut rng = SeededRng::new(5);
         let model = ModelSpec::Mlp { hidden_layers: vec![6, 4], activation: Activation::Relu };
-        let network = Network::new(&model, 3, 4).unwrap();
+        let network = Network::new(&model, 3, 4, Numerics::LATEST).unwrap();
         let x = Array2::from_shape_fn((7, 3), |_| rng.normal());
         let y = Array1::from_shape_fn(7, |_| rng.below(4) as f64);
         let params = network.init(&mut rng);
@@ -82,7 +85,7 @@ both! {
     }
 
     fn softmax_probabilities_sum_to_one_even_for_huge_scores() {
-        let network = Network::new(&ModelSpec::SoftmaxRegression, 1, 3).unwrap();
+        let network = Network::new(&ModelSpec::SoftmaxRegression, 1, 3, Numerics::LATEST).unwrap();
         // Weights 1000, -1000, 0 and biases 0: scores ±1000 would overflow a naive softmax.
         let predictions = network.predict(&[1000.0, -1000.0, 0.0, 0.0, 0.0, 0.0], array![[1.0]].view());
         let row = predictions.row(0);
@@ -90,13 +93,13 @@ both! {
     }
 
     fn model_settings_that_make_no_sense_are_refused_with_their_field() {
-        let error = Network::new(&ModelSpec::LogisticRegression, 3, 3).unwrap_err().to_string();
+        let error = Network::new(&ModelSpec::LogisticRegression, 3, 3, Numerics::LATEST).unwrap_err().to_string();
         assert!(error.contains("exactly two classes"), "{error}");
         let wide = ModelSpec::Mlp { hidden_layers: vec![10_000], activation: Activation::Relu };
-        let error = Network::new(&wide, 3, 0).unwrap_err().to_string();
+        let error = Network::new(&wide, 3, 0, Numerics::LATEST).unwrap_err().to_string();
         assert!(error.starts_with("setting `model.hidden_layers`"), "{error}");
         let deep = ModelSpec::Mlp { hidden_layers: vec![2, 2, 2], activation: Activation::Tanh };
-        assert!(Network::new(&deep, 3, 0).is_err());
+        assert!(Network::new(&deep, 3, 0, Numerics::LATEST).is_err());
     }
 
     fn sgd_with_momentum_accumulates_velocity() {
@@ -259,7 +262,7 @@ both! {
 
 both! {
     fn relu_passes_nan_on_so_divergence_is_not_hidden() {
-        let network = Network::new(&ModelSpec::Mlp { hidden_layers: vec![2], activation: Activation::Relu }, 1, 0).unwrap();
+        let network = Network::new(&ModelSpec::Mlp { hidden_layers: vec![2], activation: Activation::Relu }, 1, 0, Numerics::LATEST).unwrap();
         let mut params = vec![0.0; network.parameter_count()];
         params[0] = f64::NAN;
         let prediction = network.predict(&params, array![[1.0]].view());

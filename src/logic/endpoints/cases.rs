@@ -1,7 +1,6 @@
 //! Smoke cases: drafted from the locally trained model, then edited field by field.
 
 use assay_engine::endpoint::{Expectation, SmokeCase, draft_cases};
-use assay_engine::model::Network;
 use assay_engine::replay::{self, Run};
 use assay_engine::spec::Spec;
 use serde_json::Value;
@@ -14,12 +13,7 @@ pub const DRAFT_TOLERANCE: f64 = 0.05;
 /// model's own answers as expectations.
 pub fn draft(spec: &Spec, run: &Run, csv: &str) -> Result<(Vec<String>, Vec<SmokeCase>), String> {
     let (table, prepared) = replay::load(spec, csv).map_err(|e| e.to_string())?;
-    let network = Network::new(
-        &spec.model,
-        prepared.train.features.ncols(),
-        prepared.train.classes.len(),
-    )
-    .map_err(|e| e.to_string())?;
+    let network = replay::network(spec, &prepared).map_err(|e| e.to_string())?;
     let drafted = draft_cases(
         &table,
         &prepared,
