@@ -445,9 +445,12 @@ impl Network {
             let (before, after) = activations.split_at_mut(l);
             let input: &[f64] = before.last().map_or(row, Vec::as_slice);
             let hidden = l + 1 < self.layers.len();
-            for (o, out) in after[0].iter_mut().enumerate() {
-                let weights = &params[layer.offset + o * layer.inputs..][..layer.inputs];
-                let z = self.numerics.dot(input, weights) + params[layer.bias_offset() + o];
+            let outputs = &mut after[0];
+            let weights = &params[layer.offset..layer.bias_offset()];
+            self.numerics.dots(input, weights, outputs);
+            let biases = &params[layer.bias_offset()..][..layer.outputs];
+            for (out, bias) in outputs.iter_mut().zip(biases) {
+                let z = *out + bias;
                 *out = if hidden { self.activate(z) } else { z };
             }
         }
@@ -497,8 +500,10 @@ impl Network {
             self.forward(params, row, &mut activations);
             let last = self.layers.len() - 1;
             let scores = &activations[last];
-            loss += self.output_delta(scores, target, &mut deltas[last], true);
+            loss += self.row_loss(scores, target);
+            // The loss alone needs no delta, whose head transcendentals are half the cost.
             if let Some(gradient) = gradient.as_deref_mut() {
+                self.output_delta(scores, target, &mut deltas[last]);
                 self.backward(params, row, &activations, &mut deltas, gradient);
             }
         }
@@ -520,42 +525,35 @@ impl Network {
             let row = row_slice(x, r, &mut copy);
             self.forward(params, row, activations);
             let last = self.layers.len() - 1;
-            self.output_delta(&activations[last], y[r], &mut deltas[last], false);
+            self.output_delta(&activations[last], y[r], &mut deltas[last]);
             self.backward(params, row, activations, deltas, gradient);
         }
     }
 
-    /// Fills `delta` with ∂loss/∂scores for one row and returns its loss (0 when `with_loss`
-    /// is false, which saves the head's logarithms).
-    fn output_delta(&self, scores: &[f64], target: f64, delta: &mut [f64], with_loss: bool) -> f64 {
+    /// One row's loss, from its scores.
+    fn row_loss(&self, scores: &[f64], target: f64) -> f64 {
         match self.head {
             Head::Identity => {
                 let residual = scores[0] - target;
-                delta[0] = residual;
-                if with_loss {
-                    0.5 * residual * residual
-                } else {
-                    0.0
-                }
+                0.5 * residual * residual
             }
-            Head::Sigmoid => {
-                delta[0] = sigmoid(scores[0]) - target;
-                if with_loss {
-                    softplus(scores[0]) - target * scores[0]
-                } else {
-                    0.0
-                }
-            }
+            Head::Sigmoid => softplus(scores[0]) - target * scores[0],
             Head::Softmax => {
                 let class = target as usize;
+                logsumexp(scores) - scores.get(class).copied().unwrap_or(0.0)
+            }
+        }
+    }
+
+    /// Fills `delta` with ∂loss/∂scores for one row.
+    fn output_delta(&self, scores: &[f64], target: f64, delta: &mut [f64]) {
+        match self.head {
+            Head::Identity => delta[0] = scores[0] - target,
+            Head::Sigmoid => delta[0] = sigmoid(scores[0]) - target,
+            Head::Softmax => {
                 softmax_into(scores, delta);
-                if let Some(d) = delta.get_mut(class) {
+                if let Some(d) = delta.get_mut(target as usize) {
                     *d -= 1.0;
-                }
-                if with_loss {
-                    logsumexp(scores) - scores.get(class).copied().unwrap_or(0.0)
-                } else {
-                    0.0
                 }
             }
         }

@@ -61,6 +61,26 @@ impl Numerics {
             Numerics::FourLanes => dot_in_four_lanes(a, b),
         }
     }
+
+    /// `out[o] = Σ_i input[i] · weights[o · n + i]` (`n` = `input.len()`, weights row-major), each
+    /// sum exactly as [`Numerics::dot`] adds it. Outputs go four at a time so that four sums
+    /// advance side by side, sharing each input they read: the order within every sum is the
+    /// same, so are the bits, and the adder waits on none of them.
+    pub(crate) fn dots(self, input: &[f64], weights: &[f64], out: &mut [f64]) {
+        let n = input.len();
+        let row = |o: usize| &weights[o * n..(o + 1) * n];
+        let whole = out.len() / 4 * 4;
+        for start in (0..whole).step_by(4) {
+            let w: [&[f64]; 4] = std::array::from_fn(|j| row(start + j));
+            out[start..start + 4].copy_from_slice(&match self {
+                Numerics::RowOrder => four_dots_in_row_order(input, w),
+                Numerics::FourLanes => four_dots_in_four_lanes(input, w),
+            });
+        }
+        for (o, out) in out.iter_mut().enumerate().skip(whole) {
+            *out = self.dot(input, row(o));
+        }
+    }
 }
 
 impl TryFrom<u32> for Numerics {
@@ -126,6 +146,36 @@ fn dot_in_four_lanes(a: &[f64], b: &[f64]) -> f64 {
     (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
 }
 
+fn four_dots_in_row_order(input: &[f64], w: [&[f64]; 4]) -> [f64; 4] {
+    let mut sums = [0.0; 4];
+    for (i, x) in input.iter().enumerate() {
+        for j in 0..4 {
+            sums[j] += x * w[j][i];
+        }
+    }
+    sums
+}
+
+fn four_dots_in_four_lanes(input: &[f64], w: [&[f64]; 4]) -> [f64; 4] {
+    let mut lanes = [[0.0; 4]; 4];
+    let blocks = input.len() / 4 * 4;
+    for start in (0..blocks).step_by(4) {
+        let x = &input[start..start + 4];
+        for j in 0..4 {
+            let wj = &w[j][start..start + 4];
+            for k in 0..4 {
+                lanes[j][k] += x[k] * wj[k];
+            }
+        }
+    }
+    for (k, i) in (blocks..input.len()).enumerate() {
+        for j in 0..4 {
+            lanes[j][k] += input[i] * w[j][i];
+        }
+    }
+    lanes.map(|l| (l[0] + l[1]) + (l[2] + l[3]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,6 +191,27 @@ mod tests {
         assert_eq!(Numerics::RowOrder.dot(&a, &b), 2.0);
         assert_eq!(Numerics::FourLanes.dot(&[], &[]), 0.0);
         assert_eq!(Numerics::FourLanes.dot(&[2.0, 3.0], &[4.0, 5.0]), 23.0);
+    }
+
+    #[test]
+    fn many_outputs_at_once_add_each_sum_exactly_as_one_dot_product_does() {
+        let mut rng = crate::rng::SeededRng::new(7);
+        for (inputs, outputs) in [(0, 3), (1, 1), (3, 4), (5, 9), (30, 32), (13, 6)] {
+            let input: Vec<f64> = (0..inputs).map(|_| 1e3 * rng.normal()).collect();
+            let weights: Vec<f64> = (0..inputs * outputs).map(|_| rng.normal()).collect();
+            for numerics in [Numerics::RowOrder, Numerics::FourLanes] {
+                let mut out = vec![f64::NAN; outputs];
+                numerics.dots(&input, &weights, &mut out);
+                for (o, value) in out.iter().enumerate() {
+                    let one = numerics.dot(&input, &weights[o * inputs..(o + 1) * inputs]);
+                    assert_eq!(
+                        value.to_bits(),
+                        one.to_bits(),
+                        "{numerics:?} {inputs}×{outputs} #{o}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
