@@ -331,6 +331,20 @@ both! {
         assert!(error.starts_with("setting `training`") && error.contains("units of work"), "{error}");
     }
 
+    fn a_network_trains_only_in_the_numerics_it_was_built_for() {
+        let data = sample(&LOGISTIC);
+        let network = Network::new(&LOGISTIC, data.features.ncols(), 2, Numerics::RowOrder).unwrap();
+        let config = TrainConfig { numerics: Numerics::FourLanes, ..TrainConfig::default() };
+        let error = train(&network, data.features.view(), data.target.view(), &config).unwrap_err().to_string();
+        assert!(error.starts_with("setting `training.numerics`"), "{error}");
+        // Built for it, it trains, and the two versions end on different bits.
+        let first = TrainConfig { numerics: Numerics::RowOrder, ..config.clone() };
+        let v1 = train(&network, data.features.view(), data.target.view(), &first).unwrap();
+        let network = Network::new(&LOGISTIC, data.features.ncols(), 2, Numerics::FourLanes).unwrap();
+        let v2 = train(&network, data.features.view(), data.target.view(), &config).unwrap();
+        assert_ne!(fingerprint::of_values(&v1.params), fingerprint::of_values(&v2.params));
+    }
+
     fn validation_catches_impossible_model_and_check_settings_without_data() {
         let mut spec = sample_spec(LOGISTIC, vec![CheckSpec::ReproducibleTraining(ReproducibleTraining { extra_seeds: 100 })]);
         let error = spec.validate().unwrap_err().to_string();
