@@ -353,7 +353,7 @@ impl Draft {
     /// run), and the history the next export will carry, so "no worse than before" is judged
     /// against the revision it replaces both here and in CI.
     pub fn to_spec(&self) -> Spec {
-        let rows = Table::parse_csv(self.csv()).map_or(0, |t| t.rows.len());
+        let rows = Table::parse_csv(self.csv()).map_or(0, |t| t.row_count());
         self.to_spec_on(DatasetSpec::from_csv(self.file_name(), self.csv(), rows))
     }
 

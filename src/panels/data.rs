@@ -151,7 +151,7 @@ fn DataDetails(table: Table) -> impl IntoView {
     let wb = expect_context::<Workbench>();
     let shape = format!(
         "{} rows × {} columns",
-        table.rows.len(),
+        table.row_count(),
         table.headers.len()
     );
     let headers = table.headers.clone();
@@ -215,13 +215,12 @@ fn DataDetails(table: Table) -> impl IntoView {
                 <tbody>
                     {table
                         .with_value(|t| {
-                            t.rows
-                                .iter()
+                            t.rows()
                                 .take(PREVIEW_ROWS)
                                 .map(|row| {
                                     view! {
                                         <tr>
-                                            {row.iter().map(|cell| view! { <td>{cell.clone()}</td> }).collect_view()}
+                                            {row.cells().map(|cell| view! { <td>{cell.to_owned()}</td> }).collect_view()}
                                         </tr>
                                     }
                                 })

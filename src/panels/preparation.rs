@@ -153,7 +153,7 @@ pub fn Preparation(table: StoredValue<Table>) -> impl IntoView {
         </div>
         <p data-testid="missing-count" class:warn=move || count.with(|c| c.as_ref().is_some_and(|c| c.rows_left_out(missing()) > 0))>
             {move || {
-                let rows = table.with_value(|t| t.rows.len());
+                let rows = table.with_value(|t| t.row_count());
                 count.with(|c| c.as_ref().map(|c| describe_missing(c, missing(), rows)))
             }}
         </p>

@@ -149,7 +149,7 @@ impl Workbench {
         let table = Memo::new(move |_| source.with(parse));
         // Hashing the data is the costly part of a spec: once per dataset, not per keystroke.
         let dataset = Memo::new(move |_| {
-            let rows = table.with(|t| t.as_ref().map_or(0, |t| t.rows.len()));
+            let rows = table.with(|t| t.as_ref().map_or(0, |t| t.row_count()));
             draft.with_untracked(|d| {
                 source.with(|s| DatasetSpec::from_csv(d.file_name(), s.csv(), rows))
             })

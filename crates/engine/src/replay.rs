@@ -12,7 +12,7 @@ use crate::metrics::{Evaluation, evaluate};
 use crate::model::{Head, Network};
 use crate::mutation::{Mutation, mutate_data};
 use crate::spec::{Recorded, Spec};
-use crate::train::{TrainedModel, Trainer};
+use crate::train::{Rows, TrainedModel, Trainer};
 
 /// Everything a spec's run produced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -149,19 +149,10 @@ impl Stepper {
             features: prepared.train.features.ncols(),
             parameters: network.parameter_count(),
             classes: prepared.train.classes.len(),
-            cells: table.rows.len().saturating_mul(table.headers.len()),
+            cells: table.row_count().saturating_mul(table.headers.len()),
         };
         // The trainer first: a training over its own limit is told as such.
-        let trainer = Trainer::new(
-            &network,
-            prepared.train.features.view(),
-            prepared.train.target.view(),
-            &spec.training,
-        )?
-        .with_validation(
-            prepared.validation.features.view(),
-            prepared.validation.target.view(),
-        );
+        let trainer = Trainer::new(&network, rows(&prepared), &spec.training)?;
         let budget = budget::plan(&spec.checks, &plan)?;
         Ok(Self {
             spec: spec.clone(),
@@ -187,7 +178,7 @@ impl Stepper {
     /// Runs the next epoch or check; returns whether steps remain.
     pub fn step(&mut self) -> bool {
         if let ModelState::Training(trainer) = &mut self.model {
-            if !trainer.run_epoch() {
+            if !trainer.run_epoch(rows(&self.prepared)) {
                 self.train_to_end();
             }
             return true;
@@ -269,7 +260,7 @@ impl Stepper {
 
     fn train_to_end(&mut self) {
         if let ModelState::Training(trainer) = &mut self.model {
-            self.model = ModelState::Trained(trainer.train_to_end());
+            self.model = ModelState::Trained(trainer.train_to_end(rows(&self.prepared)));
         }
     }
 
@@ -312,6 +303,17 @@ impl Stepper {
             validation_predictions,
             checks: self.checks,
         }
+    }
+}
+
+/// What a run trains on: the training rows, and the validation rows whose loss it follows.
+fn rows(prepared: &Prepared) -> Rows<'_> {
+    Rows {
+        train: (prepared.train.features.view(), prepared.train.target.view()),
+        validation: Some((
+            prepared.validation.features.view(),
+            prepared.validation.target.view(),
+        )),
     }
 }
 

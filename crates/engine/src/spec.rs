@@ -150,7 +150,7 @@ impl Spec {
         let checks = CheckSpec::defaults(preprocessing.task, &model, &infer_schema(&table));
         Ok(Self::new(
             name,
-            DatasetSpec::from_csv(file_name, csv, table.rows.len()),
+            DatasetSpec::from_csv(file_name, csv, table.row_count()),
             preprocessing,
             model,
             training,

@@ -3,7 +3,7 @@
 //! Randomness is drawn in this order from one [`SeededRng`]: the initial parameters
 //! ([`Network::init`]), then one shuffle of the row order at the start of every epoch.
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
+use ndarray::{ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 use crate::EngineError;
@@ -124,36 +124,40 @@ pub struct TrainedModel {
     pub ending: Ending,
 }
 
+/// The rows a training run reads: its training rows (features and targets) and, when the loss on
+/// validation rows is measured too, those.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Rows<'a> {
+    pub train: (ArrayView2<'a, f64>, ArrayView1<'a, f64>),
+    pub validation: Option<(ArrayView2<'a, f64>, ArrayView1<'a, f64>)>,
+}
+
 /// Training in progress; call [`Trainer::run_epoch`] until it returns `false`.
 ///
-/// It owns a copy of its network and rows (small next to the epochs it runs), so a caller can
-/// keep it between slices of work, as the browser does to stay responsive.
+/// It keeps its state between calls, so a caller can run it in slices of work, as the browser
+/// does to stay responsive, but not the rows: each call is given them ([`Rows`]), always the
+/// same, so a large dataset is not held twice.
 #[derive(Debug, Clone)]
 pub(crate) struct Trainer {
     network: Network,
     /// Buffers every batch reuses, so the loop allocates nothing.
     scratch: Scratch,
-    x: Array2<f64>,
-    y: Array1<f64>,
     config: TrainConfig,
     rng: SeededRng,
     params: Vec<f64>,
     optimizer: OptimizerState,
     order: Vec<usize>,
     loss_curve: Vec<f64>,
-    /// Validation rows to measure after each epoch, and what they measured.
-    validation: Option<(Array2<f64>, Array1<f64>)>,
+    /// The loss on the validation rows after each epoch, when they are given.
     validation_curve: Vec<f64>,
     ending: Option<Ending>,
 }
 
 impl Trainer {
-    pub fn new(
-        network: &Network,
-        x: ArrayView2<f64>,
-        y: ArrayView1<f64>,
-        config: &TrainConfig,
-    ) -> Result<Self, EngineError> {
+    /// A run on `rows` (whose validation rows, if any, are measured before training and after
+    /// every epoch: one forward pass each, which changes nothing in training).
+    pub fn new(network: &Network, rows: Rows, config: &TrainConfig) -> Result<Self, EngineError> {
+        let (x, y) = rows.train;
         config.validate()?;
         if network.numerics() != config.numerics {
             return Err(EngineError::setting(
@@ -197,30 +201,22 @@ impl Trainer {
             rng = injected.unseeded_stream();
         }
         let initial_loss = network.loss(&params, x, y, config.l2);
+        let validation_curve = rows
+            .validation
+            .map(|(x, y)| vec![network.loss(&params, x, y, config.l2)])
+            .unwrap_or_default();
         Ok(Self {
             scratch: network.scratch(),
             network: network.clone(),
             optimizer: OptimizerState::new(&config.optimizer, params.len()),
-            x: x.to_owned(),
-            y: y.to_owned(),
             config: config.clone(),
             rng,
             params,
             order: (0..x.nrows()).collect(),
             loss_curve: vec![initial_loss],
-            validation: None,
-            validation_curve: Vec::new(),
+            validation_curve,
             ending: None,
         })
-    }
-
-    /// Also measures the loss on the validation rows `x`, `y` before training and after each
-    /// epoch: one forward pass over them per epoch, which changes nothing in training.
-    pub(crate) fn with_validation(mut self, x: ArrayView2<f64>, y: ArrayView1<f64>) -> Self {
-        let loss = self.network.loss(&self.params, x, y, self.config.l2);
-        self.validation_curve = vec![loss];
-        self.validation = Some((x.to_owned(), y.to_owned()));
-        self
     }
 
     /// Epochs finished so far.
@@ -232,8 +228,9 @@ impl Trainer {
         &self.loss_curve
     }
 
-    /// Runs one epoch; returns whether more epochs remain.
-    pub fn run_epoch(&mut self) -> bool {
+    /// Runs one epoch on `rows` (the rows it was made with); returns whether more epochs remain.
+    pub fn run_epoch(&mut self, rows: Rows) -> bool {
+        let (x, y) = rows.train;
         if self.ending.is_some() {
             return false;
         }
@@ -242,7 +239,7 @@ impl Trainer {
         for batch in self.order.chunks(batch_size) {
             let gradient = self.network.batch_gradient(
                 &self.params,
-                (self.x.view(), self.y.view()),
+                (x, y),
                 batch,
                 self.config.l2,
                 &mut self.scratch,
@@ -267,14 +264,10 @@ impl Trainer {
                 }
             }
         }
-        let loss = self
-            .network
-            .loss(&self.params, self.x.view(), self.y.view(), self.config.l2);
+        let loss = self.network.loss(&self.params, x, y, self.config.l2);
         self.loss_curve.push(loss);
-        if let Some((x, y)) = &self.validation {
-            let validation_loss =
-                self.network
-                    .loss(&self.params, x.view(), y.view(), self.config.l2);
+        if let Some((x, y)) = rows.validation {
+            let validation_loss = self.network.loss(&self.params, x, y, self.config.l2);
             self.validation_curve.push(validation_loss);
         }
         let epoch = self.epochs_done();
@@ -287,8 +280,8 @@ impl Trainer {
     }
 
     /// Runs the remaining epochs and returns a copy of the result, keeping the trainer.
-    pub fn train_to_end(&mut self) -> TrainedModel {
-        while self.run_epoch() {}
+    pub fn train_to_end(&mut self, rows: Rows) -> TrainedModel {
+        while self.run_epoch(rows) {}
         TrainedModel {
             params: self.params.clone(),
             loss_curve: self.loss_curve.clone(),
@@ -297,8 +290,8 @@ impl Trainer {
         }
     }
 
-    pub fn finish(mut self) -> TrainedModel {
-        while self.run_epoch() {}
+    pub fn finish(mut self, rows: Rows) -> TrainedModel {
+        while self.run_epoch(rows) {}
         TrainedModel {
             params: self.params,
             loss_curve: self.loss_curve,
@@ -315,5 +308,9 @@ pub fn train(
     y: ArrayView1<f64>,
     config: &TrainConfig,
 ) -> Result<TrainedModel, EngineError> {
-    Ok(Trainer::new(network, x, y, config)?.finish())
+    let rows = Rows {
+        train: (x, y),
+        validation: None,
+    };
+    Ok(Trainer::new(network, rows, config)?.finish(rows))
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::text::percent;
 use super::{Check, CheckFamily, CheckOutcome, Context, Guide, fraction};
 use crate::EngineError;
-use crate::data::Table;
+use crate::data::{Row, Table};
 use crate::metrics::Metric;
 
 /// At most this fraction of rows repeats an earlier row.
@@ -66,21 +66,21 @@ impl NoDuplicateRows {
     pub fn on(&self, table: &Table) -> CheckOutcome {
         let max_fraction = self.max_fraction;
 
-        let mut first_seen: BTreeMap<&[String], usize> = BTreeMap::new();
+        let mut first_seen: BTreeMap<Row, usize> = BTreeMap::new();
         let mut duplicates = 0usize;
         let mut example: Option<(usize, usize)> = None;
-        for (r, row) in table.rows.iter().enumerate() {
-            match first_seen.get(row.as_slice()) {
+        for (r, row) in table.rows().enumerate() {
+            match first_seen.get(&row) {
                 Some(&earlier) => {
                     duplicates += 1;
                     example.get_or_insert((r, earlier));
                 }
                 None => {
-                    first_seen.insert(row.as_slice(), r);
+                    first_seen.insert(row, r);
                 }
             }
         }
-        let rows = table.rows.len();
+        let rows = table.row_count();
         let fraction = if rows == 0 {
             0.0
         } else {

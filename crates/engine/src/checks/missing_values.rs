@@ -73,7 +73,7 @@ impl NoMissingValues {
         let max_fraction = self.max_fraction;
 
         let kinds = kinds_with(table, schema);
-        let rows = table.rows.len();
+        let rows = table.row_count();
         let (mut missing_cells, mut non_finite_cells) = (0usize, 0usize);
         let mut first_non_finite: Option<(usize, usize)> = None;
         // The column with the largest share of missing cells; the first of equals.

@@ -790,7 +790,7 @@ mod tests {
     /// Runs `check` alone, through a whole spec, on `csv` (target `y`): logistic regression for
     /// a classification `task`, linear regression otherwise.
     fn run_alone(csv: &str, task: Task, training: TrainConfig, check: CheckSpec) -> CheckOutcome {
-        let rows = Table::parse_csv(csv).unwrap().rows.len();
+        let rows = Table::parse_csv(csv).unwrap().row_count();
         let model = if task.is_classification() {
             ModelSpec::LogisticRegression
         } else {

@@ -33,13 +33,13 @@ impl Dataset {
                 "there are no feature columns besides the target".into(),
             ));
         }
-        let mut features = Array2::zeros((table.rows.len(), feature_columns.len()));
-        for r in 0..table.rows.len() {
+        let mut features = Array2::zeros((table.row_count(), feature_columns.len()));
+        for r in 0..table.row_count() {
             for (f, &c) in feature_columns.iter().enumerate() {
                 features[[r, f]] = table.number(r, c)?;
             }
         }
-        let rows: Vec<usize> = (0..table.rows.len()).collect();
+        let rows: Vec<usize> = (0..table.row_count()).collect();
         let (target_values, classes) = encode_target(table, target_column, &rows, task)?;
         let standardizer = Standardizer::fit(&features);
         standardizer.transform(&mut features);

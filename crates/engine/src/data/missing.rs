@@ -146,7 +146,7 @@ pub(super) fn count_missing(
 ) -> MissingCount {
     let mut count = MissingCount::default();
     let mut by_column = vec![0usize; table.headers.len()];
-    for r in 0..table.rows.len() {
+    for r in 0..table.row_count() {
         if required.iter().any(|&c| is_missing(table.cell(r, c))) {
             count.rows_without_target += 1;
             continue;

@@ -40,4 +40,4 @@ pub use schema::{
 };
 pub(crate) use schema::{MAX_CLASSES, kinds_with, label_order};
 pub use split::{Split, split_by_time, split_rows};
-pub use table::{CsvOptions, MAX_BYTES, MAX_COLUMNS, MAX_ROWS, Table, detect_delimiter};
+pub use table::{CsvOptions, MAX_BYTES, MAX_COLUMNS, MAX_ROWS, Row, Table, detect_delimiter};

@@ -196,10 +196,10 @@ pub(crate) fn prepare_for_intercept(
         features: feature_columns,
     } = Columns::of(table, settings)?;
 
-    let mut usable = Vec::with_capacity(table.rows.len());
+    let mut usable = Vec::with_capacity(table.row_count());
     let mut dropped_rows = Vec::new();
     let imputing = settings.missing.imputation().is_some();
-    for r in 0..table.rows.len() {
+    for r in 0..table.row_count() {
         let missing_required = required.iter().find(|&&c| is_missing(table.cell(r, c)));
         let missing_feature = feature_columns
             .iter()
@@ -230,7 +230,7 @@ pub(crate) fn prepare_for_intercept(
     if usable.is_empty() {
         return Err(EngineError::Data(format!(
             "all {} rows have a missing value in the target or a feature column",
-            table.rows.len()
+            table.row_count()
         )));
     }
 
@@ -267,7 +267,7 @@ pub(crate) fn prepare_for_intercept(
     )?;
     let feature_names = encoder.feature_names();
     // Targets by table row, to pick out each split's in its own order.
-    let mut target_by_row = vec![f64::NAN; table.rows.len()];
+    let mut target_by_row = vec![f64::NAN; table.row_count()];
     for (&r, &t) in usable.iter().zip(&targets) {
         target_by_row[r] = t;
     }

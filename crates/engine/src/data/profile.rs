@@ -76,7 +76,7 @@ fn profile_column(table: &Table, column: usize, name: String, kind: ColumnKind) 
             *counts.entry(cell).or_insert(0) += 1;
         }
     }
-    let count = table.rows.len() - missing;
+    let count = table.row_count() - missing;
     let mut profile = ColumnProfile {
         name,
         kind,

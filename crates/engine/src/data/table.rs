@@ -33,10 +33,19 @@ pub struct CsvOptions {
 /// once built (nothing in Assay changes a table's cells), so the kinds inferred from its cells
 /// are worked out once and kept: a replay asks for them in several checks and in preparing the
 /// data.
+///
+/// The cells are held as one text, row after row, with where each cell ends: a cell of its own
+/// (a `String`) would cost 24 bytes and an allocation for a few characters, which made a table
+/// several times its file's size.
 #[derive(Debug, Clone)]
 pub struct Table {
     pub headers: Vec<String>,
-    pub rows: Vec<Vec<String>>,
+    /// Every cell's trimmed text, one after another, row after row.
+    text: String,
+    /// Where each cell ends in `text`, `headers.len()` per row; a cell starts where the one
+    /// before it ends. `u32` suffices: a table's text is at most [`MAX_BYTES`].
+    ends: Vec<u32>,
+    row_count: usize,
     /// The 1-based file line where each row starts (the header is line 1), so messages about a
     /// row point into the file even after quoted newlines or blank lines. May be left empty when
     /// a table is built by hand; then row `r` is taken to be on line `r + 2`.
@@ -48,7 +57,11 @@ pub struct Table {
 /// Tables are equal when their cells and lines are, whether or not their kinds were inferred.
 impl PartialEq for Table {
     fn eq(&self, other: &Self) -> bool {
-        self.headers == other.headers && self.rows == other.rows && self.lines == other.lines
+        self.headers == other.headers
+            && self.row_count == other.row_count
+            && self.text == other.text
+            && self.ends == other.ends
+            && self.lines == other.lines
     }
 }
 
@@ -57,17 +70,18 @@ impl Table {
     /// cut to the header's width, so the table keeps its promise that all rows have that width.
     pub fn new(headers: Vec<String>, rows: Vec<Vec<String>>) -> Self {
         let width = headers.len();
-        let rows: Vec<Vec<String>> = rows
-            .into_iter()
-            .map(|mut row| {
-                row.resize(width, String::new());
-                row
-            })
-            .collect();
+        let mut cells = Cells::default();
+        for row in &rows {
+            for c in 0..width {
+                cells.push(row.get(c).map_or("", String::as_str));
+            }
+        }
         let lines = (0..rows.len() as u64).map(|r| r + 2).collect();
         Self {
             headers,
-            rows,
+            text: cells.text,
+            ends: cells.ends,
+            row_count: rows.len(),
             lines,
             inferred: OnceLock::new(),
         }
@@ -159,7 +173,11 @@ impl Table {
             }
         }
 
-        let mut rows = Vec::new();
+        // The cells' text is at most the file's, so it never grows past it.
+        let mut cells = Cells {
+            text: String::with_capacity(bytes.len()),
+            ends: Vec::new(),
+        };
         let mut lines = Vec::new();
         for record in reader.byte_records() {
             let record = record.map_err(|e| csv_error(&e))?;
@@ -179,22 +197,29 @@ impl Table {
                     ),
                 });
             }
-            if rows.len() == MAX_ROWS {
+            if lines.len() == MAX_ROWS {
                 return Err(EngineError::Data(format!(
                     "the file has more than {MAX_ROWS} data rows"
                 )));
             }
-            rows.push(decode(&record, line, Some(&headers))?);
+            for (i, field) in record.iter().enumerate() {
+                cells.push(cell_text(field, line, i, Some(&headers))?);
+            }
             lines.push(line);
         }
-        if rows.is_empty() {
+        if lines.is_empty() {
             return Err(EngineError::Data(
                 "the file has a header but no data rows".into(),
             ));
         }
+        cells.text.shrink_to_fit();
+        cells.ends.shrink_to_fit();
+        lines.shrink_to_fit();
         Ok(Self {
             headers,
-            rows,
+            text: cells.text,
+            ends: cells.ends,
+            row_count: lines.len(),
             lines,
             inferred: OnceLock::new(),
         })
@@ -218,12 +243,33 @@ impl Table {
             .unwrap_or_else(|| row as u64 + 2)
     }
 
-    /// The cell at `row`, `column`; a cell a hand-built table lacks reads as empty (missing).
+    /// Data rows (the header not counted).
+    pub fn row_count(&self) -> usize {
+        self.row_count
+    }
+
+    /// The data rows, top to bottom.
+    pub fn rows(&self) -> impl Iterator<Item = Row<'_>> + '_ {
+        let width = self.headers.len();
+        (0..self.row_count).map(move |r| {
+            let first = r * width;
+            Row {
+                text: &self.text,
+                start: first.checked_sub(1).map_or(0, |i| self.ends[i]),
+                ends: &self.ends[first..first + width],
+            }
+        })
+    }
+
+    /// The cell at `row`, `column`; outside the table, an empty cell (missing).
     pub fn cell(&self, row: usize, column: usize) -> &str {
-        self.rows
-            .get(row)
-            .and_then(|r| r.get(column))
-            .map_or("", String::as_str)
+        let width = self.headers.len();
+        if row >= self.row_count || column >= width {
+            return "";
+        }
+        let index = row * width + column;
+        let start = index.checked_sub(1).map_or(0, |i| self.ends[i] as usize);
+        &self.text[start..self.ends[index] as usize]
     }
 
     /// The cell at `row`, `column` as a finite number, or an error naming its line and column.
@@ -249,7 +295,64 @@ impl Table {
 
     /// The column's cells, top to bottom.
     pub fn column(&self, column: usize) -> impl Iterator<Item = &str> + '_ {
-        (0..self.rows.len()).map(move |r| self.cell(r, column))
+        (0..self.row_count).map(move |r| self.cell(r, column))
+    }
+}
+
+/// One data row of a [`Table`]; rows compare cell by cell.
+#[derive(Debug, Clone, Copy)]
+pub struct Row<'t> {
+    /// The table's text, and where in it the row's first cell starts and each cell ends.
+    text: &'t str,
+    start: u32,
+    ends: &'t [u32],
+}
+
+impl<'t> Row<'t> {
+    /// The row's cells, left to right.
+    pub fn cells(self) -> impl Iterator<Item = &'t str> {
+        let mut start = self.start as usize;
+        self.ends.iter().map(move |&end| {
+            let cell = &self.text[start..end as usize];
+            start = end as usize;
+            cell
+        })
+    }
+}
+
+impl PartialEq for Row<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cells().eq(other.cells())
+    }
+}
+
+impl Eq for Row<'_> {}
+
+impl PartialOrd for Row<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Row<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.cells().cmp(other.cells())
+    }
+}
+
+/// A table's cells as they are read: one text and where each cell ends.
+#[derive(Default)]
+struct Cells {
+    text: String,
+    ends: Vec<u32>,
+}
+
+impl Cells {
+    fn push(&mut self, cell: &str) {
+        self.text.push_str(cell);
+        // The text is at most `MAX_BYTES` (checked before reading), far below `u32::MAX`.
+        self.ends
+            .push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
     }
 }
 
@@ -400,18 +503,28 @@ fn decode(
     record
         .iter()
         .enumerate()
-        .map(|(i, field)| match std::str::from_utf8(field) {
-            Ok(text) => Ok(text.trim().to_owned()),
-            Err(_) => Err(EngineError::Csv {
-                line,
-                column: headers.and_then(|h| h.get(i)).cloned(),
-                message: match headers {
-                    Some(_) => "the cell is not valid UTF-8 text".to_owned(),
-                    None => format!("header field {} is not valid UTF-8 text", i + 1),
-                },
-            }),
-        })
+        .map(|(i, field)| cell_text(field, line, i, headers).map(str::to_owned))
         .collect()
+}
+
+/// Field `i` of a record on `line` as trimmed text, or an error naming its line and column.
+fn cell_text<'f>(
+    field: &'f [u8],
+    line: u64,
+    i: usize,
+    headers: Option<&[String]>,
+) -> Result<&'f str, EngineError> {
+    match std::str::from_utf8(field) {
+        Ok(text) => Ok(text.trim()),
+        Err(_) => Err(EngineError::Csv {
+            line,
+            column: headers.and_then(|h| h.get(i)).cloned(),
+            message: match headers {
+                Some(_) => "the cell is not valid UTF-8 text".to_owned(),
+                None => format!("header field {} is not valid UTF-8 text", i + 1),
+            },
+        }),
+    }
 }
 
 /// Errors the `csv` reader itself raises (flexible reading over bytes leaves few).

@@ -55,3 +55,8 @@ pub fn sample_spec(model: ModelSpec, checks: Vec<CheckSpec>) -> Spec {
     spec.checks = checks;
     spec
 }
+
+/// A table's cells, row by row, to compare with what a test expects.
+pub fn cells(table: &Table) -> Vec<Vec<&str>> {
+    table.rows().map(|row| row.cells().collect()).collect()
+}
