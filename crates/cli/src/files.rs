@@ -64,8 +64,12 @@ pub fn read_limited(path: &Path, limit: usize) -> anyhow::Result<String> {
     use std::io::Read;
     anyhow::ensure!(std::fs::metadata(path)?.is_file(), "not a regular file");
     let file = open_without_blocking(path)?;
-    anyhow::ensure!(file.metadata()?.is_file(), "not a regular file");
-    let mut bytes = Vec::new();
+    let metadata = file.metadata()?;
+    anyhow::ensure!(metadata.is_file(), "not a regular file");
+    // Sized to the file (within the limit), so a large dataset is not held in a buffer grown
+    // to twice what it needs.
+    let expected = usize::try_from(metadata.len()).unwrap_or(limit).min(limit);
+    let mut bytes = Vec::with_capacity(expected.saturating_add(1));
     file.take(limit as u64 + 1).read_to_end(&mut bytes)?;
     anyhow::ensure!(
         bytes.len() <= limit,

@@ -213,6 +213,9 @@ fn replay_one(path: &Path, options: &Options) -> anyhow::Result<SpecReport> {
     } else {
         Vec::new()
     };
+    // Everything reads the parsed table from here on: the file's text need not stay in memory
+    // beside it while the model trains.
+    drop(csv);
     let mut report = SpecReport {
         spec: path.display().to_string(),
         name: Some(spec.name.clone()),
