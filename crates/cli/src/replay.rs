@@ -191,11 +191,13 @@ fn replay_one(path: &Path, options: &Options) -> anyhow::Result<SpecReport> {
     } else {
         String::new()
     };
-    // One parse and split of the data: the replay's, which the evaluations read too.
-    let stepper = if replaying {
-        Some(Stepper::new(&spec, &csv)?)
+    // One parse and split of the data: the replay's, which the evaluations read too. The
+    // replay takes the text and lets it go once parsed: a large file is not held beside the
+    // features it becomes.
+    let (stepper, csv) = if replaying {
+        (Some(Stepper::new(&spec, csv)?), String::new())
     } else {
-        None
+        (None, csv)
     };
     let evaluators = if evaluating {
         let loaded;
@@ -213,8 +215,6 @@ fn replay_one(path: &Path, options: &Options) -> anyhow::Result<SpecReport> {
     } else {
         Vec::new()
     };
-    // Everything reads the parsed table from here on: the file's text need not stay in memory
-    // beside it while the model trains.
     drop(csv);
     let mut report = SpecReport {
         spec: path.display().to_string(),

@@ -602,7 +602,7 @@ fn validate_counts_each_evaluations_rows_and_requests_and_sends_nothing() {
     let spec = write_spec(&dir, endpoints, true);
     let validation_rows = {
         let spec = Spec::from_json(&std::fs::read_to_string(&spec).unwrap()).unwrap();
-        let (_, prepared) = assay_engine::replay::load(&spec, &csv()).unwrap();
+        let (_, prepared) = assay_engine::replay::load(&spec, csv()).unwrap();
         prepared.validation_rows.len()
     };
     let output = assay(&[Path::new("validate"), &spec]);

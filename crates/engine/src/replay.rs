@@ -1,5 +1,7 @@
 //! Running a spec and comparing the run with what its author recorded.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use crate::EngineError;
@@ -55,8 +57,13 @@ impl Run {
 }
 
 /// Parses the spec's data and prepares its splits. `csv` is the dataset's text (embedded, or
-/// read by the caller from `dataset.path`); its hash must match the spec.
-pub fn load(spec: &Spec, csv: &str) -> Result<(Table, Prepared), EngineError> {
+/// read by the caller from `dataset.path`); its hash must match the spec. Given the text itself
+/// (a `String`), it lets it go once parsed, so a large file is not held beside its features.
+pub fn load<'a>(
+    spec: &Spec,
+    csv: impl Into<Cow<'a, str>>,
+) -> Result<(Table, Prepared), EngineError> {
+    let csv = csv.into();
     let actual = fingerprint::sha256_hex(csv.as_bytes());
     if actual != spec.dataset.sha256 {
         return Err(EngineError::Data(format!(
@@ -64,7 +71,8 @@ pub fn load(spec: &Spec, csv: &str) -> Result<(Table, Prepared), EngineError> {
             spec.dataset.name, spec.dataset.sha256
         )));
     }
-    let table = Table::parse_csv(csv)?;
+    let table = Table::parse_csv(&csv)?;
+    drop(csv);
     let prepared = prepare_for_intercept(
         &table,
         &spec.preprocessing,
@@ -106,7 +114,7 @@ pub struct Stepper {
 
 #[derive(Debug, Clone)]
 enum ModelState {
-    // Boxed: a trainer holds its data, and the finished state is small.
+    // Boxed: a trainer holds its buffers and optimiser state, and the finished state is small.
     Training(Box<Trainer>),
     Trained(TrainedModel),
 }
@@ -121,16 +129,21 @@ pub struct Progress {
 impl Stepper {
     /// Validates the spec, reads its data, counts the work of the whole run (refusing it over
     /// [`budget::MAX_SPEC_WORK`]) and prepares training; no epoch has run yet.
-    pub fn new(spec: &Spec, csv: &str) -> Result<Self, EngineError> {
-        Self::build(spec, csv, None)
+    /// `csv` as in [`load`]: a `String` handed over is let go once parsed.
+    pub fn new<'a>(spec: &Spec, csv: impl Into<Cow<'a, str>>) -> Result<Self, EngineError> {
+        Self::build(spec, csv.into(), None)
     }
 
     /// [`Stepper::new`] with `mutation` injected: the mutation runner's ([`crate::mutate`]).
     pub(crate) fn mutated(spec: &Spec, csv: &str, mutation: Mutation) -> Result<Self, EngineError> {
-        Self::build(spec, csv, Some(mutation))
+        Self::build(spec, csv.into(), Some(mutation))
     }
 
-    fn build(spec: &Spec, csv: &str, mutation: Option<Mutation>) -> Result<Self, EngineError> {
+    fn build(
+        spec: &Spec,
+        csv: Cow<'_, str>,
+        mutation: Option<Mutation>,
+    ) -> Result<Self, EngineError> {
         // The data's hash is verified once, by `load`, on the data this run reads.
         spec.validate_settings()?;
         let (table, mut prepared) = load(spec, csv)?;
