@@ -137,8 +137,14 @@ class Replay(Part):
         replay = report.raw.get("replay")
         if replay is None:
             return missing(report, "the replay")
+        # Which model the replay trained, and in which numerics version: JUnit properties.
+        properties = tuple(
+            (key, report.raw[key])
+            for key in ("parameter_fingerprint", "numerics")
+            if report.raw.get(key) is not None
+        )
         if replay != "differs":
-            return PASS
+            return Verdict("pass", "", properties)
         differences = listed(report.raw.get("differences"))
         total = report.raw.get("differences_total", len(differences))
         lines = [f"The replay differs from the recording in {total} values:"]
@@ -149,7 +155,7 @@ class Replay(Part):
             )
         if isinstance(total, int) and total > SHOWN_DIFFERENCES:
             lines.append(f"  … and {total - SHOWN_DIFFERENCES} more")
-        return fail("\n".join(lines))
+        return Verdict("fail", "\n".join(lines), properties)
 
 
 class EndpointPart(Part):

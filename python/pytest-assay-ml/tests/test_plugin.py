@@ -168,6 +168,11 @@ def test_junitxml_holds_a_testcase_per_item_and_failures_carry_the_summary(pytes
     passing = cases[names.index(f"check {n} metric_threshold")]
     properties = {p.get("name"): p.get("value") for p in passing.iter("property")}
     assert properties["threshold"] == "0.9"
+    # The replay says which model it trained, and in which numerics version.
+    replay = cases[names.index("replay_matches_recording")]
+    properties = {p.get("name"): p.get("value") for p in replay.iter("property")}
+    assert properties["numerics"] == str(spec["training"].get("numerics", 1))
+    assert len(properties["parameter_fingerprint"]) == 64
 
 
 def test_assay_only_passes_through_and_what_it_left_out_is_skipped(pytester):
