@@ -1,7 +1,8 @@
 //! Training speed in WebAssembly, for `cargo xtask bench`: the criterion `train` benchmarks' work
 //! (`crates/engine/examples/wasm_train.rs`) built for wasm32-unknown-unknown with the `web`
-//! profile (what the page ships, opt-level `z`) and with `release` (opt-level 3), timed in Node
-//! (`wasm_bench.js`, CPU seconds), beside the native criterion medians.
+//! profile (what the page ships, opt-level `z`) and with `release` (opt-level 3), timed in one
+//! Node run (`wasm_bench.js`: CPU seconds, paired samples, medians), beside the native criterion
+//! medians.
 //!
 //! Every training's parameter fingerprint in wasm must equal the native one, computed here from
 //! the same source file; the benchmark fails if any differs.
@@ -23,6 +24,8 @@ const PROFILES: [&str; 2] = ["web", "release"];
 /// One training timed in one wasm build.
 #[derive(Debug, Clone, PartialEq)]
 struct Measured {
+    /// The index of its module in the order given (of [`PROFILES`]).
+    module: usize,
     model: usize,
     numerics: usize,
     fingerprint: String,
@@ -41,12 +44,12 @@ struct Figures {
 /// Builds, times and checks the wasm trainings; returns their Markdown section for
 /// `target/bench.md`. `criterion` is the folder of the native results, for the ratios.
 pub fn run_all(criterion: &Path) -> anyhow::Result<String> {
-    let mut measured = Vec::new();
-    for profile in PROFILES {
-        let wasm = build(profile)?;
-        step(&format!("training in wasm ({profile} profile) under Node"));
-        measured.push(measure(&wasm)?);
-    }
+    let modules = PROFILES
+        .iter()
+        .map(|profile| build(profile))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    step("training in wasm under Node, each profile in turn within every round of samples");
+    let measured = measure(&modules)?;
     step("the same trainings natively, for their fingerprints");
     let native = native_fingerprints();
     for (profile, results) in PROFILES.iter().zip(&measured) {
@@ -77,26 +80,25 @@ fn build(profile: &str) -> anyhow::Result<PathBuf> {
         .join("wasm_train.wasm"))
 }
 
-fn measure(wasm: &Path) -> anyhow::Result<Vec<Measured>> {
+/// Times every module in one Node run (so their samples are paired); the results per module.
+fn measure(modules: &[PathBuf]) -> anyhow::Result<Vec<Vec<Measured>>> {
     let script = root().join("xtask").join("src").join("wasm_bench.js");
     let output = Command::new("node")
         .arg(&script)
-        .arg(wasm)
         .arg(workload::MODELS.len().to_string())
         .arg(workload::NUMERICS.len().to_string())
+        .args(modules)
         .stderr(Stdio::inherit())
         .output()
         .context("cannot start `node` (Node.js 18 or later runs the wasm training benchmark)")?;
     if !output.status.success() {
-        bail!(
-            "`node {} {}` failed ({})",
-            script.display(),
-            wasm.display(),
-            output.status
-        );
+        bail!("`node {} ...` failed ({})", script.display(), output.status);
     }
-    parse(&String::from_utf8_lossy(&output.stdout))
-        .with_context(|| format!("reading what {} printed", script.display()))
+    let all = parse(&String::from_utf8_lossy(&output.stdout))
+        .with_context(|| format!("reading what {} printed", script.display()))?;
+    Ok((0..modules.len())
+        .map(|module| all.iter().filter(|m| m.module == module).cloned().collect())
+        .collect())
 }
 
 /// The JSON array `wasm_bench.js` prints.
@@ -111,6 +113,7 @@ fn parse(text: &str) -> anyhow::Result<Vec<Measured>> {
         .iter()
         .map(|item| {
             Ok(Measured {
+                module: index(item, "module")?,
                 model: index(item, "model")?,
                 numerics: index(item, "numerics")?,
                 fingerprint: item["fingerprint"]
@@ -221,9 +224,10 @@ fn markdown(figures: &[Figures]) -> String {
     let mut text = String::from(
         "\n## Training in wasm\n\n\
          Rows × epochs per second: native from the criterion medians above (`release`), wasm \
-         in Node per CPU second, built with the page's `web` profile (opt-level `z`, no \
-         wasm-opt) and with `release` (opt-level 3). Every wasm fingerprint equals the native \
-         one.\n\n\
+         per CPU second in Node (medians of paired samples: each round times both builds in \
+         both numerics), built with the page's `web` profile (opt-level `z`, without the \
+         page's wasm-opt pass) and with `release` (opt-level 3). Every wasm fingerprint equals \
+         the native one.\n\n\
          | training | native | wasm `web` | wasm `release` | `web` ÷ native | \
          `release` ÷ native | `release` ÷ `web` |\n|---|--:|--:|--:|--:|--:|--:|\n",
     );
@@ -268,6 +272,7 @@ mod tests {
 
     fn measured(model: usize, numerics: usize, fingerprint: &str) -> Measured {
         Measured {
+            module: 0,
             model,
             numerics,
             fingerprint: fingerprint.into(),
@@ -310,10 +315,12 @@ mod tests {
 
     #[test]
     fn the_scripts_output_is_read_and_junk_is_an_error() {
-        let text = r#"[{"model":2,"numerics":1,"fingerprint":"ab","per_second":2500000.5}]"#;
+        let text =
+            r#"[{"module":1,"model":2,"numerics":1,"fingerprint":"ab","per_second":2500000.5}]"#;
         assert_eq!(
             parse(text).unwrap(),
             [Measured {
+                module: 1,
                 model: 2,
                 numerics: 1,
                 fingerprint: "ab".into(),
@@ -321,8 +328,11 @@ mod tests {
             }]
         );
         assert!(parse("").is_err());
-        assert!(parse(r#"[{"model":2,"numerics":1,"per_second":1}]"#).is_err());
-        assert!(parse(r#"[{"model":-1,"numerics":1,"fingerprint":"ab","per_second":1}]"#).is_err());
+        assert!(parse(r#"[{"module":0,"model":2,"numerics":1,"per_second":1}]"#).is_err());
+        assert!(
+            parse(r#"[{"module":0,"model":-1,"numerics":1,"fingerprint":"ab","per_second":1}]"#)
+                .is_err()
+        );
     }
 
     #[test]
