@@ -44,10 +44,14 @@ struct Figures {
 /// Builds, times and checks the wasm trainings; returns their Markdown section for
 /// `target/bench.md`. `criterion` is the folder of the native results, for the ratios.
 pub fn run_all(criterion: &Path) -> anyhow::Result<String> {
-    let modules = PROFILES
+    let mut modules = PROFILES
         .iter()
         .map(|profile| build(profile))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    let wasm_opt = wasm_opt();
+    if let Some(wasm_opt) = &wasm_opt {
+        modules[0] = optimise_as_the_page(wasm_opt, &modules[0])?;
+    }
     step("training in wasm under Node, each profile in turn within every round of samples");
     let measured = measure(&modules)?;
     step("the same trainings natively, for their fingerprints");
@@ -56,7 +60,27 @@ pub fn run_all(criterion: &Path) -> anyhow::Result<String> {
         check_fingerprints(profile, results, &native)?;
     }
     let figures = figures(criterion, &measured)?;
-    Ok(markdown(&figures))
+    Ok(markdown(&figures, wasm_opt.is_some()))
+}
+
+/// The wasm-opt `cargo xtask setup` installs, which Trunk runs over the page's wasm.
+fn wasm_opt() -> Option<PathBuf> {
+    let path = crate::setup::tools_dir()
+        .join("node_modules")
+        .join(".bin")
+        .join("wasm-opt");
+    path.is_file().then_some(path)
+}
+
+/// Trunk's pass over the page's wasm (`data-wasm-opt="z"` in index.html): `wasm-opt -Oz`.
+fn optimise_as_the_page(wasm_opt: &Path, wasm: &Path) -> anyhow::Result<PathBuf> {
+    let out = wasm.with_extension("oz.wasm");
+    run(Command::new(wasm_opt)
+        .arg("-Oz")
+        .arg(wasm)
+        .arg("-o")
+        .arg(&out))?;
+    Ok(out)
 }
 
 fn build(profile: &str) -> anyhow::Result<PathBuf> {
@@ -214,20 +238,27 @@ fn native_per_second(criterion: &Path, id: &str) -> Option<f64> {
     (median_ns > 0.0).then(|| elements / (median_ns / 1e9))
 }
 
-fn markdown(figures: &[Figures]) -> String {
+/// The section; `page_pass` says whether the `web` build went through wasm-opt as the page's does.
+fn markdown(figures: &[Figures], page_pass: bool) -> String {
     // Three significant figures for the slow MLPs too.
     let millions = |x: f64| match x / 1e6 {
         m if m >= 1.0 => format!("{m:.2} M"),
         m => format!("{m:.3} M"),
     };
     let ratio = |a: f64, b: Option<f64>| b.map_or(String::new(), |b| format!("{:.2} ×", a / b));
-    let mut text = String::from(
+    let web = if page_pass {
+        "opt-level `z`, then `wasm-opt -Oz` as Trunk does for the page"
+    } else {
+        "opt-level `z`, without the page's `wasm-opt -Oz` pass: wasm-opt is not installed in \
+         target/tools (`cargo xtask setup`)"
+    };
+    let mut text = format!(
         "\n## Training in wasm\n\n\
          Rows × epochs per second: native from the criterion medians above (`release`), wasm \
          per CPU second in Node (medians of paired samples: each round times both builds in \
-         both numerics), built with the page's `web` profile (opt-level `z`, without the \
-         page's wasm-opt pass) and with `release` (opt-level 3). Every wasm fingerprint equals \
-         the native one.\n\n\
+         both numerics), built as the page is with the `web` profile ({web}) and with \
+         `release` (opt-level 3, no wasm-opt). Every wasm fingerprint equals the native \
+         one.\n\n\
          | training | native | wasm `web` | wasm `release` | `web` ÷ native | \
          `release` ÷ native | `release` ÷ `web` |\n|---|--:|--:|--:|--:|--:|--:|\n",
     );
@@ -378,7 +409,7 @@ mod tests {
                 wasm: [1.57e5, 2.6e5],
             },
         ];
-        let text = markdown(&figures);
+        let text = markdown(&figures, true);
         assert!(
             text.contains(
                 "| train/logistic_regression | 4.00 M | 1.00 M | 2.00 M | 0.25 × | 0.50 × | 2.00 × |\n"
@@ -403,6 +434,12 @@ mod tests {
         );
         // A model without a numerics 2 figure has no ratio row.
         assert!(!text.contains("| mlp_relu_32_adam |"), "{text}");
+        assert!(text.contains("then `wasm-opt -Oz` as Trunk does"), "{text}");
+        let without = markdown(&figures, false);
+        assert!(
+            without.contains("without the page's `wasm-opt -Oz` pass"),
+            "{without}"
+        );
     }
 
     #[test]
