@@ -4,8 +4,8 @@
 //! Node run (`wasm_bench.js`: CPU seconds, paired samples, medians), beside the native criterion
 //! medians.
 //!
-//! Every training's parameter fingerprint in wasm must equal the native one, computed here from
-//! the same source file; the benchmark fails if any differs.
+//! Every training's parameter fingerprint in wasm must equal the native one, which
+//! `wasm_train_native.rs` computes from the same source file; the benchmark fails if any differs.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -14,9 +14,6 @@ use anyhow::{Context, bail};
 use serde_json::Value;
 
 use crate::shell::{root, run, step};
-
-#[path = "../../crates/engine/examples/wasm_train.rs"]
-mod workload;
 
 /// The cargo profiles the module is built with, as the table names them.
 const PROFILES: [&str; 2] = ["web", "release"];
@@ -32,6 +29,26 @@ struct Measured {
     per_second: f64,
 }
 
+/// The models' names and every training's native fingerprint, as `wasm_train_native` prints them.
+#[derive(Debug, Clone, PartialEq)]
+struct Native {
+    models: Vec<String>,
+    /// `fingerprints[numerics][model]`.
+    fingerprints: Vec<Vec<String>>,
+}
+
+impl Native {
+    /// The criterion benchmark's name for a training: `train/<model>`, `_numerics2` for
+    /// version 2.
+    fn id(&self, model: usize, numerics: usize) -> String {
+        let name = self.models.get(model).map_or("?", String::as_str);
+        match numerics {
+            0 => format!("train/{name}"),
+            n => format!("train/{name}_numerics{}", n + 1),
+        }
+    }
+}
+
 /// One training's rows × epochs per second: natively (criterion, when it ran) and in each
 /// wasm build of [`PROFILES`].
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +61,8 @@ struct Figures {
 /// Builds, times and checks the wasm trainings; returns their Markdown section for
 /// `target/bench.md`. `criterion` is the folder of the native results, for the ratios.
 pub fn run_all(criterion: &Path) -> anyhow::Result<String> {
+    step("the trainings natively, for their fingerprints");
+    let native = native()?;
     let mut modules = PROFILES
         .iter()
         .map(|profile| build(profile))
@@ -53,13 +72,11 @@ pub fn run_all(criterion: &Path) -> anyhow::Result<String> {
         modules[0] = optimise_as_the_page(wasm_opt, &modules[0])?;
     }
     step("training in wasm under Node, each profile in turn within every round of samples");
-    let measured = measure(&modules)?;
-    step("the same trainings natively, for their fingerprints");
-    let native = native_fingerprints();
+    let measured = measure(&modules, &native)?;
     for (profile, results) in PROFILES.iter().zip(&measured) {
         check_fingerprints(profile, results, &native)?;
     }
-    let figures = figures(criterion, &measured)?;
+    let figures = figures(criterion, &measured, &native)?;
     Ok(markdown(&figures, wasm_opt.is_some()))
 }
 
@@ -105,12 +122,12 @@ fn build(profile: &str) -> anyhow::Result<PathBuf> {
 }
 
 /// Times every module in one Node run (so their samples are paired); the results per module.
-fn measure(modules: &[PathBuf]) -> anyhow::Result<Vec<Vec<Measured>>> {
+fn measure(modules: &[PathBuf], native: &Native) -> anyhow::Result<Vec<Vec<Measured>>> {
     let script = root().join("xtask").join("src").join("wasm_bench.js");
     let output = Command::new("node")
         .arg(&script)
-        .arg(workload::MODELS.len().to_string())
-        .arg(workload::NUMERICS.len().to_string())
+        .arg(native.models.len().to_string())
+        .arg(native.fingerprints.len().to_string())
         .args(modules)
         .stderr(Stdio::inherit())
         .output()
@@ -150,24 +167,66 @@ fn parse(text: &str) -> anyhow::Result<Vec<Measured>> {
         .collect()
 }
 
-/// `native[numerics][model]`: each training's fingerprint, computed natively.
-fn native_fingerprints() -> Vec<Vec<String>> {
-    (0..workload::NUMERICS.len())
-        .map(|n| {
-            (0..workload::MODELS.len())
-                .map(|m| workload::fingerprint_of(m, n))
-                .collect()
-        })
-        .collect()
+/// The native run of the same trainings (the dev profile: optimisation never changes bits).
+fn native() -> anyhow::Result<Native> {
+    let mut command = Command::new("cargo");
+    command.current_dir(root()).args([
+        "run",
+        "--locked",
+        "--quiet",
+        "-p",
+        "assay-engine",
+        "--example",
+        "wasm_train_native",
+    ]);
+    let output = command
+        .stderr(Stdio::inherit())
+        .output()
+        .context("cannot start cargo")?;
+    if !output.status.success() {
+        bail!(
+            "the native trainings (example wasm_train_native) failed ({})",
+            output.status
+        );
+    }
+    parse_native(&String::from_utf8_lossy(&output.stdout))
+        .context("reading what the example wasm_train_native printed")
+}
+
+/// The JSON object `wasm_train_native` prints.
+fn parse_native(text: &str) -> anyhow::Result<Native> {
+    let value: Value = serde_json::from_str(text.trim()).context("not JSON")?;
+    let strings = |value: &Value| -> anyhow::Result<Vec<String>> {
+        value
+            .as_array()
+            .context("not an array")?
+            .iter()
+            .map(|s| s.as_str().map(str::to_owned).context("not a string"))
+            .collect()
+    };
+    let models = strings(&value["models"]).context("models")?;
+    let fingerprints = value["fingerprints"]
+        .as_array()
+        .context("no fingerprints")?
+        .iter()
+        .map(&strings)
+        .collect::<anyhow::Result<Vec<_>>>()
+        .context("fingerprints")?;
+    if fingerprints.iter().any(|row| row.len() != models.len()) {
+        bail!(
+            "fingerprints for {} models, not for each numerics",
+            models.len()
+        );
+    }
+    Ok(Native {
+        models,
+        fingerprints,
+    })
 }
 
 /// Fails, naming each training, unless every wasm fingerprint equals its native one.
-fn check_fingerprints(
-    profile: &str,
-    measured: &[Measured],
-    native: &[Vec<String>],
-) -> anyhow::Result<()> {
-    let expected: usize = native.iter().map(Vec::len).sum();
+fn check_fingerprints(profile: &str, measured: &[Measured], native: &Native) -> anyhow::Result<()> {
+    let expected: usize = native.fingerprints.iter().map(Vec::len).sum();
     if measured.len() != expected {
         bail!(
             "the wasm ({profile} profile) timed {} trainings, not {expected}",
@@ -177,11 +236,14 @@ fn check_fingerprints(
     let differing: Vec<String> = measured
         .iter()
         .filter_map(|m| {
-            let want = native.get(m.numerics)?.get(m.model);
+            let want = native
+                .fingerprints
+                .get(m.numerics)
+                .and_then(|row| row.get(m.model));
             (want != Some(&m.fingerprint)).then(|| {
                 format!(
-                    "{}: wasm {} , native {}",
-                    id(m.model, m.numerics),
+                    "{}: wasm {}, native {}",
+                    native.id(m.model, m.numerics),
                     m.fingerprint,
                     want.map_or("(none)", String::as_str)
                 )
@@ -197,16 +259,11 @@ fn check_fingerprints(
     Ok(())
 }
 
-/// The criterion benchmark's name for a training: `train/<model>`, `_numerics2` for version 2.
-fn id(model: usize, numerics: usize) -> String {
-    let name = workload::MODELS.get(model).copied().unwrap_or("?");
-    match numerics {
-        0 => format!("train/{name}"),
-        n => format!("train/{name}_numerics{}", n + 1),
-    }
-}
-
-fn figures(criterion: &Path, measured: &[Vec<Measured>]) -> anyhow::Result<Vec<Figures>> {
+fn figures(
+    criterion: &Path,
+    measured: &[Vec<Measured>],
+    native: &Native,
+) -> anyhow::Result<Vec<Figures>> {
     let [web, release] = measured else {
         bail!("expected one set of figures per profile");
     };
@@ -216,7 +273,7 @@ fn figures(criterion: &Path, measured: &[Vec<Measured>]) -> anyhow::Result<Vec<F
                 .iter()
                 .find(|r| (r.model, r.numerics) == (w.model, w.numerics))
                 .context("a training timed in one profile only")?;
-            let id = id(w.model, w.numerics);
+            let id = native.id(w.model, w.numerics);
             Ok(Figures {
                 native: native_per_second(criterion, &id),
                 id,
@@ -313,10 +370,13 @@ mod tests {
 
     #[test]
     fn a_fingerprint_that_differs_from_native_fails_the_benchmark_and_names_the_training() {
-        let native = vec![
-            vec!["a0".to_string(), "a1".to_string()],
-            vec!["b0".to_string(), "b1".to_string()],
-        ];
+        let native = Native {
+            models: vec!["logistic_regression".into(), "softmax_regression".into()],
+            fingerprints: vec![
+                vec!["a0".to_string(), "a1".to_string()],
+                vec!["b0".to_string(), "b1".to_string()],
+            ],
+        };
         let same = [
             measured(0, 0, "a0"),
             measured(1, 0, "a1"),
@@ -324,24 +384,45 @@ mod tests {
             measured(1, 1, "b1"),
         ];
         check_fingerprints("web", &same, &native).unwrap();
+        let error_of = |profile: &str, measured: &[Measured]| {
+            check_fingerprints(profile, measured, &native)
+                .unwrap_err()
+                .to_string()
+        };
         let mut differs = same.clone();
         differs[3].fingerprint = "c1".into();
-        let error = check_fingerprints("web", &differs, &native)
-            .unwrap_err()
-            .to_string();
+        let error = error_of("web", &differs);
         assert!(
             error.contains("(web profile) is not bit-identical"),
             "{error}"
         );
         assert!(
-            error.contains("train/softmax_regression_numerics2: wasm c1 , native b1"),
+            error.contains("train/softmax_regression_numerics2: wasm c1, native b1"),
             "{error}"
         );
         // A training the wasm skipped is a failure too, not a pass by omission.
-        let error = check_fingerprints("release", &same[..3], &native)
-            .unwrap_err()
-            .to_string();
+        let error = error_of("release", &same[..3]);
         assert!(error.contains("timed 3 trainings, not 4"), "{error}");
+        // So is one the native run does not know.
+        let mut unknown = same.clone();
+        unknown[3].numerics = 2;
+        let error = error_of("web", &unknown);
+        assert!(
+            error.contains("train/softmax_regression_numerics3: wasm b1, native (none)"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn the_native_runs_output_is_read_and_a_ragged_one_is_an_error() {
+        let text =
+            r#"{"models":["logistic_regression","mlp"],"fingerprints":[["a0","a1"],["b0","b1"]]}"#;
+        let native = parse_native(text).unwrap();
+        assert_eq!(native.models, ["logistic_regression", "mlp"]);
+        assert_eq!(native.fingerprints[1], ["b0", "b1"]);
+        assert!(parse_native(&text.replace(r#","b1""#, "")).is_err());
+        assert!(parse_native(&text.replace(r#""a1""#, "1")).is_err());
+        assert!(parse_native(r#"{"models":[]}"#).is_err());
     }
 
     #[test]
@@ -444,7 +525,11 @@ mod tests {
 
     #[test]
     fn ids_are_the_criterion_benchmarks_names() {
-        assert_eq!(id(0, 0), "train/logistic_regression");
-        assert_eq!(id(3, 1), "train/mlp_tanh_32_16_numerics2");
+        let native = Native {
+            models: vec!["logistic_regression".into(), "mlp_tanh_32_16".into()],
+            fingerprints: Vec::new(),
+        };
+        assert_eq!(native.id(0, 0), "train/logistic_regression");
+        assert_eq!(native.id(1, 1), "train/mlp_tanh_32_16_numerics2");
     }
 }

@@ -3,8 +3,8 @@
 //!
 //! Built as a cdylib for wasm32-unknown-unknown, it exports `rows_times_epochs()`,
 //! `train(model, numerics, repeats)` and `fingerprint(model, numerics)` (a pointer to 64 hex
-//! bytes in its memory). `xtask` includes this file as a module too, to compute the same
-//! fingerprints natively and name the models: what the wasm trains is compared bit for bit.
+//! bytes in its memory). `wasm_train_native.rs` includes this file as a module, to compute the
+//! same fingerprints natively: what the wasm trains is compared with them bit for bit.
 
 use std::sync::{Mutex, OnceLock};
 
