@@ -38,6 +38,7 @@ pub fn run_all() -> anyhow::Result<()> {
     rows.sort_by(|a, b| a.id.cmp(&b.id));
     let mut text = String::from("# Benchmarks\n\n");
     text.push_str(&table(&rows));
+    text.push_str(&crate::wasm_bench::run_all(&criterion)?);
     let dist = size::default_dist();
     if dist.is_dir() {
         text.push('\n');

@@ -28,6 +28,7 @@ mod size;
 mod tasks;
 #[cfg(test)]
 mod tidy;
+mod wasm_bench;
 mod wheel;
 
 const USAGE: &str = "usage: cargo xtask <serve|test|size [DIST]|bench|servers|wheel|setup|fuzz [SECONDS]|mutants [SECONDS] [FILE...]>
