@@ -69,7 +69,9 @@ impl Numerics {
     pub(crate) fn dots(self, input: &[f64], weights: &[f64], out: &mut [f64]) {
         let n = input.len();
         let row = |o: usize| &weights[o * n..(o + 1) * n];
-        let whole = out.len() / 4 * 4;
+        // Sixteen sums at once need more registers than a wasm engine gives them.
+        let blocked = self == Numerics::RowOrder || !cfg!(target_arch = "wasm32");
+        let whole = if blocked { out.len() / 4 * 4 } else { 0 };
         for start in (0..whole).step_by(4) {
             let w: [&[f64]; 4] = std::array::from_fn(|j| row(start + j));
             out[start..start + 4].copy_from_slice(&match self {
@@ -131,46 +133,68 @@ fn dot_in_row_order(a: &[f64], b: &[f64]) -> f64 {
     sum
 }
 
+// The kernels below keep their sums in named variables rather than arrays and loops over them:
+// the page's wasm is built for size (no unrolling), and an array of sums then lives in memory.
+
 fn dot_in_four_lanes(a: &[f64], b: &[f64]) -> f64 {
-    let mut lanes = [0.0; 4];
-    let (a_blocks, b_blocks) = (a.chunks_exact(4), b.chunks_exact(4));
-    let (a_rest, b_rest) = (a_blocks.remainder(), b_blocks.remainder());
-    for (x, y) in a_blocks.zip(b_blocks) {
-        for k in 0..4 {
-            lanes[k] += x[k] * y[k];
-        }
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let (mut l0, mut l1, mut l2, mut l3) = (0.0, 0.0, 0.0, 0.0);
+    let whole = n / 4 * 4;
+    let mut i = 0;
+    while i < whole {
+        l0 += a[i] * b[i];
+        l1 += a[i + 1] * b[i + 1];
+        l2 += a[i + 2] * b[i + 2];
+        l3 += a[i + 3] * b[i + 3];
+        i += 4;
     }
-    for (k, (x, y)) in a_rest.iter().zip(b_rest).enumerate() {
-        lanes[k] += x * y;
+    // The last terms, fewer than four, go to lanes 0, 1, 2 in turn.
+    if i < n {
+        l0 += a[i] * b[i];
     }
-    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
+    if i + 1 < n {
+        l1 += a[i + 1] * b[i + 1];
+    }
+    if i + 2 < n {
+        l2 += a[i + 2] * b[i + 2];
+    }
+    (l0 + l1) + (l2 + l3)
 }
 
 fn four_dots_in_row_order(input: &[f64], w: [&[f64]; 4]) -> [f64; 4] {
-    let mut sums = [0.0; 4];
-    for (i, x) in input.iter().enumerate() {
-        for j in 0..4 {
-            sums[j] += x * w[j][i];
-        }
+    let (mut s0, mut s1, mut s2, mut s3) = (0.0, 0.0, 0.0, 0.0);
+    let n = input.len();
+    let (w0, w1, w2, w3) = (&w[0][..n], &w[1][..n], &w[2][..n], &w[3][..n]);
+    for i in 0..n {
+        let x = input[i];
+        s0 += x * w0[i];
+        s1 += x * w1[i];
+        s2 += x * w2[i];
+        s3 += x * w3[i];
     }
-    sums
+    [s0, s1, s2, s3]
 }
 
 fn four_dots_in_four_lanes(input: &[f64], w: [&[f64]; 4]) -> [f64; 4] {
+    let n = input.len();
+    let w = w.map(|row| &row[..n]);
     let mut lanes = [[0.0; 4]; 4];
-    let blocks = input.len() / 4 * 4;
-    for start in (0..blocks).step_by(4) {
-        let x = &input[start..start + 4];
-        for j in 0..4 {
-            let wj = &w[j][start..start + 4];
+    let whole = n / 4 * 4;
+    let mut i = 0;
+    while i < whole {
+        let x = [input[i], input[i + 1], input[i + 2], input[i + 3]];
+        for (lane, row) in lanes.iter_mut().zip(w) {
             for k in 0..4 {
-                lanes[j][k] += x[k] * wj[k];
+                lane[k] += x[k] * row[i + k];
             }
         }
+        i += 4;
     }
-    for (k, i) in (blocks..input.len()).enumerate() {
-        for j in 0..4 {
-            lanes[j][k] += input[i] * w[j][i];
+    // The last terms, fewer than four, go to lanes 0, 1, 2 in turn.
+    for (k, i) in (whole..n).enumerate() {
+        for (lane, row) in lanes.iter_mut().zip(w) {
+            lane[k] += input[i] * row[i];
         }
     }
     lanes.map(|l| (l[0] + l[1]) + (l[2] + l[3]))
