@@ -1,7 +1,9 @@
 //! `cargo xtask bench`: the engine's criterion benchmarks (`crates/engine/benches`), natively and
 //! built as `assay` is (the release profile), then their medians in `target/bench.md`, with
-//! throughput where a benchmark declares one, and the page's bytes when a release build of the
-//! app exists. Not part of `test`: figures are for people, ratios go into the README.
+//! throughput where a benchmark declares one; beside them numpy doing the same training
+//! ([`crate::numpy`]), the peak memory of `assay run`'s replays ([`crate::memory`]), and the
+//! page's bytes when a release build of the app exists. Not part of `test`: figures are for
+//! people, ratios go into the README.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -10,14 +12,43 @@ use anyhow::Context;
 use serde_json::Value;
 
 use crate::shell::{root, run, step};
-use crate::size;
+use crate::{memory, numpy, size};
 
-/// One benchmark's median and, when it declares one, its throughput per second.
+/// One benchmark's median and, when it declares one, what one iteration processes.
 #[derive(Debug, PartialEq)]
 struct Row {
     id: String,
     median_ns: f64,
-    per_second: Option<String>,
+    throughput: Option<Throughput>,
+}
+
+/// Criterion's throughput of one iteration.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Throughput {
+    Elements(f64),
+    Bytes(f64),
+}
+
+impl Row {
+    /// Elements per second, for benchmarks that count elements (training: rows × epochs).
+    fn elements_per_second(&self) -> Option<f64> {
+        match self.throughput {
+            Some(Throughput::Elements(elements)) => Some(elements / (self.median_ns / 1e9)),
+            _ => None,
+        }
+    }
+
+    fn per_second(&self) -> Option<String> {
+        let seconds = self.median_ns / 1e9;
+        self.throughput.map(|throughput| match throughput {
+            Throughput::Elements(elements) => {
+                format!("{:.2} M elements/s", elements / seconds / 1e6)
+            }
+            Throughput::Bytes(bytes) => {
+                format!("{:.1} MiB/s", bytes / seconds / (1024.0 * 1024.0))
+            }
+        })
+    }
 }
 
 pub fn run_all() -> anyhow::Result<()> {
@@ -39,6 +70,15 @@ pub fn run_all() -> anyhow::Result<()> {
     let mut text = String::from("# Benchmarks\n\n");
     text.push_str(&table(&rows));
     text.push_str(&crate::wasm_bench::run_all(&criterion)?);
+    text.push('\n');
+    let rate = |id: &str| rows.iter().find(|r| r.id == id)?.elements_per_second();
+    text.push_str(&numpy::table(&numpy::measure()?, rate));
+    step("the release `assay`, for peak memory");
+    run(Command::new("cargo").args(["build", "--release", "--locked", "-p", "assay-cli"]))?;
+    let assay = root().join("target").join("release").join("assay");
+    let specs = root().join("target").join("bench-specs");
+    text.push('\n');
+    text.push_str(&memory::table(&memory::replays(&assay, &specs)?));
     let dist = size::default_dist();
     if dist.is_dir() {
         text.push('\n');
@@ -87,19 +127,18 @@ fn row(benchmark: &str, estimates: &str) -> anyhow::Result<Row> {
     let median_ns = estimates["median"]["point_estimate"]
         .as_f64()
         .context("estimates.json has no median")?;
-    let seconds = median_ns / 1e9;
-    let per_second = match (
+    let throughput = match (
         benchmark["throughput"]["Elements"].as_f64(),
         benchmark["throughput"]["Bytes"].as_f64(),
     ) {
-        (Some(elements), _) => Some(format!("{:.2} M elements/s", elements / seconds / 1e6)),
-        (_, Some(bytes)) => Some(format!("{:.1} MiB/s", bytes / seconds / (1024.0 * 1024.0))),
+        (Some(elements), _) => Some(Throughput::Elements(elements)),
+        (_, Some(bytes)) => Some(Throughput::Bytes(bytes)),
         _ => None,
     };
     Ok(Row {
         id,
         median_ns,
-        per_second,
+        throughput,
     })
 }
 
@@ -114,7 +153,7 @@ fn table(rows: &[Row]) -> String {
         text.push_str(&format!(
             "| {} | {median} | {} |\n",
             row.id,
-            row.per_second.as_deref().unwrap_or("")
+            row.per_second().unwrap_or_default()
         ));
     }
     text
@@ -133,11 +172,14 @@ mod tests {
         assert_eq!(row.id, "train/logistic_regression");
         assert_eq!(row.median_ns, 2.5e6);
         // 5000 elements in 2.5 ms.
-        assert_eq!(row.per_second.as_deref(), Some("2.00 M elements/s"));
+        assert_eq!(row.per_second().as_deref(), Some("2.00 M elements/s"));
+        assert_eq!(row.elements_per_second(), Some(2.0e6));
         let plain = training.replace(r#"{"Elements":5000}"#, "null");
-        assert_eq!(row_of(&plain).per_second, None);
+        assert_eq!(row_of(&plain).per_second(), None);
         let bytes = training.replace(r#"{"Elements":5000}"#, r#"{"Bytes":2621440}"#);
-        assert_eq!(row_of(&bytes).per_second.as_deref(), Some("1000.0 MiB/s"));
+        assert_eq!(row_of(&bytes).per_second().as_deref(), Some("1000.0 MiB/s"));
+        // Bytes per second is no training rate.
+        assert_eq!(row_of(&bytes).elements_per_second(), None);
         assert!(super::row("{}", ESTIMATES).is_err());
     }
 
@@ -151,12 +193,12 @@ mod tests {
             Row {
                 id: "replay/x100".into(),
                 median_ns: 2.3e9,
-                per_second: None,
+                throughput: None,
             },
             Row {
                 id: "csv/parse".into(),
                 median_ns: 3.2e7,
-                per_second: Some("33.0 MiB/s".into()),
+                throughput: Some(Throughput::Bytes(33.0 * 1024.0 * 1024.0 * 0.032)),
             },
         ];
         assert_eq!(

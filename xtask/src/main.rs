@@ -3,12 +3,12 @@
 //! * `serve`: install what is missing, then serve the app on http://127.0.0.1:8080.
 //! * `test`: install what is missing, then run every test: native, wasm in headless Chromium,
 //!   and end to end through the built app and the CLI.
-//! * `size [DIST]`: the size of what the browser downloads from a release build, raw and
-//!   gzipped; also written to `target/bundle-size.md`.
+//! * `size [DIST]`: the size of what the browser downloads from a release build, raw, gzipped
+//!   and with Brotli; also written to `target/bundle-size.md`.
 //! * `servers`: endpoint cases against KServe, Triton and BentoML (installed on first use into
 //!   `target/tools`); not part of `test`, so not run by CI.
-//! * `bench`: the engine's benchmarks, their medians written to `target/bench.md`; not part of
-//!   `test`.
+//! * `bench`: the engine's benchmarks, numpy doing the same training, and the peak memory of
+//!   replays, written to `target/bench.md`; not part of `test`.
 //! * `wheel`: the `assay` command as a Python wheel (maturin) in `target/wheels/`.
 //! * `setup`: only install what is missing.
 //! * `fuzz [SECONDS]`: fuzz the engine's entry points for a time budget (default 60 s); not run
@@ -20,7 +20,9 @@
 use std::process::ExitCode;
 
 mod bench;
+mod memory;
 mod mutants;
+mod numpy;
 mod servers;
 mod setup;
 mod shell;
@@ -35,12 +37,13 @@ const USAGE: &str = "usage: cargo xtask <serve|test|size [DIST]|bench|servers|wh
 
   serve   install missing tools, then serve the app on http://127.0.0.1:8080
   test    install missing tools, then run every test (native, wasm, browser, CLI)
-  size    raw and gzip bytes of what the browser downloads from the release build in DIST
+  size    raw, gzip and brotli bytes of what the browser downloads from the release build in DIST
           (default target/dist-release, which `test` builds); also writes target/bundle-size.md
   servers endpoint cases against real KServe (V1, V2), Triton and BentoML servers on 127.0.0.1,
           installed on first use into target/tools (not run by `test`; takes long the first time)
-  bench   the engine's criterion benchmarks natively, their medians (and the page's bytes, if
-          built) written to target/bench.md (not run by `test`)
+  bench   the engine's criterion benchmarks natively, numpy doing the same training (installed
+          into target/tools), `assay run`'s peak memory per golden spec, and the page's bytes if
+          built, written to target/bench.md (not run by `test`)
   wheel   the assay command as a PyPI-ready wheel (maturin, installed on first use into
           target/tools) in target/wheels/
   setup   only install missing tools
@@ -57,6 +60,10 @@ fn main() -> ExitCode {
         "servers" => servers::run_all(),
         "wheel" => wheel::build().map(drop),
         "bench" => bench::run_all(),
+        // `bench` runs each replay under this, a process of its own, to read its peak memory.
+        memory::CHILD_USAGE => {
+            memory::report_child(&std::env::args_os().skip(2).collect::<Vec<_>>())
+        }
         "setup" => setup::ensure_all(setup::Need::Everything),
         "fuzz" => match std::env::args().nth(2).map(|s| s.parse::<u64>()) {
             None => tasks::fuzz(60),

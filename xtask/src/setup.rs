@@ -156,6 +156,15 @@ pub const FASTAPI: Venv = Venv {
     takes: "about a minute",
 };
 
+/// numpy, for `cargo xtask bench`'s side-by-side training (`xtask/bench/train_numpy.py`). Its
+/// wheel carries its own OpenBLAS, so nothing else is installed.
+pub const NUMPY: Venv = Venv {
+    folder: "numpy-venv",
+    probe: "python3",
+    packages: &["numpy==2.4.6"],
+    takes: "seconds",
+};
+
 /// axe-core, the accessibility checker the end-to-end tests inject into each main state of the
 /// page (`crates/cli/tests/common/web.rs` reads its `axe.min.js` from `target/tools`).
 const AXE_CORE_VERSION: &str = "4.14.1";
