@@ -399,7 +399,7 @@ async fn a_damaged_share_link_is_explained_on_start_up() {
 async fn markup_in_a_dropped_spec_is_shown_as_text() {
     let sample = &SAMPLES[0];
     let name = "<img src=x onerror=\"document.body.dataset.hacked=1\"><script>alert(1)</script>";
-    let rows = Table::parse_csv(sample.csv).unwrap().rows.len();
+    let rows = Table::parse_csv(sample.csv).unwrap().row_count();
     let spec = Spec::new(
         name,
         DatasetSpec::from_csv(sample.file_name, sample.csv, rows),
