@@ -246,15 +246,15 @@ fn MlpFields() -> impl IntoView {
     }
 }
 
-/// The SGD choice as the draft sets it: with its momentum, or plain.
 /// A numerics version as the choice names it.
 fn numerics_label(numerics: Numerics) -> &'static str {
     match numerics {
-        Numerics::FourLanes => "2: four fixed lanes (faster)",
+        Numerics::FourLanes => "2: four fixed lanes (new specs)",
         Numerics::RowOrder => "1: row order (specs before numerics versions)",
     }
 }
 
+/// The SGD choice as the draft sets it: with its momentum, or plain.
 fn sgd_label(optimizer: Optimizer) -> String {
     match optimizer {
         Optimizer::Sgd { momentum } if momentum > 0.0 => format!("SGD with momentum {momentum}"),
