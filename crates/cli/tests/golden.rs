@@ -156,7 +156,7 @@ fn the_golden_specs_are_what_the_current_engine_authors() {
 
 #[test]
 fn a_replay_says_which_numerics_it_added_in_and_each_version_keeps_its_own_bits() {
-    use crate::common::cli::{assay, scratch, text};
+    use crate::common::cli::{assay, assert_one_line_error, scratch, text, write};
     let dir = scratch("numerics");
     let first = specs_dir().join("mlp_breast_cancer.assay.json");
     let second = specs_dir().join("numerics2_mlp_breast_cancer.assay.json");
@@ -194,12 +194,11 @@ fn a_replay_says_which_numerics_it_added_in_and_each_version_keeps_its_own_bits(
         !text_of(&first).contains("\"numerics\""),
         "numerics 1 is what a spec without it means"
     );
-    let swapped = dir.join("swapped.assay.json");
-    std::fs::write(
-        &swapped,
-        text_of(&first).replace("\"optimizer\": {", "\"numerics\": 2,\n    \"optimizer\": {"),
-    )
-    .unwrap();
+    let swapped = write(
+        &dir,
+        "swapped.assay.json",
+        &text_of(&first).replace("\"optimizer\": {", "\"numerics\": 2,\n    \"optimizer\": {"),
+    );
     let output = assay(&[Path::new("run"), &swapped]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stdout));
     assert!(
@@ -209,15 +208,11 @@ fn a_replay_says_which_numerics_it_added_in_and_each_version_keeps_its_own_bits(
     );
 
     // A version this Assay does not know is unusable input, said in one line.
-    let unknown = dir.join("unknown.assay.json");
-    std::fs::write(
-        &unknown,
-        text_of(&second).replace("\"numerics\": 2", "\"numerics\": 3"),
-    )
-    .unwrap();
+    let unknown = write(
+        &dir,
+        "unknown.assay.json",
+        &text_of(&second).replace("\"numerics\": 2", "\"numerics\": 3"),
+    );
     let output = assay(&[Path::new("run"), &unknown]);
-    let stderr = text(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("numerics 1 and 2, not 3"), "{stderr}");
-    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert_one_line_error(&output, "numerics 1 and 2, not 3");
 }
