@@ -1,8 +1,8 @@
 //! `cargo xtask bench`: the engine's criterion benchmarks (`crates/engine/benches`), natively and
 //! built as `assay` is (the release profile), then their medians in `target/bench.md`, with
 //! throughput where a benchmark declares one; beside them numpy doing the same training
-//! ([`crate::numpy`]), the peak memory of `assay run`'s replays ([`crate::memory`]), and the
-//! page's bytes when a release build of the app exists. Not part of `test`: figures are for
+//! ([`crate::numpy`]), the peak memory of `assay run`'s replays ([`crate::memory`]), and, when a
+//! release build of the app exists, the page's bytes and its start-up in headless Chromium. Not part of `test`: figures are for
 //! people, ratios go into the README.
 
 use std::path::{Path, PathBuf};
@@ -83,12 +83,36 @@ pub fn run_all() -> anyhow::Result<()> {
     if dist.is_dir() {
         text.push('\n');
         text.push_str(&size::markdown(&size::measure(&dist)?));
+        text.push('\n');
+        text.push_str(&startup(&dist)?);
     }
     let out = root().join("target").join("bench.md");
     std::fs::write(&out, &text).with_context(|| format!("writing {}", out.display()))?;
     print!("{text}");
     step(&format!("written to {}", out.display()));
     Ok(())
+}
+
+/// The page's start-up in headless Chromium (`crates/cli/benches/startup.rs`): its Markdown
+/// table. A few minutes: twenty fresh browser profiles.
+fn startup(dist: &Path) -> anyhow::Result<String> {
+    step("the page's start-up in headless Chromium, cold and warm, at 1x and 4x CPU throttling");
+    let chromedriver =
+        std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    let output = Command::new("cargo")
+        .args(["bench", "--locked", "-p", "assay-cli", "--bench", "startup"])
+        .current_dir(root())
+        .env("ASSAY_DIST", dist)
+        .env("CHROMEDRIVER", chromedriver)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("running the start-up benchmark")?;
+    anyhow::ensure!(
+        output.status.success(),
+        "the start-up benchmark failed ({})",
+        output.status
+    );
+    String::from_utf8(output.stdout).context("the start-up benchmark's table")
 }
 
 /// Every `new/` result under criterion's folder (the latest run of each benchmark).
