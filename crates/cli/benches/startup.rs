@@ -123,7 +123,10 @@ async fn marks(client: &Client) -> (f64, f64) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("the page did not mark assay-interactive within 2 minutes");
+    panic!(
+        "the page did not mark assay-interactive within 2 minutes (a build from before the app \
+         marked its start-up has no marks: build it again with `trunk build --release`)"
+    );
 }
 
 /// A cold load and then a warm one, in a fresh browser profile, at CPU throttling `rate`.
