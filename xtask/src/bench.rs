@@ -2,8 +2,8 @@
 //! built as `assay` is (the release profile), then their medians in `target/bench.md`, with
 //! throughput where a benchmark declares one; beside them numpy doing the same training
 //! ([`crate::numpy`]), the peak memory of `assay run`'s replays ([`crate::memory`]), and, when a
-//! release build of the app exists, the page's bytes and its start-up in headless Chromium. Not part of `test`: figures are for
-//! people, ratios go into the README.
+//! release build of the app exists, the page's bytes and its start-up in headless Chromium. Not
+//! part of `test`: figures are for people, ratios go into the README.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -94,7 +94,7 @@ pub fn run_all() -> anyhow::Result<()> {
 }
 
 /// The page's start-up in headless Chromium (`crates/cli/benches/startup.rs`): its Markdown
-/// table. A few minutes: twenty fresh browser profiles.
+/// table. A few minutes: ten fresh browser profiles, each loading the page twice.
 fn startup(dist: &Path) -> anyhow::Result<String> {
     step("the page's start-up in headless Chromium, cold and warm, at 1x and 4x CPU throttling");
     let chromedriver =
