@@ -66,27 +66,6 @@ impl PartialEq for Table {
 }
 
 impl Table {
-    /// A table from cells, numbered as if it were a file with no blank lines. Rows are padded or
-    /// cut to the header's width, so the table keeps its promise that all rows have that width.
-    pub fn new(headers: Vec<String>, rows: Vec<Vec<String>>) -> Self {
-        let width = headers.len();
-        let mut cells = Cells::default();
-        for row in &rows {
-            for c in 0..width {
-                cells.push(row.get(c).map_or("", String::as_str));
-            }
-        }
-        let lines = (0..rows.len() as u64).map(|r| r + 2).collect();
-        Self {
-            headers,
-            text: cells.text,
-            ends: cells.ends,
-            row_count: rows.len(),
-            lines,
-            inferred: OnceLock::new(),
-        }
-    }
-
     /// Parses CSV text with a header row, detecting the delimiter.
     pub fn parse_csv(text: &str) -> Result<Self, EngineError> {
         Self::parse_csv_with(text.as_bytes(), &CsvOptions::default())
