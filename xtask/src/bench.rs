@@ -11,7 +11,7 @@ use std::process::Command;
 use anyhow::Context;
 use serde_json::Value;
 
-use crate::shell::{root, run, step};
+use crate::shell::{root, run, stdout_of, step};
 use crate::{memory, numpy, size};
 
 /// One benchmark's median and, when it declares one, what one iteration processes.
@@ -99,20 +99,12 @@ fn startup(dist: &Path) -> anyhow::Result<String> {
     step("the page's start-up in headless Chromium, cold and warm, at 1x and 4x CPU throttling");
     let chromedriver =
         std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
-    let output = Command::new("cargo")
-        .args(["bench", "--locked", "-p", "assay-cli", "--bench", "startup"])
-        .current_dir(root())
-        .env("ASSAY_DIST", dist)
-        .env("CHROMEDRIVER", chromedriver)
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .context("running the start-up benchmark")?;
-    anyhow::ensure!(
-        output.status.success(),
-        "the start-up benchmark failed ({})",
-        output.status
-    );
-    String::from_utf8(output.stdout).context("the start-up benchmark's table")
+    stdout_of(
+        Command::new("cargo")
+            .args(["bench", "--locked", "-p", "assay-cli", "--bench", "startup"])
+            .env("ASSAY_DIST", dist)
+            .env("CHROMEDRIVER", chromedriver),
+    )
 }
 
 /// Every `new/` result under criterion's folder (the latest run of each benchmark).

@@ -19,7 +19,7 @@ use nix::sys::resource::{UsageWho, getrusage};
 use nix::sys::time::TimeVal;
 use serde_json::{Value, json};
 
-use crate::shell::{root, step};
+use crate::shell::{root, stdout_of, step};
 
 /// The hidden subcommand that runs one program and reports its usage.
 pub const CHILD_USAGE: &str = "child-usage";
@@ -78,17 +78,13 @@ fn run_counted(program: &OsStr, args: &[OsString]) -> anyhow::Result<Usage> {
 /// `program args` run under `xtask child-usage`.
 pub fn usage_of(program: &Path, args: &[&Path]) -> anyhow::Result<Usage> {
     let xtask = std::env::current_exe().context("cannot find the xtask binary")?;
-    let output = Command::new(&xtask)
-        .arg(CHILD_USAGE)
-        .arg(program)
-        .args(args)
-        .stderr(Stdio::inherit())
-        .output()
-        .with_context(|| format!("cannot start {}", xtask.display()))?;
-    if !output.status.success() {
-        bail!("`xtask {CHILD_USAGE} {}` failed", program.display());
-    }
-    parse_usage(&String::from_utf8_lossy(&output.stdout))
+    let output = stdout_of(
+        Command::new(&xtask)
+            .arg(CHILD_USAGE)
+            .arg(program)
+            .args(args),
+    )?;
+    parse_usage(&output)
 }
 
 fn parse_usage(line: &str) -> anyhow::Result<Usage> {

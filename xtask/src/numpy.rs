@@ -4,11 +4,11 @@
 
 use std::process::Command;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use serde_json::Value;
 
 use crate::setup;
-use crate::shell::{root, step};
+use crate::shell::{root, stdout_of, step};
 
 /// CPU seconds of training the script spends on each model.
 const SECONDS_PER_MODEL: &str = "3";
@@ -30,24 +30,14 @@ pub fn measure() -> anyhow::Result<Vec<Rate>> {
         .join("samples")
         .join("breast_cancer.csv");
     step("numpy: the same training, single-threaded BLAS (about 15 s)");
-    let output = Command::new(&python)
-        .arg(&script)
-        .arg(&csv)
-        .args(["--seconds", SECONDS_PER_MODEL])
-        .envs(
-            ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"].map(|name| (name, "1")),
-        )
-        .output()
-        .with_context(|| format!("cannot start {}", python.display()))?;
-    if !output.status.success() {
-        bail!(
-            "{} failed ({}): {}",
-            script.display(),
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    rates(&String::from_utf8_lossy(&output.stdout))
+    // The script pins numpy's BLAS to one thread itself, before importing it.
+    let output = stdout_of(
+        Command::new(&python)
+            .arg(&script)
+            .arg(&csv)
+            .args(["--seconds", SECONDS_PER_MODEL]),
+    )?;
+    rates(&output)
 }
 
 /// The script's JSON as one rate per model, in the script's order.

@@ -37,6 +37,22 @@ pub fn run(command: &mut Command) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// [`run`] for a command whose standard output is its result (a table, JSON): that output,
+/// while its standard error goes to the terminal as it comes.
+pub fn stdout_of(command: &mut Command) -> anyhow::Result<String> {
+    command
+        .current_dir(root())
+        .stderr(std::process::Stdio::inherit());
+    eprintln!("xtask: $ {}", describe(command));
+    let output = command
+        .output()
+        .with_context(|| format!("cannot start {}", describe(command)))?;
+    if !output.status.success() {
+        bail!("`{}` failed ({})", describe(command), output.status);
+    }
+    String::from_utf8(output.stdout).with_context(|| format!("`{}` printed", describe(command)))
+}
+
 /// The command's standard output, if it ran and exited 0.
 pub fn output(program: &str, args: &[&str]) -> Option<String> {
     let output = Command::new(program).args(args).output().ok()?;

@@ -8,12 +8,12 @@
 //! `wasm_train_native.rs` computes from the same source file; the benchmark fails if any differs.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use anyhow::{Context, bail};
 use serde_json::Value;
 
-use crate::shell::{root, run, step};
+use crate::shell::{root, run, stdout_of, step};
 
 /// The cargo profiles the module is built with, as the table names them.
 const PROFILES: [&str; 2] = ["web", "release"];
@@ -124,19 +124,16 @@ fn build(profile: &str) -> anyhow::Result<PathBuf> {
 /// Times every module in one Node run (so their samples are paired); the results per module.
 fn measure(modules: &[PathBuf], native: &Native) -> anyhow::Result<Vec<Vec<Measured>>> {
     let script = root().join("xtask").join("src").join("wasm_bench.js");
-    let output = Command::new("node")
-        .arg(&script)
-        .arg(native.models.len().to_string())
-        .arg(native.fingerprints.len().to_string())
-        .args(modules)
-        .stderr(Stdio::inherit())
-        .output()
-        .context("cannot start `node` (Node.js 18 or later runs the wasm training benchmark)")?;
-    if !output.status.success() {
-        bail!("`node {} ...` failed ({})", script.display(), output.status);
-    }
-    let all = parse(&String::from_utf8_lossy(&output.stdout))
-        .with_context(|| format!("reading what {} printed", script.display()))?;
+    let output = stdout_of(
+        Command::new("node")
+            .arg(&script)
+            .arg(native.models.len().to_string())
+            .arg(native.fingerprints.len().to_string())
+            .args(modules),
+    )
+    .context("Node.js 18 or later runs the wasm training benchmark")?;
+    let all =
+        parse(&output).with_context(|| format!("reading what {} printed", script.display()))?;
     Ok((0..modules.len())
         .map(|module| all.iter().filter(|m| m.module == module).cloned().collect())
         .collect())
@@ -169,8 +166,7 @@ fn parse(text: &str) -> anyhow::Result<Vec<Measured>> {
 
 /// The native run of the same trainings (the dev profile: optimisation never changes bits).
 fn native() -> anyhow::Result<Native> {
-    let mut command = Command::new("cargo");
-    command.current_dir(root()).args([
+    let output = stdout_of(Command::new("cargo").args([
         "run",
         "--locked",
         "--quiet",
@@ -178,19 +174,8 @@ fn native() -> anyhow::Result<Native> {
         "assay-engine",
         "--example",
         "wasm_train_native",
-    ]);
-    let output = command
-        .stderr(Stdio::inherit())
-        .output()
-        .context("cannot start cargo")?;
-    if !output.status.success() {
-        bail!(
-            "the native trainings (example wasm_train_native) failed ({})",
-            output.status
-        );
-    }
-    parse_native(&String::from_utf8_lossy(&output.stdout))
-        .context("reading what the example wasm_train_native printed")
+    ]))?;
+    parse_native(&output).context("reading what the example wasm_train_native printed")
 }
 
 /// The JSON object `wasm_train_native` prints.
