@@ -7,8 +7,9 @@
 //!   and with Brotli; also written to `target/bundle-size.md`.
 //! * `servers`: endpoint cases against KServe, Triton and BentoML (installed on first use into
 //!   `target/tools`); not part of `test`, so not run by CI.
-//! * `bench`: the engine's benchmarks, numpy doing the same training, and the peak memory of
-//!   replays, written to `target/bench.md`; not part of `test`.
+//! * `bench`: the engine's benchmarks, the same training in wasm and in numpy, the peak memory
+//!   of replays, and the page's bytes and start-up, written to `target/bench.md`; not part of
+//!   `test`.
 //! * `wheel`: the `assay` command as a Python wheel (maturin) in `target/wheels/`.
 //! * `setup`: only install what is missing.
 //! * `fuzz [SECONDS]`: fuzz the engine's entry points for a time budget (default 60 s); not run
@@ -41,9 +42,10 @@ const USAGE: &str = "usage: cargo xtask <serve|test|size [DIST]|bench|servers|wh
           (default target/dist-release, which `test` builds); also writes target/bundle-size.md
   servers endpoint cases against real KServe (V1, V2), Triton and BentoML servers on 127.0.0.1,
           installed on first use into target/tools (not run by `test`; takes long the first time)
-  bench   the engine's criterion benchmarks natively, numpy doing the same training (installed
-          into target/tools), `assay run`'s peak memory per golden spec, and the page's bytes if
-          built, written to target/bench.md (not run by `test`)
+  bench   the engine's criterion benchmarks natively, the same training in wasm (Node) and in
+          numpy (installed into target/tools), `assay run`'s peak memory per golden spec, and the
+          page's bytes and start-up in headless Chromium if built, written to target/bench.md
+          (not run by `test`)
   wheel   the assay command as a PyPI-ready wheel (maturin, installed on first use into
           target/tools) in target/wheels/
   setup   only install missing tools
